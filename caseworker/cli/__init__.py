@@ -1,0 +1,53 @@
+"""The ``caseworker`` command: no arguments opens the window; subcommands do headless work.
+
+Each subcommand module exposes ``register(subparsers)``, which adds its parser
+and sets ``func`` to a handler ``(args) -> exit code``. Handlers import what
+they need lazily so that ``caseworker --version`` and the window start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from caseworker import __version__, paths
+from caseworker.cli import households, rules
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="caseworker",
+        description="Today's yes case tool. With no command, opens the application window.",
+    )
+    parser.add_argument("--version", action="version", version=f"caseworker {__version__}")
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help=f"folder for every file the app writes (also ${paths.ENV_DATA_DIR})",
+    )
+    parser.add_argument(
+        "--no-crash-dialog",
+        action="store_true",
+        help="report unexpected errors on stderr instead of a dialog (for CI)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    households.register(sub)
+    rules.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    paths.set_data_dir(args.data_dir)
+    func = getattr(args, "func", None)
+    if func is None:
+        from caseworker.ui.app import run_app
+
+        return run_app(crash_dialog=not args.no_crash_dialog)
+    code: int = func(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Pure domain: pydantic models, money, dates and policy logic. No Qt, no SQL."""

@@ -1,0 +1,30 @@
+"""Money is integer pence below the UI; these helpers parse and format it."""
+
+import re
+
+_MONEY_RE = re.compile(r"^\d+(\.\d{1,2})?$")
+
+
+class MoneyError(ValueError):
+    """Raised with a message an officer can act on."""
+
+
+def parse_pounds(text: str) -> int:
+    """Parse what an officer typed ("1,234.50", "£80", "80.5") into pence.
+
+    Negative, non-numeric and fractional-pence amounts are refused.
+    """
+    cleaned = text.strip().replace(",", "").replace("£", "").strip()
+    if cleaned.startswith("-"):
+        raise MoneyError("must not be negative")
+    if not _MONEY_RE.match(cleaned):
+        raise MoneyError("must be an amount in pounds, like 1,234.50")
+    pounds, _, pence = cleaned.partition(".")
+    return int(pounds) * 100 + int(pence.ljust(2, "0") or "0")
+
+
+def format_pence(pence: int) -> str:
+    """Format pence as the UI and PDFs show money: £1,234.50."""
+    sign = "-" if pence < 0 else ""
+    pounds, rem = divmod(abs(pence), 100)
+    return f"{sign}£{pounds:,}.{rem:02d}"

@@ -1,0 +1,87 @@
+"""Normalised search terms: what an officer may type to find a household.
+
+Terms and queries go through the same normalisation (accents folded, case
+folded, apostrophes and hyphens dropped), so "obrien" finds "O'Brien-Smith"
+and "zoe" finds "Zoë", while names are stored and shown exactly as typed.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+# Apostrophes (straight and curly), hyphens, spaces and dots join parts of a name.
+_JOINERS = re.compile("['\u2019`\\-\\s.]+")
+_DATE_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d")
+DATE_PREFIX = "#"  # dates sort apart from names and cannot be typed by accident
+
+
+def fold(text: str) -> str:
+    """Fold accents and case; keep letters of every script."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", stripped).casefold()
+
+
+def name_terms(name: str) -> set[str]:
+    """The whole name without joiners, plus each part of a hyphenated or spaced name."""
+    folded = fold(name)
+    terms = {_JOINERS.sub("", folded)}
+    terms.update(_JOINERS.sub("", part) for part in re.split(r"[-\s]+", folded))
+    return {t for t in terms if t}
+
+
+def date_term(value: date) -> str:
+    return f"{DATE_PREFIX}{value.isoformat()}"
+
+
+def postcode_terms(postcode: str) -> set[str]:
+    """Compact postcode ("se154qf") and inward code ("4qf"), so "SE15 4QF" finds it."""
+    compact = postcode.replace(" ", "").casefold()
+    return {compact, compact[-3:]} if compact else set()
+
+
+def household_terms(
+    reference: str, postcode: str, members: Iterable[tuple[str, str, date | None]]
+) -> set[str]:
+    """Every term for a household: reference, postcode and each member's names and birth date."""
+    terms = {_JOINERS.sub("", fold(reference))} | postcode_terms(postcode)
+    for first_name, surname, dob in members:
+        terms |= name_terms(first_name) | name_terms(surname)
+        if dob is not None:
+            terms.add(date_term(dob))
+    return {t for t in terms if t}
+
+
+@dataclass(frozen=True)
+class TermRange:
+    """Match terms ``lo <= term < hi`` (a prefix), or exactly ``lo`` when ``hi`` is None."""
+
+    lo: str
+    hi: str | None
+
+
+def parse_query(text: str) -> list[TermRange]:
+    """Split what was typed into one term range per word; a date matches a birth date."""
+    ranges: list[TermRange] = []
+    for word in text.split():
+        as_date = _parse_date(word)
+        if as_date is not None:
+            ranges.append(TermRange(date_term(as_date), None))
+            continue
+        token = _JOINERS.sub("", fold(word))
+        if token:
+            ranges.append(TermRange(token, token[:-1] + chr(ord(token[-1]) + 1)))
+    return ranges
+
+
+def _parse_date(word: str) -> date | None:
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(word, fmt).date()
+        except ValueError:
+            continue
+    return None

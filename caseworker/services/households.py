@@ -1,0 +1,122 @@
+"""Find, create and change households. Every change is audited in the same transaction."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from caseworker.domain.household import Household, Member
+from caseworker.domain.users import User
+from caseworker.services.audit import AuditTrail, diff
+from caseworker.services.drafts import drop_draft
+from caseworker.services.errors import InvalidInput, NotFound
+from caseworker.services.forms import build, to_form
+from caseworker.store import households as repo
+from caseworker.store.database import Store
+from caseworker.store.households import HouseholdSummary
+
+log = logging.getLogger(__name__)
+MAX_RESULTS = 500
+
+
+def _flatten(household: Household) -> dict[str, Any]:
+    """Household fields plus one key per member field, for before/after audit diffs."""
+    flat = household.model_dump(exclude={"members", "id"})
+    for member in household.members:
+        for name, value in member.model_dump(exclude={"id"}).items():
+            flat[f"member:{member.id}.{name}"] = value
+    return flat
+
+
+def create_household(
+    store: Store, user: User, household: Household, draft: str | None = None
+) -> Household:
+    """Save a new household with a reference ``OFFICERCODE-00001`` unique in this store.
+
+    ``draft`` names the form draft this save replaces; it is dropped in the same transaction.
+    """
+    if not household.members:
+        raise InvalidInput({"members": "Members: add at least the lead contact"})
+    with store.unit_of_work() as session:
+        number = repo.next_reference_number(session, user.officer_code)
+        saved = household.model_copy(update={"reference": f"{user.officer_code}-{number:05d}"})
+        repo.save_household(session, saved, user.id)
+        AuditTrail(session, user.id).record(
+            "household", saved.id, "created", diff({}, _flatten(saved)), household_id=saved.id
+        )
+        if draft is not None:
+            drop_draft(session, user, "household", draft)
+    log.info("household %s created by %s", saved.id, user.id)
+    return saved
+
+
+def update_household(
+    store: Store, user: User, household: Household, draft: str | None = None
+) -> Household:
+    """Save changes; the audit entry holds each changed field before and after."""
+    with store.unit_of_work() as session:
+        before = repo.load_household(session, household.id)
+        if before is None:
+            raise NotFound("That household no longer exists in this store.")
+        saved = household.model_copy(update={"reference": before.reference})
+        changes = diff(_flatten(before), _flatten(saved))
+        if draft is not None:
+            drop_draft(session, user, "household", draft)
+        if not changes:
+            return saved
+        repo.save_household(session, saved, user.id)
+        AuditTrail(session, user.id).record(
+            "household", saved.id, "updated", changes, household_id=saved.id
+        )
+    log.info("household %s updated by %s (%d fields)", saved.id, user.id, len(changes))
+    return saved
+
+
+def get_household(store: Store, household_id: uuid.UUID) -> Household:
+    with store.read() as session:
+        household = repo.load_household(session, household_id)
+    if household is None:
+        raise NotFound("That household no longer exists in this store.")
+    return household
+
+
+def search(store: Store, text: str, offset: int = 0, limit: int = 50) -> list[HouseholdSummary]:
+    """Households matching every word typed (surname, first name, postcode, date of
+    birth dd/mm/yyyy, case reference), at most ``MAX_RESULTS`` in all."""
+    limit = max(0, min(limit, MAX_RESULTS - offset))
+    if limit == 0:
+        return []
+    with store.read() as session:
+        return repo.summaries(session, repo.search_ids(session, text, offset, limit))
+
+
+HOUSEHOLD_MONEY = frozenset(
+    {
+        "savings_pence",
+        "rent_arrears_pence",
+        "mortgage_arrears_pence",
+        "utility_arrears_pence",
+        "council_tax_arrears_pence",
+        "other_debts_pence",
+    }
+)
+MEMBER_DATES = frozenset({"date_of_birth", "earnings_fell_on"})
+
+
+def build_member(values: dict[str, Any]) -> Member:
+    """A member from form text; raises ``InvalidInput`` naming each bad field."""
+    return build(Member, values, dates=MEMBER_DATES)
+
+
+def build_household(values: dict[str, Any], members: list[Member]) -> Household:
+    """A household from form text plus its already-checked members."""
+    return build(Household, {**values, "members": members}, money=HOUSEHOLD_MONEY)
+
+
+def household_form(household: Household) -> dict[str, Any]:
+    return to_form(household, money=HOUSEHOLD_MONEY)
+
+
+def member_form(member: Member) -> dict[str, Any]:
+    return to_form(member, dates=MEMBER_DATES)

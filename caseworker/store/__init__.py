@@ -1,0 +1,1 @@
+"""Storage: SQLModel tables, Alembic migrations, the unit of work."""

@@ -1,0 +1,150 @@
+"""Open the local store: create the engine, upgrade the schema, hand out units of work.
+
+The local store is a SQLite file in the data folder, in WAL mode with
+``synchronous=FULL`` so a committed record survives a crash or a flat battery.
+Write transactions start with ``BEGIN IMMEDIATE`` so two windows cannot
+interleave a read-then-write (the audit chain depends on it).
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlmodel import Session
+
+from caseworker.store.errors import StoreTooNew, StoreUnavailable, StoreUnreadable
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# The newest migration this build knows; checked against Alembic by a test, so
+# start-up can skip loading Alembic when the store is already current.
+HEAD_REVISION = "0002"
+
+
+def _sqlite_engine(path: Path) -> Engine:
+    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 10})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (see below)
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        mode = conn.get_execution_options().get("begin", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+class Store:
+    """A migrated database and the sessions over it."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._writer = engine.execution_options(begin="IMMEDIATE")
+
+    @classmethod
+    def open_local(cls, path: Path) -> Store:
+        """Open (creating if needed) and upgrade the local store at ``path``."""
+        try:
+            engine = _sqlite_engine(path)
+            store = cls(engine)
+            store.upgrade()
+        except DatabaseError as exc:
+            if isinstance(exc.orig, sqlite3.DatabaseError) and not isinstance(
+                exc.orig, sqlite3.OperationalError
+            ):
+                raise StoreUnreadable(
+                    f"The case store at {path} cannot be read: it is damaged or not a "
+                    "Caseworker store. Move the file aside (do not delete it), restart "
+                    "Caseworker to sync a fresh copy, and tell IT so they can recover it."
+                ) from exc
+            raise StoreUnavailable(
+                f"The case store at {path} cannot be opened ({exc.orig}). Check the disk "
+                "has free space and the folder is writable, then try again."
+            ) from exc
+        return store
+
+    def current_revision(self) -> str | None:
+        with self.engine.connect() as conn:
+            has_table = conn.execute(
+                text("SELECT 1 FROM sqlite_master WHERE type='table' AND name='alembic_version'")
+            ).first()
+            if not has_table:
+                return None
+            row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
+            return str(row[0]) if row else None
+
+    def upgrade(self, revision: str = "head") -> None:
+        """Bring the schema to ``revision``; refuse a store written by a newer version."""
+        current = self.current_revision()
+        if revision == "head" and current == HEAD_REVISION:
+            return
+        from alembic import command
+        from alembic.script import ScriptDirectory
+
+        config = _alembic_config()
+        known = {rev.revision for rev in ScriptDirectory.from_config(config).walk_revisions()}
+        if current is not None and current not in known:
+            raise StoreTooNew(
+                "This case store was written by a newer version of Caseworker "
+                f"(schema {current}). Install the newer version to open it; nothing has "
+                "been changed."
+            )
+        log.info("upgrading store schema from %s to %s", current, revision)
+        with self.engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, revision)
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only session; nothing is committed."""
+        with Session(self.engine) as session, _environment_errors():
+            yield session
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[Session]:
+        """A write transaction that commits on success and rolls back on any error."""
+        with Session(self._writer) as session, _environment_errors():
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+@contextmanager
+def _environment_errors() -> Iterator[None]:
+    try:
+        yield
+    except OperationalError as exc:
+        raise StoreUnavailable(
+            f"The case store could not be written ({exc.orig}). If the disk is full, free "
+            "some space; if another Caseworker window is busy, wait a moment and try again. "
+            "Nothing was saved from this step."
+        ) from exc
+
+
+def _alembic_config() -> Any:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return config

@@ -1,0 +1,224 @@
+"""Households, members and visits in the store, converted to and from domain models."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, delete, exists, func
+from sqlalchemy import select as sa_select
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+
+from caseworker.domain.assessment import stage_of
+from caseworker.domain.household import Household, Member, Relationship
+from caseworker.domain.search_terms import TermRange, household_terms, parse_query
+from caseworker.domain.visit import Visit
+from caseworker.store.tables import HouseholdRow, MemberRow, SearchTermRow, VisitRow, utcnow
+
+_HOUSEHOLD_FIELDS = [
+    name for name in Household.model_fields if name not in ("id", "members", "benefits")
+]
+_MEMBER_FIELDS = [name for name in Member.model_fields if name != "id"]
+_VISIT_FIELDS = [name for name in Visit.model_fields if name not in ("id", "capitals")]
+_CAPITALS = ("financial", "mental", "social", "human")
+
+
+@dataclass(frozen=True)
+class HouseholdSummary:
+    """One row of the case list."""
+
+    id: uuid.UUID
+    reference: str
+    lead_name: str
+    postcode: str
+    last_visit: date | None
+
+
+def household_to_model(row: HouseholdRow, members: list[MemberRow]) -> Household:
+    data: dict[str, Any] = {name: getattr(row, name) for name in _HOUSEHOLD_FIELDS}
+    return Household.model_validate(
+        {
+            "id": row.id,
+            "benefits": list(row.benefits) if row.benefits is not None else None,
+            "members": [
+                {"id": m.id, **{n: getattr(m, n) for n in _MEMBER_FIELDS}}
+                for m in sorted(members, key=lambda m: m.position)
+            ],
+            **data,
+        }
+    )
+
+
+def load_household(session: Session, household_id: uuid.UUID) -> Household | None:
+    row = session.get(HouseholdRow, household_id)
+    if row is None:
+        return None
+    members = session.exec(select(MemberRow).where(MemberRow.household_id == household_id)).all()
+    return household_to_model(row, list(members))
+
+
+def save_household(session: Session, household: Household, user_id: uuid.UUID | None) -> None:
+    """Insert or replace a household, its members and its search terms."""
+    row = session.get(HouseholdRow, household.id)
+    values = {name: getattr(household, name) for name in _HOUSEHOLD_FIELDS}
+    values["benefits"] = (
+        [str(b) for b in household.benefits]
+        if household.benefits
+        else ([] if household.benefits is not None else None)
+    )
+    if row is None:
+        row = HouseholdRow(id=household.id, created_by=user_id, **values)
+    else:
+        for name, value in values.items():
+            setattr(row, name, value)
+        row.version += 1
+        row.updated_at = utcnow()
+    session.add(row)
+    session.execute(delete(MemberRow).where(col(MemberRow.household_id) == household.id))
+    # The lead contact is stored first: the case list shows position 0.
+    ordered = sorted(household.members, key=lambda m: m.relationship != Relationship.LEAD)
+    for position, member in enumerate(ordered):
+        session.add(
+            MemberRow(
+                id=member.id,
+                household_id=household.id,
+                position=position,
+                **{name: getattr(member, name) for name in _MEMBER_FIELDS},
+            )
+        )
+    replace_search_terms(session, household)
+
+
+def replace_search_terms(session: Session, household: Household) -> None:
+    session.execute(delete(SearchTermRow).where(col(SearchTermRow.household_id) == household.id))
+    terms = household_terms(
+        household.reference,
+        household.postcode,
+        ((m.first_name, m.surname, m.date_of_birth) for m in household.members),
+    )
+    session.add_all(SearchTermRow(household_id=household.id, term=t) for t in sorted(terms))
+
+
+def next_reference_number(session: Session, prefix: str) -> int:
+    """The next counter for references ``PREFIX-00001`` in this store."""
+    refs = session.exec(
+        select(HouseholdRow.reference)
+        .where(col(HouseholdRow.reference).startswith(f"{prefix}-"))
+        .order_by(func.length(HouseholdRow.reference).desc(), col(HouseholdRow.reference).desc())
+        .limit(1)
+    ).first()
+    if refs is None:
+        return 1
+    tail = refs.rsplit("-", 1)[-1]
+    return int(tail) + 1 if tail.isdigit() else 1
+
+
+def _matching(rng: TermRange, alias: Any) -> ColumnElement[bool]:
+    term = col(alias.term)
+    if rng.hi is None:
+        return term == rng.lo
+    return and_(term >= rng.lo, term < rng.hi)
+
+
+def search_ids(session: Session, text: str, offset: int, limit: int) -> list[uuid.UUID]:
+    """Households matching every word typed, ordered by the first word's matched term.
+
+    Uses the (term, household) index for the first word and EXISTS probes for
+    the rest, so the query stops once it has enough rows.
+    """
+    ranges = parse_query(text)
+    if not ranges:
+        rows = session.exec(
+            select(HouseholdRow.id)
+            .where(col(HouseholdRow.archived).is_(False))
+            .order_by(col(HouseholdRow.updated_at).desc())
+            .offset(offset)
+            .limit(limit)
+        ).all()
+        return list(rows)
+    first = aliased(SearchTermRow)
+    query = select(first.household_id).where(_matching(ranges[0], first))
+    for rng in ranges[1:]:
+        other = aliased(SearchTermRow)
+        query = query.where(
+            exists().where(
+                col(other.household_id) == col(first.household_id), _matching(rng, other)
+            )
+        )
+    query = query.order_by(col(first.term), col(first.household_id))
+    found: list[uuid.UUID] = []
+    seen: set[uuid.UUID] = set()
+    # A household can match on several terms; over-fetch and de-duplicate in order.
+    chunk = max(limit * 2, 50)
+    start = 0
+    while len(found) < offset + limit:
+        batch = session.exec(query.offset(start).limit(chunk)).all()
+        for hid in batch:
+            if hid not in seen:
+                seen.add(hid)
+                found.append(hid)
+        if len(batch) < chunk:
+            break
+        start += chunk
+    return found[offset : offset + limit]
+
+
+def summaries(session: Session, ids: list[uuid.UUID]) -> list[HouseholdSummary]:
+    """Case-list rows for ``ids``, in the same order."""
+    if not ids:
+        return []
+    lead = aliased(MemberRow)
+    rows = session.execute(
+        sa_select(
+            col(HouseholdRow.id),
+            col(HouseholdRow.reference),
+            col(HouseholdRow.postcode),
+            col(HouseholdRow.last_visit_date),
+            col(lead.first_name),
+            col(lead.surname),
+        )
+        .join(
+            lead,
+            and_(col(lead.household_id) == col(HouseholdRow.id), col(lead.position) == 0),
+            isouter=True,
+        )
+        .where(col(HouseholdRow.id).in_(ids))
+    ).all()
+    by_id = {
+        r[0]: HouseholdSummary(r[0], r[1], f"{r[4] or ''} {r[5] or ''}".strip(), r[2], r[3])
+        for r in rows
+    }
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def visit_to_row(visit: Visit, officer_id: uuid.UUID | None) -> VisitRow:
+    values = {name: getattr(visit, name) for name in _VISIT_FIELDS}
+    values["need_categories"] = [str(c) for c in visit.need_categories]
+    capitals = {name: getattr(visit.capitals, name) for name in _CAPITALS}
+    stage = stage_of(visit.capitals)
+    return VisitRow(
+        id=visit.id,
+        officer_id=officer_id,
+        stage=int(stage) if stage else None,
+        **values,
+        **capitals,
+    )
+
+
+def visit_to_model(row: VisitRow) -> Visit:
+    values = {name: getattr(row, name) for name in _VISIT_FIELDS}
+    values["need_categories"] = list(row.need_categories or [])
+    capitals = {n: getattr(row, n) for n in _CAPITALS}
+    return Visit.model_validate({"id": row.id, "capitals": capitals, **values})
+
+
+def visits_of(session: Session, household_id: uuid.UUID) -> list[Visit]:
+    rows = session.exec(
+        select(VisitRow)
+        .where(VisitRow.household_id == household_id)
+        .order_by(col(VisitRow.visit_date).desc(), col(VisitRow.created_at).desc())
+    ).all()
+    return [visit_to_model(r) for r in rows]

@@ -1,0 +1,16 @@
+"""Alembic environment: always run with a connection handed in by caseworker.store.database."""
+
+from alembic import context
+from sqlmodel import SQLModel
+
+import caseworker.store.tables  # noqa: F401  (registers the tables on the metadata)
+
+config = context.config
+connection = config.attributes["connection"]
+context.configure(
+    connection=connection,
+    target_metadata=SQLModel.metadata,
+    render_as_batch=True,
+)
+with context.begin_transaction():
+    context.run_migrations()

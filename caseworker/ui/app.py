@@ -1,0 +1,71 @@
+"""Start the desktop application."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from caseworker import __version__, paths
+from caseworker.logs import ErrorNotifier, setup_logging
+from caseworker.store.database import Store
+from caseworker.store.errors import StoreError
+from caseworker.ui.context import AppContext
+from caseworker.ui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+
+def create_application() -> QApplication:
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
+    app.setApplicationName("Caseworker")
+    app.setApplicationVersion(__version__)
+    style = paths.resources_dir() / "style.qss"
+    if style.exists():
+        app.setStyleSheet(style.read_text(encoding="utf-8"))
+    return app
+
+
+def scale_text(app: QApplication, factor: float) -> None:
+    """Scale the application's text (accessibility: 200% text must still work)."""
+    font = QFont(app.font())
+    font.setPointSizeF(font.pointSizeF() * factor)
+    app.setFont(font)
+
+
+def open_window(context: AppContext) -> MainWindow:
+    window = MainWindow(context)
+    window.show()
+    return window
+
+
+def run_app(crash_dialog: bool = True) -> int:
+    setup_logging()
+    app = create_application()
+    notifier = ErrorNotifier()
+    notifier.install()
+    if crash_dialog:
+        notifier.subscribe(lambda message: _show_error("Caseworker", message))
+    else:
+        notifier.subscribe(lambda message: print(message, file=sys.stderr))
+    try:
+        store = Store.open_local(paths.local_store_path())
+    except StoreError as exc:
+        log.error("store could not be opened: %s", type(exc).__name__)
+        if crash_dialog:
+            _show_error("Caseworker cannot open its case store", str(exc))
+        print(f"caseworker: {exc}", file=sys.stderr)
+        return 2
+    log.info("started version %s", __version__)
+    window = open_window(AppContext(store))
+    code = app.exec()
+    window.deleteLater()
+    store.dispose()
+    return code
+
+
+def _show_error(title: str, message: str) -> None:
+    QMessageBox.critical(None, title, message)

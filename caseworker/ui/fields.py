@@ -1,0 +1,182 @@
+"""A labelled set of form fields that reads and writes raw values by field name.
+
+Every control gets a visible label (its buddy, for Alt+key), an accessible
+name equal to the label, an error line beneath it, and a place in the Tab
+order that follows the screen. Raw values are what drafts store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGridLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QWidget,
+)
+
+Choice = tuple[str | None, str]
+
+
+class CheckGroup(QWidget):
+    """Several checkboxes that together hold a list of values."""
+
+    def __init__(self, label: str, options: Sequence[Choice], columns: int = 2) -> None:
+        super().__init__()
+        self.setAccessibleName(label)
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        self.boxes: dict[str, QCheckBox] = {}
+        for i, (value, text) in enumerate(options):
+            box = QCheckBox(text)
+            box.setAccessibleName(f"{label}: {text}")
+            grid.addWidget(box, i // columns, i % columns)
+            self.boxes[str(value)] = box
+
+    def values(self) -> list[str]:
+        return [value for value, box in self.boxes.items() if box.isChecked()]
+
+    def set_values(self, values: Sequence[str]) -> None:
+        for value, box in self.boxes.items():
+            box.setChecked(value in values)
+
+
+class FieldSet:
+    """Fields added in screen order to one or more form layouts."""
+
+    def __init__(self, on_change: Callable[[], None] | None = None) -> None:
+        self.widgets: dict[str, QWidget] = {}
+        self._errors: dict[str, QLabel] = {}
+        self._on_change = on_change or (lambda: None)
+        self._order: list[QWidget] = []
+
+    # -- building -----------------------------------------------------------
+    def _add(self, form: QFormLayout, name: str, label: str, widget: QWidget, help: str) -> None:
+        caption = QLabel(f"&{label}" if "&" not in label else label)
+        caption.setBuddy(widget)
+        widget.setAccessibleName(label.replace("&", ""))
+        widget.setObjectName(name)
+        if help:
+            widget.setToolTip(help)
+            widget.setAccessibleDescription(help)
+        form.addRow(caption, widget)
+        error = QLabel()
+        error.setObjectName(f"{name}_error")
+        error.setProperty("role", "error")
+        error.setWordWrap(True)
+        error.hide()
+        form.addRow("", error)
+        self.widgets[name] = widget
+        self._errors[name] = error
+        for box in widget.boxes.values() if isinstance(widget, CheckGroup) else [widget]:
+            self._order.append(box)
+
+    def line(
+        self, form: QFormLayout, name: str, label: str, placeholder: str = "", help: str = ""
+    ) -> QLineEdit:
+        edit = QLineEdit()
+        edit.setPlaceholderText(placeholder)
+        edit.textChanged.connect(self._on_change)
+        self._add(form, name, label, edit, help)
+        return edit
+
+    def text(self, form: QFormLayout, name: str, label: str, help: str = "") -> QPlainTextEdit:
+        edit = QPlainTextEdit()
+        edit.setTabChangesFocus(True)
+        edit.setMinimumHeight(80)
+        edit.textChanged.connect(self._on_change)
+        self._add(form, name, label, edit, help)
+        return edit
+
+    def choice(
+        self, form: QFormLayout, name: str, label: str, options: Sequence[Choice], help: str = ""
+    ) -> QComboBox:
+        combo = QComboBox()
+        for value, text in options:
+            combo.addItem(text, value)
+        combo.currentIndexChanged.connect(self._on_change)
+        self._add(form, name, label, combo, help)
+        return combo
+
+    def check(self, form: QFormLayout, name: str, label: str, help: str = "") -> QCheckBox:
+        box = QCheckBox()
+        box.toggled.connect(self._on_change)
+        self._add(form, name, label, box, help)
+        return box
+
+    def checks(
+        self, form: QFormLayout, name: str, label: str, options: Sequence[Choice], help: str = ""
+    ) -> CheckGroup:
+        group = CheckGroup(label, options)
+        for box in group.boxes.values():
+            box.toggled.connect(self._on_change)
+        self._add(form, name, label, group, help)
+        return group
+
+    def focus_chain(self) -> list[QWidget]:
+        """Controls in screen order; ``QWidget.setTabOrder`` is applied along it."""
+        for first, second in zip(self._order, self._order[1:], strict=False):
+            QWidget.setTabOrder(first, second)
+        return list(self._order)
+
+    # -- values -------------------------------------------------------------
+    def values(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name, widget in self.widgets.items():
+            if isinstance(widget, QLineEdit):
+                out[name] = widget.text()
+            elif isinstance(widget, QPlainTextEdit):
+                out[name] = widget.toPlainText()
+            elif isinstance(widget, QComboBox):
+                out[name] = widget.currentData()
+            elif isinstance(widget, QCheckBox):
+                out[name] = widget.isChecked()
+            elif isinstance(widget, CheckGroup):
+                out[name] = widget.values()
+        return out
+
+    def set_values(self, values: dict[str, Any]) -> None:
+        for name, value in values.items():
+            widget = self.widgets.get(name)
+            if isinstance(widget, QLineEdit):
+                widget.setText("" if value is None else str(value))
+            elif isinstance(widget, QPlainTextEdit):
+                widget.setPlainText("" if value is None else str(value))
+            elif isinstance(widget, QComboBox):
+                index = widget.findData(value)
+                widget.setCurrentIndex(max(index, 0))
+            elif isinstance(widget, QCheckBox):
+                widget.setChecked(bool(value))
+            elif isinstance(widget, CheckGroup):
+                widget.set_values([str(v) for v in value or []])
+
+    # -- errors -------------------------------------------------------------
+    def show_errors(self, errors: dict[str, str]) -> list[str]:
+        """Show each message under its field; return messages for fields not on this form."""
+        self.clear_errors()
+        unplaced = []
+        for name, message in errors.items():
+            label = self._errors.get(name)
+            if label is None:
+                unplaced.append(message)
+                continue
+            label.setText(message)
+            label.show()
+        first = next((self.widgets[n] for n in self.widgets if n in errors), None)
+        if first is not None:
+            first.setFocus()
+        return unplaced
+
+    def clear_errors(self) -> None:
+        for label in self._errors.values():
+            label.clear()
+            label.hide()
+
+    def error_text(self, name: str) -> str:
+        return self._errors[name].text()

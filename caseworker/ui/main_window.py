@@ -1,0 +1,163 @@
+"""The main window: sign in, find a household, record it, record a visit."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QLabel, QMainWindow, QStackedWidget, QWidget
+
+from caseworker.domain.household import Household
+from caseworker.services.errors import ServiceError
+from caseworker.ui.context import AppContext
+from caseworker.ui.pages.household import HouseholdPage
+from caseworker.ui.pages.search import SearchPage
+from caseworker.ui.pages.signin import SignInPage
+from caseworker.ui.pages.visit import VisitPage
+from caseworker.ui.widgets import show_banner
+
+Shortcut = QKeySequence | QKeySequence.StandardKey | str
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, context: AppContext) -> None:
+        super().__init__()
+        self.context = context
+        self.setWindowTitle("Caseworker — Today's yes")
+        self.resize(1100, 760)
+        self.stack = QStackedWidget()
+        self.setCentralWidget(self.stack)
+        self.signin = SignInPage(context)
+        self.search = SearchPage(context)
+        self.household = HouseholdPage(context)
+        self.visit = VisitPage(context)
+        for page in (self.signin, self.search, self.household, self.visit):
+            self.stack.addWidget(page)
+        self.who = QLabel()
+        self.who.setAccessibleName("Signed in as")
+        self.connection = QLabel("Offline: cases are saved on this laptop")
+        self.connection.setAccessibleName("Connection")
+        self.statusBar().addPermanentWidget(self.connection)
+        self.statusBar().addPermanentWidget(self.who)
+        self._actions()
+        self._wire()
+        self.show_page(self.signin)
+
+    def _action(
+        self,
+        text: str,
+        shortcut: QKeySequence | QKeySequence.StandardKey | str,
+        slot: Callable[[], object],
+    ) -> QAction:
+        action = QAction(text, self)
+        action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        self.addAction(action)
+        self.case_menu.addAction(action)
+        return action
+
+    def _actions(self) -> None:
+        self.case_menu = self.menuBar().addMenu("&Case")
+        self.find_action = self._action(
+            "&Find household", QKeySequence.StandardKey.Find, self.go_search
+        )
+        self.new_action = self._action(
+            "&New household", QKeySequence.StandardKey.New, lambda: self.open_household(None)
+        )
+        self.save_action = self._action("&Save", QKeySequence.StandardKey.Save, self._save)
+        self.visit_action = self._action(
+            "&Record a visit", "Ctrl+R", self.household.visit_button.click
+        )
+        self.member_action = self._action("&Add member", "Ctrl+M", self._add_member)
+        self.back_action = self._action("&Back", "Alt+Left", self._back)
+        self._signed_in_actions = [
+            self.find_action,
+            self.new_action,
+            self.save_action,
+            self.visit_action,
+            self.member_action,
+            self.back_action,
+        ]
+
+    def _wire(self) -> None:
+        self.signin.signed_in.connect(self._on_signed_in)
+        self.search.open_household.connect(self.open_household)
+        self.search.new_household.connect(lambda: self.open_household(None))
+        self.household.back.connect(self.go_search)
+        self.household.record_visit.connect(self.start_visit)
+        self.visit.back.connect(self._back_to_household)
+        self.visit.saved.connect(self._visit_saved)
+
+    # -- navigation -----------------------------------------------------------
+    def show_page(self, page: QWidget) -> None:
+        self.stack.setCurrentWidget(page)
+        signed_in = self.context.current_user is not None
+        for action in self._signed_in_actions:
+            action.setEnabled(signed_in)
+        self.save_action.setEnabled(page in (self.household, self.visit))
+        self.visit_action.setEnabled(page is self.household)
+        self.member_action.setEnabled(page is self.household)
+
+    def _on_signed_in(self) -> None:
+        user = self.context.user
+        self.who.setText(f"Signed in as {user.name} ({user.officer_code})")
+        self.go_search()
+
+    def go_search(self) -> None:
+        self._flush()
+        self.show_page(self.search)
+        self.search.run_search()
+        self.search.focus_search()
+
+    def open_household(self, household_id: uuid.UUID | None) -> None:
+        self._flush()
+        try:
+            self.household.load(household_id)
+        except ServiceError as exc:
+            self.statusBar().showMessage(str(exc), 10_000)
+            return
+        self.show_page(self.household)
+        self.household.fields.widgets["address_line1"].setFocus()
+
+    def start_visit(self, household: Household) -> None:
+        self._flush()
+        self.visit.start(household)
+        self.show_page(self.visit)
+        self.visit.fields.widgets["visit_date"].setFocus()
+
+    def _back_to_household(self, household: Household) -> None:
+        self.open_household(household.id)
+        self.household.tabs.setCurrentIndex(2)
+
+    def _visit_saved(self, household: Household) -> None:
+        self._back_to_household(household)
+        show_banner(self.household.message, "Visit saved. It is on the timeline below.")
+
+    def _save(self) -> None:
+        page = self.stack.currentWidget()
+        if page is self.household:
+            self.household.save()
+        elif page is self.visit:
+            self.visit.save()
+
+    def _add_member(self) -> None:
+        self.household.tabs.setCurrentIndex(1)
+        self.household.member_fields.widgets["first_name"].setFocus()
+
+    def _back(self) -> None:
+        page = self.stack.currentWidget()
+        if page is self.household:
+            self.household.leave()
+        elif page is self.visit:
+            self.visit.leave()
+
+    def _flush(self) -> None:
+        if self.context.current_user is not None:
+            self.household.flush()
+            self.visit.flush()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Write pending drafts before the window goes: closing loses nothing typed."""
+        self._flush()
+        super().closeEvent(event)

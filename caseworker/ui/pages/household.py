@@ -1,0 +1,384 @@
+"""A household: details, members and timeline. Unsaved changes are kept as a draft."""
+
+from __future__ import annotations
+
+import uuid
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QPushButton,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from caseworker.domain import labels
+from caseworker.domain.household import (
+    Benefit,
+    Household,
+    IncomeDropReason,
+    Member,
+    Relationship,
+    Tenure,
+    WorkStatus,
+)
+from caseworker.services import drafts, households, visits
+from caseworker.services.errors import InvalidInput, ServiceError
+from caseworker.ui.context import AppContext
+from caseworker.ui.fields import FieldSet
+from caseworker.ui.models import ListTableModel
+from caseworker.ui.widgets import banner, heading, scrolling, section, show_banner
+
+DRAFT_DELAY_MS = 1000
+NEW = "new"
+
+
+def _button(text: str, tip: str = "") -> QPushButton:
+    button = QPushButton(text)
+    button.setAccessibleName(text.replace("&", ""))
+    if tip:
+        button.setToolTip(tip)
+    return button
+
+
+class HouseholdPage(QWidget):
+    record_visit = Signal(object)  # Household
+    back = Signal()
+
+    def __init__(self, context: AppContext) -> None:
+        super().__init__()
+        self._context = context
+        self.household: Household | None = None
+        self.members: list[Member] = []
+        self._loading = False
+        self._draft_timer = QTimer(self)
+        self._draft_timer.setSingleShot(True)
+        self._draft_timer.setInterval(DRAFT_DELAY_MS)
+        self._draft_timer.timeout.connect(self.save_draft)
+
+        layout = QVBoxLayout(self)
+        self.title = heading("New household")
+        layout.addWidget(self.title)
+        self.message = banner()
+        layout.addWidget(self.message)
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Household sections")
+        layout.addWidget(self.tabs, 1)
+        self.fields = FieldSet(self._changed)
+        self.member_fields = FieldSet(self._changed)
+        self.tabs.addTab(scrolling(self._details()), "&Details")
+        self.tabs.addTab(scrolling(self._members()), "&Members")
+        self.tabs.addTab(self._timeline(), "&Timeline")
+
+        buttons = QHBoxLayout()
+        self.back_button = _button("&Back to search", "Alt+Left")
+        self.save_button = _button("Sa&ve household", "Ctrl+S")
+        self.visit_button = _button("&Record a visit", "Ctrl+R")
+        buttons.addWidget(self.back_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.save_button)
+        buttons.addWidget(self.visit_button)
+        layout.addLayout(buttons)
+        self.back_button.clicked.connect(self.leave)
+        self.save_button.clicked.connect(self.save)
+        self.visit_button.clicked.connect(self._record_visit)
+        self.fields.focus_chain()
+        self.member_fields.focus_chain()
+
+    # -- building -------------------------------------------------------------
+    def _details(self) -> QWidget:
+        page = QWidget()
+        column = QVBoxLayout(page)
+        box, form = section("Address and contact")
+        f = self.fields
+        f.line(form, "address_line1", "Address")
+        f.line(form, "address_line2", "Address line 2")
+        f.line(form, "town", "Town")
+        f.line(form, "postcode", "Postcode", "e.g. SE15 4QF")
+        f.line(form, "phone", "Phone")
+        f.line(form, "email", "Email")
+        column.addWidget(box)
+        box, form = section("Money and housing")
+        f.choice(form, "tenure", "Tenure", labels.choices(Tenure, "Not recorded"))
+        money_help = "In pounds, e.g. 1,240.00. Leave empty if not asked; 0 if none."
+        f.line(form, "savings_pence", "Savings (£)", "not recorded", money_help)
+        f.line(form, "rent_arrears_pence", "Rent arrears (£)", "not recorded", money_help)
+        f.line(form, "mortgage_arrears_pence", "Mortgage arrears (£)", "not recorded", money_help)
+        f.line(
+            form,
+            "utility_arrears_pence",
+            "Utility arrears (£)",
+            "not recorded",
+            "Gas, electricity and water together. " + money_help,
+        )
+        f.line(
+            form, "council_tax_arrears_pence", "Council tax arrears (£)", "not recorded", money_help
+        )
+        f.line(
+            form,
+            "other_debts_pence",
+            "Other debts (£)",
+            "not recorded",
+            "Credit cards, loans, overdrafts, catalogue and buy-now-pay-later. " + money_help,
+        )
+        f.checks(form, "benefits", "Benefits claimed", labels.choices(Benefit))
+        column.addWidget(box)
+        column.addStretch(1)
+        return page
+
+    def _members(self) -> QWidget:
+        page = QWidget()
+        column = QVBoxLayout(page)
+        self.members_model = ListTableModel(
+            ("Name", "Date of birth", "Relationship", "Work status")
+        )
+        self.members_table = QTableView()
+        self.members_table.setAccessibleName("Household members")
+        self.members_table.setModel(self.members_model)
+        self.members_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.members_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.members_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.members_table.setTabKeyNavigation(False)
+        self.members_table.verticalHeader().hide()
+        self.members_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.members_table.setMinimumHeight(140)
+        self.members_table.clicked.connect(lambda idx: self._edit_member(idx.row()))
+        column.addWidget(self.members_table)
+        box, form = section("Member")
+        m = self.member_fields
+        m.line(form, "first_name", "First name")
+        m.line(form, "surname", "Surname")
+        m.line(form, "date_of_birth", "Date of birth", "dd/mm/yyyy")
+        m.choice(form, "relationship", "Relationship to lead contact", labels.choices(Relationship))
+        m.choice(form, "work_status", "Work status", labels.choices(WorkStatus, "Not recorded"))
+        m.check(form, "reduced_hours", "Hours reduced")
+        m.line(form, "earnings_fell_on", "Date earnings fell", "dd/mm/yyyy, if they did")
+        m.choice(
+            form,
+            "earnings_fall_reason",
+            "Why earnings fell",
+            labels.choices(IncomeDropReason, "Not recorded"),
+        )
+        m.check(form, "in_education_or_training", "In education or training")
+        row = QHBoxLayout()
+        self.add_member_button = _button("&Add member", "Ctrl+M")
+        self.update_member_button = _button("&Update member")
+        self.remove_member_button = _button("Remo&ve member")
+        self.clear_member_button = _button("&Clear")
+        for button in (
+            self.add_member_button,
+            self.update_member_button,
+            self.remove_member_button,
+            self.clear_member_button,
+        ):
+            row.addWidget(button)
+        form.addRow(row)
+        self.add_member_button.clicked.connect(self.add_member)
+        self.update_member_button.clicked.connect(self.update_member)
+        self.remove_member_button.clicked.connect(self.remove_member)
+        self.clear_member_button.clicked.connect(self._clear_member)
+        column.addWidget(box)
+        column.addStretch(1)
+        return page
+
+    def _timeline(self) -> QWidget:
+        self.timeline_model = ListTableModel(("When", "Who", "What", "Details"))
+        self.timeline = QTableView()
+        self.timeline.setAccessibleName("Household timeline")
+        self.timeline.setModel(self.timeline_model)
+        self.timeline.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.timeline.setTabKeyNavigation(False)
+        self.timeline.verticalHeader().hide()
+        self.timeline.horizontalHeader().setStretchLastSection(True)
+        self.timeline.setWordWrap(True)
+        return self.timeline
+
+    # -- loading --------------------------------------------------------------
+    @property
+    def draft_subject(self) -> str:
+        return str(self.household.id) if self.household else NEW
+
+    def load(self, household_id: uuid.UUID | None) -> None:
+        """Show a saved household (or a blank form), then any unsaved draft over it."""
+        self._loading = True
+        self.message.hide()
+        self.fields.clear_errors()
+        self.member_fields.clear_errors()
+        self.household = (
+            households.get_household(self._context.store, household_id) if household_id else None
+        )
+        if self.household is not None:
+            self.fields.set_values(households.household_form(self.household))
+            self.members = list(self.household.members)
+        else:
+            self.fields.set_values({name: "" for name in self.fields.widgets} | {"tenure": None})
+            self.members = []
+        draft = drafts.load_draft(
+            self._context.store, self._context.user, "household", self.draft_subject
+        )
+        if draft is not None:
+            self.fields.set_values(draft.get("fields", {}))
+            self.members = [Member.model_validate(m) for m in draft.get("members", [])]
+            show_banner(self.message, "Restored changes that were not saved last time.")
+        self._refresh()
+        self._clear_member()
+        if draft is not None:
+            self.member_fields.set_values(draft.get("member_form", {}))
+        self.tabs.setCurrentIndex(0)
+        self._loading = False
+
+    def _refresh(self) -> None:
+        h = self.household
+        self.title.setText(f"Household {h.reference}" if h else "New household")
+        self.title.setAccessibleName(self.title.text())
+        self.visit_button.setEnabled(h is not None)
+        self.members_model.set_rows(
+            [
+                (
+                    m.full_name,
+                    m.date_of_birth.strftime("%d/%m/%Y") if m.date_of_birth else "Not recorded",
+                    labels.label(m.relationship),
+                    labels.label(m.work_status),
+                )
+                for m in self.members
+            ]
+        )
+        rows = []
+        if h is not None:
+            for entry in visits.timeline(self._context.store, h.id):
+                detail = ", ".join(k.split(".")[-1].replace("_", " ") for k in entry.changes)
+                rows.append((entry.at.strftime("%d/%m/%Y %H:%M"), entry.who, entry.what, detail))
+        self.timeline_model.set_rows(rows)
+
+    # -- members --------------------------------------------------------------
+    def _member_from_form(self, member_id: uuid.UUID | None) -> Member | None:
+        values = self.member_fields.values()
+        if member_id is not None:
+            values["id"] = member_id
+        try:
+            member = households.build_member(values)
+        except InvalidInput as exc:
+            self.member_fields.show_errors(exc.fields)
+            return None
+        self.member_fields.clear_errors()
+        return member
+
+    def add_member(self) -> None:
+        member = self._member_from_form(None)
+        if member is None:
+            return
+        if not self.members and member.relationship != Relationship.LEAD:
+            member = member.model_copy(update={"relationship": Relationship.LEAD})
+        self.members.append(member)
+        self._members_changed()
+
+    def update_member(self) -> None:
+        row = self.members_table.currentIndex().row()
+        if row < 0:
+            show_banner(self.message, "Choose a member in the list to update.", error=True)
+            return
+        member = self._member_from_form(self.members[row].id)
+        if member is not None:
+            self.members[row] = member
+            self._members_changed()
+
+    def remove_member(self) -> None:
+        row = self.members_table.currentIndex().row()
+        if row >= 0:
+            del self.members[row]
+            self._members_changed()
+
+    def _edit_member(self, row: int) -> None:
+        self._loading = True
+        self.member_fields.set_values(households.member_form(self.members[row]))
+        self._loading = False
+
+    def _clear_member(self) -> None:
+        relationship = Relationship.LEAD if not self.members else Relationship.CHILD
+        self.member_fields.set_values(
+            {name: "" for name in self.member_fields.widgets}
+            | {
+                "relationship": relationship.value,
+                "work_status": None,
+                "earnings_fall_reason": None,
+                "reduced_hours": False,
+                "in_education_or_training": False,
+            }
+        )
+        self.member_fields.clear_errors()
+
+    def _members_changed(self) -> None:
+        self._refresh()
+        self._clear_member()
+        self._changed()
+
+    # -- saving ---------------------------------------------------------------
+    def _changed(self) -> None:
+        if not self._loading:
+            self._draft_timer.start()
+
+    def save_draft(self) -> None:
+        """Keep what is typed (valid or not) so a crash or closed window loses nothing."""
+        self._draft_timer.stop()
+        drafts.save_draft(
+            self._context.store,
+            self._context.user,
+            "household",
+            self.draft_subject,
+            {
+                "fields": self.fields.values(),
+                "members": [m.model_dump(mode="json") for m in self.members],
+                "member_form": self.member_fields.values(),
+            },
+        )
+
+    def save(self) -> bool:
+        self.fields.clear_errors()
+        try:
+            built = households.build_household(self.fields.values(), self.members)
+            if self.household is None:
+                saved = households.create_household(
+                    self._context.store, self._context.user, built, draft=NEW
+                )
+            else:
+                built = built.model_copy(update={"id": self.household.id})
+                saved = households.update_household(
+                    self._context.store, self._context.user, built, draft=self.draft_subject
+                )
+        except InvalidInput as exc:
+            other = self.fields.show_errors(exc.fields)
+            show_banner(
+                self.message,
+                "Not saved. " + " ".join(["Please correct the fields marked below.", *other]),
+                error=True,
+            )
+            if "members" in exc.fields:
+                self.tabs.setCurrentIndex(1)
+            return False
+        except ServiceError as exc:
+            show_banner(self.message, f"Not saved. {exc}", error=True)
+            return False
+        self._draft_timer.stop()
+        self.household = saved
+        self.members = list(saved.members)
+        self._refresh()
+        show_banner(self.message, f"Saved household {saved.reference}.")
+        return True
+
+    def _record_visit(self) -> None:
+        if self.household is not None:
+            self.record_visit.emit(self.household)
+
+    def leave(self) -> None:
+        if self._draft_timer.isActive():
+            self.save_draft()
+        self.back.emit()
+
+    def flush(self) -> None:
+        """Called when the window closes or locks: write any pending draft now."""
+        if self._draft_timer.isActive():
+            self.save_draft()

@@ -1,0 +1,234 @@
+"""Record a visit: point of need, policy flags, stated costs and the four capitals.
+
+The stage (policy part 3) is shown live as the scores change. Everything typed
+is kept as a draft a second after the last keystroke.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from caseworker.domain import labels
+from caseworker.domain.assessment import (
+    CAPITAL_HELP,
+    CAPITALS,
+    SCORE_LABELS,
+    Capitals,
+    stage_of,
+)
+from caseworker.domain.household import Household
+from caseworker.domain.visit import NeedCategory, WorkEvent
+from caseworker.services import drafts, visits
+from caseworker.services.errors import InvalidInput, ServiceError
+from caseworker.ui.context import AppContext
+from caseworker.ui.fields import FieldSet
+from caseworker.ui.widgets import banner, heading, scrolling, section, show_banner
+
+DRAFT_DELAY_MS = 1000
+_FLAGS = (
+    ("no_money_for_food_or_fuel", "No money for food or fuel this week"),
+    ("unfamiliar_with_benefits", "Unfamiliar with the benefit system"),
+    ("family_strain", "Family strain reported"),
+    ("substance_use", "Substance use reported"),
+)
+_SCORES: list[tuple[str | None, str]] = [(None, "Not scored yet")] + [
+    (str(score), text) for score, text in SCORE_LABELS.items()
+]
+
+
+class VisitPage(QWidget):
+    saved = Signal(object)  # Household
+    back = Signal(object)  # Household
+
+    def __init__(self, context: AppContext) -> None:
+        super().__init__()
+        self._context = context
+        self.household: Household | None = None
+        self._loading = False
+        self._draft_timer = QTimer(self)
+        self._draft_timer.setSingleShot(True)
+        self._draft_timer.setInterval(DRAFT_DELAY_MS)
+        self._draft_timer.timeout.connect(self.save_draft)
+
+        layout = QVBoxLayout(self)
+        self.title = heading("Record a visit")
+        layout.addWidget(self.title)
+        self.message = banner()
+        layout.addWidget(self.message)
+        self.fields = FieldSet(self._changed)
+        inner = QWidget()
+        column = QVBoxLayout(inner)
+        column.addWidget(self._need())
+        column.addWidget(self._costs())
+        column.addWidget(self._capitals())
+        column.addStretch(1)
+        layout.addWidget(scrolling(inner), 1)
+
+        buttons = QHBoxLayout()
+        self.back_button = QPushButton("&Back to household")
+        self.back_button.setAccessibleName("Back to household")
+        self.back_button.setToolTip("Alt+Left. Your typing is kept as a draft.")
+        self.save_button = QPushButton("Sa&ve visit")
+        self.save_button.setAccessibleName("Save visit")
+        self.save_button.setToolTip("Ctrl+S")
+        buttons.addWidget(self.back_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.save_button)
+        layout.addLayout(buttons)
+        self.back_button.clicked.connect(self.leave)
+        self.save_button.clicked.connect(self.save)
+        self.fields.focus_chain()
+
+    def _need(self) -> QWidget:
+        box, form = section("The visit and the point of need")
+        f = self.fields
+        f.line(form, "visit_date", "Visit date", "dd/mm/yyyy")
+        f.line(form, "venue", "Venue")
+        f.text(
+            form,
+            "point_of_need",
+            "Point of need",
+            "What the household told you, in their own words.",
+        )
+        f.checks(form, "need_categories", "Need categories", labels.choices(NeedCategory))
+        for name, text in _FLAGS:
+            f.check(form, name, text)
+        f.line(form, "hearing_date", "Possession or eviction hearing", "dd/mm/yyyy, if any")
+        return box
+
+    def _costs(self) -> QWidget:
+        box, form = section("Stated costs")
+        f = self.fields
+        f.choice(form, "work_event", "Getting to work", labels.choices(WorkEvent, "None"))
+        f.line(form, "work_event_date", "Date of job, interview or hours", "dd/mm/yyyy")
+        self.work_member = f.choice(form, "work_member_id", "Who is getting to work", [])
+        f.line(form, "getting_to_work_cost_pence", "Travel or clothing cost (£)")
+        f.line(form, "tools_cost_pence", "Tools or equipment cost (£)")
+        f.line(form, "course_fee_pence", "Course fee (£)")
+        self.course_member = f.choice(form, "course_member_id", "Who has the course place", [])
+        f.line(form, "childcare_cost_pence", "Childcare cost (£)")
+        return box
+
+    def _capitals(self) -> QWidget:
+        box, form = section("Four capitals assessment")
+        for name in CAPITALS:
+            self.fields.choice(
+                form, name, f"{name.capitalize()} capital", _SCORES, CAPITAL_HELP[name]
+            )
+            help_label = QLabel(CAPITAL_HELP[name])
+            help_label.setWordWrap(True)
+            help_label.setProperty("role", "help")
+            form.addRow("", help_label)
+        self.stage = QLabel()
+        self.stage.setProperty("role", "stage")
+        self.stage.setAccessibleName("Stage")
+        form.addRow("Stage:", self.stage)
+        return box
+
+    # -- loading --------------------------------------------------------------
+    @property
+    def draft_subject(self) -> str:
+        return str(self.household.id) if self.household else ""
+
+    def start(self, household: Household) -> None:
+        """Open a new visit for ``household``, restoring an unsaved draft if there is one."""
+        self._loading = True
+        self.household = household
+        self.title.setText(f"Record a visit — {household.reference}")
+        self.title.setAccessibleName(self.title.text())
+        self.message.hide()
+        self.fields.clear_errors()
+        people: list[tuple[str | None, str]] = [(None, "Not stated")] + [
+            (str(m.id), m.full_name) for m in household.members
+        ]
+        for combo in (self.work_member, self.course_member):
+            _fill(combo, people)
+        blank: dict[str, Any] = {name: "" for name in self.fields.widgets} | {
+            "visit_date": date.today().strftime("%d/%m/%Y"),
+            "need_categories": [],
+            **{name: False for name, _ in _FLAGS},
+            **{
+                name: None
+                for name in (*CAPITALS, "work_event", "work_member_id", "course_member_id")
+            },
+        }
+        self.fields.set_values(blank)
+        draft = drafts.load_draft(
+            self._context.store, self._context.user, "visit", self.draft_subject
+        )
+        if draft is not None:
+            self.fields.set_values(draft)
+            show_banner(self.message, "Restored the visit you had not finished.")
+        self._loading = False
+        self.update_stage()
+
+    def update_stage(self) -> None:
+        values = self.fields.values()
+        try:
+            capitals = Capitals.model_validate({name: values[name] for name in CAPITALS})
+        except ValueError:
+            capitals = Capitals()
+        stage = stage_of(capitals)
+        text = f"{int(stage)} — {stage.label}" if stage else "Score all four capitals"
+        self.stage.setText(text)
+        self.stage.setAccessibleDescription(text)
+
+    # -- saving ---------------------------------------------------------------
+    def _changed(self) -> None:
+        if not self._loading:
+            self.update_stage()
+            self._draft_timer.start()
+
+    def save_draft(self) -> None:
+        self._draft_timer.stop()
+        if self.household is not None:
+            drafts.save_draft(
+                self._context.store,
+                self._context.user,
+                "visit",
+                self.draft_subject,
+                self.fields.values(),
+            )
+
+    def save(self) -> bool:
+        if self.household is None:
+            return False
+        self.fields.clear_errors()
+        values = self.fields.values() | {"household_id": str(self.household.id)}
+        try:
+            visit = visits.build_visit(values)
+            visits.record_visit(
+                self._context.store, self._context.user, visit, draft=self.draft_subject
+            )
+        except InvalidInput as exc:
+            self.fields.show_errors(exc.fields)
+            show_banner(
+                self.message, "Not saved. Please correct the fields marked below.", error=True
+            )
+            return False
+        except ServiceError as exc:
+            show_banner(self.message, f"Not saved. {exc}", error=True)
+            return False
+        self._draft_timer.stop()
+        self.saved.emit(self.household)
+        return True
+
+    def leave(self) -> None:
+        self.flush()
+        self.back.emit(self.household)
+
+    def flush(self) -> None:
+        if self._draft_timer.isActive():
+            self.save_draft()
+
+
+def _fill(combo: QComboBox, options: list[tuple[str | None, str]]) -> None:
+    combo.blockSignals(True)
+    combo.clear()
+    for value, text in options:
+        combo.addItem(text, value)
+    combo.blockSignals(False)

@@ -1,4 +1,4 @@
-"""``caseworker rules ...``: the rules engine commands (arrive with the rules issue)."""
+"""``caseworker rules ...``: evaluate, schema, check, test (the rules engine)."""
 
 from __future__ import annotations
 
@@ -6,4 +6,4 @@ import argparse
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """No rules commands yet."""
+    """Placeholder until the rules engine lands; replaced by the rules issue."""

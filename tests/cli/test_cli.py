@@ -1,0 +1,80 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import caseworker
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "caseworker", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_version() -> None:
+    result = run("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"caseworker {caseworker.__version__}"
+
+
+def test_demo_then_search_as_json(tmp_path: Path) -> None:
+    made = run("--data-dir", str(tmp_path), "demo", "--households", "40", "--seed", "3")
+    assert made.returncode == 0, made.stderr
+    assert "Added 40 demo households" in made.stdout
+    listed = run("--data-dir", str(tmp_path), "households", "--json", "--limit", "100")
+    rows = json.loads(listed.stdout)
+    assert len(rows) == 40
+    assert set(rows[0]) == {"reference", "lead_contact", "postcode", "last_visit"}
+    target = rows[7]
+    surname = target["lead_contact"].split()[-1]
+    found = json.loads(
+        run(
+            "--data-dir",
+            str(tmp_path),
+            "households",
+            "--json",
+            "--search",
+            f"{surname} {target['postcode']}",
+        ).stdout
+    )
+    assert target in found
+    assert (tmp_path / "caseworker.db").exists()
+
+
+def test_demo_is_repeatable_with_a_seed(tmp_path: Path) -> None:
+    for folder in ("a", "b"):
+        assert (
+            run(
+                "--data-dir", str(tmp_path / folder), "demo", "--households", "5", "--seed", "9"
+            ).returncode
+            == 0
+        )
+    names = [
+        sorted(
+            r["lead_contact"]
+            for r in json.loads(run("--data-dir", str(tmp_path / f), "households", "--json").stdout)
+        )
+        for f in ("a", "b")
+    ]
+    assert names[0] == names[1]
+
+
+def test_bad_arguments_get_a_clear_message(tmp_path: Path) -> None:
+    result = run("--data-dir", str(tmp_path), "demo", "--households", "-3")
+    assert result.returncode == 2
+    assert "must be 1 or more" in result.stderr
+
+
+def test_unreadable_store_gives_message_not_traceback(tmp_path: Path) -> None:
+    (tmp_path / "caseworker.db").write_bytes(b"garbage" * 500)
+    result = run("--data-dir", str(tmp_path), "households")
+    assert result.returncode == 2
+    assert "cannot be read" in result.stderr
+    assert "Traceback" not in result.stderr

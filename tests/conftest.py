@@ -1,0 +1,71 @@
+"""Shared fixtures. Qt runs offscreen; every test gets its own data folder."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Never touch a developer's real keyring (see the personal-data issue).
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from caseworker import paths
+from caseworker.domain.household import Household, Member, Relationship, WorkStatus
+from caseworker.domain.users import User
+from caseworker.services import users
+from caseworker.store.database import Store
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Iterator[Path]:
+    folder = tmp_path / "data"
+    paths.set_data_dir(folder)
+    yield folder
+    paths.set_data_dir(None)
+
+
+@pytest.fixture
+def store(data_dir: Path) -> Iterator[Store]:
+    opened = Store.open_local(paths.local_store_path())
+    yield opened
+    opened.dispose()
+
+
+@pytest.fixture
+def officer(store: Store) -> User:
+    return users.sign_in(store, "Jo Smith", "JS01")
+
+
+def make_household(**overrides: object) -> Household:
+    """A two-member household with names in several scripts."""
+    members = [
+        Member(
+            first_name="Zoë",
+            surname="O'Brien-Smith",
+            date_of_birth=date(1985, 3, 12),
+            relationship=Relationship.LEAD,
+            work_status=WorkStatus.EMPLOYED,
+            reduced_hours=True,
+        ),
+        Member(
+            first_name="민준",
+            surname="김",
+            date_of_birth=date(2012, 7, 1),
+            relationship=Relationship.CHILD,
+            in_education_or_training=True,
+        ),
+    ]
+    fields: dict[str, object] = {
+        "address_line1": "12 Rye Lane",
+        "postcode": "SE15 4QF",
+        "savings_pence": 12_000,
+        "rent_arrears_pence": 124_000,
+        "members": members,
+    }
+    fields.update(overrides)
+    return Household.model_validate(fields)

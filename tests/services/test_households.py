@@ -1,0 +1,157 @@
+from datetime import date
+
+import pytest
+from sqlmodel import select
+
+from caseworker.domain.household import Member
+from caseworker.domain.users import User
+from caseworker.services import households, users, visits
+from caseworker.services.audit import iter_chain, verify
+from caseworker.services.errors import InvalidInput, ServiceError
+from caseworker.store.database import Store
+from caseworker.store.tables import AuditEventRow, HouseholdRow
+from tests.conftest import make_household
+
+
+def test_create_assigns_officer_reference_and_audits(store: Store, officer: User) -> None:
+    first = households.create_household(store, officer, make_household())
+    second = households.create_household(store, officer, make_household())
+    assert (first.reference, second.reference) == ("JS01-00001", "JS01-00002")
+    loaded = households.get_household(store, first.id)
+    assert [m.full_name for m in loaded.members] == ["Zoë O'Brien-Smith", "민준 김"]
+    with store.read() as session:
+        events = session.exec(
+            select(AuditEventRow).where(AuditEventRow.household_id == first.id)
+        ).all()
+    assert [e.action for e in events] == ["created"]
+    assert events[0].payload["postcode"] == {"before": None, "after": "SE15 4QF"}
+
+
+def test_update_records_before_and_after(store: Store, officer: User) -> None:
+    saved = households.create_household(store, officer, make_household())
+    households.update_household(store, officer, saved.model_copy(update={"savings_pence": 600_000}))
+    entries = visits.timeline(store, saved.id)
+    assert entries[0].what == "Household details changed"
+    assert entries[0].changes == {"savings_pence": {"before": 12_000, "after": 600_000}}
+    assert entries[0].who == "Jo Smith"
+    with store.read() as session:
+        assert verify(iter_chain(session)) is None
+
+
+def test_update_without_change_writes_no_audit(store: Store, officer: User) -> None:
+    saved = households.create_household(store, officer, make_household())
+    households.update_household(store, officer, saved)
+    assert len(visits.timeline(store, saved.id)) == 1
+
+
+def test_search_by_each_kind_of_term(store: Store, officer: User) -> None:
+    saved = households.create_household(store, officer, make_household())
+    households.create_household(
+        store,
+        officer,
+        make_household(
+            postcode="SE1 1AA",
+            members=[Member(first_name="Anna", surname="Jones", date_of_birth=date(1990, 1, 1))],
+        ),
+    )
+    for query in [
+        "obrien",
+        "O'Brien-Smith",
+        "zoe",
+        "ZOË",
+        "se15",
+        "SE15 4QF",
+        "12/03/1985",
+        "1985-03-12",
+        saved.reference,
+        "김",
+        "zoe se15",
+    ]:
+        found = [s.reference for s in households.search(store, query)]
+        assert found == [saved.reference], query
+    assert households.search(store, "zoe se1 1aa") == []
+    assert len(households.search(store, "")) == 2
+
+
+def test_lead_contact_shown_in_list(store: Store, officer: User) -> None:
+    household = make_household()
+    household = household.model_copy(update={"members": list(reversed(household.members))})
+    households.create_household(store, officer, household)
+    assert households.search(store, "zoe")[0].lead_name == "Zoë O'Brien-Smith"
+
+
+def test_household_needs_a_member(store: Store, officer: User) -> None:
+    with pytest.raises(InvalidInput) as info:
+        households.create_household(store, officer, make_household(members=[]))
+    assert "members" in info.value.fields
+    with store.read() as session:
+        assert session.exec(select(HouseholdRow)).first() is None
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("postcode", "XYZ", "Postcode: is not a UK postcode"),
+        ("savings_pence", "-5", "Savings: must not be negative"),
+        ("savings_pence", "lots", "Savings: must be an amount in pounds"),
+        ("rent_arrears_pence", "1.234", "Rent arrears: must be an amount in pounds"),
+    ],
+)
+def test_bad_household_input_names_field(field: str, value: str, message: str) -> None:
+    values = {"postcode": "SE15 4QF", field: value}
+    with pytest.raises(InvalidInput) as info:
+        households.build_household(values, make_household().members)
+    assert info.value.fields[field].startswith(message)
+
+
+@pytest.mark.parametrize(
+    ("values", "field", "message"),
+    [
+        ({"first_name": "A", "surname": "", "date_of_birth": ""}, "surname", "must not be empty"),
+        (
+            {"first_name": "A", "surname": "B", "date_of_birth": "01/01/2999"},
+            "date_of_birth",
+            "cannot be in the future",
+        ),
+        (
+            {"first_name": "A", "surname": "B", "date_of_birth": "31/12/1899"},
+            "date_of_birth",
+            "1900 or later",
+        ),
+        (
+            {"first_name": "A", "surname": "B", "date_of_birth": "yesterday"},
+            "date_of_birth",
+            "31/12/1985",
+        ),
+    ],
+)
+def test_bad_member_input_names_field(values: dict[str, str], field: str, message: str) -> None:
+    with pytest.raises(InvalidInput) as info:
+        households.build_member(values)
+    assert message in info.value.fields[field]
+
+
+@pytest.mark.parametrize("name", ["Zoë", "Łukasz", "Nguyễn", "김민준", "O'Brien-Smith"])
+def test_names_in_any_script_round_trip_exactly(store: Store, officer: User, name: str) -> None:
+    member = households.build_member({"first_name": name, "surname": name})
+    saved = households.create_household(store, officer, make_household(members=[member]))
+    assert households.get_household(store, saved.id).members[0].first_name == name
+    assert households.search(store, name)[0].lead_name == f"{name} {name}"
+
+
+def test_form_round_trip(store: Store, officer: User) -> None:
+    saved = households.create_household(store, officer, make_household())
+    form = households.household_form(saved)
+    assert form["rent_arrears_pence"] == "1,240.00"
+    rebuilt = households.build_household(form, saved.members)
+    assert rebuilt.rent_arrears_pence == 124_000
+
+
+def test_officer_code_belongs_to_one_person(store: Store) -> None:
+    users.sign_in(store, "Jo Smith", "js01")
+    assert users.sign_in(store, "jo smith", "JS01").officer_code == "JS01"
+    with pytest.raises(ServiceError, match="belongs to someone else"):
+        users.sign_in(store, "Sam Patel", "JS01")
+    with pytest.raises(InvalidInput) as info:
+        users.sign_in(store, "", "1")
+    assert set(info.value.fields) == {"name", "officer_code"}

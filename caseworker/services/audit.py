@@ -1,9 +1,10 @@
 """The audit trail: every change to a case, who made it, before and after.
 
 Entries are hash-chained: each entry's hash covers the previous hash, its own
-metadata and the digest of its payload. The payload (which may hold personal
-values) is kept beside its digest so it can later be erased for retention
-without breaking the chain.
+metadata and the digest of its payload. The payload (canonical JSON, which may
+hold personal values) is kept beside its digest, so it can later be erased for
+retention without breaking the chain, and verifying costs one hash of the
+stored text.
 """
 
 from __future__ import annotations
@@ -14,13 +15,43 @@ import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from caseworker.store.tables import AuditEventRow, utcnow
 
 GENESIS = "0" * 64
+
+
+class ChainFields(Protocol):
+    """What the hash covers: a stored row or a lightweight result row."""
+
+    @property
+    def seq(self) -> int | None: ...
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def actor_id(self) -> uuid.UUID | None: ...
+    @property
+    def entity(self) -> str: ...
+    @property
+    def entity_id(self) -> uuid.UUID: ...
+    @property
+    def household_id(self) -> uuid.UUID | None: ...
+    @property
+    def action(self) -> str: ...
+    @property
+    def payload(self) -> str: ...
+    @property
+    def payload_digest(self) -> str: ...
+    @property
+    def prev_hash(self) -> str: ...
+    @property
+    def hash(self) -> str: ...
 
 
 def _jsonable(value: Any) -> Any:
@@ -41,20 +72,34 @@ def digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def entry_hash(prev_hash: str, row: AuditEventRow) -> str:
-    meta = canonical(
-        {
-            "id": row.id,
-            "at": row.at.isoformat(),
-            "actor": row.actor_id,
-            "entity": row.entity,
-            "entity_id": row.entity_id,
-            "household": row.household_id,
-            "action": row.action,
-            "payload": row.payload_digest,
-        }
+def _canon(value: object) -> str:
+    """One text form per value whatever the backend returned: a UUID object or the
+    32-hex text SQLite stores, a datetime or the text SQLite stores (UTC wall time)."""
+    if type(value) is str:  # the common case on SQLite: already canonical
+        return value
+    if value is None:
+        return ""
+    if isinstance(value, uuid.UUID):
+        return value.hex
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    return str(value)
+
+
+def entry_hash(prev_hash: str, entry: ChainFields) -> str:
+    meta = "|".join(
+        (
+            _canon(entry.id),
+            _canon(entry.at),
+            _canon(entry.actor_id),
+            entry.entity,
+            _canon(entry.entity_id),
+            _canon(entry.household_id),
+            entry.action,
+            entry.payload_digest,
+        )
     )
-    return digest(prev_hash + meta)
+    return digest(prev_hash + "|" + meta)
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -65,6 +110,11 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, A
         for k in sorted(keys)
         if _jsonable(before.get(k)) != _jsonable(after.get(k))
     }
+
+
+def payload_of(entry: ChainFields) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(entry.payload) if entry.payload else {}
+    return data
 
 
 class AuditTrail:
@@ -88,7 +138,7 @@ class AuditTrail:
                 select(AuditEventRow.hash).order_by(col(AuditEventRow.seq).desc()).limit(1)
             ).first()
             self._tail = last or GENESIS
-        data = _jsonable(payload)
+        text = canonical(payload)
         row = AuditEventRow(
             at=utcnow(),
             actor_id=self._actor_id,
@@ -96,8 +146,8 @@ class AuditTrail:
             entity_id=entity_id,
             household_id=household_id,
             action=action,
-            payload=data,
-            payload_digest=digest(canonical(data)),
+            payload=text,
+            payload_digest=digest(text),
             prev_hash=self._tail,
             hash="",
         )
@@ -113,31 +163,59 @@ class ChainBreak:
     reason: str
 
 
-def verify(rows: Iterable[AuditEventRow]) -> ChainBreak | None:
-    """Walk entries in ``seq`` order; return the first one that does not add up."""
+def verify(entries: Iterable[ChainFields]) -> tuple[int, ChainBreak | None]:
+    """Walk entries in ``seq`` order; return how many were checked and the first break.
+
+    An erased payload (retention) is allowed: its digest still holds the chain.
+    """
     prev = GENESIS
-    for row in rows:
-        seq = row.seq or 0
-        if row.prev_hash != prev:
-            return ChainBreak(seq, "does not follow the entry before it (deleted or reordered)")
-        if digest(canonical(row.payload)) != row.payload_digest and row.payload:
-            return ChainBreak(seq, "its content was altered")
-        if entry_hash(prev, row) != row.hash:
-            return ChainBreak(seq, "its details were altered")
-        prev = row.hash
-    return None
+    checked = 0
+    for entry in entries:
+        seq = entry.seq or 0
+        if entry.prev_hash != prev:
+            return checked, ChainBreak(
+                seq, "does not follow the entry before it: an entry was deleted, inserted or moved"
+            )
+        if entry.payload and digest(entry.payload) != entry.payload_digest:
+            return checked, ChainBreak(seq, "its recorded change was altered")
+        if entry_hash(prev, entry) != entry.hash:
+            return checked, ChainBreak(seq, "its who, when or what was altered")
+        prev = entry.hash
+        checked += 1
+    return checked, None
 
 
-def iter_chain(session: Session, batch: int = 10_000) -> Iterator[AuditEventRow]:
+_COLUMNS = (
+    "seq, id, at, actor_id, entity, entity_id, household_id, action, payload, "
+    "payload_digest, prev_hash, hash"
+)
+
+
+def iter_chain(session: Session, batch: int = 50_000) -> Iterator[ChainFields]:
+    """Every entry in ``seq`` order, fetched in batches as plain rows.
+
+    On SQLite the rows come straight from the driver, unconverted: ids and
+    instants are already in the text form the hash covers, and skipping the
+    conversion is what makes a million entries verify in seconds.
+    """
+    table = AuditEventRow.__table__  # type: ignore[attr-defined]
+    raw = session.get_bind().dialect.name == "sqlite"
     last = 0
     while True:
-        rows = session.exec(
-            select(AuditEventRow)
-            .where(col(AuditEventRow.seq) > last)
-            .order_by(col(AuditEventRow.seq))
-            .limit(batch)
-        ).all()
+        if raw:
+            rows = (
+                session.connection()
+                .exec_driver_sql(
+                    f"SELECT {_COLUMNS} FROM audit_event WHERE seq > ? ORDER BY seq LIMIT ?",
+                    (last, batch),
+                )
+                .all()
+            )
+        else:
+            rows = session.execute(
+                sa_select(table).where(table.c.seq > last).order_by(table.c.seq).limit(batch)
+            ).all()
         if not rows:
             return
         yield from rows
-        last = rows[-1].seq or last
+        last = rows[-1].seq

@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from caseworker.domain.assessment import CAPITALS, Capitals
 from caseworker.domain.users import User
 from caseworker.domain.visit import Visit
-from caseworker.services.audit import AuditTrail, diff
+from caseworker.services.audit import AuditTrail, diff, payload_of
 from caseworker.services.drafts import drop_draft
 from caseworker.services.errors import InvalidInput, NotFound
 from caseworker.services.forms import build, to_form
@@ -84,7 +84,7 @@ def timeline(store: Store, household_id: uuid.UUID) -> list[TimelineEntry]:
             at=row.at,
             who=name or "unknown",
             what=_ACTIONS.get((row.entity, row.action), f"{row.entity} {row.action}"),
-            changes=dict(row.payload),
+            changes=payload_of(row),
         )
         for row, name in rows
     ]

@@ -136,7 +136,8 @@ class AuditEventRow(SQLModel, table=True):
     entity_id: uuid.UUID
     household_id: uuid.UUID | None = Field(default=None, index=True)
     action: str
-    payload: dict[str, object] = Field(default_factory=dict, sa_column=Column(JSON))
+    # Canonical JSON text, so verifying needs only a hash of what is stored.
+    payload: str = Field(default="", sa_column=Column(Text, nullable=False))
     payload_digest: str
     prev_hash: str
     hash: str

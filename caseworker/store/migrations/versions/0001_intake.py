@@ -124,7 +124,7 @@ def upgrade() -> None:
         sa.Column("entity_id", UUID, nullable=False),
         sa.Column("household_id", UUID, nullable=True),
         sa.Column("action", sa.String(), nullable=False),
-        sa.Column("payload", sa.JSON(), nullable=True),
+        sa.Column("payload", sa.Text(), nullable=False),
         sa.Column("payload_digest", sa.String(), nullable=False),
         sa.Column("prev_hash", sa.String(), nullable=False),
         sa.Column("hash", sa.String(), nullable=False),

@@ -1,0 +1,85 @@
+"""The audit trail is tamper-evident: altering, deleting or reordering rows is detected."""
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from caseworker import paths
+from caseworker.cli import main
+from caseworker.domain.users import User
+from caseworker.services import households
+from caseworker.services.audit_check import verify_store
+from caseworker.store.database import Store
+from tests.conftest import make_household
+
+
+@pytest.fixture
+def chained(store: Store, officer: User) -> Store:
+    for savings in (1_000, 2_000, 3_000):
+        saved = households.create_household(store, officer, make_household())
+        households.update_household(
+            store, officer, saved.model_copy(update={"savings_pence": savings})
+        )
+    return store  # 1 sign-in + 6 entries
+
+
+def _tamper(sql: str) -> Callable[[Path], None]:
+    def run(path: Path) -> None:
+        with sqlite3.connect(path) as conn:
+            conn.executescript(sql)
+
+    return run
+
+
+def test_untouched_chain_verifies(chained: Store) -> None:
+    assert verify_store(chained) == (7, None)
+
+
+@pytest.mark.parametrize(
+    ("tamper", "seq", "reason"),
+    [
+        (
+            _tamper(
+                "UPDATE audit_event SET payload = replace(payload, '2000', '9000') WHERE seq = 5"
+            ),
+            5,
+            "recorded change was altered",
+        ),
+        (_tamper("UPDATE audit_event SET action = 'viewed' WHERE seq = 3"), 3, "who, when or what"),
+        (
+            _tamper("UPDATE audit_event SET at = '2020-01-01 00:00:00' WHERE seq = 4"),
+            4,
+            "who, when or what",
+        ),
+        (_tamper("DELETE FROM audit_event WHERE seq = 4"), 5, "deleted, inserted or moved"),
+        (
+            _tamper(
+                "UPDATE audit_event SET seq = 100 WHERE seq = 3;"
+                "UPDATE audit_event SET seq = 3 WHERE seq = 6;"
+                "UPDATE audit_event SET seq = 6 WHERE seq = 100;"
+            ),
+            3,
+            "deleted, inserted or moved",
+        ),
+        (_tamper("DELETE FROM audit_event WHERE seq = 1"), 2, "deleted, inserted or moved"),
+    ],
+    ids=["alter-payload", "alter-action", "alter-time", "delete", "reorder", "delete-first"],
+)
+def test_tampering_is_detected(
+    chained: Store, tamper: Callable[[Path], None], seq: int, reason: str
+) -> None:
+    tamper(paths.local_store_path())
+    _checked, broken = verify_store(chained)
+    assert broken is not None
+    assert broken.seq == seq
+    assert reason in broken.reason
+
+
+def test_cli_reports_first_broken_entry(chained: Store, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--data-dir", str(paths.data_dir()), "audit", "verify"]) == 0
+    assert "7 entries verified" in capsys.readouterr().out
+    _tamper("UPDATE audit_event SET actor_id = NULL WHERE seq = 6")(paths.local_store_path())
+    assert main(["--data-dir", str(paths.data_dir()), "audit", "verify"]) == 1
+    assert "BROKEN at entry 6" in capsys.readouterr().out

@@ -16,7 +16,7 @@ import pytest
 
 from caseworker import paths
 from caseworker.domain.household import Household, Member, Relationship, WorkStatus
-from caseworker.domain.users import User
+from caseworker.domain.users import Role, User
 from caseworker.services import users
 from caseworker.store.database import Store
 
@@ -36,9 +36,17 @@ def store(data_dir: Path) -> Iterator[Store]:
     opened.dispose()
 
 
+PASSWORD = "correct horse battery"
+
+
 @pytest.fixture
-def officer(store: Store) -> User:
-    return users.sign_in(store, "Jo Smith", "JS01")
+def manager(store: Store) -> User:
+    return users.create_first_manager(store, "Morgan Lee", "TM01", PASSWORD)
+
+
+@pytest.fixture
+def officer(store: Store, manager: User) -> User:
+    return users.add_user(store, manager, "Jo Smith", "JS01", Role.OFFICER, PASSWORD)
 
 
 def make_household(**overrides: object) -> Household:

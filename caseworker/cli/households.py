@@ -36,7 +36,7 @@ def _demo(args: argparse.Namespace) -> int:
     from caseworker.services import demo, users
 
     store = open_store()
-    user = users.sign_in(store, "Demo Data", "DEMO")
+    user = users.system_user(store, "Demo Data", "DEMO")
     started = time.perf_counter()
 
     def progress(done: int, total: int) -> None:

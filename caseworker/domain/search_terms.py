@@ -64,10 +64,29 @@ class TermRange:
     hi: str | None
 
 
+_OUTWARD = re.compile(r"^[a-z]{1,2}\d[a-z\d]?$")
+_INWARD_START = re.compile(r"^\d[a-z]{0,2}$")
+
+
+def _join_postcodes(words: list[str]) -> list[str]:
+    """ "SE1 4PQ" is one postcode, not two words: "se1" alone would match SE11, SE14..."""
+    joined: list[str] = []
+    for word in words:
+        if (
+            joined
+            and _INWARD_START.match(word.casefold())
+            and _OUTWARD.match(joined[-1].casefold())
+        ):
+            joined[-1] += word
+        else:
+            joined.append(word)
+    return joined
+
+
 def parse_query(text: str) -> list[TermRange]:
     """Split what was typed into one term range per word; a date matches a birth date."""
     ranges: list[TermRange] = []
-    for word in text.split():
+    for word in _join_postcodes(text.split()):
         as_date = _parse_date(word)
         if as_date is not None:
             ranges.append(TermRange(date_term(as_date), None))

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
+from sqlalchemy import insert
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -125,6 +126,38 @@ class AuditTrail:
         self._actor_id = actor_id
         self._tail: str | None = None
 
+    def _last_hash(self) -> str:
+        if self._tail is None:
+            last = self._session.exec(
+                select(AuditEventRow.hash).order_by(col(AuditEventRow.seq).desc()).limit(1)
+            ).first()
+            self._tail = last or GENESIS
+        return self._tail
+
+    def record_many(
+        self, entity: str, action: str, payload: dict[str, Any], ids: Iterable[uuid.UUID]
+    ) -> None:
+        """The same entry for many records of one household each (bulk jobs), in one insert."""
+        text = canonical(payload)
+        rows = []
+        for entity_id in ids:
+            row = AuditEventRow(
+                at=utcnow(),
+                actor_id=self._actor_id,
+                entity=entity,
+                entity_id=entity_id,
+                household_id=entity_id,
+                action=action,
+                payload=text,
+                payload_digest=digest(text),
+                prev_hash=self._last_hash(),
+                hash="",
+            )
+            row.hash = self._tail = entry_hash(row.prev_hash, row)
+            rows.append(row.model_dump(exclude={"seq"}))
+        if rows:
+            self._session.execute(insert(AuditEventRow), rows)
+
     def record(
         self,
         entity: str,
@@ -133,11 +166,7 @@ class AuditTrail:
         payload: dict[str, Any],
         household_id: uuid.UUID | None = None,
     ) -> AuditEventRow:
-        if self._tail is None:
-            last = self._session.exec(
-                select(AuditEventRow.hash).order_by(col(AuditEventRow.seq).desc()).limit(1)
-            ).first()
-            self._tail = last or GENESIS
+        prev = self._last_hash()
         text = canonical(payload)
         row = AuditEventRow(
             at=utcnow(),
@@ -148,10 +177,10 @@ class AuditTrail:
             action=action,
             payload=text,
             payload_digest=digest(text),
-            prev_hash=self._tail,
+            prev_hash=prev,
             hash="",
         )
-        row.hash = entry_hash(self._tail, row)
+        row.hash = entry_hash(prev, row)
         self._tail = row.hash
         self._session.add(row)
         return row

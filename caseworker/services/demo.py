@@ -97,9 +97,9 @@ def generate(
             session.execute(insert(MemberRow), members)
             session.execute(insert(VisitRow), visits)
             session.execute(insert(SearchTermRow), terms)
-            trail = AuditTrail(session, user.id)
-            for hh in households:
-                trail.record("household", hh["id"], "created", {"demo": True}, hh["id"])
+            AuditTrail(session, user.id).record_many(
+                "household", "created", {"demo": True}, (hh["id"] for hh in households)
+            )
         done += size
         if progress is not None:
             progress(done, count)

@@ -19,3 +19,7 @@ class NotFound(ServiceError):
 
 class NotSignedIn(ServiceError):
     pass
+
+
+class PermissionRefused(ServiceError):
+    """The signed-in user may not do this (role, separation of duties, conflict)."""

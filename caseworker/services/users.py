@@ -1,49 +1,176 @@
-"""Signing in. Passwords arrive with the approvals work; until then an officer
-signs in with their name and officer code, and a first sign-in registers them."""
+"""People: the first manager, adding users, signing in with a password.
+
+Passwords are stored only as Argon2 hashes and verified offline. After
+``MAX_FAILURES`` wrong passwords in a row an account is locked for
+``LOCK_MINUTES`` (kept in the store, so restarting does not reset it). A
+password is passed straight to the hasher and never logged; the screens clear
+their password fields as soon as it has been checked.
+"""
 
 from __future__ import annotations
 
 import logging
+from datetime import UTC, timedelta
 
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
 from pydantic import ValidationError
-from sqlmodel import select
+from sqlmodel import Session, col, select
 
 from caseworker.domain.errors import describe
 from caseworker.domain.users import Role, User
 from caseworker.services.audit import AuditTrail
-from caseworker.services.errors import InvalidInput, ServiceError
+from caseworker.services.errors import InvalidInput, PermissionRefused, ServiceError
 from caseworker.store.database import Store
-from caseworker.store.tables import UserAccount
+from caseworker.store.tables import UserAccount, utcnow
 
 log = logging.getLogger(__name__)
+MAX_FAILURES = 5
+LOCK_MINUTES = 5
+MIN_PASSWORD_LENGTH = 10
+_hasher = PasswordHasher()
 
 
-def sign_in(store: Store, name: str, officer_code: str) -> User:
-    """Return the user with this code, registering them on first sign-in."""
+class SignInRefused(ServiceError):
+    pass
+
+
+def _validated(name: str, officer_code: str, role: Role) -> User:
     try:
-        candidate = User(name=name, officer_code=officer_code)
+        return User(name=name, officer_code=officer_code, role=role)
     except ValidationError as exc:
         raise InvalidInput(describe(exc, User)) from exc
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(
+            {
+                "password": f"Password: use at least {MIN_PASSWORD_LENGTH} characters "
+                "(a few unrelated words are easy to remember)"
+            }
+        )
+
+
+def _to_user(row: UserAccount) -> User:
+    return User(id=row.id, name=row.name, officer_code=row.officer_code, role=Role(row.role))
+
+
+def _insert(session: Session, user: User, password_hash: str | None, actor: User | None) -> None:
+    if session.exec(
+        select(UserAccount).where(UserAccount.officer_code == user.officer_code)
+    ).first():
+        raise InvalidInput({"officer_code": f"Officer code: {user.officer_code} is already in use"})
+    session.add(
+        UserAccount(
+            id=user.id,
+            name=user.name,
+            officer_code=user.officer_code,
+            role=user.role.value,
+            password_hash=password_hash,
+        )
+    )
+    AuditTrail(session, actor.id if actor else user.id).record(
+        "user", user.id, "added", {"officer_code": user.officer_code, "role": user.role.value}
+    )
+    log.info("user %s added with role %s", user.id, user.role.value)
+
+
+def needs_first_manager(store: Store) -> bool:
+    """True until someone can sign in: the first run sets up a team manager."""
+    with store.read() as session:
+        return (
+            session.exec(
+                select(UserAccount.id).where(col(UserAccount.password_hash).is_not(None))
+            ).first()
+            is None
+        )
+
+
+def create_first_manager(store: Store, name: str, officer_code: str, password: str) -> User:
+    user = _validated(name, officer_code, Role.MANAGER)
+    _check_password(password)
+    with store.unit_of_work() as session:
+        if session.exec(
+            select(UserAccount.id).where(col(UserAccount.password_hash).is_not(None))
+        ).first():
+            raise PermissionRefused("A team manager already exists; ask them to add you.")
+        _insert(session, user, _hasher.hash(password), None)
+    return user
+
+
+def add_user(
+    store: Store, manager: User, name: str, officer_code: str, role: Role, password: str
+) -> User:
+    """A team manager adds an officer or another manager."""
+    require_manager(manager, "add users")
+    user = _validated(name, officer_code, role)
+    _check_password(password)
+    with store.unit_of_work() as session:
+        _insert(session, user, _hasher.hash(password), manager)
+    return user
+
+
+def system_user(store: Store, name: str, officer_code: str) -> User:
+    """An account that cannot sign in, for headless jobs such as demo data."""
+    user = _validated(name, officer_code, Role.OFFICER)
     with store.unit_of_work() as session:
         row = session.exec(
-            select(UserAccount).where(UserAccount.officer_code == candidate.officer_code)
+            select(UserAccount).where(UserAccount.officer_code == user.officer_code)
         ).first()
-        if row is None:
-            row = UserAccount(
-                id=candidate.id,
-                name=candidate.name,
-                officer_code=candidate.officer_code,
-                role=Role.OFFICER.value,
+        if row is not None:
+            return _to_user(row)
+        _insert(session, user, None, None)
+    return user
+
+
+def sign_in(store: Store, officer_code: str, password: str) -> User:
+    """Check a password; also how a manager confirms an approval in person."""
+    code = officer_code.strip().upper()
+    wrong = SignInRefused("The officer code or password is wrong. Check both and try again.")
+    with store.unit_of_work() as session:
+        row = session.exec(select(UserAccount).where(UserAccount.officer_code == code)).first()
+        if row is None or row.password_hash is None or not row.active:
+            raise wrong
+        now = utcnow()
+        locked_until = row.locked_until.replace(tzinfo=UTC) if row.locked_until else None
+        if locked_until is not None and locked_until > now:
+            minutes = max(1, round((locked_until - now).total_seconds() / 60))
+            raise SignInRefused(
+                f"Too many wrong passwords. This account is locked for {minutes} more "
+                "minute(s); a team manager can help if you have forgotten it."
             )
+        try:
+            _hasher.verify(row.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            row.failed_sign_ins += 1
+            left = MAX_FAILURES - row.failed_sign_ins
+            if left <= 0:
+                row.locked_until = now + timedelta(minutes=LOCK_MINUTES)
+                row.failed_sign_ins = 0
             session.add(row)
-            AuditTrail(session, row.id).record(
-                "user", row.id, "registered", {"officer_code": row.officer_code}
-            )
-            log.info("registered user %s", row.id)
-        elif row.name.casefold() != candidate.name.casefold():
-            raise ServiceError(
-                f"Officer code {candidate.officer_code} belongs to someone else. "
-                "Check your code, or ask your team manager for yours."
-            )
+            log.warning("failed sign-in for user %s", row.id)
+            if left <= 0:
+                raise SignInRefused(
+                    f"Too many wrong passwords. This account is locked for {LOCK_MINUTES} minutes."
+                ) from None
+            raise SignInRefused(
+                f"The officer code or password is wrong. {left} tries left before the "
+                "account is locked."
+            ) from None
+        row.failed_sign_ins = 0
+        row.locked_until = None
+        session.add(row)
         log.info("user %s signed in", row.id)
-        return User(id=row.id, name=row.name, officer_code=row.officer_code, role=Role(row.role))
+        return _to_user(row)
+
+
+def require_manager(user: User, action: str) -> None:
+    if user.role is not Role.MANAGER:
+        raise PermissionRefused(f"Only a team manager can {action}.")
+
+
+def list_users(store: Store) -> list[User]:
+    with store.read() as session:
+        rows = session.exec(select(UserAccount).order_by(col(UserAccount.name))).all()
+        return [_to_user(r) for r in rows if r.password_hash is not None]

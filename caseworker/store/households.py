@@ -222,3 +222,8 @@ def visits_of(session: Session, household_id: uuid.UUID) -> list[Visit]:
         .order_by(col(VisitRow.visit_date).desc(), col(VisitRow.created_at).desc())
     ).all()
     return [visit_to_model(r) for r in rows]
+
+
+def load_visit(session: Session, visit_id: uuid.UUID) -> Visit | None:
+    row = session.get(VisitRow, visit_id)
+    return visit_to_model(row) if row is not None else None

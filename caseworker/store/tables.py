@@ -26,6 +26,10 @@ class UserAccount(SQLModel, table=True):
     officer_code: str = Field(unique=True, index=True)
     role: str = "officer"
     created_at: datetime = Field(default_factory=utcnow)
+    password_hash: str | None = None
+    failed_sign_ins: int = 0
+    locked_until: datetime | None = None
+    active: bool = True
 
 
 class HouseholdRow(SQLModel, table=True):
@@ -147,8 +151,85 @@ class SearchTermRow(SQLModel, table=True):
     """Normalised search terms per household, for prefix search as the officer types."""
 
     __tablename__ = "search_term"
-    __table_args__ = (Index("ix_search_term_term_household", "term", "household_id"),)
+    __table_args__ = (
+        Index("ix_search_term_term_household", "term", "household_id"),
+        Index("ix_search_term_household_term", "household_id", "term"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    household_id: uuid.UUID = Field(foreign_key="household.id", index=True)
+    household_id: uuid.UUID = Field(foreign_key="household.id")
     term: str
+
+
+class ConflictOfInterestRow(SQLModel, table=True):
+    """A user's declaration that they must not decide for a household (6.4)."""
+
+    __tablename__ = "conflict_of_interest"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    user_id: uuid.UUID = Field(foreign_key="user_account.id", index=True)
+    household_id: uuid.UUID = Field(foreign_key="household.id", index=True)
+    reason: str = ""
+    declared_at: datetime = Field(default_factory=utcnow)
+
+
+class PackageRow(SQLModel, table=True):
+    """A support package; its status is a cache of the newest ``package_event``."""
+
+    __tablename__ = "package"
+
+    id: uuid.UUID = Field(primary_key=True)
+    household_id: uuid.UUID = Field(foreign_key="household.id", index=True)
+    visit_id: uuid.UUID | None = Field(default=None, foreign_key="visit.id")
+    visit_date: date
+    created_by: uuid.UUID = Field(foreign_key="user_account.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    policy_version: str
+    items: str = Field(sa_column=Column(Text, nullable=False))  # canonical JSON
+    explanation: str = Field(default="", sa_column=Column(Text, nullable=False))
+    total_pence: int
+    route: str
+    status: str = Field(index=True)
+    approved_on: date | None = None
+
+
+class PackageEventRow(SQLModel, table=True):
+    """Append-only decisions: who, when, what and why."""
+
+    __tablename__ = "package_event"
+
+    seq: int | None = Field(default=None, primary_key=True)
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, unique=True)
+    package_id: uuid.UUID = Field(foreign_key="package.id", index=True)
+    status: str
+    actor_id: uuid.UUID = Field(foreign_key="user_account.id")
+    at: datetime = Field(default_factory=utcnow)
+    reason: str = ""
+    amount_pence: int = 0
+    method: str | None = None
+    reference: str | None = None
+
+
+class FundRow(SQLModel, table=True):
+    __tablename__ = "fund"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    team: str
+    financial_year: str
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class FundEntryRow(SQLModel, table=True):
+    """Append-only ledger of the team fund; balances are derived from it."""
+
+    __tablename__ = "fund_entry"
+
+    seq: int | None = Field(default=None, primary_key=True)
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, unique=True)
+    fund_id: uuid.UUID = Field(foreign_key="fund.id", index=True)
+    kind: str
+    amount_pence: int
+    officer_id: uuid.UUID | None = Field(default=None, foreign_key="user_account.id")
+    package_id: uuid.UUID | None = Field(default=None, foreign_key="package.id")
+    actor_id: uuid.UUID = Field(foreign_key="user_account.id")
+    at: datetime = Field(default_factory=utcnow)

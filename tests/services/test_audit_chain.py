@@ -22,19 +22,31 @@ def chained(store: Store, officer: User) -> Store:
         households.update_household(
             store, officer, saved.model_copy(update={"savings_pence": savings})
         )
-    return store  # 1 sign-in + 6 entries
+    return store  # 2 users + 6 entries
 
 
 def _tamper(sql: str) -> Callable[[Path], None]:
+    """Edit the file directly, as someone with the file and sqlite3 could: they can
+    drop the append-only triggers first, so the chain must catch it."""
+
     def run(path: Path) -> None:
         with sqlite3.connect(path) as conn:
-            conn.executescript(sql)
+            conn.executescript(
+                "DROP TRIGGER audit_event_no_update; DROP TRIGGER audit_event_no_delete;" + sql
+            )
 
     return run
 
 
+def test_store_refuses_to_change_audit_entries(chained: Store) -> None:
+    with sqlite3.connect(paths.local_store_path()) as conn:
+        for sql in ("UPDATE audit_event SET action = 'x'", "DELETE FROM audit_event"):
+            with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+                conn.execute(sql)
+
+
 def test_untouched_chain_verifies(chained: Store) -> None:
-    assert verify_store(chained) == (7, None)
+    assert verify_store(chained) == (8, None)
 
 
 @pytest.mark.parametrize(
@@ -79,7 +91,7 @@ def test_tampering_is_detected(
 
 def test_cli_reports_first_broken_entry(chained: Store, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--data-dir", str(paths.data_dir()), "audit", "verify"]) == 0
-    assert "7 entries verified" in capsys.readouterr().out
+    assert "8 entries verified" in capsys.readouterr().out
     _tamper("UPDATE audit_event SET actor_id = NULL WHERE seq = 6")(paths.local_store_path())
     assert main(["--data-dir", str(paths.data_dir()), "audit", "verify"]) == 1
     assert "BROKEN at entry 6" in capsys.readouterr().out

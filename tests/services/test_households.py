@@ -4,13 +4,13 @@ import pytest
 from sqlmodel import select
 
 from caseworker.domain.household import Member
-from caseworker.domain.users import User
+from caseworker.domain.users import Role, User
 from caseworker.services import households, users, visits
 from caseworker.services.audit import iter_chain, payload_of, verify
-from caseworker.services.errors import InvalidInput, ServiceError
+from caseworker.services.errors import InvalidInput, PermissionRefused
 from caseworker.store.database import Store
 from caseworker.store.tables import AuditEventRow, HouseholdRow
-from tests.conftest import make_household
+from tests.conftest import PASSWORD, make_household
 
 
 def test_create_assigns_officer_reference_and_audits(store: Store, officer: User) -> None:
@@ -35,7 +35,7 @@ def test_update_records_before_and_after(store: Store, officer: User) -> None:
     assert entries[0].changes == {"savings_pence": {"before": 12_000, "after": 600_000}}
     assert entries[0].who == "Jo Smith"
     with store.read() as session:
-        assert verify(iter_chain(session)) == (3, None)  # sign-in, create, update
+        assert verify(iter_chain(session)) == (4, None)  # 2 users, create, update
 
 
 def test_update_without_change_writes_no_audit(store: Store, officer: User) -> None:
@@ -147,11 +147,27 @@ def test_form_round_trip(store: Store, officer: User) -> None:
     assert rebuilt.rent_arrears_pence == 124_000
 
 
-def test_officer_code_belongs_to_one_person(store: Store) -> None:
-    users.sign_in(store, "Jo Smith", "js01")
-    assert users.sign_in(store, "jo smith", "JS01").officer_code == "JS01"
-    with pytest.raises(ServiceError, match="belongs to someone else"):
-        users.sign_in(store, "Sam Patel", "JS01")
+def test_users_need_a_manager_and_a_unique_code(store: Store, manager: User) -> None:
+    assert not users.needs_first_manager(store)
+    with pytest.raises(PermissionRefused, match="already exists"):
+        users.create_first_manager(store, "Sam Patel", "SP01", PASSWORD)
+    officer = users.add_user(store, manager, "Jo Smith", "js01", Role.OFFICER, PASSWORD)
+    assert officer.officer_code == "JS01"
+    with pytest.raises(InvalidInput, match="already in use"):
+        users.add_user(store, manager, "Jo Smythe", "JS01", Role.OFFICER, PASSWORD)
+    with pytest.raises(PermissionRefused, match="Only a team manager"):
+        users.add_user(store, officer, "Al Green", "AG01", Role.OFFICER, PASSWORD)
     with pytest.raises(InvalidInput) as info:
-        users.sign_in(store, "", "1")
+        users.add_user(store, manager, "", "1", Role.OFFICER, PASSWORD)
     assert set(info.value.fields) == {"name", "officer_code"}
+    with pytest.raises(InvalidInput, match="at least 10 characters"):
+        users.add_user(store, manager, "Al Green", "AG01", Role.OFFICER, "short")
+
+
+def test_typed_postcode_with_space_matches_only_that_postcode(store: Store, officer: User) -> None:
+    wanted = households.create_household(store, officer, make_household(postcode="SE1 4PQ"))
+    for other in ("SE14 4PQ", "SE11 4PQ", "SE15 4QF"):
+        households.create_household(store, officer, make_household(postcode=other))
+    for query in ("SE1 4PQ", "se1 4p", "SE14PQ"):
+        assert [s.reference for s in households.search(store, query)] == [wanted.reference]
+    assert len(households.search(store, "SE1")) == 4  # a district prefix still browses widely

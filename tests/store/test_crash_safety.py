@@ -17,7 +17,7 @@ from caseworker.services import drafts, households, users, visits
 from caseworker.store.database import Store
 from tests.conftest import make_household
 store = Store.open_local(__import__("pathlib").Path(sys.argv[1]))
-officer = users.sign_in(store, "Jo Smith", "JS01")
+officer = users.system_user(store, "Jo Smith", "JS01")
 i = 0
 while True:
     i += 1

@@ -1,15 +1,21 @@
-"""Sign in with name and officer code."""
+"""Sign in with officer code and password; on the very first run, set up a team manager."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGroupBox, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from caseworker.services import users
 from caseworker.services.errors import InvalidInput, ServiceError
 from caseworker.ui.context import AppContext
 from caseworker.ui.fields import FieldSet
 from caseworker.ui.widgets import banner, heading, section, show_banner
+
+
+def _button(text: str) -> QPushButton:
+    button = QPushButton(text)
+    button.setAccessibleName(text.replace("&", ""))
+    return button
 
 
 class SignInPage(QWidget):
@@ -20,35 +26,96 @@ class SignInPage(QWidget):
         self._context = context
         layout = QVBoxLayout(self)
         layout.addWidget(heading("Caseworker — Today's yes"))
-        box, form = section("Sign in")
-        self.fields = FieldSet()
-        self.name = self.fields.line(form, "name", "Your name", "e.g. Jo Smith")
-        self.code = self.fields.line(form, "officer_code", "Officer code", "e.g. JS01")
-        self.button = QPushButton("&Sign in")
-        self.button.setAccessibleName("Sign in")
-        self.button.setDefault(True)
-        self.button.clicked.connect(self.submit)
-        self.code.returnPressed.connect(self.submit)
-        self.name.returnPressed.connect(self.code.setFocus)
-        form.addRow(self.button)
         self.message = banner()
-        layout.addWidget(box)
         layout.addWidget(self.message)
+
+        self.sign_in_box, form = section("Sign in")
+        self.fields = FieldSet()
+        self.code = self.fields.line(form, "officer_code", "Officer code", "e.g. JS01")
+        self.password = self.fields.line(form, "password", "Password")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.button = _button("&Sign in")
+        form.addRow(self.button)
+        layout.addWidget(self.sign_in_box)
+
+        self.setup_box, form = section("Set up Caseworker: create the first team manager")
+        self.setup_fields = FieldSet()
+        self.setup_fields.line(form, "name", "Your name", "e.g. Morgan Lee")
+        self.setup_fields.line(form, "new_code", "Your officer code", "e.g. TM01")
+        for name, text in (
+            ("new_password", "Choose a password"),
+            ("confirm", "Type the password again"),
+        ):
+            edit = self.setup_fields.line(
+                form, name, text, help="At least 10 characters; a few unrelated words work well."
+            )
+            edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.setup_button = _button("&Create manager and sign in")
+        form.addRow(self.setup_button)
+        layout.addWidget(self.setup_box)
         layout.addStretch(1)
+
+        self.button.clicked.connect(self.submit)
+        self.code.returnPressed.connect(self.password.setFocus)
+        self.password.returnPressed.connect(self.submit)
+        self.setup_button.clicked.connect(self.set_up)
         self.fields.focus_chain()
-        QWidget.setTabOrder(self.code, self.button)
+        self.setup_fields.focus_chain()
+        QWidget.setTabOrder(self.password, self.button)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Show first-run set-up until a manager exists, then the sign-in form."""
+        first_run = users.needs_first_manager(self._context.store)
+        self.setup_box.setVisible(first_run)
+        self.sign_in_box.setVisible(not first_run)
+        self._box_focus(self.setup_box if first_run else self.sign_in_box)
+
+    @staticmethod
+    def _box_focus(box: QGroupBox) -> None:
+        first = box.findChild(QLineEdit)
+        if first is not None:
+            first.setFocus()
 
     def submit(self) -> None:
         self.fields.clear_errors()
         try:
             self._context.current_user = users.sign_in(
-                self._context.store, self.name.text(), self.code.text()
+                self._context.store, self.code.text(), self.password.text()
+            )
+        except ServiceError as exc:
+            show_banner(self.message, str(exc), error=True)
+            return
+        finally:
+            self.password.clear()  # the password is not kept once checked
+        self.message.hide()
+        self.signed_in.emit()
+
+    def set_up(self) -> None:
+        values = self.setup_fields.values()
+        self.setup_fields.clear_errors()
+        if values["new_password"] != values["confirm"]:
+            self.setup_fields.show_errors({"confirm": "The two passwords are not the same"})
+            return
+        try:
+            self._context.current_user = users.create_first_manager(
+                self._context.store, values["name"], values["new_code"], values["new_password"]
             )
         except InvalidInput as exc:
-            self.fields.show_errors(exc.fields)
+            renamed = {
+                {"officer_code": "new_code", "password": "new_password"}.get(k, k): v
+                for k, v in exc.fields.items()
+            }
+            self.setup_fields.show_errors(renamed)
             return
         except ServiceError as exc:
             show_banner(self.message, str(exc), error=True)
             return
+        finally:
+            for name in ("new_password", "confirm"):
+                widget = self.setup_fields.widgets[name]
+                assert isinstance(widget, QLineEdit)
+                widget.clear()
         self.message.hide()
+        self.refresh()
         self.signed_in.emit()

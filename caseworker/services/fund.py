@@ -1,0 +1,200 @@
+"""The team fund: open it, grant and return allowances, and the escrow checks.
+
+Every movement is a ``fund_entry`` row written in the same transaction as the
+decision that caused it; balances are derived from those rows
+(``caseworker.domain.fund.balances``), and each spend is checked against them
+inside a ``BEGIN IMMEDIATE`` transaction, so two windows cannot both spend
+the same pound.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, select
+
+from caseworker.domain.fund import Entry, EntryKind, FundBalances, balances, financial_year
+from caseworker.domain.money import format_pence
+from caseworker.domain.users import User
+from caseworker.services.audit import AuditTrail
+from caseworker.services.errors import InvalidInput, ServiceError
+from caseworker.services.users import require_manager
+from caseworker.store.database import Store
+from caseworker.store.tables import FundEntryRow, FundRow, UserAccount
+
+log = logging.getLogger(__name__)
+DEFAULT_TEAM = "default"
+# Policy part 9 defaults, offered in the fund screen; the manager types the real figures.
+DEFAULT_BUDGET_PENCE = 6_000_000
+DEFAULT_ALLOWANCE_PENCE = 50_000
+
+
+class FundRefused(ServiceError):
+    """A movement that would overspend the fund or an allowance."""
+
+
+@dataclass(frozen=True)
+class FundView:
+    id: uuid.UUID
+    financial_year: str
+    balances: FundBalances
+    officer_names: dict[uuid.UUID, str]
+
+
+def year_of(day: date) -> str:
+    return financial_year(day.year if day.month >= 4 else day.year - 1)
+
+
+def _positive(amount_pence: int) -> None:
+    if amount_pence <= 0:
+        raise InvalidInput({"amount_pence": "Amount: must be more than £0.00"})
+
+
+def fund_row(session: Session, day: date, team: str = DEFAULT_TEAM) -> FundRow:
+    row = session.exec(
+        select(FundRow).where(FundRow.team == team, FundRow.financial_year == year_of(day))
+    ).first()
+    if row is None:
+        raise FundRefused(
+            f"No team fund is open for {year_of(day)}. A team manager opens it in the Fund screen."
+        )
+    return row
+
+
+def fund_entries(session: Session, fund_id: uuid.UUID) -> list[Entry]:
+    table = FundEntryRow.__table__  # type: ignore[attr-defined]
+    rows = session.execute(
+        sa_select(table.c.kind, table.c.amount_pence, table.c.officer_id)
+        .where(table.c.fund_id == fund_id)
+        .order_by(table.c.seq)
+    ).all()
+    return [Entry(EntryKind(kind), amount, officer) for kind, amount, officer in rows]
+
+
+def fund_balances(session: Session, fund_id: uuid.UUID) -> FundBalances:
+    return balances(fund_entries(session, fund_id))
+
+
+def add_entry(
+    session: Session,
+    fund: FundRow,
+    kind: EntryKind,
+    amount_pence: int,
+    actor: User,
+    officer_id: uuid.UUID | None = None,
+    package_id: uuid.UUID | None = None,
+) -> None:
+    """Append a movement after checking it leaves no balance below zero."""
+    entries = fund_entries(session, fund.id)
+    entry = Entry(kind, amount_pence, officer_id)
+    before, after = balances(entries), balances([*entries, entry])
+    if after.unallocated_pence < 0:
+        raise FundRefused(
+            f"The fund has only {format_pence(before.unallocated_pence)} unallocated; "
+            f"{format_pence(amount_pence)} would overspend it."
+        )
+    if officer_id is not None and after.officers[officer_id].left_pence < 0:
+        left = before.officers[officer_id].left_pence
+        raise FundRefused(
+            f"The allowance has only {format_pence(left)} left; "
+            f"{format_pence(amount_pence)} would overspend it."
+        )
+    session.add(
+        FundEntryRow(
+            fund_id=fund.id,
+            kind=kind.value,
+            amount_pence=amount_pence,
+            officer_id=officer_id,
+            package_id=package_id,
+            actor_id=actor.id,
+        )
+    )
+    AuditTrail(session, actor.id).record(
+        "fund",
+        fund.id,
+        kind.value,
+        {"amount_pence": amount_pence, "officer": officer_id, "package": package_id},
+    )
+
+
+def open_fund(
+    store: Store, manager: User, budget_pence: int, day: date, team: str = DEFAULT_TEAM
+) -> uuid.UUID:
+    """Open the team fund for the financial year containing ``day``."""
+    require_manager(manager, "open the team fund")
+    _positive(budget_pence)
+    with store.unit_of_work() as session:
+        if session.exec(
+            select(FundRow).where(FundRow.team == team, FundRow.financial_year == year_of(day))
+        ).first():
+            raise FundRefused(f"The fund for {year_of(day)} is already open.")
+        fund = FundRow(team=team, financial_year=year_of(day))
+        session.add(fund)
+        session.flush()
+        add_entry(session, fund, EntryKind.BUDGET, budget_pence, manager)
+    log.info("fund %s opened by %s", fund.id, manager.id)
+    return fund.id
+
+
+def grant_allowance(
+    store: Store, manager: User, officer_id: uuid.UUID, amount_pence: int, day: date
+) -> None:
+    """Give an officer offline allowance out of the unallocated balance."""
+    require_manager(manager, "grant allowance")
+    _positive(amount_pence)
+    with store.unit_of_work() as session:
+        if session.get(UserAccount, officer_id) is None:
+            raise InvalidInput({"officer": "Officer: choose someone from the list"})
+        add_entry(
+            session, fund_row(session, day), EntryKind.GRANT, amount_pence, manager, officer_id
+        )
+
+
+def return_allowance(store: Store, holder: User, amount_pence: int, day: date) -> None:
+    """Only the holder gives allowance back (it lives on their laptop while offline)."""
+    _positive(amount_pence)
+    with store.unit_of_work() as session:
+        add_entry(
+            session, fund_row(session, day), EntryKind.RETURN, amount_pence, holder, holder.id
+        )
+
+
+def move_allowance(
+    store: Store,
+    manager: User,
+    holder: User,
+    to_officer: uuid.UUID,
+    amount_pence: int,
+    day: date,
+) -> None:
+    """Return from ``holder`` (signed in in person) and grant to another, in one step."""
+    require_manager(manager, "move allowance")
+    if holder.id == to_officer:
+        raise InvalidInput({"officer": "Officer: choose a different officer to move it to"})
+    _positive(amount_pence)
+    with store.unit_of_work() as session:
+        fund = fund_row(session, day)
+        add_entry(session, fund, EntryKind.RETURN, amount_pence, holder, holder.id)
+        add_entry(session, fund, EntryKind.GRANT, amount_pence, manager, to_officer)
+
+
+def allowance_left(store: Store, officer: User, day: date) -> int | None:
+    """The officer's allowance left, or ``None`` when no fund is open."""
+    with store.read() as session:
+        try:
+            fund = fund_row(session, day)
+        except FundRefused:
+            return None
+        return fund_balances(session, fund.id).officers[officer.id].left_pence
+
+
+def fund_view(store: Store, manager: User, day: date) -> FundView:
+    require_manager(manager, "see the team fund")
+    with store.read() as session:
+        fund = fund_row(session, day)
+        names = {u.id: u.name for u in session.exec(select(UserAccount)).all()}
+        return FundView(fund.id, fund.financial_year, fund_balances(session, fund.id), names)

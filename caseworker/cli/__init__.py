@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from caseworker import __version__, paths
-from caseworker.cli import audit, households, rules
+from caseworker.cli import audit, households, rules, users
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     households.register(sub)
     audit.register(sub)
+    users.register(sub)
     rules.register(sub)
     return parser
 

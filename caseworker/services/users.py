@@ -10,7 +10,7 @@ their password fields as soon as it has been checked.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -127,11 +127,10 @@ def system_user(store: Store, name: str, officer_code: str) -> User:
 def sign_in(store: Store, officer_code: str, password: str) -> User:
     """Check a password; also how a manager confirms an approval in person."""
     code = officer_code.strip().upper()
-    wrong = SignInRefused("The officer code or password is wrong. Check both and try again.")
     with store.unit_of_work() as session:
         row = session.exec(select(UserAccount).where(UserAccount.officer_code == code)).first()
         if row is None or row.password_hash is None or not row.active:
-            raise wrong
+            raise SignInRefused("The officer code or password is wrong. Check both and try again.")
         now = utcnow()
         locked_until = row.locked_until.replace(tzinfo=UTC) if row.locked_until else None
         if locked_until is not None and locked_until > now:
@@ -142,27 +141,35 @@ def sign_in(store: Store, officer_code: str, password: str) -> User:
             )
         try:
             _hasher.verify(row.password_hash, password)
+            refusal = None
         except (VerificationError, InvalidHashError):
-            row.failed_sign_ins += 1
-            left = MAX_FAILURES - row.failed_sign_ins
-            if left <= 0:
-                row.locked_until = now + timedelta(minutes=LOCK_MINUTES)
-                row.failed_sign_ins = 0
-            session.add(row)
+            refusal = _count_failure(row, now)
             log.warning("failed sign-in for user %s", row.id)
-            if left <= 0:
-                raise SignInRefused(
-                    f"Too many wrong passwords. This account is locked for {LOCK_MINUTES} minutes."
-                ) from None
-            raise SignInRefused(
-                f"The officer code or password is wrong. {left} tries left before the "
-                "account is locked."
-            ) from None
-        row.failed_sign_ins = 0
-        row.locked_until = None
+        else:
+            row.failed_sign_ins = 0
+            row.locked_until = None
+            log.info("user %s signed in", row.id)
         session.add(row)
-        log.info("user %s signed in", row.id)
-        return _to_user(row)
+        user = _to_user(row)
+    # Raised after the commit, so the failure count is kept.
+    if refusal is not None:
+        raise refusal
+    return user
+
+
+def _count_failure(row: UserAccount, now: datetime) -> SignInRefused:
+    row.failed_sign_ins += 1
+    left = MAX_FAILURES - row.failed_sign_ins
+    if left > 0:
+        return SignInRefused(
+            f"The officer code or password is wrong. {left} tries left before the "
+            "account is locked."
+        )
+    row.locked_until = now + timedelta(minutes=LOCK_MINUTES)
+    row.failed_sign_ins = 0
+    return SignInRefused(
+        f"Too many wrong passwords. This account is locked for {LOCK_MINUTES} minutes."
+    )
 
 
 def require_manager(user: User, action: str) -> None:

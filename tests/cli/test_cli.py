@@ -78,3 +78,39 @@ def test_unreadable_store_gives_message_not_traceback(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "cannot be read" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_users_add_first_manager_then_officer(tmp_path: Path) -> None:
+    def add(*args: str, stdin: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "caseworker",
+                "--data-dir",
+                str(tmp_path),
+                "users",
+                "add",
+                *args,
+                "--password-stdin",
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            input=stdin,
+            timeout=120,
+        )
+
+    first = add("Morgan Lee", "TM01", stdin="correct horse battery\n")
+    assert first.returncode == 0, first.stderr
+    assert "as manager" in first.stdout
+    refused = add("Jo Smith", "JS01", stdin="another good password\n")
+    assert refused.returncode == 2 and "--as MANAGER_CODE" in refused.stderr
+    wrong = add("Jo Smith", "JS01", "--as", "TM01", stdin="another good password\nnope\n")
+    assert wrong.returncode == 2 and "password is wrong" in wrong.stderr
+    ok = add(
+        "Jo Smith", "JS01", "--as", "TM01", stdin="another good password\ncorrect horse battery\n"
+    )
+    assert ok.returncode == 0, ok.stderr
+    listed = run("--data-dir", str(tmp_path), "users", "list").stdout
+    assert "JS01" in listed and "TM01" in listed and "manager" in listed

@@ -33,7 +33,7 @@ _LABELS: list[tuple[StrEnum, str]] = [
     (WorkStatus.EMPLOYED, "Employed"),
     (WorkStatus.SELF_EMPLOYED, "Self-employed"),
     (WorkStatus.UNEMPLOYED, "Unemployed"),
-    (WorkStatus.NOT_WORKING, "Not working (e.g. caring, retired, at school)"),
+    (WorkStatus.NOT_WORKING, "Not working"),
     (IncomeDropReason.JOB_LOSS, "Lost their job"),
     (IncomeDropReason.REDUCED_HOURS, "Hours reduced"),
     (IncomeDropReason.LOST_CONTRACT, "Lost a contract or self-employed work"),

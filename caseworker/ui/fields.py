@@ -47,25 +47,46 @@ class CheckGroup(QWidget):
             box.setChecked(value in values)
 
 
-class FieldSet:
-    """Fields added in screen order to one or more form layouts."""
+def with_mnemonic(label: str, taken: set[str]) -> str:
+    """Underline the first letter of ``label`` not already an Alt+key on the page."""
+    for i, char in enumerate(label):
+        if char.isalpha() and char.isascii() and char.lower() not in taken:
+            taken.add(char.lower())
+            return f"{label[:i]}&{label[i:]}"
+    return label
 
-    def __init__(self, on_change: Callable[[], None] | None = None) -> None:
+
+class FieldSet:
+    """Fields added in screen order to one or more form layouts.
+
+    ``taken`` is the page's set of Alt+letters already in use (its buttons,
+    tabs and the menu bar); each field takes the first free letter of its label.
+    """
+
+    def __init__(
+        self, on_change: Callable[[], None] | None = None, taken: set[str] | None = None
+    ) -> None:
         self.widgets: dict[str, QWidget] = {}
         self._errors: dict[str, QLabel] = {}
         self._on_change = on_change or (lambda: None)
         self._order: list[QWidget] = []
+        self._taken = taken if taken is not None else set()
 
     # -- building -----------------------------------------------------------
     def _add(self, form: QFormLayout, name: str, label: str, widget: QWidget, help: str) -> None:
-        caption = QLabel(f"&{label}" if "&" not in label else label)
-        caption.setBuddy(widget)
-        widget.setAccessibleName(label.replace("&", ""))
+        text = with_mnemonic(label, self._taken)
+        widget.setAccessibleName(label)
         widget.setObjectName(name)
         if help:
             widget.setToolTip(help)
             widget.setAccessibleDescription(help)
-        form.addRow(caption, widget)
+        if isinstance(widget, QCheckBox):
+            widget.setText(text)  # the words are part of the box: clicking them ticks it
+            form.addRow(widget)
+        else:
+            caption = QLabel(text)
+            caption.setBuddy(widget)
+            form.addRow(caption, widget)
         error = QLabel()
         error.setObjectName(f"{name}_error")
         error.setProperty("role", "error")

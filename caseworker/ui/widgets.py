@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QScrollArea, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QPushButton, QScrollArea, QWidget
 
 
 def section(title: str) -> tuple[QGroupBox, QFormLayout]:
@@ -17,6 +18,7 @@ def scrolling(inner: QWidget) -> QScrollArea:
     """Wrap a form so it stays usable at 200% text size on a small laptop screen."""
     area = QScrollArea()
     area.setWidgetResizable(True)
+    area.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # not a Tab stop: its fields are
     area.setWidget(inner)
     return area
 
@@ -24,6 +26,10 @@ def scrolling(inner: QWidget) -> QScrollArea:
 def heading(text: str) -> QLabel:
     label = QLabel(text)
     label.setProperty("role", "heading")
+    font = label.font()
+    font.setPointSizeF(font.pointSizeF() * 1.5)  # relative, so it follows text scaling
+    font.setBold(True)
+    label.setFont(font)
     label.setAccessibleName(text)
     return label
 
@@ -44,3 +50,12 @@ def show_banner(label: QLabel, text: str, error: bool = False) -> None:
     label.style().polish(label)
     label.setAccessibleName(text)
     label.show()
+
+
+def button(text: str, tip: str = "") -> QPushButton:
+    """A push button named for screen readers by its text (without the & of its Alt+key)."""
+    push = QPushButton(text)
+    push.setAccessibleName(text.replace("&", ""))
+    if tip:
+        push.setToolTip(tip)
+    return push

@@ -99,11 +99,6 @@ def _score(ui: Officer, **scores: int) -> None:
         ui.choose(ui.window.visit.fields.widgets[capital], str(score))
 
 
-@pytest.mark.xfail(
-    reason="BUG: SignInPage.set_up returns on a password mismatch before the finally that "
-    "clears the password fields (caseworker/ui/pages/signin.py)",
-    strict=True,
-)
 def test_password_fields_are_cleared_when_the_two_passwords_differ(
     store: Store, qtbot: QtBot, open_window: Callable[..., MainWindow]
 ) -> None:

@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
-    QPushButton,
     QTableView,
     QTabWidget,
     QVBoxLayout,
@@ -31,18 +30,10 @@ from caseworker.services.errors import InvalidInput, ServiceError
 from caseworker.ui.context import AppContext
 from caseworker.ui.fields import FieldSet
 from caseworker.ui.models import ListTableModel
-from caseworker.ui.widgets import banner, heading, scrolling, section, show_banner
+from caseworker.ui.widgets import banner, button, heading, scrolling, section, show_banner
 
 DRAFT_DELAY_MS = 1000
 NEW = "new"
-
-
-def _button(text: str, tip: str = "") -> QPushButton:
-    button = QPushButton(text)
-    button.setAccessibleName(text.replace("&", ""))
-    if tip:
-        button.setToolTip(tip)
-    return button
 
 
 class HouseholdPage(QWidget):
@@ -68,16 +59,18 @@ class HouseholdPage(QWidget):
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Household sections")
         layout.addWidget(self.tabs, 1)
-        self.fields = FieldSet(self._changed)
-        self.member_fields = FieldSet(self._changed)
+        # Alt+letters of the Case menu, tabs, and buttons; the fields take the rest.
+        taken = set("cdmtbvraulo")
+        self.fields = FieldSet(self._changed, taken)
+        self.member_fields = FieldSet(self._changed, taken)
         self.tabs.addTab(scrolling(self._details()), "&Details")
         self.tabs.addTab(scrolling(self._members()), "&Members")
         self.tabs.addTab(self._timeline(), "&Timeline")
 
         buttons = QHBoxLayout()
-        self.back_button = _button("&Back to search", "Alt+Left")
-        self.save_button = _button("Sa&ve household", "Ctrl+S")
-        self.visit_button = _button("&Record a visit", "Ctrl+R")
+        self.back_button = button("&Back to search", "Alt+Left")
+        self.save_button = button("Sa&ve household", "Ctrl+S")
+        self.visit_button = button("&Record a visit", "Ctrl+R")
         buttons.addWidget(self.back_button)
         buttons.addStretch(1)
         buttons.addWidget(self.save_button)
@@ -165,17 +158,17 @@ class HouseholdPage(QWidget):
         )
         m.check(form, "in_education_or_training", "In education or training")
         row = QHBoxLayout()
-        self.add_member_button = _button("&Add member", "Ctrl+M")
-        self.update_member_button = _button("&Update member")
-        self.remove_member_button = _button("Remo&ve member")
-        self.clear_member_button = _button("&Clear")
-        for button in (
+        self.add_member_button = button("&Add member", "Ctrl+M")
+        self.update_member_button = button("&Update member")
+        self.remove_member_button = button("Rem&ove member")
+        self.clear_member_button = button("C&lear")
+        for push in (
             self.add_member_button,
             self.update_member_button,
             self.remove_member_button,
             self.clear_member_button,
         ):
-            row.addWidget(button)
+            row.addWidget(push)
         form.addRow(row)
         self.add_member_button.clicked.connect(self.add_member)
         self.update_member_button.clicked.connect(self.update_member)
@@ -193,7 +186,10 @@ class HouseholdPage(QWidget):
         self.timeline.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.timeline.setTabKeyNavigation(False)
         self.timeline.verticalHeader().hide()
-        self.timeline.horizontalHeader().setStretchLastSection(True)
+        header = self.timeline.horizontalHeader()
+        for column in range(3):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
         self.timeline.setWordWrap(True)
         return self.timeline
 

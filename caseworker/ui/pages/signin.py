@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QGroupBox, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGroupBox, QLineEdit, QVBoxLayout, QWidget
 
 from caseworker.services import users
 from caseworker.services.errors import InvalidInput, ServiceError
 from caseworker.ui.context import AppContext
 from caseworker.ui.fields import FieldSet
-from caseworker.ui.widgets import banner, heading, section, show_banner
-
-
-def _button(text: str) -> QPushButton:
-    button = QPushButton(text)
-    button.setAccessibleName(text.replace("&", ""))
-    return button
+from caseworker.ui.widgets import banner, button, heading, section, show_banner
 
 
 class SignInPage(QWidget):
@@ -30,16 +24,17 @@ class SignInPage(QWidget):
         layout.addWidget(self.message)
 
         self.sign_in_box, form = section("Sign in")
-        self.fields = FieldSet()
+        taken = {"c", "s", "m"}  # the Case menu and this page's two buttons
+        self.fields = FieldSet(taken=taken)
         self.code = self.fields.line(form, "officer_code", "Officer code", "e.g. JS01")
         self.password = self.fields.line(form, "password", "Password")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.button = _button("&Sign in")
+        self.button = button("&Sign in")
         form.addRow(self.button)
         layout.addWidget(self.sign_in_box)
 
         self.setup_box, form = section("Set up Caseworker: create the first team manager")
-        self.setup_fields = FieldSet()
+        self.setup_fields = FieldSet(taken=taken)
         self.setup_fields.line(form, "name", "Your name", "e.g. Morgan Lee")
         self.setup_fields.line(form, "new_code", "Your officer code", "e.g. TM01")
         for name, text in (
@@ -50,7 +45,7 @@ class SignInPage(QWidget):
                 form, name, text, help="At least 10 characters; a few unrelated words work well."
             )
             edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.setup_button = _button("&Create manager and sign in")
+        self.setup_button = button("Create &manager and sign in")
         form.addRow(self.setup_button)
         layout.addWidget(self.setup_box)
         layout.addStretch(1)
@@ -94,10 +89,10 @@ class SignInPage(QWidget):
     def set_up(self) -> None:
         values = self.setup_fields.values()
         self.setup_fields.clear_errors()
-        if values["new_password"] != values["confirm"]:
-            self.setup_fields.show_errors({"confirm": "The two passwords are not the same"})
-            return
         try:
+            if values["new_password"] != values["confirm"]:
+                self.setup_fields.show_errors({"confirm": "The two passwords are not the same"})
+                return
             self._context.current_user = users.create_first_manager(
                 self._context.store, values["name"], values["new_code"], values["new_password"]
             )

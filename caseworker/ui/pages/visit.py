@@ -59,7 +59,7 @@ class VisitPage(QWidget):
         layout.addWidget(self.title)
         self.message = banner()
         layout.addWidget(self.message)
-        self.fields = FieldSet(self._changed)
+        self.fields = FieldSet(self._changed, set("cbvr"))  # Case menu, Back, Save
         inner = QWidget()
         column = QVBoxLayout(inner)
         column.addWidget(self._need())

@@ -1,0 +1,351 @@
+"""Compiled rule conditions: test, explain, list what is missing, say what would change.
+
+A condition from a rule file (all / any / not / fact test) is compiled once per
+version into these small objects, with parameter references already replaced
+by the version's values, so evaluating a visit is plain attribute access and
+comparisons. Truth is three-valued (True, False, None = not decided because a
+fact was not recorded), combined with Kleene logic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from caseworker.domain.rules.derive import (
+    Derived,
+    FactSpec,
+    FactValue,
+    Kind,
+    Missing,
+    Tri,
+    format_value,
+)
+from caseworker.domain.rules.model import Operator
+
+ConstValue = bool | int | str | frozenset[str] | frozenset[int]
+
+OP_PHRASES = {
+    Operator.EQUAL: "equal to",
+    Operator.NOT_EQUAL: "not equal to",
+    Operator.LESS_THAN: "below",
+    Operator.AT_MOST: "at most",
+    Operator.GREATER_THAN: "above",
+    Operator.AT_LEAST: "at least",
+    Operator.IN: "",
+    Operator.NOT_IN: "not",
+}
+FAILED_PHRASES = {
+    Operator.EQUAL: "not equal to",
+    Operator.NOT_EQUAL: "equal to",
+    Operator.LESS_THAN: "not below",
+    Operator.AT_MOST: "above",
+    Operator.GREATER_THAN: "not above",
+    Operator.AT_LEAST: "below",
+    Operator.IN: "not",
+    Operator.NOT_IN: "one of",
+}
+NUMBER_OPERATORS = frozenset(OP_PHRASES) - {Operator.IN, Operator.NOT_IN}
+
+
+# The operations. ``c`` is the rule's constant, already type-checked against the
+# fact when the rules were compiled. A numeric fact that does not apply (None:
+# no hearing, no stated cost) fails every numeric test; an unknown one is the
+# interval (0, None).
+
+
+def _less_than(value: FactValue, c: Any) -> Tri:
+    if not isinstance(value, tuple):
+        return False
+    low, high = value
+    if high is not None and high < c:
+        return True
+    return False if low >= c else None
+
+
+def _at_most(value: FactValue, c: Any) -> Tri:
+    if not isinstance(value, tuple):
+        return False
+    low, high = value
+    if high is not None and high <= c:
+        return True
+    return False if low > c else None
+
+
+def _greater_than(value: FactValue, c: Any) -> Tri:
+    if not isinstance(value, tuple):
+        return False
+    low, high = value
+    if low > c:
+        return True
+    return False if high is not None and high <= c else None
+
+
+def _at_least(value: FactValue, c: Any) -> Tri:
+    if not isinstance(value, tuple):
+        return False
+    low, high = value
+    if low >= c:
+        return True
+    return False if high is not None and high < c else None
+
+
+def _num_equal(value: FactValue, c: Any) -> Tri:
+    if not isinstance(value, tuple):
+        return False
+    low, high = value
+    if low == high == c:
+        return True
+    return False if c < low or (high is not None and c > high) else None
+
+
+def _num_in(value: FactValue, c: Any) -> Tri:
+    if not isinstance(value, tuple):
+        return False
+    return (value[0] in c) if value[0] == value[1] else None
+
+
+def _equal(value: FactValue, c: Any) -> Tri:
+    return None if value is None else value == c
+
+
+def _in(value: FactValue, c: Any) -> Tri:
+    return None if value is None else value in c
+
+
+def _negate(op: Callable[[FactValue, Any], Tri]) -> Callable[[FactValue, Any], Tri]:
+    def run(value: FactValue, c: Any) -> Tri:
+        result = op(value, c)
+        return None if result is None else not result
+
+    return run
+
+
+_NUMERIC_OPERATIONS: dict[Operator, Callable[[FactValue, Any], Tri]] = {
+    Operator.EQUAL: _num_equal,
+    Operator.NOT_EQUAL: _negate(_num_equal),
+    Operator.LESS_THAN: _less_than,
+    Operator.AT_MOST: _at_most,
+    Operator.GREATER_THAN: _greater_than,
+    Operator.AT_LEAST: _at_least,
+    Operator.IN: _num_in,
+    Operator.NOT_IN: _negate(_num_in),
+}
+_OTHER_OPERATIONS: dict[Operator, Callable[[FactValue, Any], Tri]] = {
+    Operator.EQUAL: _equal,
+    Operator.NOT_EQUAL: _negate(_equal),
+    Operator.IN: _in,
+    Operator.NOT_IN: _negate(_in),
+}
+
+
+def _words(*parts: str) -> str:
+    return " ".join(p for p in parts if p)
+
+
+def _not(value: Tri) -> Tri:
+    return None if value is None else not value
+
+
+class Node:
+    """A compiled condition."""
+
+    __slots__ = ()
+
+    def test(self, d: Derived) -> Tri:
+        raise NotImplementedError
+
+    def reasons(self, d: Derived, outcome: bool) -> list[str]:
+        """Plain-English facts that make the condition come out as ``outcome``."""
+        raise NotImplementedError
+
+    def missing(self, d: Derived) -> list[Missing]:
+        """The unrecorded facts that leave the condition undecided."""
+        raise NotImplementedError
+
+    def needed(self, d: Derived) -> str:
+        """What would have to be true for a failing condition to hold."""
+        raise NotImplementedError
+
+    def facts(self) -> list[str]:
+        raise NotImplementedError
+
+
+class Leaf(Node):
+    """``fact operator value``."""
+
+    __slots__ = (
+        "const",
+        "const_text",
+        "failed_text",
+        "is_bool",
+        "name",
+        "op",
+        "required_text",
+        "run",
+        "spec",
+        "stage_hint",
+    )
+
+    def __init__(self, spec: FactSpec, op: Operator, const: ConstValue, const_text: str) -> None:
+        self.spec = spec
+        self.name = spec.name
+        self.op = op
+        self.const = const
+        self.const_text = const_text
+        numeric = spec.kind in (Kind.MONEY, Kind.NUMBER)
+        self.run = (_NUMERIC_OPERATIONS if numeric else _OTHER_OPERATIONS)[op]
+        self.stage_hint: Callable[[Derived, Leaf], str] | None = None
+        self.is_bool = spec.kind is Kind.BOOL
+        if self.is_bool:
+            wanted = const if op is Operator.EQUAL else not const
+            self.required_text = spec.yes if wanted else spec.no
+        else:
+            self.required_text = _words(spec.label, OP_PHRASES[op], const_text)
+        self.failed_text = f", {FAILED_PHRASES[op]} {const_text}"
+
+    def test(self, d: Derived) -> Tri:
+        return self.run(d.values.get(self.name), self.const)
+
+    def describe(self, d: Derived) -> str:
+        """The fact as recorded: "savings £1,200.00", "Sam Smith (19) is not in ..."."""
+        text = d.texts.get(self.name)
+        if text is None:
+            text = d.texts[self.name] = self._describe(d)
+        return text
+
+    def _describe(self, d: Derived) -> str:
+        spec = self.spec
+        value = d.values.get(self.name)
+        if spec.kind is Kind.BOOL:
+            if value and spec.describe is not None:
+                return spec.describe(d, self.name)
+            return spec.yes if value else spec.no
+        if value is None:
+            return f"no {spec.label} recorded"
+        if spec.describe is not None:
+            return spec.describe(d, self.name)
+        if isinstance(value, tuple):
+            low, high = value
+            shown = format_value(spec.kind, low)
+            return f"{spec.label} {shown}" if high == low else f"{spec.label} at least {shown}"
+        return f"{spec.label} {value}"
+
+    def reasons(self, d: Derived, outcome: bool) -> list[str]:
+        if outcome or self.is_bool or d.values.get(self.name) is None:
+            return [self.describe(d)]
+        return [self.describe(d) + self.failed_text]
+
+    def missing(self, d: Derived) -> list[Missing]:
+        return list(d.missing.get(self.name, ()))
+
+    def needed(self, d: Derived) -> str:
+        text = self.required_text
+        if self.stage_hint is not None:
+            return text + self.stage_hint(d, self)
+        value = d.values.get(self.name)
+        if not self.is_bool and isinstance(value, tuple) and value[0] == value[1]:
+            text += f" (now {format_value(self.spec.kind, value[0])})"
+        return text
+
+    def facts(self) -> list[str]:
+        return [self.name]
+
+
+class AllOf(Node):
+    __slots__ = ("children",)
+
+    def __init__(self, children: list[Node]) -> None:
+        self.children = children
+
+    def test(self, d: Derived) -> Tri:
+        result: Tri = True
+        for child in self.children:
+            value = child.test(d)
+            if value is False:
+                return False
+            if value is None:
+                result = None
+        return result
+
+    def reasons(self, d: Derived, outcome: bool) -> list[str]:
+        return [r for c in self.children if c.test(d) is outcome for r in c.reasons(d, outcome)]
+
+    def missing(self, d: Derived) -> list[Missing]:
+        return [m for c in self.children if c.test(d) is None for m in c.missing(d)]
+
+    def needed(self, d: Derived) -> str:
+        return " and ".join(c.needed(d) for c in self.children if c.test(d) is not True)
+
+    def facts(self) -> list[str]:
+        return [f for c in self.children for f in c.facts()]
+
+
+class AnyOf(AllOf):
+    __slots__ = ()
+
+    def test(self, d: Derived) -> Tri:
+        result: Tri = False
+        for child in self.children:
+            value = child.test(d)
+            if value:
+                return True
+            if value is None:
+                result = None
+        return result
+
+    def needed(self, d: Derived) -> str:
+        options = [c.needed(d) for c in self.children]
+        return options[0] if len(options) == 1 else "either " + ", or ".join(options)
+
+
+class NotOf(Node):
+    __slots__ = ("child",)
+
+    def __init__(self, child: Node) -> None:
+        self.child = child
+
+    def test(self, d: Derived) -> Tri:
+        return _not(self.child.test(d))
+
+    def reasons(self, d: Derived, outcome: bool) -> list[str]:
+        return self.child.reasons(d, not outcome)
+
+    def missing(self, d: Derived) -> list[Missing]:
+        return self.child.missing(d)
+
+    def needed(self, d: Derived) -> str:
+        return "it is no longer so that " + ", ".join(self.child.reasons(d, True))
+
+    def facts(self) -> list[str]:
+        return self.child.facts()
+
+
+class ClauseRef(Node):
+    """The condition of another clause (5.7 needs 5.4 or 5.6 to apply)."""
+
+    __slots__ = ("clause", "target")
+
+    def __init__(self, clause: str, target: Node) -> None:
+        self.clause = clause
+        self.target = target
+
+    def test(self, d: Derived) -> Tri:
+        return self.target.test(d)
+
+    def reasons(self, d: Derived, outcome: bool) -> list[str]:
+        return [f"{self.clause} applies" if outcome else f"{self.clause} does not apply"]
+
+    def missing(self, d: Derived) -> list[Missing]:
+        return self.target.missing(d)
+
+    def needed(self, d: Derived) -> str:
+        return f"{self.clause} applying ({self.target.needed(d)})"
+
+    def facts(self) -> list[str]:
+        return self.target.facts()
+
+
+def unique(texts: list[str]) -> list[str]:
+    """Drop repeated phrases, keeping order (two tests on one fact read once)."""
+    return texts if len(texts) < 2 else list(dict.fromkeys(texts))

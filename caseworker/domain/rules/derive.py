@@ -1,0 +1,665 @@
+"""The named facts that rule conditions refer to, derived from FACTS.json.
+
+Policy part 2 (ages, NEET, work income drop, workless, out-of-work benefits,
+borough) is implemented here in Python, once, with its thresholds taken from
+the version in force. Rule files can only name these facts; they cannot
+compute anything themselves, which is what keeps them safe to hand to a
+council.
+
+Values are three-valued so that the engine never guesses: a fact is known, or
+unknown because something was not recorded (``Derived.missing`` says what). A
+numeric fact is an interval ``(lowest, highest)`` with ``highest`` ``None``
+when unbounded, so a sum with an unrecorded part is still decided when the
+recorded parts already settle the question. ``None`` for a numeric fact means
+"does not apply" (no hearing, no stated cost), which fails every comparison.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Any, cast
+
+from caseworker.domain.assessment import CAPITALS
+from caseworker.domain.dates import age_on
+from caseworker.domain.household import Benefit, IncomeDropReason, Member, Tenure, WorkStatus
+from caseworker.domain.money import format_pence
+from caseworker.domain.rules.facts import Facts
+from caseworker.domain.rules.model import Definitions
+from caseworker.domain.visit import WorkEvent
+
+Tri = bool | None
+Num = tuple[int, int | None]
+FactValue = bool | str | Num | None
+UNKNOWN: Num = (0, None)
+
+_WORKING = frozenset({WorkStatus.EMPLOYED, WorkStatus.SELF_EMPLOYED})
+_OUT_OF_WORK = frozenset(
+    {Benefit.JOBSEEKERS_ALLOWANCE, Benefit.EMPLOYMENT_SUPPORT_ALLOWANCE, Benefit.INCOME_SUPPORT}
+)
+_STATUTORY_CRISIS = frozenset({Tenure.HOMELESS, Tenure.TEMPORARY_ACCOMMODATION})
+_EVENT_NAMES = {
+    WorkEvent.JOB_START: "job start",
+    WorkEvent.INTERVIEW: "job interview",
+    WorkEvent.HOURS_RESTORED: "hours restored",
+}
+
+
+class Kind(StrEnum):
+    BOOL = "bool"
+    MONEY = "money"
+    NUMBER = "number"
+    TEXT = "text"
+
+
+@dataclass(frozen=True, slots=True)
+class Missing:
+    """A recorded field the decision needs; ``field`` is the model path for the UI."""
+
+    field: str
+    label: str
+    member_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FactSpec:
+    """What a fact is called in rule files and how it reads in an explanation."""
+
+    name: str
+    kind: Kind
+    label: str
+    yes: str = ""
+    no: str = ""
+    describe: Callable[[Derived, str], str] | None = None
+
+
+class Derived:
+    """The named facts of one evaluation (values, what is missing, who made them true)."""
+
+    __slots__ = ("detail", "facts", "missing", "people", "texts", "values", "visit_date")
+
+    def __init__(self, facts: Facts) -> None:
+        self.facts = facts
+        self.visit_date = facts.visit.visit_date
+        self.values: dict[str, FactValue] = {}
+        self.missing: dict[str, tuple[Missing, ...]] = {}
+        self.detail: dict[str, Any] = {}
+        self.texts: dict[str, str] = {}  # explanations of facts, made once per evaluation
+        self.people: list[_Person] = []
+
+    def number(self, name: str) -> Num:
+        """A numeric fact's interval (unknown when absent); callers know the fact is numeric."""
+        value = self.values.get(name)
+        return cast(Num, value) if value is not None else UNKNOWN
+
+
+def missing_labels(missing: Iterable[Missing]) -> str:
+    """ "savings, tenure not recorded"."""
+    return ", ".join(dict.fromkeys(m.label for m in missing)) + " not recorded"
+
+
+_MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
+def long_date(value: date) -> str:
+    """ "1 May 2026" (not strftime: that follows the machine's locale and is slower)."""
+    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
+
+
+def days_text(days: int) -> str:
+    return "1 day" if days == 1 else f"{days} days"
+
+
+def months_before(day: date, months: int) -> date:
+    """The same day ``months`` earlier, clamped to the month's end (31 Mar - 1 -> 28 Feb)."""
+    total = day.year * 12 + day.month - 1 - months
+    year, month = divmod(total, 12)
+    month += 1
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, candidate))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def and3(*values: Tri) -> Tri:
+    if False in values:
+        return False
+    return None if None in values else True
+
+
+def not3(value: Tri) -> Tri:
+    return None if value is None else not value
+
+
+class _Person:
+    """One member's part-2 definitions on the visit date, each three-valued."""
+
+    __slots__ = (
+        "_missing",
+        "adult",
+        "adult_drop",
+        "adult_working",
+        "age",
+        "member",
+        "neet",
+        "self_employed_drop",
+        "status",
+        "unemployed_or_reduced",
+    )
+
+    def __init__(self, member: Member, on: date, defs: Definitions, drop_from: date) -> None:
+        self.member = member
+        self._missing: tuple[tuple[Missing, ...], tuple[Missing, ...]] | None = None
+        dob = member.date_of_birth
+        age = self.age = age_on(dob, on) if dob is not None else None
+        status = self.status = member.work_status
+        adult: Tri = None if age is None else age >= defs.adult_age
+        self.adult = adult
+        working: Tri = None if status is None else status in _WORKING
+        self.adult_working = and3(adult, working)
+        if member.in_education_or_training or working:
+            self.neet: Tri = False
+        elif age is None or working is None:
+            in_range = age is None or defs.young_person_min_age <= age <= defs.young_person_max_age
+            self.neet = None if in_range else False
+        else:
+            self.neet = defs.young_person_min_age <= age <= defs.young_person_max_age
+        fell = member.earnings_fell_on
+        drop = fell is not None and drop_from <= fell <= on
+        self.adult_drop = and3(adult, drop)
+        if not drop:
+            self.self_employed_drop: Tri = False
+        elif member.earnings_fall_reason is IncomeDropReason.LOST_CONTRACT:
+            self.self_employed_drop = adult
+        else:
+            self_employed = None if status is None else status is WorkStatus.SELF_EMPLOYED
+            self.self_employed_drop = and3(adult, self_employed)
+        if member.reduced_hours or status is WorkStatus.UNEMPLOYED:
+            self.unemployed_or_reduced = adult
+        else:
+            self.unemployed_or_reduced = None if status is None else False
+
+    @property
+    def name(self) -> str:
+        return self.member.full_name
+
+    def missing(self, uses_status: bool) -> tuple[Missing, ...]:
+        """The member's unrecorded fields that leave a fact about them undecided."""
+        if self._missing is None:
+            self._missing = self._find_missing()
+        dob, status = self._missing
+        return dob + status if uses_status else dob
+
+    def _find_missing(self) -> tuple[tuple[Missing, ...], tuple[Missing, ...]]:
+        member_id = str(self.member.id)
+        dob: tuple[Missing, ...] = ()
+        status: tuple[Missing, ...] = ()
+        member_id = str(self.member.id)
+        if self.age is None:
+            dob = (Missing("member.date_of_birth", f"{self.name}'s date of birth", member_id),)
+        if self.status is None:
+            status = (Missing("member.work_status", f"{self.name}'s work status", member_id),)
+        return dob, status
+
+
+_MEMBER_FACTS = (
+    # (fact, _Person attribute, whether an unknown result can be due to the work status)
+    ("adult_work_income_drop", "adult_drop", False),
+    ("neet_young_person", "neet", True),
+    ("self_employed_income_drop", "self_employed_drop", True),
+    ("adult_unemployed_or_reduced_hours", "unemployed_or_reduced", True),
+    ("adult_in_work", "adult_working", True),
+)
+
+
+def _any_person(
+    d: Derived, name: str, people: Iterable[_Person], attribute: str, uses_status: bool
+) -> Tri:
+    """Record whether any person's ``attribute`` holds (Kleene "or"); the first is the witness."""
+    unknown: list[Missing] = []
+    for p in people:
+        result = getattr(p, attribute)
+        if result:
+            d.values[name] = True
+            d.detail[name] = p
+            return True
+        if result is None:
+            unknown.extend(p.missing(uses_status))
+    if unknown:
+        d.values[name] = None
+        d.missing[name] = tuple(unknown)
+        return None
+    d.values[name] = False
+    return False
+
+
+def _amount(d: Derived, name: str, parts: tuple[tuple[str, str, int | None], ...]) -> None:
+    """A money fact summed from recorded parts (field, label, pence or None)."""
+    low = 0
+    gaps: list[Missing] = []
+    for field, label, pence in parts:
+        if pence is None:
+            gaps.append(Missing(f"household.{field}", label))
+        else:
+            low += pence
+    d.values[name] = (low, None if gaps else low)
+    d.detail[name] = parts
+    if gaps:
+        d.missing[name] = tuple(gaps)
+
+
+_SCORE_FACTS = tuple((c, f"{c}_score") for c in CAPITALS)
+
+
+# Facts that the default policy only reads for award items (part 5); they are
+# derived only once a household is found eligible, unless a council's rules
+# read them elsewhere (see compile.Segment.item_facts_early).
+ITEM_FACTS = frozenset(
+    {
+        "work_event_days_away",
+        "getting_to_work_cost",
+        "tools_cost",
+        "course_fee",
+        "childcare_cost",
+        "work_person_adult",
+        "course_person_adult",
+        "course_person_neet",
+        "youngest_member_age",
+    }
+)
+
+
+def derive(facts: Facts, defs: Definitions, *, item_facts: bool = True) -> Derived:
+    """Compute the named facts for ``facts`` under the definitions in force.
+
+    With ``item_facts`` false, the :data:`ITEM_FACTS` are left for
+    :func:`derive_item_facts`.
+    """
+    d = Derived(facts)
+    values = d.values
+    household, visit = facts.household, facts.visit
+    on = visit.visit_date
+
+    capitals = visit.capitals
+    for capital, name in _SCORE_FACTS:
+        score = getattr(capitals, capital)
+        if score is None:
+            values[name] = UNKNOWN
+            d.missing[name] = (Missing(f"visit.capitals.{capital}", f"{capital} score"),)
+        else:
+            values[name] = (score, score)
+
+    # The Household model keeps its postcode normalised ("SE15 4QF"), so the outward
+    # code is the part before the space (caseworker.domain.postcode.outward_code
+    # would normalise it again, on every evaluation).
+    values["postcode_district"] = household.postcode.partition(" ")[0]
+
+    h = household
+    _amount(d, "savings", (("savings_pence", "savings", h.savings_pence),))
+    _amount(
+        d,
+        "utility_arrears",
+        (("utility_arrears_pence", "utility arrears", h.utility_arrears_pence),),
+    )
+    housing = (
+        ("rent_arrears_pence", "rent arrears", h.rent_arrears_pence),
+        ("mortgage_arrears_pence", "mortgage arrears", h.mortgage_arrears_pence),
+    )
+    _amount(d, "rent_and_mortgage_arrears", housing)
+    _amount(
+        d,
+        "arrears_and_debts",
+        (
+            *housing,
+            ("utility_arrears_pence", "utility arrears", h.utility_arrears_pence),
+            ("council_tax_arrears_pence", "council tax arrears", h.council_tax_arrears_pence),
+            ("other_debts_pence", "other debts", h.other_debts_pence),
+        ),
+    )
+
+    if household.tenure is None:
+        values["homeless_or_temporary_accommodation"] = None
+        d.missing["homeless_or_temporary_accommodation"] = (Missing("household.tenure", "tenure"),)
+    else:
+        values["homeless_or_temporary_accommodation"] = household.tenure in _STATUTORY_CRISIS
+
+    drop_from = months_before(on, defs.income_drop_months)
+    people = d.people = [_Person(m, on, defs, drop_from) for m in household.members]
+    for name, attribute, uses_status in _MEMBER_FACTS:
+        _any_person(d, name, people, attribute, uses_status)
+    workless = not3(d.values["adult_in_work"])  # type: ignore[arg-type]
+    values["workless_household"] = workless
+    if workless is None:
+        d.missing["workless_household"] = d.missing["adult_in_work"]
+
+    benefits = household.benefits
+    if benefits is None:
+        gap = (Missing("household.benefits", "benefits claimed"),)
+        values["benefits_claimed"] = values["out_of_work_benefits"] = None
+        d.missing["benefits_claimed"] = d.missing["out_of_work_benefits"] = gap
+    else:
+        values["benefits_claimed"] = bool(benefits)
+        d.detail["benefits_claimed"] = benefits
+        if not _OUT_OF_WORK.isdisjoint(benefits):
+            values["out_of_work_benefits"] = True
+        elif Benefit.UNIVERSAL_CREDIT in benefits:
+            values["out_of_work_benefits"] = workless
+            if workless is None:
+                d.missing["out_of_work_benefits"] = d.missing["adult_in_work"]
+        else:
+            values["out_of_work_benefits"] = False
+        d.detail["out_of_work_benefits"] = benefits
+
+    for flag in ("no_money_for_food_or_fuel", "unfamiliar_with_benefits", "family_strain"):
+        values[flag] = getattr(visit, flag)
+    values["substance_use_reported"] = visit.substance_use
+
+    hearing = visit.hearing_date
+    if hearing is not None:
+        days = (hearing - on).days
+        values["hearing_days_away"] = (days, days)
+        d.detail["hearing_days_away"] = hearing
+    if item_facts:
+        derive_item_facts(d)
+    return d
+
+
+def derive_item_facts(d: Derived) -> None:
+    """The facts award items read: the work event, stated costs, who they are for."""
+    visit = d.facts.visit
+    values = d.values
+    on = d.visit_date
+    people = d.people
+    if visit.work_event is not None:
+        d.detail["work_event_days_away"] = visit.work_event
+        if visit.work_event_date is None:
+            values["work_event_days_away"] = UNKNOWN
+            d.missing["work_event_days_away"] = (
+                Missing("visit.work_event_date", "date of the job, interview or hours"),
+            )
+        else:
+            days = (visit.work_event_date - on).days
+            values["work_event_days_away"] = (days, days)
+    for name, pence in (
+        ("getting_to_work_cost", visit.getting_to_work_cost_pence),
+        ("tools_cost", visit.tools_cost_pence),
+        ("course_fee", visit.course_fee_pence),
+        ("childcare_cost", visit.childcare_cost_pence),
+    ):
+        if pence is not None:
+            values[name] = (pence, pence)
+
+    _named_person(d, "work_person_adult", people, visit.work_member_id, "adult", False)
+    _named_person(d, "course_person_adult", people, visit.course_member_id, "adult", False)
+    _named_person(d, "course_person_neet", people, visit.course_member_id, "neet", True)
+
+    _youngest(d, people)
+
+
+def _named_person(
+    d: Derived,
+    name: str,
+    people: list[_Person],
+    member_id: object,
+    attribute: str,
+    uses_status: bool,
+) -> None:
+    """The named member's ``attribute`` holds; with nobody named, any member's may."""
+    chosen = [p for p in people if p.member.id == member_id] if member_id is not None else people
+    _any_person(d, name, chosen, attribute, uses_status)
+
+
+def _youngest(d: Derived, people: list[_Person]) -> None:
+    if not people:
+        return
+    known = [p for p in people if p.age is not None]
+    youngest = min(known, key=lambda p: p.age or 0) if known else None
+    gaps = tuple(m for p in people if p.age is None for m in p.missing(False))
+    high = youngest.age if youngest is not None else None
+    d.values["youngest_member_age"] = (0, high) if gaps else (high or 0, high)
+    d.detail["youngest_member_age"] = youngest
+    if gaps:
+        d.missing["youngest_member_age"] = gaps
+
+
+# --- how facts read in explanations -------------------------------------------------
+
+
+def format_value(kind: Kind, value: int) -> str:
+    return format_pence(value) if kind is Kind.MONEY else str(value)
+
+
+def _describe_parts(d: Derived, name: str) -> str:
+    """A money fact with its recorded parts: "mortgage arrears £1,240.00"."""
+    parts: tuple[tuple[str, str, int | None], ...] = d.detail[name]
+    low, high = d.number(name)
+    shown = [(label, pence) for _, label, pence in parts if pence]
+    if high is not None and len(shown) == 1:
+        return f"{shown[0][0]} {format_pence(shown[0][1])}"
+    label = FACTS[name].label
+    text = (
+        f"{label} {format_pence(low)}"
+        if high is not None
+        else f"{label} at least {format_pence(low)}"
+    )
+    if len(shown) > 1 or (high is None and shown):
+        text += " (" + " and ".join(f"{lbl} {format_pence(p)}" for lbl, p in shown) + ")"
+    return text
+
+
+def _person_phrase(phrase: Callable[[_Person], str]) -> Callable[[Derived, str], str]:
+    """Describe a member fact by the member who made it true (its witness)."""
+
+    def describe(d: Derived, name: str) -> str:
+        return phrase(d.detail[name])
+
+    return describe
+
+
+def _fell(p: _Person) -> str:
+    fell = p.member.earnings_fell_on
+    return long_date(fell) if fell else ""
+
+
+_NEET_PHRASE = _person_phrase(
+    lambda p: f"{p.name} ({p.age}) is not in education, employment or training"
+)
+_AGE_PHRASE = _person_phrase(lambda p: f"{p.name} is {p.age}")
+
+
+def _unemployed_phrase(d: Derived, name: str) -> str:
+    p: _Person = d.detail[name]
+    if p.status is WorkStatus.UNEMPLOYED:
+        return f"{p.name} is unemployed"
+    return f"{p.name} is on reduced hours"
+
+
+def _days_phrase(what: Callable[[Derived], str]) -> Callable[[Derived, str], str]:
+    def describe(d: Derived, name: str) -> str:
+        low, high = d.number(name)
+        if high is None:
+            return f"{what(d)}, date not recorded"
+        if low == 0:
+            when = "on the visit date"
+        else:
+            when = f"{days_text(abs(low))} {'after' if low > 0 else 'before'} the visit"
+        return f"{what(d)}, {when}"
+
+    return describe
+
+
+def _youngest_phrase(d: Derived, name: str) -> str:
+    p: _Person | None = d.detail[name]
+    if p is None:
+        return "no date of birth recorded"
+    return f"{p.name} is {p.age}"
+
+
+def _benefits_phrase(d: Derived, name: str) -> str:
+    benefits: list[Benefit] = d.detail[name]
+    names = ", ".join(b.value.replace("_", " ") for b in benefits)
+    if name == "out_of_work_benefits" and not _OUT_OF_WORK.intersection(benefits):
+        return f"receives universal credit with no earnings ({names})"
+    return f"benefits claimed: {names}"
+
+
+def _bool(name: str, label: str, yes: str, no: str, describe: Any = None) -> FactSpec:
+    return FactSpec(name, Kind.BOOL, label, yes, no, describe)
+
+
+def _number(name: str, kind: Kind, label: str, describe: Any = None) -> FactSpec:
+    return FactSpec(name, kind, label, describe=describe)
+
+
+_FACT_LIST = (
+    *(_number(f"{c}_score", Kind.NUMBER, f"{c} score") for c in CAPITALS),
+    _number("stage", Kind.NUMBER, "stage"),
+    FactSpec("postcode_district", Kind.TEXT, "postcode district"),
+    _number("savings", Kind.MONEY, "savings", _describe_parts),
+    _number("rent_and_mortgage_arrears", Kind.MONEY, "rent and mortgage arrears", _describe_parts),
+    _number("utility_arrears", Kind.MONEY, "utility arrears", _describe_parts),
+    _number("arrears_and_debts", Kind.MONEY, "arrears and other debts", _describe_parts),
+    _bool(
+        "homeless_or_temporary_accommodation",
+        "homeless or in temporary accommodation",
+        "homeless or in temporary accommodation",
+        "not homeless or in temporary accommodation",
+        lambda d, n: f"tenure is {d.facts.household.tenure.replace('_', ' ')}",
+    ),
+    _bool(
+        "adult_work_income_drop",
+        "an adult with a work income drop",
+        "an adult's earnings fell in the 12 months before the visit",
+        "no adult's earnings fell in the 12 months before the visit",
+        _person_phrase(lambda p: f"{p.name}'s earnings fell on {_fell(p)}"),
+    ),
+    _bool(
+        "neet_young_person",
+        "a NEET young person",
+        "a young person not in education, employment or training",
+        "no young person not in education, employment or training",
+        _NEET_PHRASE,
+    ),
+    _bool(
+        "self_employed_income_drop",
+        "a self-employed adult with a work income drop",
+        "a self-employed adult whose earnings fell in the 12 months before the visit",
+        "no self-employed adult whose earnings fell in the 12 months before the visit",
+        _person_phrase(
+            lambda p: f"{p.name} is self-employed and their earnings fell on {_fell(p)}"
+        ),
+    ),
+    _bool(
+        "adult_unemployed_or_reduced_hours",
+        "an adult unemployed or on reduced hours",
+        "an adult unemployed or on reduced hours",
+        "no adult unemployed or on reduced hours",
+        _unemployed_phrase,
+    ),
+    _bool(
+        "adult_in_work",
+        "an adult in paid work",
+        "an adult in paid work",
+        "no adult in paid work",
+        _person_phrase(lambda p: f"{p.name} is {(p.status or '').replace('_', '-')}"),
+    ),
+    _bool(
+        "workless_household",
+        "a workless household",
+        "no adult in paid work",
+        "an adult is in paid work",
+    ),
+    _bool(
+        "benefits_claimed",
+        "benefits claimed",
+        "benefits claimed",
+        "no benefits claimed",
+        _benefits_phrase,
+    ),
+    _bool(
+        "out_of_work_benefits",
+        "out-of-work benefits",
+        "receives out-of-work benefits",
+        "no out-of-work benefits",
+        _benefits_phrase,
+    ),
+    _bool(
+        "no_money_for_food_or_fuel",
+        "no money for food or fuel",
+        "no money for food or fuel this week",
+        "has money for food and fuel this week",
+    ),
+    _bool(
+        "unfamiliar_with_benefits",
+        "unfamiliar with the benefit system",
+        "unfamiliar with the benefit system",
+        "familiar with the benefit system",
+    ),
+    _bool("family_strain", "family strain", "family strain reported", "no family strain reported"),
+    _bool(
+        "substance_use_reported",
+        "substance use",
+        "substance use reported",
+        "no substance use reported",
+    ),
+    _number(
+        "hearing_days_away",
+        Kind.NUMBER,
+        "days from the visit to the hearing",
+        _days_phrase(
+            lambda d: (
+                f"possession or eviction hearing on {long_date(d.detail['hearing_days_away'])}"
+            )
+        ),
+    ),
+    _number(
+        "work_event_days_away",
+        Kind.NUMBER,
+        "days from the visit to the job, interview or hours",
+        _days_phrase(lambda d: _work_event_text(d)),
+    ),
+    _number("getting_to_work_cost", Kind.MONEY, "cost of getting to work"),
+    _number("tools_cost", Kind.MONEY, "cost of tools or equipment"),
+    _number("course_fee", Kind.MONEY, "course fee"),
+    _number("childcare_cost", Kind.MONEY, "childcare cost"),
+    _bool(
+        "work_person_adult",
+        "the person getting to work is an adult",
+        "the person getting to work is an adult",
+        "the person getting to work is not an adult",
+        _AGE_PHRASE,
+    ),
+    _bool(
+        "course_person_adult",
+        "the person with the course place is an adult",
+        "the person with the course place is an adult",
+        "the person with the course place is not an adult",
+        _AGE_PHRASE,
+    ),
+    _bool(
+        "course_person_neet",
+        "the person with the course place is a NEET young person",
+        "the person with the course place is a NEET young person",
+        "the person with the course place is not a NEET young person",
+        _NEET_PHRASE,
+    ),
+    _number("youngest_member_age", Kind.NUMBER, "age of the youngest member", _youngest_phrase),
+)
+
+
+def _work_event_text(d: Derived) -> str:
+    event: WorkEvent = d.detail["work_event_days_away"]
+    when = d.facts.visit.work_event_date
+    text = _EVENT_NAMES[event]
+    return f"{text} on {long_date(when)}" if when else text
+
+
+FACTS: dict[str, FactSpec] = {spec.name: spec for spec in _FACT_LIST}
+"""Every fact a rule file may name."""

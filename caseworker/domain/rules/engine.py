@@ -1,0 +1,291 @@
+"""Evaluate one visit under the rules in force on its date (policy parts 3 to 7).
+
+Pure: facts in, recommendation out. The steps follow the policy's order:
+stage (part 3), eligibility (part 4, all must hold), items (part 5), the
+household cap (6.1), the approval route (6.2, 6.3) and referrals (part 7,
+whether or not there is a cash award). Nothing is guessed: an undecided clause
+says which recorded fact it is waiting for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+
+from caseworker.domain.money import format_pence
+from caseworker.domain.rules.approval import decide_route
+from caseworker.domain.rules.compile import Item, RuleSet, Segment
+from caseworker.domain.rules.conditions import unique
+from caseworker.domain.rules.derive import (
+    UNKNOWN,
+    Derived,
+    Missing,
+    derive,
+    derive_item_facts,
+    long_date,
+    missing_labels,
+)
+from caseworker.domain.rules.facts import COUNTED_STATUSES, Facts
+from caseworker.domain.rules.results import (
+    CapReduction,
+    ClauseOutcome,
+    Cut,
+    ItemLine,
+    ItemTerms,
+    MissingFact,
+    NotRecommended,
+    Recommendation,
+    Referral,
+    WhatIf,
+)
+from caseworker.domain.rules.whatif import cap_what_if, clause_what_if
+
+
+class _Gaps:
+    """Unrecorded facts, grouped by field, with the clauses each one decides."""
+
+    __slots__ = ("found",)
+
+    def __init__(self) -> None:
+        self.found: dict[tuple[str, str | None], tuple[Missing, list[str]]] = {}
+
+    def add(self, missing: Iterable[Missing], clause: str) -> None:
+        for gap in missing:
+            key = (gap.field, gap.member_id)
+            entry = self.found.get(key)
+            if entry is None:
+                self.found[key] = (gap, [clause])
+            elif clause not in entry[1]:
+                entry[1].append(clause)
+
+    def result(self) -> tuple[MissingFact, ...]:
+        return tuple(
+            MissingFact(
+                gap.field,
+                gap.label,
+                gap.member_id,
+                tuple(clauses),
+                f"{gap.label[0].upper()}{gap.label[1:]} not recorded: "
+                f"needed to decide {', '.join(clauses)}.",
+            )
+            for gap, clauses in self.found.values()
+        )
+
+
+def evaluate(
+    facts: Facts, rules: RuleSet, *, allowance_left_pence: int | None = None
+) -> Recommendation:
+    """Recommend a package for ``facts`` under the version in force on the visit date.
+
+    ``allowance_left_pence`` (the officer's offline allowance left, 6.3)
+    overrides ``facts.allowance_left_pence``. Raises
+    :class:`~caseworker.domain.rules.compile.NoRulesInForce` for a visit
+    before the first version.
+    """
+    visit_date = facts.visit.visit_date
+    segment = rules.segment_for(visit_date)
+    d = derive(facts, segment.definitions, item_facts=segment.item_facts_early)
+    gaps = _Gaps()
+
+    decision = segment.decide_stage(d)
+    row = decision.row
+    if row is None:
+        d.values["stage"] = UNKNOWN
+        d.missing["stage"] = decision.missing
+        gaps.add(decision.missing, "3")
+    else:
+        d.values["stage"] = (row.stage, row.stage)
+
+    eligibility = []
+    what_if: list[WhatIf] = []
+    for clause in segment.eligibility:
+        outcome = clause.when.test(d)
+        head = clause.head
+        if outcome:
+            text = f"{head}: met ({'; '.join(unique(clause.when.reasons(d, True)))})."
+        elif outcome is None:
+            missing = clause.when.missing(d)
+            gaps.add(missing, clause.clause)
+            text = f"{head}: not decided ({missing_labels(missing)})."
+        else:
+            text = f"{head}: not met ({'; '.join(unique(clause.when.reasons(d, False)))})."
+            what_if.append(clause_what_if(clause, d))
+        eligibility.append(ClauseOutcome(clause.clause, clause.title, outcome, text))
+    eligible = all(c.outcome for c in eligibility)
+
+    allowance = allowance_left_pence
+    if allowance is None:
+        allowance = facts.allowance_left_pence
+    lines: tuple[ItemLine, ...] = ()
+    skipped: list[NotRecommended] = []
+    cap: CapReduction | None = None
+    terms: tuple[ItemTerms, ...] = ()
+    if eligible:
+        if not segment.item_facts_early:
+            derive_item_facts(d)
+        lines, skipped, cap, terms = _package(facts, segment, d, gaps, what_if)
+    total = sum(line.amount_pence for line in lines)
+    if eligible:
+        route, route_text = decide_route(total, segment.limits.officer_limit, allowance)
+        if route == "manager" and allowance is None and total <= segment.limits.officer_limit:
+            gaps.add([Missing("allowance_left_pence", "officer's allowance left")], "6.3")
+    else:
+        failed = [c.clause for c in eligibility if c.outcome is not True]
+        route = "none"
+        route_text = f"No cash award: {', '.join(failed)} not met or not decided."
+
+    referrals = []
+    for clause in segment.referrals:
+        outcome = clause.when.test(d)
+        if outcome:
+            because = "; ".join(unique(clause.when.reasons(d, True)))
+            referrals.append(Referral(clause.clause, clause.title, f"{clause.head}: {because}."))
+        elif outcome is None:
+            gaps.add(clause.when.missing(d), clause.clause)
+
+    return Recommendation(
+        policy_version=segment.version.name,
+        visit_date=visit_date,
+        stage=row.stage if row else None,
+        stage_name=row.name if row else None,
+        stage_explanation=decision.text,
+        eligible=eligible,
+        eligibility=tuple(eligibility),
+        items=lines,
+        not_recommended=tuple(skipped),
+        cap_reduction=cap,
+        total_pence=total,
+        route=route,
+        route_explanation=route_text,
+        referrals=tuple(referrals),
+        missing_facts=gaps.result(),
+        what_if=tuple(what_if),
+        allowance_left_pence=allowance,
+        officer_limit_pence=segment.limits.officer_limit,
+        terms=terms,
+    )
+
+
+def _package(
+    facts: Facts, segment: Segment, d: Derived, gaps: _Gaps, what_if: list[WhatIf]
+) -> tuple[tuple[ItemLine, ...], list[NotRecommended], CapReduction, tuple[ItemTerms, ...]]:
+    """Part 5 items, then 6.1: cut lowest priority first until the package fits."""
+    amounts: dict[str, int] = {}
+    reasons: dict[str, str] = {}
+    conditions: dict[str, bool | None] = {}
+    skipped = []
+    for item in segment.items:
+        outcome = item.when.test(d)
+        conditions[item.clause] = outcome
+        head = item.head
+        if outcome is None:
+            missing = item.when.missing(d)
+            gaps.add(missing, item.clause)
+            skipped.append(
+                NotRecommended(
+                    item.clause,
+                    item.item,
+                    None,
+                    f"{head}: not decided ({missing_labels(missing)}).",
+                )
+            )
+            continue
+        if not outcome:
+            because = "; ".join(unique(item.when.reasons(d, False)))
+            skipped.append(
+                NotRecommended(
+                    item.clause, item.item, False, f"{head}: not recommended ({because})."
+                )
+            )
+            continue
+        amount, note = _amount(item, d, gaps)
+        amounts[item.clause] = amount
+        reasons[item.clause] = ", ".join(unique(item.when.reasons(d, True))) + note
+
+    limits = segment.limits
+    window = segment.definitions.award_window_days
+    visit_date = d.visit_date
+    earliest = visit_date - timedelta(days=window - 1)
+    counted = [
+        a
+        for a in facts.prior_awards
+        if a.status in COUNTED_STATUSES and earliest <= a.award_date <= visit_date
+    ]
+    prior = sum(a.amount_pence for a in counted)
+    room = max(0, min(limits.household_cap - prior, limits.package_max))
+    before = sum(amounts.values())
+    excess = before - room
+    final = dict(amounts)
+    cuts = []
+    if excess > 0:
+        for item in segment.cut_order:
+            amount = final.get(item.clause, 0)
+            if excess <= 0 or amount == 0:
+                continue
+            take = min(amount, excess)
+            final[item.clause] = amount - take
+            excess -= take
+            to = amount - take
+            change = f"reduced to {format_pence(to)}" if to else "removed"
+            cuts.append(
+                Cut(
+                    item.clause,
+                    item.item,
+                    amount,
+                    to,
+                    f"{item.clause} {item.item} {format_pence(amount)} {change} "
+                    "to fit the household cap (6.1).",
+                )
+            )
+        what_if.extend(cap_what_if(cuts, counted, room, limits, window, d))
+    reduced = before - sum(final.values())
+    cap_text = (
+        f"6.1 Household cap {format_pence(limits.household_cap)}: {format_pence(prior)} "
+        f"approved in the {window} days to {long_date(visit_date)} leaves "
+        f"{format_pence(room)}"
+    )
+    if room < limits.household_cap - prior:
+        cap_text += f" (a package is at most {format_pence(limits.package_max)}, 6.2)"
+    cap_text += (
+        f"; the package of {format_pence(before)} is reduced by {format_pence(reduced)}."
+        if reduced
+        else f"; the package of {format_pence(before)} fits."
+    )
+    cap = CapReduction(limits.household_cap, prior, room, before, reduced, tuple(cuts), cap_text)
+
+    lines = []
+    terms = []
+    for item in segment.items:
+        amount = final.get(item.clause, 0)
+        terms.append(
+            ItemTerms(item.clause, item.item, conditions[item.clause], amount, item.cap_pence)
+        )
+        if amount <= 0:
+            continue
+        text = f"{item.clause} {item.item} {format_pence(amount)}: {reasons[item.clause]}"
+        if amount < amounts[item.clause]:
+            text += (
+                f", reduced from {format_pence(amounts[item.clause])} by the household cap (6.1)"
+            )
+        lines.append(
+            ItemLine(
+                item.clause, item.item, amount, amounts[item.clause], item.cap_pence, text + "."
+            )
+        )
+    return tuple(lines), skipped, cap, tuple(terms)
+
+
+def _amount(item: Item, d: Derived, gaps: _Gaps) -> tuple[int, str]:
+    """The stated need capped at the item's cap, and a note on the cap or a gap."""
+    if item.amount_fact is None:
+        return min(item.amount_pence, item.cap_pence), ""
+    need = d.number(item.amount_fact)
+    cap = item.cap_pence
+    if need[0] >= cap:
+        note = f", capped at {format_pence(cap)}" if need[0] > cap else ""
+        return cap, note
+    if need[1] is None:
+        missing = list(d.missing.get(item.amount_fact, ()))
+        gaps.add(missing, item.clause)
+        return need[0], f"; it may be more ({missing_labels(missing)})"
+    return need[0], ""

@@ -1,0 +1,235 @@
+"""What an evaluation returns: every line carries its clause and a plain-English reason.
+
+Results are immutable NamedTuples rather than pydantic models: an officer's
+laptop re-evaluates the package as the visit form is filled in, and the
+benchmark asks for 20,000 evaluations a second, so building a result must cost
+almost nothing (validation already happened on the way in). ``to_json`` gives
+the documented JSON shape (money in integer pence) for the CLI, store and PDFs.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal, NamedTuple
+
+from caseworker.domain.money import format_pence
+
+Route = Literal["officer", "manager", "none"]
+Outcome = bool | None
+_OUTCOME_TEXT = {True: "met", False: "not met", None: "not decided"}
+
+
+class ClauseOutcome(NamedTuple):
+    """An eligibility clause (part 4) and whether it holds."""
+
+    clause: str
+    title: str
+    outcome: Outcome
+    explanation: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "clause": self.clause,
+            "title": self.title,
+            "outcome": _OUTCOME_TEXT[self.outcome],
+            "explanation": self.explanation,
+        }
+
+
+class ItemLine(NamedTuple):
+    """A recommended award item (part 5) after the household cap."""
+
+    clause: str
+    item: str
+    amount_pence: int
+    before_cap_pence: int
+    item_cap_pence: int
+    explanation: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "clause": self.clause,
+            "item": self.item,
+            "amount_pence": self.amount_pence,
+            "before_cap_pence": self.before_cap_pence,
+            "item_cap_pence": self.item_cap_pence,
+            "explanation": self.explanation,
+        }
+
+
+class NotRecommended(NamedTuple):
+    """An award item whose condition does not hold (False) or is not decided (None)."""
+
+    clause: str
+    item: str
+    outcome: Outcome
+    explanation: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "clause": self.clause,
+            "item": self.item,
+            "outcome": _OUTCOME_TEXT[self.outcome],
+            "explanation": self.explanation,
+        }
+
+
+class Cut(NamedTuple):
+    """One item reduced by the household cap (6.1); ``to_pence`` 0 means dropped."""
+
+    clause: str
+    item: str
+    from_pence: int
+    to_pence: int
+    explanation: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "clause": self.clause,
+            "item": self.item,
+            "from_pence": self.from_pence,
+            "to_pence": self.to_pence,
+            "explanation": self.explanation,
+        }
+
+
+class CapReduction(NamedTuple):
+    """Clause 6.1 applied to this package."""
+
+    household_cap_pence: int
+    prior_awards_pence: int
+    room_pence: int
+    package_before_pence: int
+    reduced_by_pence: int
+    cuts: tuple[Cut, ...]
+    explanation: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "household_cap_pence": self.household_cap_pence,
+            "prior_awards_pence": self.prior_awards_pence,
+            "room_pence": self.room_pence,
+            "package_before_pence": self.package_before_pence,
+            "reduced_by_pence": self.reduced_by_pence,
+            "cuts": [c.to_json() for c in self.cuts],
+            "explanation": self.explanation,
+        }
+
+
+class Referral(NamedTuple):
+    clause: str
+    service: str
+    explanation: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"clause": self.clause, "service": self.service, "explanation": self.explanation}
+
+
+class MissingFact(NamedTuple):
+    """A fact that was not recorded, the clauses it decides, and why it matters."""
+
+    field: str
+    label: str
+    member_id: str | None
+    clauses: tuple[str, ...]
+    explanation: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "field": self.field,
+            "label": self.label,
+            "member_id": self.member_id,
+            "clauses": list(self.clauses),
+            "explanation": self.explanation,
+        }
+
+
+class WhatIf(NamedTuple):
+    """The smallest change of the facts that would change a clause's outcome."""
+
+    clause: str
+    facts: tuple[str, ...]
+    explanation: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"clause": self.clause, "facts": list(self.facts), "explanation": self.explanation}
+
+
+class ItemTerms(NamedTuple):
+    """What 6.5 needs to judge an officer's change to one item."""
+
+    clause: str
+    item: str
+    condition: Outcome
+    recommended_pence: int
+    item_cap_pence: int
+
+
+class Recommendation(NamedTuple):
+    """The engine's answer for one visit (``to_json`` is the CLI's output)."""
+
+    policy_version: str
+    visit_date: date
+    stage: int | None
+    stage_name: str | None
+    stage_explanation: str
+    eligible: bool
+    eligibility: tuple[ClauseOutcome, ...]
+    items: tuple[ItemLine, ...]
+    not_recommended: tuple[NotRecommended, ...]
+    cap_reduction: CapReduction | None
+    total_pence: int
+    route: Route
+    route_explanation: str
+    referrals: tuple[Referral, ...]
+    missing_facts: tuple[MissingFact, ...]
+    what_if: tuple[WhatIf, ...]
+    allowance_left_pence: int | None
+    officer_limit_pence: int
+    terms: tuple[ItemTerms, ...] = ()
+
+    @property
+    def failed_clauses(self) -> list[str]:
+        return [c.clause for c in self.eligibility if c.outcome is False]
+
+    @property
+    def undecided_clauses(self) -> list[str]:
+        return [c.clause for c in self.eligibility if c.outcome is None]
+
+    def explanation_lines(self) -> list[str]:
+        """Every line of the result in reading order, for the UI and the case PDF."""
+        lines = [self.stage_explanation, *(c.explanation for c in self.eligibility)]
+        lines += [i.explanation for i in self.items]
+        lines += [n.explanation for n in self.not_recommended]
+        if self.cap_reduction is not None:
+            lines.append(self.cap_reduction.explanation)
+            lines += [c.explanation for c in self.cap_reduction.cuts]
+        lines.append(f"Total {format_pence(self.total_pence)}. {self.route_explanation}")
+        lines += [r.explanation for r in self.referrals]
+        lines += [m.explanation for m in self.missing_facts]
+        lines += [w.explanation for w in self.what_if]
+        return lines
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "policy_version": self.policy_version,
+            "visit_date": self.visit_date.isoformat(),
+            "stage": self.stage,
+            "stage_name": self.stage_name,
+            "stage_explanation": self.stage_explanation,
+            "eligible": self.eligible,
+            "failed_clauses": self.failed_clauses,
+            "undecided_clauses": self.undecided_clauses,
+            "eligibility": [c.to_json() for c in self.eligibility],
+            "items": [i.to_json() for i in self.items],
+            "not_recommended": [n.to_json() for n in self.not_recommended],
+            "cap_reduction": self.cap_reduction.to_json() if self.cap_reduction else None,
+            "total_pence": self.total_pence,
+            "route": self.route,
+            "route_explanation": self.route_explanation,
+            "allowance_left_pence": self.allowance_left_pence,
+            "referrals": [r.to_json() for r in self.referrals],
+            "missing_facts": [m.to_json() for m in self.missing_facts],
+            "what_if": [w.to_json() for w in self.what_if],
+            "explanation": self.explanation_lines(),
+        }

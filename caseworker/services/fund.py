@@ -136,8 +136,9 @@ def open_fund(
         session.add(fund)
         session.flush()
         add_entry(session, fund, EntryKind.BUDGET, budget_pence, manager)
-    log.info("fund %s opened by %s", fund.id, manager.id)
-    return fund.id
+        fund_id = fund.id
+    log.info("fund %s opened by %s", fund_id, manager.id)
+    return fund_id
 
 
 def grant_allowance(

@@ -2,38 +2,55 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from caseworker.domain.assessment import CAPITALS, Capitals
+from caseworker.domain.rules import Facts, NoRulesInForce, Recommendation, RuleSet, evaluate
 from caseworker.domain.users import User
 from caseworker.domain.visit import Visit
-from caseworker.services.audit import AuditTrail, diff, payload_of
+from caseworker.services.audit import AuditTrail, canonical, diff, payload_of
 from caseworker.services.drafts import drop_draft
 from caseworker.services.errors import InvalidInput, NotFound
 from caseworker.services.forms import build, to_form
+from caseworker.services.recommend import allowance_left, prior_awards
 from caseworker.store import households as repo
 from caseworker.store.database import Store
-from caseworker.store.tables import AuditEventRow, HouseholdRow, UserAccount
+from caseworker.store.tables import AuditEventRow, HouseholdRow, UserAccount, VisitRow
 
 log = logging.getLogger(__name__)
 
 
-def record_visit(store: Store, user: User, visit: Visit, draft: str | None = None) -> Visit:
+def record_visit(
+    store: Store,
+    user: User,
+    visit: Visit,
+    draft: str | None = None,
+    rules: RuleSet | None = None,
+) -> Visit:
     """Save a completed visit and note it as the household's last visit.
 
-    ``draft`` names the visit draft this replaces; it is dropped in the same transaction.
+    With ``rules``, the engine's recommendation (from the store's own facts) and its
+    policy version are stored with the visit. ``draft`` names the visit draft this
+    replaces; it is dropped in the same transaction.
     """
     with store.unit_of_work() as session:
         household = session.get(HouseholdRow, visit.household_id)
         if household is None:
             raise NotFound("That household no longer exists in this store.")
-        session.add(repo.visit_to_row(visit, user.id))
+        row = repo.visit_to_row(visit, user.id)
+        if rules is not None:
+            recommendation = _recommend(session, rules, visit, user)
+            if recommendation is not None:
+                row.policy_version = recommendation.policy_version
+                row.recommendation = canonical(recommendation.to_json())
+        session.add(row)
         if household.last_visit_date is None or visit.visit_date > household.last_visit_date:
             household.last_visit_date = visit.visit_date
             session.add(household)
@@ -48,6 +65,30 @@ def record_visit(store: Store, user: User, visit: Visit, draft: str | None = Non
             drop_draft(session, user, "visit", draft)
     log.info("visit %s recorded by %s", visit.id, user.id)
     return visit
+
+
+def _recommend(session: Session, rules: RuleSet, visit: Visit, user: User) -> Recommendation | None:
+    household = repo.load_household(session, visit.household_id)
+    assert household is not None
+    facts = Facts(
+        household=household, visit=visit, prior_awards=prior_awards(session, household.id)
+    )
+    try:
+        return evaluate(
+            facts, rules, allowance_left_pence=allowance_left(session, user, visit.visit_date)
+        )
+    except NoRulesInForce:
+        return None
+
+
+def stored_recommendation(store: Store, visit_id: uuid.UUID) -> dict[str, Any] | None:
+    """What the engine recommended when the visit was saved (its JSON form)."""
+    with store.read() as session:
+        row = session.get(VisitRow, visit_id)
+        if row is None or not row.recommendation:
+            return None
+        data: dict[str, Any] = json.loads(row.recommendation)
+        return data
 
 
 def visits_of(store: Store, household_id: uuid.UUID) -> list[Visit]:
@@ -67,6 +108,14 @@ _ACTIONS = {
     ("household", "created"): "Household created",
     ("household", "updated"): "Household details changed",
     ("visit", "recorded"): "Visit recorded",
+    ("package", "recommended"): "Package recommended",
+    ("package", "approved_on_the_spot"): "Package approved on the spot (today's yes)",
+    ("package", "awaiting_manager"): "Package sent to a team manager",
+    ("package", "approved"): "Package approved by a team manager",
+    ("package", "rejected"): "Package rejected",
+    ("package", "withdrawn"): "Package withdrawn",
+    ("package", "paid"): "Payment recorded",
+    ("conflict", "declared"): "Conflict of interest declared",
 }
 
 

@@ -107,6 +107,10 @@ class VisitRow(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     version: int = 1
+    policy_version: str | None = None
+    # The engine's result when the visit was saved (canonical JSON), so the case file
+    # shows what was recommended then, whatever the rules say later.
+    recommendation: str = Field(default="", sa_column=Column(Text, nullable=False))
 
 
 class DraftRow(SQLModel, table=True):

@@ -1,0 +1,107 @@
+"""A store with users, an open fund and households whose visits recommend known packages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from caseworker.domain.household import (
+    Household,
+    IncomeDropReason,
+    Member,
+    Relationship,
+    Tenure,
+    WorkStatus,
+)
+from caseworker.domain.rules import RuleSet, load_rules
+from caseworker.domain.users import Role, User
+from caseworker.domain.visit import Visit
+from caseworker.services import fund, households, users, visits
+from caseworker.store.database import Store
+from tests.conftest import PASSWORD
+
+TODAY = date(2026, 11, 27)
+VISIT_DAY = date(2026, 11, 20)
+BUDGET = 200_000  # £2,000: small, so the tests reach the fund's limits
+
+
+@dataclass
+class Team:
+    store: Store
+    rules: RuleSet
+    managers: list[User]
+    officers: list[User]
+
+
+def rules() -> RuleSet:
+    ruleset, problems = load_rules(None)
+    assert not problems
+    return ruleset
+
+
+def household_with_arrears(rent_arrears_pence: int, food: bool = False) -> Household:
+    """Eligible (SE15, stage 3, hours cut last month, little savings): 5.1 = the arrears."""
+    lead = Member(
+        first_name="Ama",
+        surname="Mensah",
+        date_of_birth=date(1988, 5, 4),
+        relationship=Relationship.LEAD,
+        work_status=WorkStatus.EMPLOYED,
+        reduced_hours=True,
+        earnings_fell_on=date(2026, 10, 1),
+        earnings_fall_reason=IncomeDropReason.REDUCED_HOURS,
+    )
+    return Household(
+        postcode="SE15 4QF",
+        tenure=Tenure.PRIVATE_RENTER,
+        savings_pence=20_000,
+        rent_arrears_pence=rent_arrears_pence,
+        mortgage_arrears_pence=0,
+        utility_arrears_pence=0,
+        council_tax_arrears_pence=0,
+        other_debts_pence=0,
+        benefits=[],
+        members=[lead],
+    )
+
+
+def add_visit(
+    store: Store, officer: User, household: Household, food: bool = False, day: date = VISIT_DAY
+) -> Visit:
+    visit = visits.build_visit(
+        {
+            "household_id": str(household.id),
+            "visit_date": day.strftime("%d/%m/%Y"),
+            "financial": "2",
+            "mental": "1",
+            "social": "1",
+            "human": "1",
+            "no_money_for_food_or_fuel": food,
+        }
+    )
+    return visits.record_visit(store, officer, visit)
+
+
+def make_team(path: Path, officers: int = 2, managers: int = 2, allowance: int = 50_000) -> Team:
+    store = Store.open_local(path)
+    first = users.create_first_manager(store, "Morgan Lee", "TM01", PASSWORD)
+    team_managers = [first] + [
+        users.add_user(store, first, f"Manager {i}", f"TM0{i + 1}", Role.MANAGER, PASSWORD)
+        for i in range(1, managers)
+    ]
+    team_officers = [
+        users.add_user(store, first, f"Officer {i}", f"OF0{i + 1}", Role.OFFICER, PASSWORD)
+        for i in range(officers)
+    ]
+    fund.open_fund(store, first, BUDGET, TODAY)
+    for officer in team_officers:
+        fund.grant_allowance(store, first, officer.id, allowance, TODAY)
+    return Team(store, rules(), team_managers, team_officers)
+
+
+def new_case(team: Team, officer: User, rent_arrears_pence: int, food: bool = False) -> Visit:
+    household = households.create_household(
+        team.store, officer, household_with_arrears(rent_arrears_pence)
+    )
+    return add_visit(team.store, officer, household, food)

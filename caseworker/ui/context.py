@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from caseworker.domain.users import User
 from caseworker.services.errors import NotSignedIn
+from caseworker.services.rules_state import RulesState
 from caseworker.store.database import Store
 
 
@@ -13,6 +14,7 @@ from caseworker.store.database import Store
 class AppContext:
     store: Store
     current_user: User | None = None
+    rules: RulesState = field(default_factory=RulesState)
 
     @property
     def user(self) -> User:

@@ -130,9 +130,9 @@ class MainWindow(QMainWindow):
         self.open_household(household.id)
         self.household.tabs.setCurrentIndex(2)
 
-    def _visit_saved(self, household: Household) -> None:
+    def _visit_saved(self, household: Household, note: str) -> None:
         self._back_to_household(household)
-        show_banner(self.household.message, "Visit saved. It is on the timeline below.")
+        show_banner(self.household.message, note)
 
     def _save(self) -> None:
         page = self.stack.currentWidget()

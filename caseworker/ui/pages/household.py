@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
@@ -25,11 +26,13 @@ from caseworker.domain.household import (
     Tenure,
     WorkStatus,
 )
+from caseworker.domain.money import format_pence
 from caseworker.services import drafts, households, visits
 from caseworker.services.errors import InvalidInput, ServiceError
 from caseworker.ui.context import AppContext
 from caseworker.ui.fields import FieldSet
 from caseworker.ui.models import ListTableModel
+from caseworker.ui.packages_panel import PackagesPanel
 from caseworker.ui.widgets import banner, button, heading, scrolling, section, show_banner
 
 DRAFT_DELAY_MS = 1000
@@ -60,12 +63,15 @@ class HouseholdPage(QWidget):
         self.tabs.setAccessibleName("Household sections")
         layout.addWidget(self.tabs, 1)
         # Alt+letters of the Case menu, tabs, and buttons; the fields take the rest.
-        taken = set("cdmtbvraulo")
+        taken = set("cdmtkbvraulo")
         self.fields = FieldSet(self._changed, taken)
         self.member_fields = FieldSet(self._changed, taken)
         self.tabs.addTab(scrolling(self._details()), "&Details")
         self.tabs.addTab(scrolling(self._members()), "&Members")
         self.tabs.addTab(self._timeline(), "&Timeline")
+        self.packages = PackagesPanel(context, date.today, taken)
+        self.packages.changed.connect(self._refresh)
+        self.tabs.addTab(scrolling(self.packages), "Pac&kages")
 
         buttons = QHBoxLayout()
         self.back_button = button("&Back to search", "Alt+Left")
@@ -246,9 +252,10 @@ class HouseholdPage(QWidget):
         rows = []
         if h is not None:
             for entry in visits.timeline(self._context.store, h.id):
-                detail = ", ".join(k.split(".")[-1].replace("_", " ") for k in entry.changes)
+                detail = _timeline_detail(entry.changes)
                 rows.append((entry.at.strftime("%d/%m/%Y %H:%M"), entry.who, entry.what, detail))
         self.timeline_model.set_rows(rows)
+        self.packages.load(h.id if h else None)
 
     # -- members --------------------------------------------------------------
     def _member_from_form(self, member_id: uuid.UUID | None) -> Member | None:
@@ -378,3 +385,14 @@ class HouseholdPage(QWidget):
         """Called when the window closes or locks: write any pending draft now."""
         if self._draft_timer.isActive():
             self.save_draft()
+
+
+def _timeline_detail(changes: dict[str, object]) -> str:
+    """Why, for a decision; otherwise which fields changed."""
+    reason = changes.get("reason")
+    if isinstance(reason, str) and reason:
+        return f"Reason: {reason}"
+    amount = changes.get("amount_pence") or changes.get("total_pence")
+    if isinstance(amount, int) and amount:
+        return format_pence(amount)
+    return ", ".join(k.split(".")[-1].replace("_", " ") for k in changes)

@@ -6,6 +6,7 @@ is kept as a draft a second after the last keystroke.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -21,14 +22,17 @@ from caseworker.domain.assessment import (
     stage_of,
 )
 from caseworker.domain.household import Household
-from caseworker.domain.visit import NeedCategory, WorkEvent
-from caseworker.services import drafts, visits
+from caseworker.domain.rules import AdjustedPackage, Adjustment, NoRulesInForce
+from caseworker.domain.visit import NeedCategory, Visit, WorkEvent
+from caseworker.services import drafts, packages, recommend, visits
 from caseworker.services.errors import InvalidInput, ServiceError
 from caseworker.ui.context import AppContext
 from caseworker.ui.fields import FieldSet
+from caseworker.ui.recommendation import RecommendationPanel
 from caseworker.ui.widgets import banner, heading, scrolling, section, show_banner
 
 DRAFT_DELAY_MS = 1000
+PACKAGE_KEY = "_package"  # the officer's package changes, kept in the draft
 _FLAGS = (
     ("no_money_for_food_or_fuel", "No money for food or fuel this week"),
     ("unfamiliar_with_benefits", "Unfamiliar with the benefit system"),
@@ -41,13 +45,16 @@ _SCORES: list[tuple[str | None, str]] = [(None, "Not scored yet")] + [
 
 
 class VisitPage(QWidget):
-    saved = Signal(object)  # Household
+    saved = Signal(object, str)  # Household, what happened
     back = Signal(object)  # Household
 
-    def __init__(self, context: AppContext) -> None:
+    def __init__(self, context: AppContext, today: Callable[[], date] = date.today) -> None:
         super().__init__()
         self._context = context
+        self._today = today
         self.household: Household | None = None
+        self._decision = recommend.DecisionContext((), None)
+        self._last: tuple[Visit, list[Adjustment], AdjustedPackage, dict[str, str]] | None = None
         self._loading = False
         self._draft_timer = QTimer(self)
         self._draft_timer.setSingleShot(True)
@@ -65,6 +72,11 @@ class VisitPage(QWidget):
         column.addWidget(self._need())
         column.addWidget(self._costs())
         column.addWidget(self._capitals())
+        box, form = section("Recommended package (policy parts 4 to 7)")
+        self.panel = RecommendationPanel()
+        self.panel.items.changed.connect(self._changed)
+        form.addRow(self.panel)
+        column.addWidget(box)
         column.addStretch(1)
         layout.addWidget(scrolling(inner), 1)
 
@@ -138,6 +150,10 @@ class VisitPage(QWidget):
         """Open a new visit for ``household``, restoring an unsaved draft if there is one."""
         self._loading = True
         self.household = household
+        self._decision = recommend.decision_context(
+            self._context.store, self._context.user, household.id, self._today()
+        )
+        self.panel.items.restore([])
         self.title.setText(f"Record a visit — {household.reference}")
         self.title.setAccessibleName(self.title.text())
         self.message.hide()
@@ -162,9 +178,11 @@ class VisitPage(QWidget):
         )
         if draft is not None:
             self.fields.set_values(draft)
+            self.panel.items.restore(draft.get(PACKAGE_KEY, []))
             show_banner(self.message, "Restored the visit you had not finished.")
         self._loading = False
         self.update_stage()
+        self.update_recommendation()
 
     def update_stage(self) -> None:
         values = self.fields.values()
@@ -177,10 +195,42 @@ class VisitPage(QWidget):
         self.stage.setText(text)
         self.stage.setAccessibleDescription(text)
 
+    def _visit(self) -> Visit | None:
+        assert self.household is not None
+        try:
+            return visits.build_visit(
+                self.fields.values() | {"household_id": str(self.household.id)}
+            )
+        except InvalidInput:
+            return None
+
+    def update_recommendation(self) -> bool:
+        """Re-run the engine on what is typed; False while the form cannot be read."""
+        rules = self._context.rules
+        self.panel.show_rules_state(rules.describe(), rules.using_fallback)
+        visit = self._visit()
+        if visit is None or self.household is None:
+            self.panel.summary.setText(
+                "Correct the fields marked in red to update the recommendation."
+            )
+            return False
+        adjustments, errors = self.panel.items.adjustments()
+        try:
+            rec, adjusted = recommend.preview(
+                rules.current(), self.household, visit, self._decision, adjustments
+            )
+        except NoRulesInForce as exc:
+            self.panel.summary.setText(str(exc))
+            return False
+        self._last = (visit, adjustments, adjusted, errors)
+        self.panel.display(rec, adjusted, errors)
+        return True
+
     # -- saving ---------------------------------------------------------------
     def _changed(self) -> None:
         if not self._loading:
             self.update_stage()
+            self.update_recommendation()
             self._draft_timer.start()
 
     def save_draft(self) -> None:
@@ -195,26 +245,46 @@ class VisitPage(QWidget):
             )
 
     def save(self) -> bool:
+        """Save the visit with its recommendation; propose the package if there is money in it.
+
+        The package starts as "recommended": saying yes today or sending it to a
+        manager happens on the household's Packages tab, where it lands next.
+        """
         if self.household is None:
             return False
         self.fields.clear_errors()
         values = self.fields.values() | {"household_id": str(self.household.id)}
         try:
             visit = visits.build_visit(values)
-            visits.record_visit(
-                self._context.store, self._context.user, visit, draft=self.draft_subject
-            )
         except InvalidInput as exc:
             self.fields.show_errors(exc.fields)
             show_banner(
                 self.message, "Not saved. Please correct the fields marked below.", error=True
             )
             return False
+        if not self.update_recommendation() or self._last is None:
+            show_banner(self.message, f"Not saved. {self.panel.summary.text()}", error=True)
+            return False
+        _visit, adjustments, adjusted, errors = self._last
+        problems = [*errors.values(), *(p.message for p in adjusted.problems)]
+        if problems:
+            show_banner(self.message, "Not saved. " + " ".join(problems), error=True)
+            return False
+        store, user, rules = self._context.store, self._context.user, self._context.rules
+        try:
+            visits.record_visit(store, user, visit, draft=self.draft_subject, rules=rules.current())
         except ServiceError as exc:
             show_banner(self.message, f"Not saved. {exc}", error=True)
             return False
         self._draft_timer.stop()
-        self.saved.emit(self.household)
+        note = "Visit saved."
+        if adjusted.total_pence > 0:
+            try:
+                packages.propose(store, user, rules.current(), visit.id, adjustments, self._today())
+                note = "Visit saved. The package is on the Packages tab, ready to decide."
+            except ServiceError as exc:
+                note = f"Visit saved, but the package was not: {exc}"
+        self.saved.emit(self.household, note)
         return True
 
     def leave(self) -> None:

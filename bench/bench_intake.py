@@ -203,7 +203,7 @@ def diagnose_generate(households: int) -> None:
     with tempfile.TemporaryDirectory(prefix="cw-genprof-") as tmp:
         paths.set_data_dir(tmp)
         store = Store.open_local(paths.local_store_path())
-        user = users.sign_in(store, "Demo Data", "DEMO")
+        user = users.system_user(store, "Demo Data", "DEMO")
         profile = cProfile.Profile()
         started = time.perf_counter()
         profile.runcall(demo.generate, store, user, households, 1)
@@ -567,19 +567,10 @@ def child_memory(data_dir: str) -> int:
 
 
 def bench_user(store: Any) -> Any:
-    """The benchmark officer, whichever sign-in the services offer.
-
-    ``sign_in(store, name, officer_code)`` registers on first use; with password
-    sign-in (``sign_in(store, officer_code, password)``) the bench uses an account
-    from ``system_user`` instead, which needs no password.
-    """
-    import inspect
-
+    """The benchmark officer: an account that needs no password."""
     from caseworker.services import users
 
-    if "name" in inspect.signature(users.sign_in).parameters:
-        return users.sign_in(store, *BENCH_OFFICER)
-    return getattr(users, "system_user")(store, *BENCH_OFFICER)  # noqa: B009
+    return users.system_user(store, *BENCH_OFFICER)
 
 
 def scroll_to_end(app: Any, page: Any) -> int:

@@ -83,7 +83,13 @@ def add_visit(
     return visits.record_visit(store, officer, visit)
 
 
-def make_team(path: Path, officers: int = 2, managers: int = 2, allowance: int = 50_000) -> Team:
+def make_team(
+    path: Path,
+    officers: int = 2,
+    managers: int = 2,
+    allowance: int = 50_000,
+    budget: int = BUDGET,
+) -> Team:
     store = Store.open_local(path)
     first = users.create_first_manager(store, "Morgan Lee", "TM01", PASSWORD)
     team_managers = [first] + [
@@ -94,7 +100,7 @@ def make_team(path: Path, officers: int = 2, managers: int = 2, allowance: int =
         users.add_user(store, first, f"Officer {i}", f"OF0{i + 1}", Role.OFFICER, PASSWORD)
         for i in range(officers)
     ]
-    fund.open_fund(store, first, BUDGET, TODAY)
+    fund.open_fund(store, first, budget, TODAY)
     for officer in team_officers:
         fund.grant_allowance(store, first, officer.id, allowance, TODAY)
     return Team(store, rules(), team_managers, team_officers)

@@ -187,3 +187,36 @@ def test_fund_movements_refused_when_they_do_not_add_up(team: Team) -> None:
     fund.move_allowance(team.store, boss, officer, team.officers[1].id, 20_000, TODAY)
     assert fund.allowance_left(team.store, officer, TODAY) == 30_000
     assert fund.allowance_left(team.store, team.officers[1], TODAY) == 70_000
+
+
+def test_a_withdrawn_package_cannot_be_approved(team: Team) -> None:
+    officer, boss = team.officers[0], team.managers[1]
+    visit = new_case(team, officer, rent_arrears_pence=40_000)
+    package = packages.propose(team.store, officer, team.rules, visit.id, [], TODAY)
+    packages.send_to_manager(team.store, officer, package.id)
+    packages.withdraw(team.store, officer, package.id, "Family found the money", TODAY)
+    before = _counts(team)
+    with pytest.raises(DecisionRefused, match="withdrawn; it cannot now be approved"):
+        packages.approve(team.store, boss, team.rules, package.id, TODAY)
+    assert _counts(team) == before
+
+
+@pytest.mark.parametrize(
+    ("amount", "message"),
+    [(-100, "must not be negative"), (30_001, "item's cap"), (100_000, "item's cap")],
+)
+def test_officer_amounts_outside_the_rules_are_refused(
+    team: Team, amount: int, message: str
+) -> None:
+    officer = team.officers[0]
+    visit = new_case(team, officer, rent_arrears_pence=10_000)
+    with pytest.raises(DecisionRefused, match=message):
+        packages.propose(
+            team.store,
+            officer,
+            team.rules,
+            visit.id,
+            [Adjustment("5.2", amount, "Arrears found later")],
+            TODAY,
+        )
+    assert packages.packages_of(team.store, visit.household_id) == []

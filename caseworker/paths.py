@@ -13,6 +13,7 @@ import platformdirs
 
 ENV_DATA_DIR = "CASEWORKER_DATA_DIR"
 _override: Path | None = None
+_demo = False
 
 
 def set_data_dir(path: str | os.PathLike[str] | None) -> None:
@@ -32,8 +33,18 @@ def data_dir() -> Path:
     return base
 
 
+def set_demo_mode(on: bool) -> None:
+    """Demo mode: synthetic data only, in its own unencrypted file (no keyring needed)."""
+    global _demo
+    _demo = on
+
+
+def demo_mode() -> bool:
+    return _demo
+
+
 def local_store_path() -> Path:
-    return data_dir() / "caseworker.db"
+    return data_dir() / ("demo-unencrypted.db" if _demo else "caseworker.db")
 
 
 def log_dir() -> Path:

@@ -5,8 +5,13 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-# Never touch a developer's real keyring (see the personal-data issue).
-os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
+# Never touch a developer's real keyring: tests use an in-memory one, shared with the
+# CLI subprocesses they start through a temporary file.
+os.environ["PYTHON_KEYRING_BACKEND"] = "tests.keyring_backend.TestKeyring"
+os.environ.setdefault(
+    "CASEWORKER_TEST_KEYRING_FILE",
+    os.path.join(__import__("tempfile").mkdtemp(prefix="cw-keyring-"), "keyring.json"),
+)
 
 from collections.abc import Iterator
 from datetime import date

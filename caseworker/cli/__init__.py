@@ -27,6 +27,11 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"folder for every file the app writes (also ${paths.ENV_DATA_DIR})",
     )
     parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="demo mode: synthetic data only, in a separate UNENCRYPTED store (no keyring)",
+    )
+    parser.add_argument(
         "--no-crash-dialog",
         action="store_true",
         help="report unexpected errors on stderr instead of a dialog (for CI)",
@@ -42,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     paths.set_data_dir(args.data_dir)
+    paths.set_demo_mode(args.demo)
     func = getattr(args, "func", None)
     if func is None:
         from caseworker.ui.app import run_app

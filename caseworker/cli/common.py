@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import sys
 
-from caseworker import paths
 from caseworker.store.database import Store
+from caseworker.store.encryption import open_session_store
 from caseworker.store.errors import StoreError
 
 
 def open_store() -> Store:
-    """Open the local store, or exit with the store's own plain-words message."""
+    """Open the local (encrypted) store, or exit with the store's own plain-words message."""
     try:
-        return Store.open_local(paths.local_store_path())
+        return open_session_store()
     except StoreError as exc:
         print(f"caseworker: {exc}", file=sys.stderr)
         raise SystemExit(2) from exc

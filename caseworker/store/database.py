@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import DatabaseError, OperationalError
@@ -29,13 +30,24 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 HEAD_REVISION = "0004"
 
 
-def _sqlite_engine(path: Path) -> Engine:
-    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 10})
+def _sqlite_engine(path: Path, key: str | None = None) -> Engine:
+    """A plain SQLite engine, or SQLCipher when ``key`` (64 hex digits) is given.
+
+    The key is used raw (``x'...'``), so no passphrase derivation slows each connection.
+    """
+    if key is None:
+        url = f"sqlite:///{path}"
+    else:
+        raw_key = f"x'{key}'"  # SQLCipher's syntax for a raw 256-bit key
+        url = f"sqlite+pysqlcipher://:{quote(raw_key, safe='')}@/{path}"
+    engine = create_engine(url, connect_args={"timeout": 10})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (see below)
         cursor = dbapi_conn.cursor()
+        if key is not None:
+            cursor.execute("PRAGMA cipher_log_level = NONE")  # a wrong key is our message
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
@@ -57,20 +69,22 @@ class Store:
         self._writer = engine.execution_options(begin="IMMEDIATE")
 
     @classmethod
-    def open_local(cls, path: Path) -> Store:
-        """Open (creating if needed) and upgrade the local store at ``path``."""
+    def open_local(cls, path: Path, key: str | None = None) -> Store:
+        """Open (creating if needed) and upgrade the local store at ``path``.
+
+        With ``key`` the file is encrypted with SQLCipher (see ``store.encryption``).
+        """
         try:
-            engine = _sqlite_engine(path)
+            engine = _sqlite_engine(path, key)
             store = cls(engine)
             store.upgrade()
         except DatabaseError as exc:
-            if isinstance(exc.orig, sqlite3.DatabaseError) and not isinstance(
-                exc.orig, sqlite3.OperationalError
-            ):
+            if not isinstance(exc, OperationalError):
                 raise StoreUnreadable(
-                    f"The case store at {path} cannot be read: it is damaged or not a "
-                    "Caseworker store. Move the file aside (do not delete it), restart "
-                    "Caseworker to sync a fresh copy, and tell IT so they can recover it."
+                    f"The case store at {path} cannot be read: it is damaged, not a "
+                    "Caseworker store, or locked with a different key. Move the file aside "
+                    "(do not delete it), restart Caseworker to sync a fresh copy, and tell IT "
+                    "so they can recover it."
                 ) from exc
             raise StoreUnavailable(
                 f"The case store at {path} cannot be opened ({exc.orig}). Check the disk "

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from caseworker import __version__, paths
 from caseworker.logs import ErrorNotifier, setup_logging
-from caseworker.store.database import Store
+from caseworker.store.encryption import open_session_store
 from caseworker.store.errors import StoreError
 from caseworker.ui.context import AppContext
 from caseworker.ui.main_window import MainWindow
@@ -52,7 +52,7 @@ def run_app(crash_dialog: bool = True) -> int:
     else:
         notifier.subscribe(lambda message: print(message, file=sys.stderr))
     try:
-        store = Store.open_local(paths.local_store_path())
+        store = open_session_store()
     except StoreError as exc:
         log.error("store could not be opened: %s", type(exc).__name__)
         if crash_dialog:

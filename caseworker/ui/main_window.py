@@ -8,6 +8,7 @@ from collections.abc import Callable
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QStackedWidget, QWidget
 
+from caseworker import paths
 from caseworker.domain.household import Household
 from caseworker.services.errors import ServiceError
 from caseworker.ui.context import AppContext
@@ -38,6 +39,12 @@ class MainWindow(QMainWindow):
         self.who.setAccessibleName("Signed in as")
         self.connection = QLabel("Offline: cases are saved on this laptop")
         self.connection.setAccessibleName("Connection")
+        if paths.demo_mode():
+            self.setWindowTitle("Caseworker — DEMO MODE: synthetic data only, NOT encrypted")
+            demo = QLabel("DEMO MODE — do not enter real people")
+            demo.setProperty("role", "error")
+            demo.setAccessibleName("Demo mode")
+            self.statusBar().addPermanentWidget(demo)
         self.statusBar().addPermanentWidget(self.connection)
         self.statusBar().addPermanentWidget(self.who)
         self._actions()

@@ -5,14 +5,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import sqlcipher3
 
 from caseworker import paths
 from caseworker.cli import main
 from caseworker.domain.users import User
-from caseworker.services import households
+from caseworker.services import households, users
 from caseworker.services.audit_check import verify_store
 from caseworker.store.database import Store
-from tests.conftest import make_household
+from caseworker.store.encryption import open_encrypted, store_key
+from tests.conftest import PASSWORD, make_household
 
 
 @pytest.fixture
@@ -89,9 +91,24 @@ def test_tampering_is_detected(
     assert reason in broken.reason
 
 
-def test_cli_reports_first_broken_entry(chained: Store, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--data-dir", str(paths.data_dir()), "audit", "verify"]) == 0
-    assert "8 entries verified" in capsys.readouterr().out
-    _tamper("UPDATE audit_event SET actor_id = NULL WHERE seq = 6")(paths.local_store_path())
-    assert main(["--data-dir", str(paths.data_dir()), "audit", "verify"]) == 1
-    assert "BROKEN at entry 6" in capsys.readouterr().out
+def test_cli_reports_first_broken_entry_in_the_encrypted_store(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "laptop"
+    paths.set_data_dir(folder)
+    store = open_encrypted(paths.local_store_path())
+    manager = users.create_first_manager(store, "Morgan Lee", "TM01", PASSWORD)
+    households.create_household(store, manager, make_household())
+    store.dispose()
+    assert main(["--data-dir", str(folder), "audit", "verify"]) == 0
+    assert "2 entries verified" in capsys.readouterr().out
+    # A malicious insider with the key edits the file directly.
+    key = store_key(paths.local_store_path())
+    conn = sqlcipher3.connect(str(paths.local_store_path()))
+    conn.execute(f"PRAGMA key = \"x'{key}'\"")
+    conn.executescript(
+        "DROP TRIGGER audit_event_no_update; UPDATE audit_event SET actor_id = NULL WHERE seq = 2;"
+    )
+    conn.close()
+    assert main(["--data-dir", str(folder), "audit", "verify"]) == 1
+    assert "BROKEN at entry 2" in capsys.readouterr().out

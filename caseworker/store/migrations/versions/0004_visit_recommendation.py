@@ -19,9 +19,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("visit") as batch:
         batch.add_column(sa.Column("policy_version", sa.String(), nullable=True))
-        batch.add_column(
-            sa.Column("recommendation", sa.Text(), nullable=False, server_default="")
-        )
+        batch.add_column(sa.Column("recommendation", sa.Text(), nullable=False, server_default=""))
 
 
 def downgrade() -> None:

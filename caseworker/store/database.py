@@ -48,6 +48,9 @@ def _sqlite_engine(path: Path, key: str | None = None) -> Engine:
         cursor = dbapi_conn.cursor()
         if key is not None:
             cursor.execute("PRAGMA cipher_log_level = NONE")  # a wrong key is our message
+        # 64 MB of page cache: search reads the same index pages again and again, and
+        # with SQLCipher every page read from disk is also decrypted.
+        cursor.execute("PRAGMA cache_size = -65536")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")

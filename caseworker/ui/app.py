@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 from PySide6.QtGui import QFont
@@ -13,9 +14,10 @@ from caseworker.logs import ErrorNotifier, setup_logging
 from caseworker.store.encryption import open_session_store
 from caseworker.store.errors import StoreError
 from caseworker.ui.context import AppContext
-from caseworker.ui.main_window import MainWindow
+from caseworker.ui.main_window import IDLE_LOCK_MINUTES, MainWindow
 
 log = logging.getLogger(__name__)
+ENV_IDLE_LOCK = "CASEWORKER_IDLE_LOCK_MINUTES"
 
 
 def create_application() -> QApplication:
@@ -36,8 +38,17 @@ def scale_text(app: QApplication, factor: float) -> None:
     app.setFont(font)
 
 
+def idle_lock_ms() -> int:
+    """The idle time before the screen locks: ``CASEWORKER_IDLE_LOCK_MINUTES`` or 5 minutes."""
+    try:
+        minutes = float(os.environ.get(ENV_IDLE_LOCK, IDLE_LOCK_MINUTES))
+    except ValueError:
+        minutes = IDLE_LOCK_MINUTES
+    return int(max(minutes, 0.1) * 60_000)
+
+
 def open_window(context: AppContext) -> MainWindow:
-    window = MainWindow(context)
+    window = MainWindow(context, idle_lock_ms())
     window.show()
     return window
 

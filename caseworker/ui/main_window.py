@@ -5,24 +5,30 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QStackedWidget, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QStackedWidget, QWidget
 
 from caseworker import paths
 from caseworker.domain.household import Household
 from caseworker.services.errors import ServiceError
 from caseworker.ui.context import AppContext
 from caseworker.ui.pages.household import HouseholdPage
+from caseworker.ui.pages.lock import LockPage
 from caseworker.ui.pages.search import SearchPage
 from caseworker.ui.pages.signin import SignInPage
 from caseworker.ui.pages.visit import VisitPage
 from caseworker.ui.widgets import show_banner
 
 Shortcut = QKeySequence | QKeySequence.StandardKey | str
+_ACTIVITY = (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel)
+
+
+IDLE_LOCK_MINUTES = 5
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, context: AppContext) -> None:
+    def __init__(self, context: AppContext, idle_lock_ms: int = IDLE_LOCK_MINUTES * 60_000) -> None:
         super().__init__()
         self.context = context
         self.setWindowTitle("Caseworker — Today's yes")
@@ -33,8 +39,18 @@ class MainWindow(QMainWindow):
         self.search = SearchPage(context)
         self.household = HouseholdPage(context)
         self.visit = VisitPage(context)
-        for page in (self.signin, self.search, self.household, self.visit):
+        self.lock_page = LockPage(context)
+        for page in (self.signin, self.search, self.household, self.visit, self.lock_page):
             self.stack.addWidget(page)
+        self._before_lock: QWidget = self.search
+        # Any key or click restarts the idle clock; when it runs out the window locks.
+        self.idle = QTimer(self)
+        self.idle.setSingleShot(True)
+        self.idle.setInterval(idle_lock_ms)
+        self.idle.timeout.connect(self.lock)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
         self.who = QLabel()
         self.who.setAccessibleName("Signed in as")
         self.connection = QLabel("Offline: cases are saved on this laptop")
@@ -78,7 +94,9 @@ class MainWindow(QMainWindow):
         )
         self.member_action = self._action("&Add member", "Ctrl+M", self._add_member)
         self.back_action = self._action("&Back", "Alt+Left", self._back)
+        self.lock_action = self._action("&Lock screen", "Ctrl+L", self.lock)
         self._signed_in_actions = [
+            self.lock_action,
             self.find_action,
             self.new_action,
             self.save_action,
@@ -95,11 +113,13 @@ class MainWindow(QMainWindow):
         self.household.record_visit.connect(self.start_visit)
         self.visit.back.connect(self._back_to_household)
         self.visit.saved.connect(self._visit_saved)
+        self.lock_page.unlocked.connect(self._unlocked)
+        self.lock_page.switched.connect(self._on_signed_in)
 
     # -- navigation -----------------------------------------------------------
     def show_page(self, page: QWidget) -> None:
         self.stack.setCurrentWidget(page)
-        signed_in = self.context.current_user is not None
+        signed_in = self.context.current_user is not None and page is not self.lock_page
         for action in self._signed_in_actions:
             action.setEnabled(signed_in)
         self.save_action.setEnabled(page in (self.household, self.visit))
@@ -109,7 +129,28 @@ class MainWindow(QMainWindow):
     def _on_signed_in(self) -> None:
         user = self.context.user
         self.who.setText(f"Signed in as {user.name} ({user.officer_code})")
+        self.idle.start()
         self.go_search()
+
+    # -- locking --------------------------------------------------------------
+    def lock(self) -> None:
+        """Hide every family's data behind the lock screen; drafts are saved first."""
+        if self.context.current_user is None or self.stack.currentWidget() is self.lock_page:
+            return
+        self._flush()
+        self._before_lock = self.stack.currentWidget() or self.search
+        self.idle.stop()
+        self.show_page(self.lock_page)
+        self.lock_page.show_for(self.context.user)
+
+    def _unlocked(self) -> None:
+        self.show_page(self._before_lock)
+        self.idle.start()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in _ACTIVITY and self.idle.isActive():
+            self.idle.start()
+        return super().eventFilter(watched, event)
 
     def go_search(self) -> None:
         self._flush()
@@ -167,4 +208,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         """Write pending drafts before the window goes: closing loses nothing typed."""
         self._flush()
+        self.idle.stop()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
         super().closeEvent(event)

@@ -15,6 +15,7 @@ from caseworker.services.forms import build, to_form
 from caseworker.store import households as repo
 from caseworker.store.database import Store
 from caseworker.store.households import HouseholdSummary
+from caseworker.store.tables import HouseholdRow
 
 log = logging.getLogger(__name__)
 MAX_RESULTS = 500
@@ -75,6 +76,12 @@ def update_household(
 
 def get_household(store: Store, household_id: uuid.UUID) -> Household:
     with store.read() as session:
+        row = session.get(HouseholdRow, household_id)
+        if row is not None and row.archived:
+            raise NotFound(
+                "That household was archived (de-identified after the retention "
+                "period); only its anonymous figures remain."
+            )
         household = repo.load_household(session, household_id)
     if household is None:
         raise NotFound("That household no longer exists in this store.")

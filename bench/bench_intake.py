@@ -34,7 +34,6 @@ import os
 import pstats
 import random
 import resource
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -105,8 +104,18 @@ class Figure:
 def child_env() -> dict[str, str]:
     env = dict(os.environ)
     env["QT_QPA_PLATFORM"] = "offscreen"
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
     env.pop("CASEWORKER_DATA_DIR", None)
     return env
+
+
+def use_bench_keyring(data_dir: Path) -> None:
+    """The store is encrypted as in real use; this machine has no desktop keyring, so the
+    key lives in the tests' keyring backend, in a file beside the bench store."""
+    os.environ["PYTHON_KEYRING_BACKEND"] = "tests.keyring_backend.TestKeyring"
+    os.environ["CASEWORKER_TEST_KEYRING_FILE"] = str(data_dir / "bench-keyring.json")
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
 
 
 def caseworker_command() -> list[str]:
@@ -116,11 +125,18 @@ def caseworker_command() -> list[str]:
     return [sys.executable, "-m", "caseworker.cli"]
 
 
+def encrypted_connection(path: Path) -> Any:
+    """A driver connection to the (SQLCipher) store, keyed from the keyring like the app."""
+    from caseworker.store.encryption import open_encrypted
+
+    return open_encrypted(path).engine.raw_connection()
+
+
 def household_count(data_dir: Path) -> int:
     path = data_dir / STORE_FILE
     if not path.exists():
         return 0
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn = encrypted_connection(path)
     try:
         has = conn.execute(
             "SELECT 1 FROM sqlite_master WHERE type='table' AND name='household'"
@@ -197,12 +213,12 @@ def diagnose_generate(households: int) -> None:
     """cProfile services.demo.generate for a smaller store (the work is linear in N)."""
     from caseworker import paths
     from caseworker.services import demo, users
-    from caseworker.store.database import Store
+    from caseworker.store.encryption import open_encrypted
 
     print(f"\n  profile: demo.generate for {households:,} households (top by own time)")
     with tempfile.TemporaryDirectory(prefix="cw-genprof-") as tmp:
         paths.set_data_dir(tmp)
-        store = Store.open_local(paths.local_store_path())
+        store = open_encrypted(paths.local_store_path())
         user = users.system_user(store, "Demo Data", "DEMO")
         profile = cProfile.Profile()
         started = time.perf_counter()
@@ -330,7 +346,7 @@ class Query:
 def sample_queries(store_path: Path, seed: int) -> list[Query]:
     """Every prefix, as typed, of 200 values sampled from the store."""
     rng = random.Random(seed)
-    conn = sqlite3.connect(f"file:{store_path}?mode=ro", uri=True)
+    conn = encrypted_connection(store_path)
     try:
         max_member = int(conn.execute("SELECT max(rowid) FROM member").fetchone()[0])
         max_household = int(conn.execute("SELECT max(rowid) FROM household").fetchone()[0])
@@ -382,12 +398,12 @@ def captured_sql(engine: Any) -> Iterator[list[tuple[str, Any]]]:
 
 def bench_search(data_dir: Path, seed: int, diagnose: bool) -> tuple[Figure, Figure]:
     from caseworker.services import households
-    from caseworker.store.database import Store
+    from caseworker.store.encryption import open_encrypted
 
     section("3. Search as you type: services.households.search(store, text, 0, 100)")
     store_path = data_dir / STORE_FILE
     queries = sample_queries(store_path, seed)
-    store = Store.open_local(store_path)
+    store = open_encrypted(store_path)
     for warm in ("", "a", "smith", "se1 2"):  # what a session has done before typing
         households.search(store, warm, 0, SEARCH_PAGE)
     timings: list[tuple[float, Query, int]] = []
@@ -514,14 +530,14 @@ def child_memory(data_dir: str) -> int:
     from PySide6.QtWidgets import QApplication
 
     from caseworker import paths
-    from caseworker.store.database import Store
+    from caseworker.store.encryption import open_encrypted
     from caseworker.ui.app import create_application, open_window
     from caseworker.ui.context import AppContext
     from caseworker.ui.pages.search import SearchPage
 
     paths.set_data_dir(data_dir)
     app = create_application()
-    store = Store.open_local(paths.local_store_path())
+    store = open_encrypted(paths.local_store_path())
     window = open_window(AppContext(store))
     stages: list[tuple[str, int, int, int]] = []
 
@@ -624,6 +640,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="cw-bench-") as tmp:
         data_dir = Path(args.keep).expanduser().resolve() if args.keep else Path(tmp)
         data_dir.mkdir(parents=True, exist_ok=True)
+        use_bench_keyring(data_dir)
         print(f"store: {data_dir / STORE_FILE}   python: {sys.executable}   cpus: {os.cpu_count()}")
         figures = [bench_generate(data_dir, args.households, args.diagnose)]
         figures.append(bench_startup(data_dir, args.startup_runs, args.diagnose))

@@ -11,12 +11,16 @@ from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QStackedWidget,
 
 from caseworker import paths
 from caseworker.domain.household import Household
+from caseworker.domain.users import Role
 from caseworker.services.errors import ServiceError
 from caseworker.ui.context import AppContext
+from caseworker.ui.pages.approvals import ApprovalsPage
+from caseworker.ui.pages.fund import FundPage
 from caseworker.ui.pages.household import HouseholdPage
 from caseworker.ui.pages.lock import LockPage
 from caseworker.ui.pages.search import SearchPage
 from caseworker.ui.pages.signin import SignInPage
+from caseworker.ui.pages.users import UsersPage
 from caseworker.ui.pages.visit import VisitPage
 from caseworker.ui.widgets import show_banner
 
@@ -40,7 +44,18 @@ class MainWindow(QMainWindow):
         self.household = HouseholdPage(context)
         self.visit = VisitPage(context)
         self.lock_page = LockPage(context)
-        for page in (self.signin, self.search, self.household, self.visit, self.lock_page):
+        self.approvals = ApprovalsPage(context, context.rules.current)
+        self.fund = FundPage(context)
+        self.users = UsersPage(context)
+        self._manager_pages: tuple[QWidget, ...] = (self.approvals, self.fund, self.users)
+        for page in (
+            self.signin,
+            self.search,
+            self.household,
+            self.visit,
+            self.lock_page,
+            *self._manager_pages,
+        ):
             self.stack.addWidget(page)
         self._before_lock: QWidget = self.search
         # Any key or click restarts the idle clock; when it runs out the window locks.
@@ -95,6 +110,13 @@ class MainWindow(QMainWindow):
         self.member_action = self._action("&Add member", "Ctrl+M", self._add_member)
         self.back_action = self._action("&Back", "Alt+Left", self._back)
         self.lock_action = self._action("&Lock screen", "Ctrl+L", self.lock)
+        # No Alt+letter for this menu: every letter of "Manager" is a field's on some page.
+        self.manager_menu = self.menuBar().addMenu("Manager")
+        self.approvals_action = self._manager_action(
+            "Approvals &queue", "Ctrl+Shift+Q", self.approvals
+        )
+        self.fund_action = self._manager_action("Team &fund", "Ctrl+Shift+F", self.fund)
+        self.users_action = self._manager_action("&Users", "Ctrl+Shift+U", self.users)
         self._signed_in_actions = [
             self.lock_action,
             self.find_action,
@@ -104,6 +126,21 @@ class MainWindow(QMainWindow):
             self.member_action,
             self.back_action,
         ]
+
+    def _manager_action(self, text: str, shortcut: str, page: QWidget) -> QAction:
+        action = QAction(text, self)
+        action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(lambda: self.open_manager_page(page))
+        self.addAction(action)
+        self.manager_menu.addAction(action)
+        return action
+
+    def open_manager_page(self, page: QWidget) -> None:
+        self._flush()
+        refresh = getattr(page, "refresh", None)
+        if callable(refresh):
+            refresh()
+        self.show_page(page)
 
     def _wire(self) -> None:
         self.signin.signed_in.connect(self._on_signed_in)
@@ -123,6 +160,10 @@ class MainWindow(QMainWindow):
         for action in self._signed_in_actions:
             action.setEnabled(signed_in)
         self.save_action.setEnabled(page in (self.household, self.visit))
+        is_manager = signed_in and self.context.user.role is Role.MANAGER
+        self.manager_menu.menuAction().setVisible(is_manager)
+        for action in (self.approvals_action, self.fund_action, self.users_action):
+            action.setEnabled(is_manager)
         self.visit_action.setEnabled(page is self.household)
         self.member_action.setEnabled(page is self.household)
 
@@ -199,6 +240,8 @@ class MainWindow(QMainWindow):
             self.household.leave()
         elif page is self.visit:
             self.visit.leave()
+        elif page in self._manager_pages:
+            self.go_search()
 
     def _flush(self) -> None:
         if self.context.current_user is not None:

@@ -116,7 +116,11 @@ class Officer:
         *mods, key = sequence.split("+")
         modifier = Mod.NoModifier
         for mod in mods:
-            modifier |= {"Ctrl": Mod.ControlModifier, "Alt": Mod.AltModifier}[mod]
+            modifier |= {
+                "Ctrl": Mod.ControlModifier,
+                "Alt": Mod.AltModifier,
+                "Shift": Mod.ShiftModifier,
+            }[mod]
         self.press(getattr(Key, f"Key_{key}"), modifier)
 
     def type(self, text: str, into: QWidget | None = None) -> None:

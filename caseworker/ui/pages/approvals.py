@@ -430,6 +430,7 @@ class ApprovalsPage(QWidget):
         self._selected = None
         self.reason.clear()
         self.refresh()
+        self.table.setFocus(Qt.FocusReason.OtherFocusReason)  # on to the next package
         left = (
             f" The fund has {format_pence(self._fund.balances.unallocated_pence)} unallocated."
             if self._fund
@@ -457,6 +458,7 @@ class ApprovalsPage(QWidget):
         self._selected = None
         self.reason.clear()
         self.refresh()
+        self.table.setFocus(Qt.FocusReason.OtherFocusReason)  # on to the next package
         show_banner(
             self.message,
             f"Rejected {entry.household_reference} ({entry.lead_name}). "

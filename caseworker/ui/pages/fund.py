@@ -111,10 +111,9 @@ class FundPage(QWidget):
         balances.setContentsMargins(0, 0, 0, 0)
         balances.addWidget(self._figures())
         balances.addWidget(self._allowances())
-        row = QHBoxLayout()
-        row.addWidget(self._grant(), 1)
-        row.addWidget(self._move(), 1)
-        balances.addLayout(row)
+        # One above the other, not side by side: at 200% text they still fit the width.
+        balances.addWidget(self._grant())
+        balances.addWidget(self._move())
         column.addWidget(self.balances_box)
         column.addStretch(1)
         layout.addWidget(scrolling(inner), 1)

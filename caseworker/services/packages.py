@@ -14,10 +14,12 @@ import json
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from caseworker.domain.assessment import Stage
 from caseworker.domain.fund import EntryKind
 from caseworker.domain.money import format_pence
 from caseworker.domain.packages import (
@@ -52,6 +54,7 @@ from caseworker.store.tables import (
     PackageEventRow,
     PackageRow,
     UserAccount,
+    VisitRow,
     utcnow,
 )
 
@@ -137,6 +140,8 @@ class QueueEntry:
     lead_name: str
     created_by_name: str
     awards_last_year_pence: int
+    stage: str  # "3 Under pressure", from the visit's assessment; "" if not scored
+    waiting_since: datetime  # when it was sent to a manager
 
 
 def manager_queue(store: Store, manager: User) -> list[QueueEntry]:
@@ -159,6 +164,14 @@ def manager_queue(store: Store, manager: User) -> list[QueueEntry]:
                 if a.status in (AwardStatus.APPROVED, AwardStatus.PAID)
                 and 0 <= (row.visit_date - a.award_date).days < 365
             )
+            visit = session.get(VisitRow, row.visit_id) if row.visit_id else None
+            stage = Stage(visit.stage) if visit is not None and visit.stage else None
+            sent = session.exec(
+                select(func.max(PackageEventRow.at)).where(
+                    PackageEventRow.package_id == row.id,
+                    PackageEventRow.status == PackageStatus.AWAITING_MANAGER.value,
+                )
+            ).first()
             out.append(
                 QueueEntry(
                     _to_package(row),
@@ -166,6 +179,8 @@ def manager_queue(store: Store, manager: User) -> list[QueueEntry]:
                     household.lead.full_name if household and household.lead else "",
                     creator.name if creator else "?",
                     counted,
+                    f"{int(stage)} {stage.label}" if stage else "",
+                    sent or row.created_at,
                 )
             )
         return out

@@ -15,6 +15,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QApplication,
     QComboBox,
     QLabel,
     QLineEdit,
@@ -298,7 +299,7 @@ def test_queue_model_passes_qt_model_checks(team: Team, qtmodeltester: ModelTest
     assert model.rowCount() == 2 and model.columnCount() == 6
     assert model.index(1, 3).data() == "£300.00"
     assert model.index(1, 3).data(Qt.ItemDataRole.AccessibleTextRole) == "£300.00"
-    assert model.headerData(5, Qt.Orientation.Horizontal) == "Made on"
+    assert model.headerData(5, Qt.Orientation.Horizontal) == "Waiting since"
 
 
 # -- the fund -----------------------------------------------------------------------
@@ -561,7 +562,9 @@ def test_an_officer_cannot_add_people(team: Team, show: Callable[[QWidget], Offi
     assert password_fields(page) == ["", ""]
 
 
-def test_users_model_passes_qt_model_checks(team: Team, qtmodeltester: ModelTester) -> None:
+def test_users_model_passes_qt_model_checks(
+    team: Team, qtmodeltester: ModelTester, qapp: QApplication
+) -> None:
     page = users_page(team)
     qtmodeltester.check(page.model, force_py=False)
     assert table_rows(page.table)[0] == ("Manager 1", "TM02", "Team manager")

@@ -9,9 +9,8 @@ one service call; a refusal is shown in the service's own words.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
-from datetime import UTC, date
+from datetime import UTC, date, datetime
 from itertools import pairwise
 from typing import Any
 
@@ -43,7 +42,6 @@ Index = QModelIndex | QPersistentModelIndex
 _DISPLAY = Qt.ItemDataRole.DisplayRole
 _TEXT_ROLES = (_DISPLAY, Qt.ItemDataRole.AccessibleTextRole)
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-_STAGE = re.compile(r"\bStage (\d+), ([^:]+):")
 
 REFRESH_KEY = "F5"
 APPROVE_KEY = "Ctrl+Shift+A"
@@ -52,24 +50,19 @@ REJECT_KEY = "Ctrl+Shift+R"
 TAKEN = frozenset("cwfare")
 
 
-def stage_of(package: Package) -> str:
-    """The stage the rules gave, read from the first line of the package's explanation."""
-    for line in package.explanation:
-        found = _STAGE.search(line)
-        if found:
-            return f"{found[1]} {found[2].strip()}"
-    return ""
+def local_date(instant: datetime) -> date:
+    """The local calendar date of a stored UTC instant."""
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=UTC)
+    return instant.astimezone().date()
 
 
 def made_on(package: Package) -> date:
-    made = package.created_at
-    if made.tzinfo is None:
-        made = made.replace(tzinfo=UTC)
-    return made.astimezone().date()
+    return local_date(package.created_at)
 
 
-def _waiting(package: Package, today: date) -> str:
-    made = made_on(package)
+def _waiting(entry: QueueEntry, today: date) -> str:
+    made = local_date(entry.waiting_since)
     days = (today - made).days
     ago = "today" if days <= 0 else "1 day ago" if days == 1 else f"{days} days ago"
     return f"{made:%d/%m/%Y} ({ago})"
@@ -78,7 +71,7 @@ def _waiting(package: Package, today: date) -> str:
 class QueueModel(QAbstractTableModel):
     """The packages waiting for a team manager, oldest first, as the service lists them."""
 
-    HEADERS = ("Case reference", "Lead contact", "Stage", "Total", "Made by", "Made on")
+    HEADERS = ("Case reference", "Lead contact", "Stage", "Total", "Made by", "Waiting since")
     MONEY_COLUMN = 3
 
     def __init__(self, today: Callable[[], date] = date.today) -> None:
@@ -111,10 +104,10 @@ class QueueModel(QAbstractTableModel):
         return (
             entry.household_reference,
             entry.lead_name,
-            stage_of(entry.package),
+            entry.stage,
             format_pence(entry.package.total_pence),
             entry.created_by_name,
-            _waiting(entry.package, self._today()),
+            _waiting(entry, self._today()),
         )[index.column()]
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
@@ -328,7 +321,7 @@ class ApprovalsPage(QWidget):
             self.explanation.setText("")
             return
         package = entry.package
-        stage = stage_of(package)
+        stage = entry.stage
         self.summary.setText(
             f"{entry.household_reference}, {entry.lead_name or 'no lead contact'}: "
             f"{format_pence(package.total_pence)}, made by {entry.created_by_name} "

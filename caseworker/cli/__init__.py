@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from caseworker import __version__, paths
-from caseworker.cli import audit, households, rules, users
+from caseworker.cli import audit, export, households, rules, users
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     households.register(sub)
     audit.register(sub)
     users.register(sub)
+    export.register(sub)
     rules.register(sub)
     return parser
 

@@ -14,12 +14,9 @@ from datetime import date
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -32,7 +29,7 @@ from caseworker.services.errors import InvalidInput, ServiceError
 from caseworker.ui.context import AppContext
 from caseworker.ui.fields import FieldSet, with_mnemonic
 from caseworker.ui.models import ListTableModel
-from caseworker.ui.widgets import banner, button, section, show_banner
+from caseworker.ui.widgets import banner, button, row_table, section, show_banner
 
 
 class PackagesPanel(QWidget):
@@ -48,15 +45,7 @@ class PackagesPanel(QWidget):
         self.message = banner()
         layout.addWidget(self.message)
         self.model = ListTableModel(("Made", "Total", "Status", "Route"))
-        self.table = QTableView()
-        self.table.setAccessibleName("Support packages")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setTabKeyNavigation(False)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table = row_table(self.model, "Support packages")
         self.table.setMinimumHeight(110)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_detail())
         layout.addWidget(self.table)

@@ -17,12 +17,10 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -36,7 +34,15 @@ from caseworker.services.fund import FundView
 from caseworker.services.packages import QueueEntry
 from caseworker.ui.context import AppContext
 from caseworker.ui.fields import FieldSet
-from caseworker.ui.widgets import banner, button, heading, scrolling, section, show_banner
+from caseworker.ui.widgets import (
+    banner,
+    button,
+    heading,
+    row_table,
+    scrolling,
+    section,
+    show_banner,
+)
 
 Index = QModelIndex | QPersistentModelIndex
 _DISPLAY = Qt.ItemDataRole.DisplayRole
@@ -145,14 +151,7 @@ class ApprovalsPage(QWidget):
         row.addWidget(self.refresh_button)
         layout.addLayout(row)
         self.model = QueueModel(today)
-        self.table = QTableView()
-        self.table.setAccessibleName("Waiting for a team manager")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setTabKeyNavigation(False)
-        self.table.verticalHeader().hide()
+        self.table = row_table(self.model, "Waiting for a team manager")
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)

@@ -15,14 +15,12 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -35,7 +33,15 @@ from caseworker.services.fund import FundView
 from caseworker.ui.context import AppContext
 from caseworker.ui.fields import FieldSet
 from caseworker.ui.models import Index, ListTableModel
-from caseworker.ui.widgets import banner, button, heading, scrolling, section, show_banner
+from caseworker.ui.widgets import (
+    banner,
+    button,
+    heading,
+    row_table,
+    scrolling,
+    section,
+    show_banner,
+)
 
 REFRESH_KEY = "F5"
 # Alt+letters of this page: the Case menu, the buttons and the allowances table.
@@ -181,14 +187,7 @@ class FundPage(QWidget):
         label = QLabel("&Allowances held by officers")
         column.addWidget(label)
         self.model = AllowanceModel()
-        self.table = QTableView()
-        self.table.setAccessibleName("Allowances held by officers")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setTabKeyNavigation(False)
-        self.table.verticalHeader().hide()
+        self.table = row_table(self.model, "Allowances held by officers")
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)

@@ -33,7 +33,15 @@ from caseworker.ui.context import AppContext
 from caseworker.ui.fields import FieldSet
 from caseworker.ui.models import ListTableModel
 from caseworker.ui.packages_panel import PackagesPanel
-from caseworker.ui.widgets import banner, button, heading, scrolling, section, show_banner
+from caseworker.ui.widgets import (
+    banner,
+    button,
+    heading,
+    row_table,
+    scrolling,
+    section,
+    show_banner,
+)
 
 DRAFT_DELAY_MS = 1000
 NEW = "new"
@@ -135,15 +143,7 @@ class HouseholdPage(QWidget):
         self.members_model = ListTableModel(
             ("Name", "Date of birth", "Relationship", "Work status")
         )
-        self.members_table = QTableView()
-        self.members_table.setAccessibleName("Household members")
-        self.members_table.setModel(self.members_model)
-        self.members_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.members_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.members_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.members_table.setTabKeyNavigation(False)
-        self.members_table.verticalHeader().hide()
-        self.members_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.members_table = row_table(self.members_model, "Household members")
         self.members_table.setMinimumHeight(140)
         self.members_table.clicked.connect(lambda idx: self._edit_member(idx.row()))
         column.addWidget(self.members_table)

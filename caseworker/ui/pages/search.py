@@ -6,13 +6,10 @@ import uuid
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -21,7 +18,7 @@ from caseworker.services import households
 from caseworker.store.households import HouseholdSummary
 from caseworker.ui.context import AppContext
 from caseworker.ui.models import HouseholdListModel
-from caseworker.ui.widgets import heading
+from caseworker.ui.widgets import heading, row_table
 
 SEARCH_DELAY_MS = 120
 
@@ -55,15 +52,7 @@ class SearchPage(QWidget):
         layout.addLayout(row)
 
         self.model = HouseholdListModel(self._fetch, households.MAX_RESULTS)
-        self.table = QTableView()
-        self.table.setAccessibleName("Households found")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setTabKeyNavigation(False)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table = row_table(self.model, "Households found")
         layout.addWidget(self.table, 1)
         self.count = QLabel()
         self.count.setAccessibleName("Search result count")

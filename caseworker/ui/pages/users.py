@@ -11,11 +11,8 @@ from itertools import pairwise
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QHeaderView,
     QLabel,
     QLineEdit,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -26,7 +23,7 @@ from caseworker.services.errors import InvalidInput, ServiceError
 from caseworker.ui.context import AppContext
 from caseworker.ui.fields import FieldSet
 from caseworker.ui.models import ListTableModel
-from caseworker.ui.widgets import banner, button, heading, section, show_banner
+from caseworker.ui.widgets import banner, button, heading, row_table, section, show_banner
 
 REFRESH_KEY = "F5"
 # Alt+letters of this page: the Case menu, the people table and the Add button.
@@ -59,15 +56,7 @@ class UsersPage(QWidget):
         label = QLabel("&People who can sign in")
         layout.addWidget(label)
         self.model = ListTableModel(("Name", "Officer code", "Role"))
-        self.table = QTableView()
-        self.table.setAccessibleName("People who can sign in")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setTabKeyNavigation(False)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table = row_table(self.model, "People who can sign in")
         self.table.setMinimumHeight(140)
         label.setBuddy(self.table)
         layout.addWidget(self.table, 1)

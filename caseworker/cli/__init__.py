@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from caseworker import __version__, paths
-from caseworker.cli import audit, export, households, rules, users
+from caseworker.cli import audit, export, households, rules, sar, users
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit.register(sub)
     users.register(sub)
     export.register(sub)
+    sar.register(sub)
     rules.register(sub)
     return parser
 

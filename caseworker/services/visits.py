@@ -116,6 +116,8 @@ _ACTIONS = {
     ("package", "withdrawn"): "Package withdrawn",
     ("package", "paid"): "Payment recorded",
     ("conflict", "declared"): "Conflict of interest declared",
+    ("household", "subject_access_export"): "Subject access export",
+    ("household", "deidentified"): "Household de-identified (retention)",
 }
 
 

@@ -8,6 +8,8 @@ from caseworker.domain.users import User
 from caseworker.services.errors import NotSignedIn
 from caseworker.services.rules_state import RulesState
 from caseworker.store.database import Store
+from caseworker.ui.dialogs import DialogService
+from caseworker.ui.tasks import TaskRunner
 
 
 @dataclass
@@ -15,6 +17,8 @@ class AppContext:
     store: Store
     current_user: User | None = None
     rules: RulesState = field(default_factory=RulesState)
+    dialogs: DialogService = field(default_factory=DialogService)
+    tasks: TaskRunner = field(default_factory=TaskRunner)
 
     @property
     def user(self) -> User:

@@ -114,3 +114,17 @@ def test_users_add_first_manager_then_officer(tmp_path: Path) -> None:
     assert ok.returncode == 0, ok.stderr
     listed = run("--data-dir", str(tmp_path), "users", "list").stdout
     assert "JS01" in listed and "TM01" in listed and "manager" in listed
+
+
+def test_subject_access_export_from_the_command_line(tmp_path: Path) -> None:
+    assert run("--data-dir", str(tmp_path), "demo", "--households", "3").returncode == 0
+    [first, *_] = json.loads(run("--data-dir", str(tmp_path), "households", "--json").stdout)
+    out = tmp_path / "sar"
+    done = run("--data-dir", str(tmp_path), "sar", first["reference"], "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    data = json.loads((out / f"{first['reference']}-subject-access.json").read_text("utf-8"))
+    lead = data["household"]["members"][0]
+    assert f"{lead['first_name']} {lead['surname']}" == first["lead_contact"]
+    assert (out / f"{first['reference']}-subject-access.pdf").exists()
+    missing = run("--data-dir", str(tmp_path), "sar", "NOPE-1", "-o", str(out))
+    assert missing.returncode == 1 and "Traceback" not in missing.stderr

@@ -182,6 +182,8 @@ def test_tab_order_on_the_household_details_tab(ui: Officer, household: Househol
         "council_tax_arrears_pence",
         "other_debts_pence",
         *[box.accessibleName() for box in benefits.boxes.values()],
+        "Family summary (PDF)",  # the documents row sits above the buttons
+        "Case file (PDF)",
         "Back to search",
         "Save household",
         "Record a visit",

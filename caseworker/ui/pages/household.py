@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from pathlib import Path
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
+    QLabel,
     QTableView,
     QTabWidget,
     QVBoxLayout,
@@ -27,10 +29,14 @@ from caseworker.domain.household import (
     WorkStatus,
 )
 from caseworker.domain.money import format_pence
+from caseworker.domain.users import Role
+from caseworker.reports import write_case_file, write_family_copy
 from caseworker.services import drafts, households, visits
+from caseworker.services.case_file import case_file
 from caseworker.services.errors import InvalidInput, ServiceError
+from caseworker.services.subject_access import export_subject_access
 from caseworker.ui.context import AppContext
-from caseworker.ui.fields import FieldSet
+from caseworker.ui.fields import FieldSet, with_mnemonic
 from caseworker.ui.models import ListTableModel
 from caseworker.ui.packages_panel import PackagesPanel
 from caseworker.ui.widgets import (
@@ -80,6 +86,19 @@ class HouseholdPage(QWidget):
         self.packages = PackagesPanel(context, date.today, taken)
         self.packages.changed.connect(self._refresh)
         self.tabs.addTab(scrolling(self.packages), "Pac&kages")
+
+        documents = QHBoxLayout()
+        documents.addWidget(QLabel("Documents:"))
+        self.family_pdf_button = button(with_mnemonic("Family summary (PDF)", taken))
+        self.case_pdf_button = button(with_mnemonic("Case file (PDF)", taken))
+        self.sar_button = button("Subject access export")
+        for push in (self.family_pdf_button, self.case_pdf_button, self.sar_button):
+            documents.addWidget(push)
+        documents.addStretch(1)
+        layout.addLayout(documents)
+        self.family_pdf_button.clicked.connect(lambda: self.make_pdf(family=True))
+        self.case_pdf_button.clicked.connect(lambda: self.make_pdf(family=False))
+        self.sar_button.clicked.connect(self.subject_access)
 
         buttons = QHBoxLayout()
         self.back_button = button("&Back to search", "Alt+Left")
@@ -238,6 +257,10 @@ class HouseholdPage(QWidget):
         self.title.setText(f"Household {h.reference}" if h else "New household")
         self.title.setAccessibleName(self.title.text())
         self.visit_button.setEnabled(h is not None)
+        for push in (self.family_pdf_button, self.case_pdf_button, self.sar_button):
+            push.setEnabled(h is not None)
+        user = self._context.current_user
+        self.sar_button.setVisible(user is not None and user.role is Role.MANAGER)
         self.members_model.set_rows(
             [
                 (
@@ -371,6 +394,54 @@ class HouseholdPage(QWidget):
         self._refresh()
         show_banner(self.message, f"Saved household {saved.reference}.")
         return True
+
+    # -- documents ------------------------------------------------------------
+    def make_pdf(self, family: bool) -> None:
+        """Ask where to save, then write the PDF in the background and open it."""
+        h = self.household
+        if h is None:
+            return
+        what = "family summary" if family else "case file"
+        path = self._context.dialogs.save_path(
+            self,
+            f"Save the {what}",
+            str(Path.home() / f"{h.reference}-{what.replace(' ', '-')}.pdf"),
+            "PDF documents (*.pdf)",
+        )
+        if path is None:
+            return
+        case = case_file(self._context.store, h.id, generated_by=self._context.user.name)
+        writer = write_family_copy if family else write_case_file
+        show_banner(self.message, f"Making the {what}…")
+
+        def done(_result: object, error: BaseException | None) -> None:
+            if error is not None:
+                show_banner(
+                    self.message,
+                    f"The {what} was not saved: {error}. Choose another "
+                    "folder, or check the disk has space.",
+                    error=True,
+                )
+                return
+            show_banner(self.message, f"Saved the {what}: {path}")
+            self._context.dialogs.open_file(path)
+
+        self._context.tasks.run(lambda: writer(case, path), done)
+
+    def subject_access(self) -> None:
+        """Everything held about this household, for the data protection officer."""
+        h = self.household
+        folder = self._context.dialogs.choose_folder(self, "Folder for the subject access export")
+        if h is None or folder is None:
+            return
+        try:
+            written = export_subject_access(self._context.store, self._context.user, h.id, folder)
+        except (OSError, ServiceError) as exc:
+            show_banner(self.message, f"The export was not written: {exc}", error=True)
+            return
+        show_banner(
+            self.message, "Subject access export written: " + ", ".join(p.name for p in written)
+        )
 
     def _record_visit(self) -> None:
         if self.household is not None:

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from caseworker import __version__, paths
-from caseworker.cli import audit, export, households, rules, sar, users
+from caseworker.cli import audit, export, households, retention, rules, sar, users
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     users.register(sub)
     export.register(sub)
     sar.register(sub)
+    retention.register(sub)
     rules.register(sub)
     return parser
 

@@ -80,9 +80,7 @@ class Outcomes(DomainModel):
     hours_restored: bool = Field(default=False, title="Hours restored")
     training_started: bool = Field(default=False, title="Training started")
     debt_plan_in_place: bool = Field(default=False, title="Debt plan in place")
-    referrals_taken_up: dict[str, bool] = Field(
-        default_factory=dict, title="Referrals taken up"
-    )
+    referrals_taken_up: dict[str, bool] = Field(default_factory=dict, title="Referrals taken up")
 
     @field_validator("referrals_taken_up")
     @classmethod

@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import and_, update
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from caseworker.domain.assessment import CAPITALS, Capitals, Stage, stage_of
@@ -39,7 +39,11 @@ from caseworker.store.tables import HouseholdRow, MemberRow, PackageRow, VisitRo
 log = logging.getLogger(__name__)
 
 # A review is wanted while its package stands approved (paid included).
-_LIVE = (PackageStatus.APPROVED_ON_SPOT.value, PackageStatus.APPROVED.value, PackageStatus.PAID.value)
+_LIVE = (
+    PackageStatus.APPROVED_ON_SPOT.value,
+    PackageStatus.APPROVED.value,
+    PackageStatus.PAID.value,
+)
 
 
 class ReviewRefused(ServiceError):
@@ -184,7 +188,7 @@ def reviews_for(store: Store, user: User, today: date, everyone: bool = False) -
     with store.read() as session:
         query = (
             select(ReviewRow, PackageRow, HouseholdRow)
-            .join(PackageRow, and_(col(PackageRow.id) == col(ReviewRow.package_id)))
+            .join(PackageRow, col(PackageRow.id) == col(ReviewRow.package_id))
             .join(HouseholdRow, col(HouseholdRow.id) == col(ReviewRow.household_id))
             .where(
                 col(ReviewRow.completed_on).is_(None),

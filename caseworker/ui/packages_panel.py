@@ -81,7 +81,13 @@ class PackagesPanel(QWidget):
         self.withdraw_button = button(with_mnemonic("Withdraw package", taken))
         form.addRow(self.withdraw_button)
         layout.addWidget(box)
+        box, form = section("Conflict of interest (policy 6.4)")
+        self.fields.line(form, "conflict_reason", "Why you must not decide for this household")
+        self.conflict_button = button(with_mnemonic("Declare a conflict of interest", taken))
+        form.addRow(self.conflict_button)
+        layout.addWidget(box)
         layout.addStretch(1)
+        self.conflict_button.clicked.connect(self.declare_conflict)
         self.approve_button.clicked.connect(self.manager_approves)
         self.paid_button.clicked.connect(self.record_payment)
         self.withdraw_button.clicked.connect(self.withdraw)
@@ -199,4 +205,26 @@ class PackagesPanel(QWidget):
         self._run(
             lambda p: packages.withdraw(ctx.store, ctx.user, p.id, values["reason"], self._today()),
             "Package withdrawn. Any money approved has gone back.",
+        )
+
+    def declare_conflict(self) -> None:
+        """Record that the signed-in user must not decide this household's packages."""
+        reason = self.fields.values()["conflict_reason"]
+        if self.household_id is None:
+            return
+        if not str(reason).strip():
+            self.fields.show_errors({"conflict_reason": "Say briefly why, e.g. a relative"})
+            return
+        try:
+            packages.declare_conflict(
+                self._context.store, self._context.user, self.household_id, reason
+            )
+        except ServiceError as exc:
+            show_banner(self.message, f"Nothing changed. {exc}", error=True)
+            return
+        self.fields.set_values({"conflict_reason": ""})
+        self.changed.emit()
+        show_banner(
+            self.message,
+            "Conflict of interest recorded: you cannot decide packages for this household.",
         )

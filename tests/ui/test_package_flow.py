@@ -15,7 +15,7 @@ from caseworker.services import fund, households, packages
 from caseworker.services.rules_state import RulesState
 from caseworker.store.database import Store
 from tests.conftest import PASSWORD
-from tests.services.packages_fixtures import TODAY, household_with_arrears
+from tests.services.packages_fixtures import TODAY, add_visit, household_with_arrears, rules
 from tests.ui.conftest import Officer
 
 Key = Qt.Key
@@ -137,3 +137,24 @@ def test_broken_rules_file_keeps_last_good_rules_and_says_where(
     assert note.isVisible()
     assert "policy.yaml" in note.text() and "last good rules" in note.text()
     assert ui.window.visit.panel.total.text().startswith("Total £120.00")
+
+
+def test_manager_declares_a_conflict_and_then_cannot_approve(
+    ui: Officer, eligible: Household, store: Store, officer: User, manager: User
+) -> None:
+    visit = add_visit(store, officer, eligible)
+    package = packages.propose(store, officer, rules(), visit.id, [], TODAY)
+    packages.send_to_manager(store, officer, package.id)
+    ui.sign_in("TM01", PASSWORD)
+    ui.open_found(eligible.reference)
+    page = ui.window.household
+    ui.open_tab(page.tabs, "Packages")
+    ui.click(page.packages.conflict_button)
+    assert page.packages.fields.error_text("conflict_reason")  # a reason is needed
+    ui.type("My sister's family", into=page.packages.fields.widgets["conflict_reason"])
+    ui.click(page.packages.conflict_button)
+    assert "Conflict of interest recorded" in page.packages.message.text()
+    with pytest.raises(packages.DecisionRefused, match="conflict of interest"):
+        packages.approve(store, manager, rules(), package.id, TODAY)
+    whats = [page.timeline_model.index(r, 2).data() for r in range(page.timeline_model.rowCount())]
+    assert "Conflict of interest declared" in whats

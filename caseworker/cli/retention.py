@@ -1,0 +1,83 @@
+"""``caseworker retention list|deidentify``: the retention review, for a team manager."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from datetime import date
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from caseworker.domain.users import User
+    from caseworker.store.database import Store
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser("retention", help="households due for de-identification")
+    commands = parser.add_subparsers(dest="retention_command", metavar="ACTION", required=True)
+    listing = commands.add_parser("list", help="households with no visit or payment for N years")
+    deidentify = commands.add_parser("deidentify", help="erase the personal data of one household")
+    deidentify.add_argument("reference", metavar="CASE_REF")
+    for command in (listing, deidentify):
+        command.add_argument("--as", dest="manager_code", required=True, metavar="MANAGER_CODE")
+        command.add_argument("--years", type=int, default=6, help="retention period (default 6)")
+        command.add_argument("--password-stdin", action="store_true")
+    listing.set_defaults(func=_list)
+    deidentify.set_defaults(func=_deidentify)
+
+
+def _manager(args: argparse.Namespace) -> tuple[Store, User]:
+    from caseworker.cli.common import open_store
+    from caseworker.services import users
+
+    store = open_store()
+    password = (
+        sys.stdin.readline().rstrip("\n")
+        if args.password_stdin
+        else getpass.getpass(f"Password for {args.manager_code}: ")
+    )
+    return store, users.sign_in(store, args.manager_code, password)
+
+
+def _list(args: argparse.Namespace) -> int:
+    from caseworker.services import retention
+    from caseworker.services.errors import ServiceError
+
+    try:
+        store, manager = _manager(args)
+        due = retention.due_for_retention(store, manager, date.today(), args.years)
+    except ServiceError as exc:
+        print(f"caseworker: {exc}", file=sys.stderr)
+        return 2
+    for candidate in due:
+        print(f"{candidate.reference:<12} last activity {candidate.last_activity:%d/%m/%Y}")
+    print(f"{len(due)} household(s) due for de-identification.", file=sys.stderr)
+    return 0
+
+
+def _deidentify(args: argparse.Namespace) -> int:
+    from caseworker.services import retention
+    from caseworker.services.case_file import find_case
+    from caseworker.services.errors import ServiceError
+
+    try:
+        store, manager = _manager(args)
+        household_id = find_case(store, args.reference)
+        due = {
+            c.household_id
+            for c in retention.due_for_retention(store, manager, date.today(), args.years)
+        }
+        if household_id not in due:
+            print(
+                f"caseworker: {args.reference} is not due: it has had a visit or payment "
+                f"in the last {args.years} years.",
+                file=sys.stderr,
+            )
+            return 2
+        retention.deidentify(store, manager, household_id)
+    except ServiceError as exc:
+        print(f"caseworker: {exc}", file=sys.stderr)
+        return 2
+    print(f"{args.reference} de-identified.")
+    return 0

@@ -46,6 +46,7 @@ from caseworker.services.audit import AuditTrail, canonical
 from caseworker.services.errors import InvalidInput, NotFound, PermissionRefused, ServiceError
 from caseworker.services.fund import add_entry, fund_row
 from caseworker.services.recommend import allowance_left, prior_awards
+from caseworker.services.reviews import schedule_review
 from caseworker.store import households as repo
 from caseworker.store.database import Store
 from caseworker.store.tables import (
@@ -388,6 +389,7 @@ def approve_on_the_spot(
         )
         row.approved_on = day
         _decide(session, row, PackageStatus.APPROVED_ON_SPOT, officer, amount_pence=row.total_pence)
+        schedule_review(session, row)
         return _to_package(row)
 
 
@@ -433,6 +435,7 @@ def approve(
         row.total_pence = adjusted.total_pence
         row.approved_on = day
         _decide(session, row, PackageStatus.APPROVED, manager, amount_pence=row.total_pence)
+        schedule_review(session, row)
         return _to_package(row)
 
 

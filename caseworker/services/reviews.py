@@ -53,11 +53,13 @@ class ReviewRefused(ServiceError):
 # -- scheduling (inside the approval's transaction) ---------------------------------
 
 
-def schedule_review(session: Session, package: PackageRow, actor: User) -> ReviewRow:
+def schedule_review(session: Session, package: PackageRow) -> ReviewRow:
     """Create the package's review, due 84 days after its approval, in the caller's transaction.
 
     The review is assigned to the officer who made the package: they met the
-    household. Calling it again for the same package returns the existing review.
+    household. It is not a decision of its own, so it adds no audit entry: the
+    approval's entry (same transaction) is the record, and the review's due date
+    follows from it. Calling it again for the same package returns the existing review.
     """
     if package.approved_on is None:
         raise ValueError("a review is scheduled only for an approved package")
@@ -72,13 +74,6 @@ def schedule_review(session: Session, package: PackageRow, actor: User) -> Revie
         officer_id=package.created_by,
     )
     session.add(row)
-    AuditTrail(session, actor.id).record(
-        "review",
-        row.id,
-        "scheduled",
-        {"package_id": package.id, "due_on": row.due_on, "officer_id": row.officer_id},
-        household_id=package.household_id,
-    )
     return row
 
 

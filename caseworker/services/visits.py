@@ -118,6 +118,7 @@ _ACTIONS = {
     ("conflict", "declared"): "Conflict of interest declared",
     ("household", "subject_access_export"): "Subject access export",
     ("household", "deidentified"): "Household de-identified (retention)",
+    ("review", "recorded"): "Review recorded",
 }
 
 

@@ -1,4 +1,4 @@
-"""``caseworker rules ...``: evaluate, schema, check, test (the rules engine).
+"""``caseworker rules ...``: evaluate, schema, check, test, impact (the rules engine).
 
 Heavy modules (pydantic models, the engine) are imported inside the handlers
 so that ``caseworker --version`` and the window start fast.
@@ -10,6 +10,8 @@ import argparse
 import json
 import sys
 from pathlib import Path
+
+from caseworker.cli import impact
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -52,6 +54,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     _override_option(test)
     test.set_defaults(func=_test)
+
+    impact.register(commands)
 
 
 def _override_option(parser: argparse.ArgumentParser) -> None:

@@ -1,0 +1,721 @@
+"""Policy-change impact: every household's latest visit under the current and a draft rule set.
+
+Before a council adopts new rules, the policy team wants to know who gains or
+loses a cash award, which clauses make the difference, whose recommended
+package changes and what it does to the total spend. The answer comes from
+the store's own facts, evaluated the way the app evaluates a visit.
+
+How a draft folder is read: it is layered over the current rules (the shipped
+``resources/rules``, then the council's override folder if one is set), the
+same way the app layers an override and ``caseworker rules check`` checks one.
+So both a *full copy* of ``resources/rules`` with edits and a folder holding
+only the changed files work: a ``kind: policy`` file replaces the policy and a
+``kind: parameters`` file replaces the version of the same name (or adds one).
+A draft cannot remove a version; give it an ``in_force_from`` far in the future
+instead. Files under ``tests/`` are ignored.
+
+What is evaluated, per household: the latest visit (latest visit date, then
+latest saved); the household as it is now; the prior awards of 6.1, i.e. its
+approved packages except those made for this very visit (which would otherwise
+count against their own cap). The officer's allowance is irrelevant to the
+package and is left unknown. Archived (de-identified) households are left out.
+Members' names are never read: placeholders stand in for them.
+
+Speed: the store is read in a few bulk queries, and the evaluation (about
+20,000 a second per core) is shared between processes for large stores.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import itertools
+import json
+import multiprocessing
+import os
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from pydantic import ValidationError
+from sqlmodel import col, func, select
+
+from caseworker.domain.assessment import CAPITALS
+from caseworker.domain.household import Household
+from caseworker.domain.money import format_pence
+from caseworker.domain.packages import PackageStatus
+from caseworker.domain.reviews import sorted_clauses
+from caseworker.domain.rules import (
+    AwardStatus,
+    Facts,
+    NoRulesInForce,
+    Problem,
+    Recommendation,
+    RuleSet,
+    default_rules_dir,
+    evaluate,
+)
+from caseworker.domain.rules.loader import load_folders
+from caseworker.domain.visit import Visit
+from caseworker.services.errors import ServiceError
+from caseworker.services.rules_state import override_dir
+from caseworker.store.database import Store
+from caseworker.store.tables import HouseholdRow, MemberRow, PackageRow, VisitRow
+
+CHUNK = 2_000  # households per task: big enough to amortise pickling, small enough to share
+READ_PARTS = 16  # with worker processes, the store is read in this many parts
+PARALLEL_FROM = 20_000  # below this, starting processes costs more than it saves
+
+_HOUSEHOLD_FIELDS = (
+    "postcode",
+    "tenure",
+    "savings_pence",
+    "rent_arrears_pence",
+    "mortgage_arrears_pence",
+    "utility_arrears_pence",
+    "council_tax_arrears_pence",
+    "other_debts_pence",
+    "benefits",
+)
+_MEMBER_FIELDS = (
+    "date_of_birth",
+    "relationship",
+    "work_status",
+    "reduced_hours",
+    "earnings_fell_on",
+    "earnings_fall_reason",
+    "in_education_or_training",
+)
+# Every Visit field the engine can read (never the venue or the point of need).
+_VISIT_FIELDS = tuple(
+    name
+    for name in Visit.model_fields
+    if name
+    not in (
+        "id",
+        "household_id",
+        "visit_date",
+        "capitals",
+        "venue",
+        "point_of_need",
+        "need_categories",
+    )
+)
+_AWARD_STATUS = {
+    PackageStatus.APPROVED_ON_SPOT.value: AwardStatus.APPROVED.value,
+    PackageStatus.APPROVED.value: AwardStatus.APPROVED.value,
+    PackageStatus.PAID.value: AwardStatus.PAID.value,
+    PackageStatus.REJECTED.value: AwardStatus.REJECTED.value,
+    PackageStatus.WITHDRAWN.value: AwardStatus.WITHDRAWN.value,
+}
+assert {f for f in Household.model_fields if f not in _HOUSEHOLD_FIELDS} == {
+    "id",
+    "reference",
+    "address_line1",
+    "address_line2",
+    "town",
+    "phone",
+    "email",
+    "members",
+}, "a new Household field: decide whether the engine reads it"
+
+
+class DraftRulesInvalid(ServiceError):
+    """The draft (or the current) rules do not load; ``problems`` say file, line and fix."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+# -- the report ---------------------------------------------------------------------
+
+
+@dataclass
+class ClauseChange:
+    """One clause's outcome changes: households for which it is now met / no longer met.
+
+    For eligibility clauses ``gained`` and ``lost`` count the households whose
+    overall eligibility changed with it.
+    """
+
+    clause: str
+    title: str
+    now_met: int = 0
+    no_longer_met: int = 0
+    gained: int = 0
+    lost: int = 0
+
+    def merge(self, other: ClauseChange) -> None:
+        self.now_met += other.now_met
+        self.no_longer_met += other.no_longer_met
+        self.gained += other.gained
+        self.lost += other.lost
+
+    def to_json(self, eligibility: bool) -> dict[str, Any]:
+        data: dict[str, Any] = {"clause": self.clause, "title": self.title}
+        if eligibility:
+            data |= {
+                "now_met": self.now_met,
+                "no_longer_met": self.no_longer_met,
+                "households_gaining": self.gained,
+                "households_losing": self.lost,
+            }
+        else:
+            data |= {"now_made": self.now_met, "no_longer_made": self.no_longer_met}
+        return data
+
+
+@dataclass(frozen=True)
+class HouseholdChange:
+    """A household whose recommended total differs under the draft."""
+
+    household_id: uuid.UUID
+    reference: str
+    visit_date: date
+    current_pence: int
+    draft_pence: int
+    current_eligible: bool
+    draft_eligible: bool
+
+    @property
+    def difference_pence(self) -> int:
+        return self.draft_pence - self.current_pence
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "household_id": str(self.household_id),
+            "reference": self.reference,
+            "visit_date": self.visit_date.isoformat(),
+            "current_total_pence": self.current_pence,
+            "draft_total_pence": self.draft_pence,
+            "difference_pence": self.difference_pence,
+            "current_eligible": self.current_eligible,
+            "draft_eligible": self.draft_eligible,
+        }
+
+
+@dataclass
+class ImpactReport:
+    """The difference the draft makes, over every household's latest visit."""
+
+    households: int = 0
+    evaluated: int = 0
+    no_visit: int = 0
+    before_rules: int = 0  # visit before the first version of both rule sets
+    invalid: int = 0  # stored facts the domain model refuses (reported, never guessed)
+    gained_eligibility: int = 0
+    lost_eligibility: int = 0
+    eligibility: dict[str, ClauseChange] = field(default_factory=dict)
+    referrals: dict[str, ClauseChange] = field(default_factory=dict)
+    changed: list[HouseholdChange] = field(default_factory=list)
+    current_spend_pence: int = 0
+    draft_spend_pence: int = 0
+    current_versions: list[str] = field(default_factory=list)
+    draft_versions: list[str] = field(default_factory=list)
+
+    @property
+    def spend_change_pence(self) -> int:
+        return self.draft_spend_pence - self.current_spend_pence
+
+    def merge(self, part: ImpactReport) -> None:
+        for name in (
+            "households",
+            "evaluated",
+            "no_visit",
+            "before_rules",
+            "invalid",
+            "gained_eligibility",
+            "lost_eligibility",
+            "current_spend_pence",
+            "draft_spend_pence",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(part, name))
+        for mine, theirs in (
+            (self.eligibility, part.eligibility),
+            (self.referrals, part.referrals),
+        ):
+            for clause, change in theirs.items():
+                if clause in mine:
+                    mine[clause].merge(change)
+                else:
+                    mine[clause] = change
+        self.changed.extend(part.changed)
+
+    def eligibility_changes(self) -> list[ClauseChange]:
+        """Clauses whose outcome changed for at least one household, in policy order."""
+        return _changes(self.eligibility)
+
+    def referral_changes(self) -> list[ClauseChange]:
+        return _changes(self.referrals)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "current_versions": self.current_versions,
+            "draft_versions": self.draft_versions,
+            "households": {
+                "total": self.households,
+                "evaluated": self.evaluated,
+                "no_visit": self.no_visit,
+                "visit_before_the_rules": self.before_rules,
+                "facts_not_valid": self.invalid,
+            },
+            "eligibility": {
+                "households_gaining": self.gained_eligibility,
+                "households_losing": self.lost_eligibility,
+                "by_clause": [c.to_json(eligibility=True) for c in self.eligibility_changes()],
+            },
+            "referrals": {"by_clause": [c.to_json(False) for c in self.referral_changes()]},
+            "total_changes": [c.to_json() for c in self.changed],
+            "spend": {
+                "current_pence": self.current_spend_pence,
+                "draft_pence": self.draft_spend_pence,
+                "change_pence": self.spend_change_pence,
+            },
+        }
+
+    def lines(self) -> list[str]:
+        """The report as a readable table, for the terminal."""
+        out = [
+            f"Current rules: versions {', '.join(self.current_versions)}. "
+            f"Draft: versions {', '.join(self.draft_versions)}.",
+            f"Households: {self.households:,}. Latest visit evaluated: {self.evaluated:,}; "
+            f"no visit: {self.no_visit:,}; visit before the rules: {self.before_rules:,}; "
+            f"facts not valid: {self.invalid:,}.",
+            "",
+            f"Eligibility (part 4): {self.gained_eligibility:,} household(s) gain a cash award, "
+            f"{self.lost_eligibility:,} lose one.",
+        ]
+        eligibility = self.eligibility_changes()
+        if eligibility:
+            out.append(
+                f"  {'clause':<7} {'title':<44} {'now met':>8} {'no longer':>10} "
+                f"{'gaining':>8} {'losing':>7}"
+            )
+            out += [
+                f"  {c.clause:<7} {c.title[:44]:<44} {c.now_met:>8,} {c.no_longer_met:>10,} "
+                f"{c.gained:>8,} {c.lost:>7,}"
+                for c in eligibility
+            ]
+        referrals = self.referral_changes()
+        out += ["", f"Referrals (part 7): {len(referrals)} clause(s) change."]
+        if referrals:
+            out.append(f"  {'clause':<7} {'service':<44} {'now made':>8} {'no longer':>10}")
+            out += [
+                f"  {c.clause:<7} {c.title[:44]:<44} {c.now_met:>8,} {c.no_longer_met:>10,}"
+                for c in referrals
+            ]
+        out += ["", f"Recommended total changes for {len(self.changed):,} household(s)."]
+        if self.changed:
+            out.append(
+                f"  {'reference':<14} {'visit':<10} {'current':>12} {'draft':>12} "
+                f"{'difference':>12}"
+            )
+            out += [
+                f"  {c.reference:<14} {c.visit_date:%d/%m/%Y} {format_pence(c.current_pence):>12} "
+                f"{format_pence(c.draft_pence):>12} {_signed(c.difference_pence):>12}"
+                for c in self.changed
+            ]
+        out += [
+            "",
+            f"Total recommended spend: current {format_pence(self.current_spend_pence)}, "
+            f"draft {format_pence(self.draft_spend_pence)}, "
+            f"change {_signed(self.spend_change_pence)}.",
+        ]
+        return out
+
+
+def _signed(pence: int) -> str:
+    return ("+" if pence > 0 else "") + format_pence(pence)
+
+
+def _changes(by_clause: dict[str, ClauseChange]) -> list[ClauseChange]:
+    return [
+        by_clause[c]
+        for c in sorted_clauses(set(by_clause))
+        if by_clause[c].now_met or by_clause[c].no_longer_met
+    ]
+
+
+# -- the rules --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RuleFolders:
+    """The folders each rule set is layered from, in order; picklable for worker processes."""
+
+    current: tuple[Path, ...]
+    draft: tuple[Path, ...]
+
+
+def rule_folders(
+    draft_dir: Path, base: Path | None = None, override: Path | None = None
+) -> RuleFolders:
+    """Current: shipped (+ the council's override). Draft: the same with ``draft_dir`` on top."""
+    current = [base or default_rules_dir()]
+    extra = override if override is not None else override_dir()
+    if extra is not None:
+        current.append(extra)
+    return RuleFolders(tuple(current), (*current, draft_dir))
+
+
+def _load(folders: Sequence[Path]) -> RuleSet:
+    ruleset, problems = load_folders(folders)
+    if ruleset is None:
+        raise DraftRulesInvalid(problems)
+    return ruleset
+
+
+def load_rule_sets(folders: RuleFolders) -> tuple[RuleSet, RuleSet]:
+    """Both rule sets, or :class:`DraftRulesInvalid` naming each file and line to fix."""
+    if not folders.draft[-1].is_dir():
+        raise DraftRulesInvalid([Problem(str(folders.draft[-1]), None, "no such folder")])
+    return _load(folders.current), _load(folders.draft)
+
+
+# -- reading the store in bulk --------------------------------------------------------
+
+
+Row = tuple[Any, ...]
+# One household's latest visit as the store holds it: (household, members, visit, awards).
+# Plain tuples of stored values, so a batch is cheap to send to a worker process, where
+# it is turned into Facts (in parallel with the other workers).
+Case = tuple[Row, list[Row], Row, list[Row]]
+
+
+def _raw(column: Any) -> Any:
+    """The column as stored: skip turning ids, dates and JSON into objects here.
+
+    Converting 800,000 ids to ``uuid.UUID`` one by one costs seconds; pydantic
+    parses the stored text far faster, and only for the households evaluated.
+    """
+    kind = column.type.impl if isinstance(column.type, sa.TypeDecorator) else column.type
+    if isinstance(kind, sa.Uuid | sa.Date | sa.DateTime | sa.JSON):
+        return sa.type_coerce(column, sa.String)
+    return column
+
+
+def _select(*columns: Any) -> Any:
+    return sa.select(*(_raw(c) for c in columns))
+
+
+IdRange = tuple[uuid.UUID | None, uuid.UUID | None]
+
+
+def id_ranges(parts: int) -> list[IdRange]:
+    """``parts`` ranges of household ids covering them all (ids are random, so ranges are even)."""
+    bounds: list[uuid.UUID | None] = [
+        None,
+        *(uuid.UUID(int=(i << 128) // parts) for i in range(1, parts)),
+        None,
+    ]
+    return list(itertools.pairwise(bounds))
+
+
+def _within(column: Any, ids: IdRange) -> Any:
+    low, high = ids
+    return sa.and_(
+        sa.true() if low is None else column >= low, sa.true() if high is None else column < high
+    )
+
+
+def read_cases(store: Store, ids: IdRange = (None, None)) -> tuple[int, list[Case]]:
+    """Every non-archived household's latest visit, in four bulk queries; and the household count.
+
+    ``ids`` limits the read to households whose id is in that range (to read in
+    parts while worker processes evaluate). Households with no visit are counted
+    but have no case.
+    """
+    with store.read() as session:
+        conn = session.connection()
+        households = conn.execute(
+            _select(
+                col(HouseholdRow.id),
+                col(HouseholdRow.reference),
+                *(getattr(HouseholdRow, f) for f in _HOUSEHOLD_FIELDS),
+            ).where(col(HouseholdRow.archived).is_(False), _within(col(HouseholdRow.id), ids))
+        ).all()
+        members: dict[Any, list[Row]] = {}
+        for row in conn.execute(
+            _select(
+                col(MemberRow.household_id),
+                col(MemberRow.position),
+                col(MemberRow.id),
+                *(getattr(MemberRow, f) for f in _MEMBER_FIELDS),
+            ).where(_within(col(MemberRow.household_id), ids))
+        ).all():
+            members.setdefault(row[0], []).append(tuple(row))
+        latest: dict[Any, Row] = {}
+        for row in conn.execute(
+            _select(
+                col(VisitRow.household_id),
+                col(VisitRow.visit_date),
+                col(VisitRow.created_at),
+                col(VisitRow.id),
+                *(getattr(VisitRow, f) for f in (*_VISIT_FIELDS, *CAPITALS)),
+            ).where(_within(col(VisitRow.household_id), ids))
+        ).all():
+            held = latest.get(row[0])
+            if held is None or (row[1], row[2]) > (held[1], held[2]):
+                latest[row[0]] = tuple(row)
+        awards: dict[Any, list[Row]] = {}
+        for row in conn.execute(
+            _select(
+                col(PackageRow.household_id),
+                col(PackageRow.visit_id),
+                col(PackageRow.approved_on),
+                col(PackageRow.total_pence),
+                col(PackageRow.status),
+            ).where(
+                col(PackageRow.approved_on).is_not(None),
+                _within(col(PackageRow.household_id), ids),
+            )
+        ).all():
+            awards.setdefault(row[0], []).append(tuple(row))
+    cases: list[Case] = [
+        (tuple(h), members.get(h[0], []), visit, awards.get(h[0], []))
+        for h in households
+        if (visit := latest.get(h[0])) is not None
+    ]
+    return len(households), cases
+
+
+def case_facts(case: Case) -> dict[str, Any]:
+    """The FACTS.json form of a stored case (names replaced: they are never needed)."""
+    household, members, visit, awards = case
+    household_id, visit_id = household[0], visit[3]
+    values = dict(zip(_HOUSEHOLD_FIELDS, household[2:], strict=True))
+    if isinstance(values["benefits"], str):
+        values["benefits"] = json.loads(values["benefits"])
+    people = [
+        {
+            "id": m[2],
+            "first_name": "Member",
+            "surname": str(m[1] + 1),
+            **dict(zip(_MEMBER_FIELDS, m[3:], strict=True)),
+        }
+        for m in sorted(members, key=lambda m: m[1])
+    ]
+    stop = 4 + len(_VISIT_FIELDS)
+    return {
+        "household": {"id": household_id, **values, "members": people},
+        "visit": {
+            "id": visit_id,
+            "household_id": household_id,
+            "visit_date": visit[1],
+            **dict(zip(_VISIT_FIELDS, visit[4:stop], strict=True)),
+            "capitals": dict(zip(CAPITALS, visit[stop:], strict=True)),
+        },
+        # 6.1's prior awards, except the packages made for this very visit.
+        "prior_awards": [
+            {"award_date": a[2], "amount_pence": a[3], "status": _AWARD_STATUS[a[4]]}
+            for a in awards
+            if a[1] != visit_id and a[4] in _AWARD_STATUS
+        ],
+    }
+
+
+# -- comparing ------------------------------------------------------------------------
+
+
+def _recommend(facts: Facts, rules: RuleSet) -> Recommendation | None:
+    try:
+        return evaluate(facts, rules)
+    except NoRulesInForce:
+        return None
+
+
+def compare(cases: Iterable[Case], current: RuleSet, draft: RuleSet) -> ImpactReport:
+    """Evaluate each case under both rule sets and count the differences."""
+    report = ImpactReport()
+    for case in cases:
+        try:
+            facts = Facts.model_validate(case_facts(case))
+        except (ValidationError, ValueError):
+            report.invalid += 1
+            continue
+        before = _recommend(facts, current)
+        after = _recommend(facts, draft)
+        if before is None and after is None:
+            report.before_rules += 1
+            continue
+        report.evaluated += 1
+        was_eligible = before is not None and before.eligible
+        now_eligible = after is not None and after.eligible
+        gained = now_eligible and not was_eligible
+        lost = was_eligible and not now_eligible
+        report.gained_eligibility += gained
+        report.lost_eligibility += lost
+        _count_clauses(
+            report.eligibility,
+            {c.clause: (c.title, c.outcome is True) for c in before.eligibility} if before else {},
+            {c.clause: (c.title, c.outcome is True) for c in after.eligibility} if after else {},
+            gained,
+            lost,
+        )
+        _count_clauses(
+            report.referrals,
+            {r.clause: (r.service, True) for r in before.referrals} if before else {},
+            {r.clause: (r.service, True) for r in after.referrals} if after else {},
+            False,
+            False,
+        )
+        was = before.total_pence if before is not None else 0
+        now = after.total_pence if after is not None else 0
+        report.current_spend_pence += was
+        report.draft_spend_pence += now
+        if was != now:
+            report.changed.append(
+                HouseholdChange(
+                    facts.household.id,
+                    case[0][1],
+                    facts.visit.visit_date,
+                    was,
+                    now,
+                    was_eligible,
+                    now_eligible,
+                )
+            )
+    return report
+
+
+def _count_clauses(
+    counts: dict[str, ClauseChange],
+    before: dict[str, tuple[str, bool]],
+    after: dict[str, tuple[str, bool]],
+    gained: bool,
+    lost: bool,
+) -> None:
+    if before == after:
+        return
+    for clause in before.keys() | after.keys():
+        was = before.get(clause, ("", False))[1]
+        now = after.get(clause, ("", False))[1]
+        if was == now:
+            continue
+        change = counts.get(clause)
+        if change is None:
+            title = (after.get(clause) or before[clause])[0]
+            change = counts[clause] = ClauseChange(clause, title)
+        if now:
+            change.now_met += 1
+            change.gained += gained
+        else:
+            change.no_longer_met += 1
+            change.lost += lost
+
+
+# -- worker processes -----------------------------------------------------------------
+
+_worker_rules: tuple[RuleSet, RuleSet] | None = None
+
+
+def _start_worker(folders: RuleFolders) -> None:
+    global _worker_rules
+    _worker_rules = load_rule_sets(folders)
+
+
+def _ready() -> None:
+    """A no-op task: submitting it starts a worker process."""
+
+
+def _work(cases: list[Case]) -> ImpactReport:
+    assert _worker_rules is not None, "the worker was started without its rules"
+    return compare(cases, *_worker_rules)
+
+
+def _chunks(cases: list[Case], size: int) -> Iterator[list[Case]]:
+    for start in range(0, len(cases), size):
+        yield cases[start : start + size]
+
+
+def default_workers() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+def policy_impact(
+    store: Store,
+    draft_dir: Path,
+    *,
+    base: Path | None = None,
+    override: Path | None = None,
+    workers: int | None = None,
+) -> ImpactReport:
+    """The difference ``draft_dir`` makes to every household's latest visit.
+
+    ``workers``: processes sharing the evaluation. By default one per core for
+    stores of ``PARALLEL_FROM`` households or more, else none (1: evaluate in
+    this process). Raises :class:`DraftRulesInvalid`, before reading the store,
+    if either rule set does not load.
+    """
+    folders = rule_folders(draft_dir, base, override)
+    current, draft = load_rule_sets(folders)
+    count = workers if workers is not None else default_workers()
+    if workers is None and _household_count(store) < PARALLEL_FROM:
+        count = 1
+    with contextlib.ExitStack() as stack:
+        pool = None
+        if count > 1:
+            pool = stack.enter_context(
+                concurrent.futures.ProcessPoolExecutor(
+                    max_workers=count,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_start_worker,
+                    initargs=(folders,),
+                )
+            )
+            # Start the processes (each loads the rules) while this one reads the store.
+            for _ in range(count):
+                pool.submit(_ready)
+        # A visit before the first version of both rule sets has nothing to compare:
+        # it is counted without building its facts.
+        first = min(current.versions[0].in_force_from, draft.versions[0].in_force_from)
+        report = ImpactReport()
+        pending = []
+        # With workers, read the store in parts and hand each part over at once, so
+        # the evaluation starts while the rest is read.
+        for ids in id_ranges(READ_PARTS if pool is not None else 1):
+            households, cases = read_cases(store, ids)
+            in_force = [c for c in cases if _as_date(c[2][1]) >= first]
+            report.households += households
+            report.no_visit += households - len(cases)
+            report.before_rules += len(cases) - len(in_force)
+            if pool is None:
+                report.merge(compare(in_force, current, draft))
+            else:
+                pending += [pool.submit(_work, chunk) for chunk in _chunks(in_force, CHUNK)]
+        for future in pending:
+            report.merge(future.result())
+    report.current_versions = [v.name for v in current.versions]
+    report.draft_versions = [v.name for v in draft.versions]
+    report.changed.sort(key=lambda c: (c.reference, str(c.household_id)))
+    return report
+
+
+def _as_date(value: date | str) -> date:
+    """A stored date: SQLite hands back its ISO text (see ``_raw``), PostgreSQL a date."""
+    return value if isinstance(value, date) else date.fromisoformat(value[:10])
+
+
+def _household_count(store: Store) -> int:
+    with store.read() as session:
+        found = session.exec(
+            select(func.count())
+            .select_from(HouseholdRow)
+            .where(col(HouseholdRow.archived).is_(False))
+        ).one()
+        return int(found)
+
+
+def report_json(report: ImpactReport) -> str:
+    return json.dumps(report.to_json(), indent=2, ensure_ascii=False, default=_plain)
+
+
+def _plain(value: object) -> str:
+    if isinstance(value, date | datetime | uuid.UUID):
+        return str(value)
+    raise TypeError(f"not JSON: {type(value).__name__}")

@@ -1,0 +1,317 @@
+"""Policy-change impact: a draft rules folder against the current rules, over the store."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from caseworker import paths
+from caseworker.cli import main
+from caseworker.domain.household import (
+    Household,
+    IncomeDropReason,
+    Member,
+    Relationship,
+    Tenure,
+    WorkStatus,
+)
+from caseworker.domain.users import Role, User
+from caseworker.domain.visit import Visit
+from caseworker.services import households, users, visits
+from caseworker.services.impact import DraftRulesInvalid, ImpactReport, policy_impact
+from caseworker.store.database import Store
+from caseworker.store.tables import PackageRow
+from tests.conftest import PASSWORD
+
+RULES = Path(__file__).resolve().parents[2] / "resources" / "rules"
+SHIPPED_CAP = "household_cap: £750.00"
+RAISED_CAP = "household_cap: £800.00"
+# Households whose latest visit (in the 2026-04 period) the £750 cap cuts, and by how much.
+CUT_BY_750 = {"A-cut", "B-prior", "F-own-package", "G-no-room"}
+# A 750 + B 450 + F 750 + G 0 + C 560 + D 800 + E (100 + 250) + J 0, in pence.
+CURRENT_SPEND = 366_000
+
+
+@dataclass
+class Seeded:
+    store: Store
+    refs: dict[str, str]  # name in this test -> case reference
+    officer: User
+
+
+def _household(postcode: str = "SE15 4QF", rent: int = 0, utility: int = 0) -> Household:
+    """Eligible under part 4 (stage 3 from the visit, a drop on 1 March 2026, £200 savings)."""
+    lead = Member(
+        first_name="Ama",
+        surname="Mensah",
+        date_of_birth=date(1988, 5, 4),
+        relationship=Relationship.LEAD,
+        work_status=WorkStatus.EMPLOYED,
+        reduced_hours=True,
+        earnings_fell_on=date(2026, 3, 1),
+        earnings_fall_reason=IncomeDropReason.REDUCED_HOURS,
+    )
+    return Household(
+        postcode=postcode,
+        tenure=Tenure.PRIVATE_RENTER,
+        savings_pence=20_000,
+        rent_arrears_pence=rent,
+        mortgage_arrears_pence=0,
+        utility_arrears_pence=utility,
+        council_tax_arrears_pence=0,
+        other_debts_pence=0,
+        benefits=[],
+        members=[lead],
+    )
+
+
+def _visit(store: Store, officer: User, household: Household, day: date, food: bool) -> Visit:
+    visit = visits.build_visit(
+        {
+            "household_id": str(household.id),
+            "visit_date": day.strftime("%d/%m/%Y"),
+            "financial": "2",
+            "mental": "1",
+            "social": "1",
+            "human": "1",
+            "no_money_for_food_or_fuel": food,
+        }
+    )
+    return visits.record_visit(store, officer, visit)
+
+
+def _award(
+    store: Store,
+    officer: User,
+    household: Household,
+    pence: int,
+    on: date,
+    visit: Visit | None = None,
+    status: str = "approved",
+) -> None:
+    with store.unit_of_work() as session:
+        session.add(
+            PackageRow(
+                id=uuid.uuid4(),
+                household_id=household.id,
+                visit_id=visit.id if visit else None,
+                visit_date=visit.visit_date if visit else on,
+                created_by=officer.id,
+                policy_version="2026-04",
+                items="[]",
+                total_pence=pence,
+                route="manager",
+                status=status,
+                approved_on=on,
+            )
+        )
+
+
+def seed(store: Store) -> Seeded:
+    """Households whose outcome under a £750 and a £800 cap for 2026-04 is known."""
+    manager = users.create_first_manager(store, "Morgan Lee", "TM01", PASSWORD)
+    officer = users.add_user(store, manager, "Jo Smith", "JS01", Role.OFFICER, PASSWORD)
+    refs: dict[str, str] = {}
+
+    def new(name: str, household: Household) -> Household:
+        made = households.create_household(store, officer, household)
+        refs[name] = made.reference
+        return made
+
+    june, july = date(2026, 6, 15), date(2026, 7, 1)
+    # 5.1 £500 + 5.2 £250 + 5.3 £60 = £810: cut to £750 now, £800 under the draft.
+    a = new("A-cut", _household(rent=60_000, utility=30_000))
+    _visit(store, officer, a, june, food=True)
+    # 5.1 £500 after a £300 award in May: room £450 now, £500 under the draft.
+    b = new("B-prior", _household(rent=50_000))
+    _award(store, officer, b, 30_000, date(2026, 5, 1))
+    _visit(store, officer, b, july, food=False)
+    # £810 with a £750 package approved for this very visit: it must not count against itself.
+    f = new("F-own-package", _household(rent=60_000, utility=30_000))
+    own = _visit(store, officer, f, date(2026, 9, 1), food=True)
+    _award(store, officer, f, 75_000, date(2026, 9, 1), visit=own)
+    # £750 already awarded: nothing left now, £50 under the draft.
+    g = new("G-no-room", _household(rent=20_000))
+    _award(store, officer, g, 75_000, date(2026, 6, 1))
+    _award(store, officer, g, 10_000, date(2026, 6, 2), status="rejected")  # never counts
+    _visit(store, officer, g, date(2026, 8, 1), food=False)
+    # £560 fits either cap.
+    c = new("C-fits", _household(rent=60_000))
+    _visit(store, officer, c, june, food=True)
+    # October 2026: version 2026-10, whose cap is already £800 (£830 cut to £800 either way).
+    d = new("D-october", _household(rent=60_000, utility=30_000))
+    _visit(store, officer, d, date(2026, 10, 5), food=True)
+    # Cut in June, but the latest visit (November: £100 + £250) is what counts.
+    e = new("E-earlier-cut", _household(rent=60_000, utility=30_000))
+    _visit(store, officer, e, june, food=True)
+    households.update_household(store, officer, e.model_copy(update={"rent_arrears_pence": 10_000}))
+    _visit(store, officer, e, date(2026, 11, 20), food=False)
+    # Outside the borough (4.1): no award under either.
+    j = new("J-outside", _household(postcode="SE11 4AA", rent=60_000, utility=30_000))
+    _visit(store, officer, j, june, food=True)
+    # Before the first version of the rules; and no visit at all.
+    h = new("H-too-early", _household(rent=60_000))
+    _visit(store, officer, h, date(2026, 3, 15), food=True)
+    new("I-no-visit", _household(rent=60_000))
+    return Seeded(store, refs, officer)
+
+
+@pytest.fixture
+def seeded(store: Store) -> Iterator[Seeded]:
+    yield seed(store)
+
+
+def draft_copy(tmp_path: Path, old: str = SHIPPED_CAP, new: str = RAISED_CAP) -> Path:
+    """What the policy team does: copy resources/rules and edit version 2026-04."""
+    draft = tmp_path / "draft"
+    shutil.copytree(RULES, draft)
+    version = draft / "versions" / "2026-04.yaml"
+    text = version.read_text(encoding="utf-8")
+    assert text.count(old) == 1
+    version.write_text(text.replace(old, new), encoding="utf-8")
+    return draft
+
+
+def draft_override(tmp_path: Path) -> Path:
+    """The same change as an override folder holding only the edited file."""
+    draft = tmp_path / "override-draft"
+    draft.mkdir()
+    text = (RULES / "versions" / "2026-04.yaml").read_text(encoding="utf-8")
+    (draft / "2026-04.yaml").write_text(text.replace(SHIPPED_CAP, RAISED_CAP), encoding="utf-8")
+    return draft
+
+
+def _names(seeded: Seeded, report: ImpactReport) -> set[str]:
+    by_ref = {ref: name for name, ref in seeded.refs.items()}
+    return {by_ref[c.reference] for c in report.changed}
+
+
+def test_raising_the_cap_reports_exactly_the_households_cut_by_750(
+    seeded: Seeded, tmp_path: Path
+) -> None:
+    report = policy_impact(seeded.store, draft_copy(tmp_path), workers=1)
+    assert _names(seeded, report) == CUT_BY_750
+    by_name = {n: c for c in report.changed for n, r in seeded.refs.items() if r == c.reference}
+    assert (by_name["A-cut"].current_pence, by_name["A-cut"].draft_pence) == (75_000, 80_000)
+    assert (by_name["B-prior"].current_pence, by_name["B-prior"].draft_pence) == (45_000, 50_000)
+    assert (by_name["F-own-package"].current_pence, by_name["F-own-package"].draft_pence) == (
+        75_000,
+        80_000,
+    )
+    assert (by_name["G-no-room"].current_pence, by_name["G-no-room"].draft_pence) == (0, 5_000)
+    assert all(c.difference_pence == 5_000 for c in report.changed)
+    assert report.spend_change_pence == 4 * 5_000
+    # Eligibility does not change with the cap.
+    assert report.gained_eligibility == report.lost_eligibility == 0
+    assert report.eligibility_changes() == [] and report.referral_changes() == []
+    assert (report.households, report.no_visit, report.before_rules, report.invalid) == (
+        10,
+        1,
+        1,
+        0,
+    )
+    assert report.evaluated == 8
+    assert report.current_spend_pence == CURRENT_SPEND
+    assert report.draft_spend_pence == CURRENT_SPEND + 20_000
+
+
+def test_an_override_folder_draft_gives_the_same_report(seeded: Seeded, tmp_path: Path) -> None:
+    full = policy_impact(seeded.store, draft_copy(tmp_path), workers=1)
+    layered = policy_impact(seeded.store, draft_override(tmp_path), workers=1)
+    assert layered.to_json() == full.to_json()
+
+
+def test_worker_processes_give_the_same_report(seeded: Seeded, tmp_path: Path) -> None:
+    draft = draft_copy(tmp_path)
+    alone = policy_impact(seeded.store, draft, workers=1)
+    shared = policy_impact(seeded.store, draft, workers=2)
+    assert shared.to_json() == alone.to_json()
+
+
+def test_unchanged_rules_change_nothing(seeded: Seeded) -> None:
+    report = policy_impact(seeded.store, RULES, workers=1)
+    assert report.changed == [] and report.spend_change_pence == 0
+    assert report.current_spend_pence == CURRENT_SPEND
+
+
+def test_gains_and_losses_are_counted_by_clause(seeded: Seeded, tmp_path: Path) -> None:
+    """SE11 joins the borough (4.1: J gains); savings limit £100 (4.4: everyone else loses)."""
+    districts = "borough_districts: [SE1, SE5, SE15, SE16, SE17, SE21, SE22]"
+    draft = draft_copy(tmp_path, districts, districts.replace("SE1,", "SE1, SE11,"))
+    savings = draft / "versions" / "2026-04.yaml"
+    text = savings.read_text(encoding="utf-8")
+    savings.write_text(text.replace("savings_limit: £6,000.00", "savings_limit: £100.00"))
+    report = policy_impact(seeded.store, draft, workers=1)
+    # 2026-04 visits: A, B, C, G and J (June to September); F too (1 September).
+    losing = {"A-cut", "B-prior", "C-fits", "F-own-package", "G-no-room"}
+    assert report.gained_eligibility == 0  # J now meets 4.1 but fails 4.4 like the rest
+    assert report.lost_eligibility == len(losing)
+    clauses = {c.clause: c for c in report.eligibility_changes()}
+    assert set(clauses) == {"4.1", "4.4"}
+    assert (clauses["4.1"].now_met, clauses["4.1"].no_longer_met, clauses["4.1"].gained) == (
+        1,
+        0,
+        0,
+    )
+    assert (clauses["4.4"].no_longer_met, clauses["4.4"].lost) == (len(losing) + 1, len(losing))
+    assert _names(seeded, report) == losing - {"G-no-room"}  # G's total was already £0
+    assert report.draft_spend_pence == CURRENT_SPEND - (75_000 + 45_000 + 56_000 + 75_000)
+
+
+def test_a_broken_draft_is_refused_with_file_and_line(seeded: Seeded, tmp_path: Path) -> None:
+    draft = draft_copy(tmp_path, SHIPPED_CAP, "household_cap: 800")
+    with pytest.raises(DraftRulesInvalid) as refused:
+        policy_impact(seeded.store, draft, workers=1)
+    assert any(
+        p.file.endswith("2026-04.yaml") and p.line is not None for p in refused.value.problems
+    )
+    with pytest.raises(DraftRulesInvalid, match="no such folder"):
+        policy_impact(seeded.store, tmp_path / "missing", workers=1)
+
+
+def test_impact_command_json_and_table(
+    seeded: Seeded, data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seeded.store.dispose()
+    draft = draft_copy(tmp_path)
+    try:
+        code = main(["--data-dir", str(data_dir), "rules", "impact", str(draft), "--json"])
+        assert code == 0
+        out = json.loads(capsys.readouterr().out)
+        assert {c["reference"] for c in out["total_changes"]} == {
+            seeded.refs[n] for n in CUT_BY_750
+        }
+        assert {c["difference_pence"] for c in out["total_changes"]} == {5_000}
+        assert out["spend"] == {
+            "current_pence": CURRENT_SPEND,
+            "draft_pence": CURRENT_SPEND + 20_000,
+            "change_pence": 20_000,
+        }
+        assert out["eligibility"] == {
+            "households_gaining": 0,
+            "households_losing": 0,
+            "by_clause": [],
+        }
+        assert out["households"]["evaluated"] == 8
+
+        assert main(["--data-dir", str(data_dir), "rules", "impact", str(draft)]) == 0
+        table = capsys.readouterr().out
+        assert "Recommended total changes for 4 household(s)." in table
+        assert f"{seeded.refs['A-cut']:<14} 15/06/2026      £750.00      £800.00      +£50.00" in (
+            table
+        )
+        assert "change +£200.00." in table
+        assert "Mensah" not in table and "Ama" not in table
+
+        broken = draft_copy(tmp_path / "broken", SHIPPED_CAP, "household_cap: 800")
+        assert main(["--data-dir", str(data_dir), "rules", "impact", str(broken)]) == 2
+        assert "2026-04.yaml:" in capsys.readouterr().err
+    finally:
+        paths.set_demo_mode(False)

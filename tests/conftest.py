@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# No machine-wide settings file (/etc/caseworker/settings.json) leaks into the tests.
+os.environ["CASEWORKER_MACHINE_SETTINGS"] = ""
 # Never touch a developer's real keyring: tests use an in-memory one, shared with the
 # CLI subprocesses they start through a temporary file.
 os.environ["PYTHON_KEYRING_BACKEND"] = "tests.keyring_backend.TestKeyring"

@@ -11,7 +11,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from caseworker import __version__, paths
+from caseworker import paths
 from caseworker.cli import audit, export, households, retention, rules, sar, users
 
 
@@ -20,7 +20,17 @@ def build_parser() -> argparse.ArgumentParser:
         prog="caseworker",
         description="Today's yes case tool. With no command, opens the application window.",
     )
-    parser.add_argument("--version", action="version", version=f"caseworker {__version__}")
+    parser.add_argument(
+        "--version",
+        action="store_true",
+        help="print the version, build date, commit, policy in force and data folder, then exit",
+    )
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check this installation headless (window offscreen, temporary store, policy "
+        "test cases, a PDF); print one line and exit 0 if it works",
+    )
     parser.add_argument(
         "--data-dir",
         metavar="DIR",
@@ -51,6 +61,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     paths.set_data_dir(args.data_dir)
     paths.set_demo_mode(args.demo)
+    if args.version:
+        from caseworker.buildinfo import version_text
+
+        print(version_text())
+        return 0
+    if args.self_test:
+        from caseworker.selftest import run_self_test
+
+        passed, summary = run_self_test()
+        print(summary, file=sys.stdout if passed else sys.stderr)
+        return 0 if passed else 1
     func = getattr(args, "func", None)
     if func is None:
         from caseworker.ui.app import run_app

@@ -22,9 +22,14 @@ ENV_OVERRIDE = "CASEWORKER_RULES_OVERRIDE"
 
 
 def override_dir() -> Path | None:
-    """A council's own rules folder, layered over the shipped rules (IT sets it)."""
+    """A council's own rules folder, layered over the shipped rules (IT sets it):
+    ``CASEWORKER_RULES_OVERRIDE``, else the ``rules_override_dir`` setting."""
     value = os.environ.get(ENV_OVERRIDE)
-    return Path(value) if value else None
+    if value:
+        return Path(value)
+    from caseworker.settings import current_settings
+
+    return current_settings().rules_override_dir
 
 
 def _snapshot_dir() -> Path:

@@ -6,11 +6,14 @@ import logging
 import os
 import sys
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from caseworker import __version__, paths
 from caseworker.logs import ErrorNotifier, setup_logging
+from caseworker.services.rules_state import RulesState, override_dir
+from caseworker.settings import current_settings, load_settings
 from caseworker.store.encryption import open_session_store
 from caseworker.store.errors import StoreError
 from caseworker.ui.context import AppContext
@@ -18,6 +21,8 @@ from caseworker.ui.main_window import IDLE_LOCK_MINUTES, MainWindow
 
 log = logging.getLogger(__name__)
 ENV_IDLE_LOCK = "CASEWORKER_IDLE_LOCK_MINUTES"
+# Benchmarks and smoke tests: print a line and quit once the window is up and idle.
+ENV_EXIT_WHEN_SHOWN = "CASEWORKER_EXIT_WHEN_SHOWN"
 
 
 def create_application() -> QApplication:
@@ -39,9 +44,10 @@ def scale_text(app: QApplication, factor: float) -> None:
 
 
 def idle_lock_ms() -> int:
-    """The idle time before the screen locks: ``CASEWORKER_IDLE_LOCK_MINUTES`` or 5 minutes."""
+    """The idle time before the screen locks: ``CASEWORKER_IDLE_LOCK_MINUTES``, else the
+    ``idle_lock_minutes`` setting (5 minutes unless IT or the user set it)."""
     try:
-        minutes = float(os.environ.get(ENV_IDLE_LOCK, IDLE_LOCK_MINUTES))
+        minutes = float(os.environ.get(ENV_IDLE_LOCK, current_settings().idle_lock_minutes))
     except ValueError:
         minutes = IDLE_LOCK_MINUTES
     return int(max(minutes, 0.1) * 60_000)
@@ -71,7 +77,13 @@ def run_app(crash_dialog: bool = True) -> int:
         print(f"caseworker: {exc}", file=sys.stderr)
         return 2
     log.info("started version %s", __version__)
-    window = open_window(AppContext(store))
+    _settings, problems = load_settings()
+    window = open_window(AppContext(store, rules=RulesState(override=override_dir())))
+    if problems:
+        more = f" (and {len(problems) - 1} more in the log)" if len(problems) > 1 else ""
+        window.statusBar().showMessage(f"Settings problem: {problems[0]}{more}", 30_000)
+    if os.environ.get(ENV_EXIT_WHEN_SHOWN):
+        QTimer.singleShot(0, lambda: (print("caseworker: window shown", flush=True), app.quit()))
     code = app.exec()
     window.deleteLater()
     store.dispose()

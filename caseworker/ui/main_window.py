@@ -13,6 +13,7 @@ from caseworker import paths
 from caseworker.domain.household import Household
 from caseworker.domain.users import Role
 from caseworker.services.errors import ServiceError
+from caseworker.ui.about import AboutDialog
 from caseworker.ui.context import AppContext
 from caseworker.ui.pages.approvals import ApprovalsPage
 from caseworker.ui.pages.fund import FundPage
@@ -58,6 +59,7 @@ class MainWindow(QMainWindow):
         ):
             self.stack.addWidget(page)
         self._before_lock: QWidget = self.search
+        self.about_dialog: AboutDialog | None = None
         # Any key or click restarts the idle clock; when it runs out the window locks.
         self.idle = QTimer(self)
         self.idle.setSingleShot(True)
@@ -117,6 +119,11 @@ class MainWindow(QMainWindow):
         )
         self.fund_action = self._manager_action("Team &fund", "Ctrl+Shift+F", self.fund)
         self.users_action = self._manager_action("&Users", "Ctrl+Shift+U", self.users)
+        # No Alt+letter for this menu either: Alt+H is a field's on the household page.
+        self.help_menu = self.menuBar().addMenu("Help")
+        self.about_action = QAction("&About Caseworker", self)
+        self.about_action.triggered.connect(self.show_about)
+        self.help_menu.addAction(self.about_action)
         self._signed_in_actions = [
             self.lock_action,
             self.find_action,
@@ -134,6 +141,11 @@ class MainWindow(QMainWindow):
         self.addAction(action)
         self.manager_menu.addAction(action)
         return action
+
+    def show_about(self) -> None:
+        """Help > About: window-modal, so it does not block (and tests can read it)."""
+        self.about_dialog = AboutDialog(self, rules_override=self.context.rules.override)
+        self.about_dialog.open()
 
     def open_manager_page(self, page: QWidget) -> None:
         self._flush()

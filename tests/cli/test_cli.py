@@ -21,7 +21,8 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 def test_version() -> None:
     result = run("--version")
     assert result.returncode == 0
-    assert result.stdout.strip() == f"caseworker {caseworker.__version__}"
+    assert result.stdout.splitlines()[0] == f"caseworker {caseworker.__version__}"
+    assert "Policy in force today: " in result.stdout
 
 
 def test_demo_then_search_as_json(tmp_path: Path) -> None:

@@ -19,6 +19,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     listing.add_argument("--limit", type=_positive, default=50, metavar="N")
     listing.add_argument("--json", action="store_true", help="print JSON instead of a table")
     listing.set_defaults(func=_households)
+    actions = listing.add_subparsers(dest="action", metavar="ACTION")
+    scan = actions.add_parser(
+        "duplicates", help="list pairs of households that look like the same family"
+    )
+    scan.add_argument("--limit", type=_positive, default=100, metavar="N")
+    scan.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    scan.set_defaults(func=_duplicates)
 
 
 def _positive(text: str) -> int:
@@ -75,4 +82,28 @@ def _households(args: argparse.Namespace) -> int:
         print(f"{r.reference:<12} {r.lead_name:<32} {r.postcode:<9} {last}")
     if not rows:
         print("No households match.", file=sys.stderr)
+    return 0
+
+
+def _duplicates(args: argparse.Namespace) -> int:
+    from caseworker.cli.common import open_store
+    from caseworker.services import duplicates
+
+    pairs = duplicates.scan(open_store())[: args.limit]
+    if args.json:
+        rows = [
+            {
+                "first": p.first_reference,
+                "second": p.second_reference,
+                "score": p.score,
+                "reasons": list(p.reasons),
+            }
+            for p in pairs
+        ]
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    for p in pairs:
+        print(f"{p.first_reference:<12} {p.second_reference:<12} {p.score:>3}  {p.why}")
+    if not pairs:
+        print("No likely duplicate households.", file=sys.stderr)
     return 0

@@ -24,7 +24,7 @@ from caseworker.domain.household import Household
 from caseworker.domain.packages import APPROVED_STATUSES, Package, PackageStatus, PaymentMethod
 from caseworker.domain.visit import Visit
 from caseworker.services.errors import NotFound
-from caseworker.services.packages import _to_package
+from caseworker.services.packages import package_from_row
 from caseworker.services.visits import TimelineEntry, timeline
 from caseworker.store import households as repo
 from caseworker.store.database import Store
@@ -197,7 +197,7 @@ def _gather(
             )
     packages = [
         PackageRecord(
-            package=_to_package(p),
+            package=package_from_row(p),
             created_by=names.get(p.created_by, "unknown"),
             events=tuple(events_by_package[p.id]),
         )

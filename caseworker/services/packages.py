@@ -69,7 +69,8 @@ class DecisionRefused(ServiceError):
 # -- reading ----------------------------------------------------------------------
 
 
-def _to_package(row: PackageRow) -> Package:
+def package_from_row(row: PackageRow) -> Package:
+    """The domain package for a stored row (also used by the case file)."""
     return Package(
         id=row.id,
         household_id=row.household_id,
@@ -121,7 +122,7 @@ def get_package(store: Store, package_id: uuid.UUID) -> Package:
         row = session.get(PackageRow, package_id)
         if row is None:
             raise NotFound("That package is not in this store.")
-        return _to_package(row)
+        return package_from_row(row)
 
 
 def packages_of(store: Store, household_id: uuid.UUID) -> list[Package]:
@@ -131,7 +132,7 @@ def packages_of(store: Store, household_id: uuid.UUID) -> list[Package]:
             .where(PackageRow.household_id == household_id)
             .order_by(col(PackageRow.created_at).desc())
         ).all()
-        return [_to_package(r) for r in rows]
+        return [package_from_row(r) for r in rows]
 
 
 @dataclass(frozen=True)
@@ -175,7 +176,7 @@ def manager_queue(store: Store, manager: User) -> list[QueueEntry]:
             ).first()
             out.append(
                 QueueEntry(
-                    _to_package(row),
+                    package_from_row(row),
                     household.reference if household else "?",
                     household.lead.full_name if household and household.lead else "",
                     creator.name if creator else "?",
@@ -357,7 +358,7 @@ def propose(
             },
             household_id=row.household_id,
         )
-        return _to_package(row)
+        return package_from_row(row)
 
 
 def approve_on_the_spot(
@@ -371,7 +372,7 @@ def approve_on_the_spot(
                 "Only the officer who made this package can say yes to it on the spot."
             )
         _check_conflict(session, officer, row.household_id)
-        package = _to_package(row)
+        package = package_from_row(row)
         _recommendation, adjusted = _adjusted(session, row, rules, officer, day, package.items)
         if adjusted.route != "officer":
             raise DecisionRefused(
@@ -390,14 +391,14 @@ def approve_on_the_spot(
         row.approved_on = day
         _decide(session, row, PackageStatus.APPROVED_ON_SPOT, officer, amount_pence=row.total_pence)
         schedule_review(session, row)
-        return _to_package(row)
+        return package_from_row(row)
 
 
 def send_to_manager(store: Store, user: User, package_id: uuid.UUID) -> Package:
     with store.unit_of_work() as session:
         row = _locked(session, package_id)
         _decide(session, row, PackageStatus.AWAITING_MANAGER, user)
-        return _to_package(row)
+        return package_from_row(row)
 
 
 def approve(
@@ -418,7 +419,7 @@ def approve(
             )
         _check_conflict(session, manager, row.household_id)
         _check_transition(row.status, PackageStatus.APPROVED)
-        items = _lowered(_to_package(row).items, lowered or {})
+        items = _lowered(package_from_row(row).items, lowered or {})
         _recommendation, adjusted = _adjusted(session, row, rules, manager, day, items)
         if adjusted.total_pence <= 0:
             raise DecisionRefused("Nothing is left to approve; reject the package instead.")
@@ -436,7 +437,7 @@ def approve(
         row.approved_on = day
         _decide(session, row, PackageStatus.APPROVED, manager, amount_pence=row.total_pence)
         schedule_review(session, row)
-        return _to_package(row)
+        return package_from_row(row)
 
 
 def _lowered(items: list[PackageItem], lowered: dict[str, int]) -> list[PackageItem]:
@@ -468,7 +469,7 @@ def reject(store: Store, manager: User, package_id: uuid.UUID, reason: str) -> P
             )
         _check_conflict(session, manager, row.household_id)
         _decide(session, row, PackageStatus.REJECTED, manager, reason=reason.strip())
-        return _to_package(row)
+        return package_from_row(row)
 
 
 def withdraw(store: Store, user: User, package_id: uuid.UUID, reason: str, day: date) -> Package:
@@ -504,7 +505,7 @@ def withdraw(store: Store, user: User, package_id: uuid.UUID, reason: str, day: 
                 row.id,
             )
         _decide(session, row, PackageStatus.WITHDRAWN, user, reason=reason.strip())
-        return _to_package(row)
+        return package_from_row(row)
 
 
 def record_payment(
@@ -541,7 +542,7 @@ def record_payment(
             method=method.value,
             reference=reference.strip(),
         )
-        return _to_package(row)
+        return package_from_row(row)
 
 
 def declare_conflict(store: Store, user: User, household_id: uuid.UUID, reason: str) -> None:

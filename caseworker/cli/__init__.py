@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from caseworker import paths
-from caseworker.cli import audit, export, households, retention, rules, sar, users
+from caseworker.cli import audit, export, households, retention, rules, sar, sync, users
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     sar.register(sub)
     retention.register(sub)
     rules.register(sub)
+    sync.register(sub)
     return parser
 
 

@@ -9,6 +9,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from caseworker.domain.postcode import normalise_postcode
+from caseworker.domain.stamps import new_id
 
 EARLIEST_BIRTH_YEAR = 1900
 MAX_NAME_LENGTH = 100
@@ -82,7 +83,7 @@ class DomainModel(BaseModel):
 
 
 class Member(DomainModel):
-    id: uuid.UUID = Field(default_factory=uuid.uuid4)
+    id: uuid.UUID = Field(default_factory=new_id)
     first_name: str = Field(title="First name", min_length=1, max_length=MAX_NAME_LENGTH)
     surname: str = Field(title="Surname", min_length=1, max_length=MAX_NAME_LENGTH)
     date_of_birth: date | None = Field(default=None, title="Date of birth")
@@ -108,7 +109,7 @@ class Member(DomainModel):
 
 
 class Household(DomainModel):
-    id: uuid.UUID = Field(default_factory=uuid.uuid4)
+    id: uuid.UUID = Field(default_factory=new_id)
     reference: str = Field(default="", title="Case reference")
     address_line1: str = Field(default="", title="Address", max_length=200)
     address_line2: str = Field(default="", title="Address line 2", max_length=200)

@@ -17,6 +17,7 @@ from enum import StrEnum
 from pydantic import Field
 
 from caseworker.domain.household import DomainModel
+from caseworker.domain.stamps import new_id
 
 
 class PackageStatus(StrEnum):
@@ -92,7 +93,7 @@ class PackageItem(DomainModel):
 
 
 class Package(DomainModel):
-    id: uuid.UUID = Field(default_factory=uuid.uuid4)
+    id: uuid.UUID = Field(default_factory=new_id)
     household_id: uuid.UUID
     visit_id: uuid.UUID | None = None
     visit_date: date

@@ -17,6 +17,7 @@ from pydantic import Field, field_validator
 
 from caseworker.domain.assessment import Capitals, Stage, stage_of
 from caseworker.domain.household import DomainModel
+from caseworker.domain.stamps import new_id
 
 REVIEW_AFTER_DAYS = 84  # policy part 8: 12 weeks after approval
 DUE_SOON_DAYS = 14  # an officer's "due" list looks two weeks ahead
@@ -108,7 +109,7 @@ def sorted_clauses(clauses: list[str] | set[str]) -> list[str]:
 class Review(DomainModel):
     """A follow-up review of one approved package."""
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4)
+    id: uuid.UUID = Field(default_factory=new_id)
     package_id: uuid.UUID
     household_id: uuid.UUID
     due_on: date = Field(title="Review due")

@@ -9,6 +9,7 @@ from enum import StrEnum
 from pydantic import Field, field_validator
 
 from caseworker.domain.household import DomainModel
+from caseworker.domain.stamps import new_id
 
 _CODE_RE = re.compile(r"^[A-Z][A-Z0-9]{1,7}$")
 
@@ -19,7 +20,7 @@ class Role(StrEnum):
 
 
 class User(DomainModel):
-    id: uuid.UUID = Field(default_factory=uuid.uuid4)
+    id: uuid.UUID = Field(default_factory=new_id)
     name: str = Field(title="Your name", min_length=1, max_length=100)
     officer_code: str = Field(title="Officer code")
     role: Role = Role.OFFICER

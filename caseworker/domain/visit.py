@@ -10,6 +10,7 @@ from pydantic import Field
 
 from caseworker.domain.assessment import Capitals
 from caseworker.domain.household import DomainModel, PenceOrNone
+from caseworker.domain.stamps import new_id
 
 MAX_NOTE_LENGTH = 100_000
 
@@ -38,7 +39,7 @@ class WorkEvent(StrEnum):
 
 
 class Visit(DomainModel):
-    id: uuid.UUID = Field(default_factory=uuid.uuid4)
+    id: uuid.UUID = Field(default_factory=new_id)
     household_id: uuid.UUID
     visit_date: date = Field(title="Visit date")
     venue: str = Field(default="", title="Venue", max_length=200)

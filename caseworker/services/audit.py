@@ -158,6 +158,48 @@ class AuditTrail:
         if rows:
             self._session.execute(insert(AuditEventRow), rows)
 
+    def append_copies(self, entries: Iterable[dict[str, Any]]) -> int:
+        """Entries made elsewhere (pulled from the shared store), chained on here.
+
+        Each keeps its id, time, actor and payload; the chain is this store's own.
+        """
+        rows = []
+        for entry in entries:
+            row = AuditEventRow(
+                **{k: v for k, v in entry.items() if k not in ("seq", "prev_hash", "hash")},
+                prev_hash=self._last_hash(),
+                hash="",
+            )
+            row.hash = self._tail = entry_hash(row.prev_hash, row)
+            rows.append(row.model_dump(exclude={"seq"}))
+        if rows:
+            self._session.execute(insert(AuditEventRow), rows)
+        return len(rows)
+
+    def rechain_after(self, seq: int) -> None:
+        """Re-link every entry after ``seq`` (when an entry the store refused is taken
+        back from a laptop; the caller has lifted the append-only triggers)."""
+        self._tail = None
+        self._last_hash_before(seq)
+        table = AuditEventRow.__table__  # type: ignore[attr-defined]
+        for entry in self._session.execute(
+            sa_select(table).where(table.c.seq > seq).order_by(table.c.seq)
+        ).all():
+            prev = self._tail or GENESIS
+            new_hash = entry_hash(prev, entry)
+            self._session.execute(
+                table.update().where(table.c.seq == entry.seq).values(prev_hash=prev, hash=new_hash)
+            )
+            self._tail = new_hash
+
+    def _last_hash_before(self, seq: int) -> None:
+        self._tail = self._session.exec(
+            select(AuditEventRow.hash)
+            .where(col(AuditEventRow.seq) <= seq)
+            .order_by(col(AuditEventRow.seq).desc())
+            .limit(1)
+        ).first()
+
     def record(
         self,
         entity: str,

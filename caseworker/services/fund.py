@@ -22,6 +22,7 @@ from caseworker.domain.money import format_pence
 from caseworker.domain.users import User
 from caseworker.services.audit import AuditTrail
 from caseworker.services.errors import InvalidInput, ServiceError
+from caseworker.services.outbox import mutation
 from caseworker.services.users import require_manager
 from caseworker.store.database import Store
 from caseworker.store.tables import FundEntryRow, FundRow, UserAccount
@@ -121,6 +122,7 @@ def add_entry(
     )
 
 
+@mutation("fund.open")
 def open_fund(
     store: Store, manager: User, budget_pence: int, day: date, team: str = DEFAULT_TEAM
 ) -> uuid.UUID:
@@ -141,6 +143,7 @@ def open_fund(
     return fund_id
 
 
+@mutation("fund.grant_allowance")
 def grant_allowance(
     store: Store, manager: User, officer_id: uuid.UUID, amount_pence: int, day: date
 ) -> None:
@@ -155,6 +158,7 @@ def grant_allowance(
         )
 
 
+@mutation("fund.return_allowance")
 def return_allowance(store: Store, holder: User, amount_pence: int, day: date) -> None:
     """Only the holder gives allowance back (it lives on their laptop while offline)."""
     _positive(amount_pence)
@@ -164,6 +168,7 @@ def return_allowance(store: Store, holder: User, amount_pence: int, day: date) -
         )
 
 
+@mutation("fund.move_allowance")
 def move_allowance(
     store: Store,
     manager: User,

@@ -6,15 +6,21 @@ import logging
 import uuid
 from typing import Any
 
+from pydantic import ValidationError
+from sqlmodel import Session
+
 from caseworker.domain.household import Household, Member
+from caseworker.domain.merge import FieldConflict, changed_fields, flatten, merge, unflatten
 from caseworker.domain.users import User
-from caseworker.services.audit import AuditTrail, diff
+from caseworker.services.audit import AuditTrail, canonical, diff
 from caseworker.services.drafts import drop_draft
 from caseworker.services.errors import InvalidInput, NotFound
 from caseworker.services.forms import build, to_form
+from caseworker.services.outbox import mutation
 from caseworker.store import households as repo
 from caseworker.store.database import Store
 from caseworker.store.households import HouseholdSummary
+from caseworker.store.sync_tables import HouseholdConflict
 from caseworker.store.tables import HouseholdRow
 
 log = logging.getLogger(__name__)
@@ -23,13 +29,10 @@ MAX_RESULTS = 500
 
 def _flatten(household: Household) -> dict[str, Any]:
     """Household fields plus one key per member field, for before/after audit diffs."""
-    flat = household.model_dump(exclude={"members", "id"})
-    for member in household.members:
-        for name, value in member.model_dump(exclude={"id"}).items():
-            flat[f"member:{member.id}.{name}"] = value
-    return flat
+    return flatten(household, presence=False)
 
 
+@mutation("households.create")
 def create_household(
     store: Store, user: User, household: Household, draft: str | None = None
 ) -> Household:
@@ -52,18 +55,48 @@ def create_household(
     return saved
 
 
+def _fill_base(store: Store, arguments: dict[str, Any]) -> None:
+    """An edit's base is the household as stored when it is saved on the laptop."""
+    if arguments.get("base") is None:
+        with store.read() as session:
+            arguments["base"] = repo.load_household(session, arguments["household"].id)
+
+
+@mutation("households.update", fill=_fill_base)
 def update_household(
-    store: Store, user: User, household: Household, draft: str | None = None
+    store: Store,
+    user: User,
+    household: Household,
+    draft: str | None = None,
+    base: Household | None = None,
 ) -> Household:
-    """Save changes; the audit entry holds each changed field before and after."""
+    """Save changes, merged field by field with any made since ``base`` (see
+    ``domain.merge``); a field both sides changed becomes a conflict for a person to
+    resolve. An archived household is never brought back by an edit: every change to
+    it becomes a conflict. The audit entry holds each changed field before and after.
+    """
     with store.unit_of_work() as session:
-        before = repo.load_household(session, household.id)
-        if before is None:
+        current = repo.load_household(session, household.id)
+        row = session.get(HouseholdRow, household.id)
+        if current is None or row is None:
             raise NotFound("That household no longer exists in this store.")
-        saved = household.model_copy(update={"reference": before.reference})
-        changes = diff(_flatten(before), _flatten(saved))
         if draft is not None:
             drop_draft(session, user, "household", draft)
+        base = base or current
+        if row.archived:
+            _raise_conflicts(session, user, household.id, changed_fields(base, household))
+            return current
+        flat, conflicts = merge(base, household, current)
+        try:
+            merged = unflatten(household.id, flat, [str(m.id) for m in household.members])
+        except ValidationError as exc:
+            problem = exc.errors()[0]["msg"]
+            raise InvalidInput(
+                {"household": f"These changes no longer fit the household: {problem}"}
+            ) from exc
+        saved = merged.model_copy(update={"reference": current.reference})
+        _raise_conflicts(session, user, household.id, conflicts)
+        changes = diff(_flatten(current), _flatten(saved))
         if not changes:
             return saved
         repo.save_household(session, saved, user.id)
@@ -72,6 +105,31 @@ def update_household(
         )
     log.info("household %s updated by %s (%d fields)", saved.id, user.id, len(changes))
     return saved
+
+
+def _raise_conflicts(
+    session: Session, user: User, household_id: uuid.UUID, conflicts: list[FieldConflict]
+) -> None:
+    for conflict in conflicts:
+        session.add(
+            HouseholdConflict(
+                household_id=household_id,
+                field=conflict.field,
+                base_value=canonical(conflict.base),
+                store_value=canonical(conflict.store),
+                their_value=canonical(conflict.theirs),
+                raised_by=user.id,
+            )
+        )
+    if conflicts:
+        AuditTrail(session, user.id).record(
+            "household",
+            household_id,
+            "conflict",
+            {"fields": [c.field for c in conflicts]},
+            household_id=household_id,
+        )
+        log.info("household %s: %d conflicting fields kept", household_id, len(conflicts))
 
 
 def get_household(store: Store, household_id: uuid.UUID) -> Household:

@@ -41,10 +41,12 @@ from caseworker.domain.rules import (
     apply_adjustments,
     evaluate,
 )
+from caseworker.domain.stamps import new_id
 from caseworker.domain.users import Role, User
 from caseworker.services.audit import AuditTrail, canonical
 from caseworker.services.errors import InvalidInput, NotFound, PermissionRefused, ServiceError
 from caseworker.services.fund import add_entry, fund_row
+from caseworker.services.outbox import mutation
 from caseworker.services.recommend import allowance_left, prior_awards
 from caseworker.services.reviews import schedule_review
 from caseworker.store import households as repo
@@ -305,6 +307,7 @@ def _items(adjusted: AdjustedPackage) -> list[PackageItem]:
     ]
 
 
+@mutation("packages.propose")
 def propose(
     store: Store,
     user: User,
@@ -329,7 +332,7 @@ def propose(
             raise DecisionRefused("There is no cash award in this package to decide.")
         items = _items(adjusted)
         row = PackageRow(
-            id=uuid.uuid4(),
+            id=new_id(),
             household_id=visit.household_id,
             visit_id=visit_id,
             visit_date=visit.visit_date,
@@ -361,6 +364,7 @@ def propose(
         return package_from_row(row)
 
 
+@mutation("packages.approve_on_the_spot")
 def approve_on_the_spot(
     store: Store, officer: User, rules: RuleSet, package_id: uuid.UUID, day: date
 ) -> Package:
@@ -394,6 +398,7 @@ def approve_on_the_spot(
         return package_from_row(row)
 
 
+@mutation("packages.send_to_manager")
 def send_to_manager(store: Store, user: User, package_id: uuid.UUID) -> Package:
     with store.unit_of_work() as session:
         row = _locked(session, package_id)
@@ -401,6 +406,7 @@ def send_to_manager(store: Store, user: User, package_id: uuid.UUID) -> Package:
         return package_from_row(row)
 
 
+@mutation("packages.approve")
 def approve(
     store: Store,
     manager: User,
@@ -457,6 +463,7 @@ def _lowered(items: list[PackageItem], lowered: dict[str, int]) -> list[PackageI
     return out
 
 
+@mutation("packages.reject")
 def reject(store: Store, manager: User, package_id: uuid.UUID, reason: str) -> Package:
     _require_role(manager, Role.MANAGER, "reject packages")
     if not reason.strip():
@@ -472,6 +479,7 @@ def reject(store: Store, manager: User, package_id: uuid.UUID, reason: str) -> P
         return package_from_row(row)
 
 
+@mutation("packages.withdraw")
 def withdraw(store: Store, user: User, package_id: uuid.UUID, reason: str, day: date) -> Package:
     """Withdraw a package; an approved, unpaid one gives its money back to where it came from."""
     if not reason.strip():
@@ -508,6 +516,7 @@ def withdraw(store: Store, user: User, package_id: uuid.UUID, reason: str, day: 
         return package_from_row(row)
 
 
+@mutation("packages.record_payment")
 def record_payment(
     store: Store,
     user: User,
@@ -545,6 +554,7 @@ def record_payment(
         return package_from_row(row)
 
 
+@mutation("packages.declare_conflict")
 def declare_conflict(store: Store, user: User, household_id: uuid.UUID, reason: str) -> None:
     """Record that ``user`` must not decide for this household (6.4)."""
     with store.unit_of_work() as session:

@@ -15,14 +15,16 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import delete, func, or_, update
 from sqlmodel import Session, col, select
 
 from caseworker.domain.users import User
 from caseworker.services.audit import AuditTrail, canonical
 from caseworker.services.errors import NotFound
+from caseworker.services.outbox import mutation
 from caseworker.services.users import require_manager
 from caseworker.store.database import Store
+from caseworker.store.sync_tables import OutboxRow
 from caseworker.store.tables import (
     AuditEventRow,
     DraftRow,
@@ -83,61 +85,82 @@ def due_for_retention(
     return sorted(due, key=lambda c: c.last_activity)
 
 
+@mutation("retention.deidentify")
 def deidentify(store: Store, manager: User, household_id: uuid.UUID) -> None:
     """Erase every personal field of one household; keep its numbers and outcomes."""
     require_manager(manager, "de-identify households")
     with store.unit_of_work() as session:
-        household = session.get(HouseholdRow, household_id)
-        if household is None:
+        if session.get(HouseholdRow, household_id) is None:
             raise NotFound("That household is not in this store.")
-        outward = household.postcode.split(" ")[0]
-        for name in ("address_line1", "address_line2", "town", "phone", "email"):
-            setattr(household, name, ERASED if name == "address_line1" else "")
-        household.postcode = outward  # the district stays for statistics
-        household.archived = True  # out of the case list; kept for the pilot's figures
-        session.add(household)
-        session.execute(
-            update(MemberRow)
-            .where(col(MemberRow.household_id) == household_id)
-            .values(first_name=ERASED, surname=ERASED, date_of_birth=None, earnings_fell_on=None)
-        )
-        session.execute(
-            update(VisitRow)
-            .where(col(VisitRow.household_id) == household_id)
-            .values(point_of_need="", venue="", recommendation="")
-        )
-        packages = session.exec(select(PackageRow).where(PackageRow.household_id == household_id))
-        package_ids = []
-        for package in packages:
-            package_ids.append(package.id)
-            package.explanation = ""
-            package.items = canonical(
-                [
-                    {k: ("" if k in ("explanation", "reason") else v) for k, v in item.items()}
-                    for item in _items(package.items)
-                ]
-            )
-            session.add(package)
-        if package_ids:
-            session.execute(
-                update(PackageEventRow)
-                .where(col(PackageEventRow.package_id).in_(package_ids))
-                .values(reason="", reference=None)
-            )
-        session.execute(
-            update(AuditEventRow)
-            .where(col(AuditEventRow.household_id) == household_id)
-            .values(payload="")
-        )
-        session.execute(
-            delete(SearchTermRow).where(col(SearchTermRow.household_id) == household_id)
-        )
-        for draft in session.exec(select(DraftRow).where(DraftRow.subject == str(household_id))):
-            session.delete(draft)
+        erase_personal_data(session, household_id)
         AuditTrail(session, manager.id).record(
             "household", household_id, "deidentified", {}, household_id=household_id
         )
     log.info("household %s de-identified by %s", household_id, manager.id)
+
+
+def erase_personal_data(session: Session, household_id: uuid.UUID) -> None:
+    """The erasure itself; also run on each laptop that pulls a de-identified household.
+
+    Local changes waiting to sync that name the household are erased with it: they
+    would otherwise keep its personal data in the outbox.
+    """
+    household = session.get(HouseholdRow, household_id)
+    assert household is not None
+    outward = household.postcode.split(" ")[0]
+    for name in ("address_line1", "address_line2", "town", "phone", "email"):
+        setattr(household, name, ERASED if name == "address_line1" else "")
+    household.postcode = outward  # the district stays for statistics
+    household.archived = True  # out of the case list; kept for the pilot's figures
+    session.add(household)
+    session.execute(
+        update(MemberRow)
+        .where(col(MemberRow.household_id) == household_id)
+        .values(first_name=ERASED, surname=ERASED, date_of_birth=None, earnings_fell_on=None)
+    )
+    session.execute(
+        update(VisitRow)
+        .where(col(VisitRow.household_id) == household_id)
+        .values(point_of_need="", venue="", recommendation="")
+    )
+    packages = session.exec(select(PackageRow).where(PackageRow.household_id == household_id))
+    package_ids = []
+    for package in packages:
+        package_ids.append(package.id)
+        package.explanation = ""
+        package.items = canonical(
+            [
+                {k: ("" if k in ("explanation", "reason") else v) for k, v in item.items()}
+                for item in _items(package.items)
+            ]
+        )
+        session.add(package)
+    if package_ids:
+        session.execute(
+            update(PackageEventRow)
+            .where(col(PackageEventRow.package_id).in_(package_ids))
+            .values(reason="", reference=None)
+        )
+    session.execute(
+        update(AuditEventRow)
+        .where(col(AuditEventRow.household_id) == household_id)
+        .values(payload="")
+    )
+    session.execute(delete(SearchTermRow).where(col(SearchTermRow.household_id) == household_id))
+    for draft in session.exec(select(DraftRow).where(DraftRow.subject == str(household_id))):
+        session.delete(draft)
+    visit_ids = session.exec(select(VisitRow.id).where(VisitRow.household_id == household_id))
+    named = [household_id, *package_ids, *visit_ids]
+    session.execute(
+        update(OutboxRow)
+        .where(
+            or_(
+                *(col(OutboxRow.touched).contains(i.hex) for i in named),
+                *(col(OutboxRow.args).contains(str(i)) for i in named),
+            )
+        )
+        .values(args="{}", reason="erased with the household's personal data")
+    )
 
 
 def _items(text: str) -> list[dict[str, object]]:

@@ -29,9 +29,11 @@ from caseworker.domain.reviews import (
     due_date,
     sorted_clauses,
 )
+from caseworker.domain.stamps import new_id
 from caseworker.domain.users import Role, User
 from caseworker.services.audit import AuditTrail, canonical
 from caseworker.services.errors import InvalidInput, NotFound, PermissionRefused, ServiceError
+from caseworker.services.outbox import mutation
 from caseworker.store.database import Store
 from caseworker.store.review_tables import ReviewRow
 from caseworker.store.tables import HouseholdRow, MemberRow, PackageRow, VisitRow
@@ -67,7 +69,7 @@ def schedule_review(session: Session, package: PackageRow) -> ReviewRow:
     if existing is not None:
         return existing
     row = ReviewRow(
-        id=uuid.uuid4(),
+        id=new_id(),
         package_id=package.id,
         household_id=package.household_id,
         due_on=due_date(package.approved_on),
@@ -233,6 +235,7 @@ def _load(session: Session, review_id: uuid.UUID) -> tuple[ReviewRow, PackageRow
 # -- recording ----------------------------------------------------------------------
 
 
+@mutation("reviews.record")
 def record_review(
     store: Store,
     user: User,

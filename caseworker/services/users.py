@@ -21,6 +21,7 @@ from caseworker.domain.errors import describe
 from caseworker.domain.users import Role, User
 from caseworker.services.audit import AuditTrail
 from caseworker.services.errors import InvalidInput, PermissionRefused, ServiceError
+from caseworker.services.outbox import mutation
 from caseworker.store.database import Store
 from caseworker.store.tables import UserAccount, utcnow
 
@@ -90,12 +91,7 @@ def needs_first_manager(store: Store) -> bool:
 def create_first_manager(store: Store, name: str, officer_code: str, password: str) -> User:
     user = _validated(name, officer_code, Role.MANAGER)
     _check_password(password)
-    with store.unit_of_work() as session:
-        if session.exec(
-            select(UserAccount.id).where(col(UserAccount.password_hash).is_not(None))
-        ).first():
-            raise PermissionRefused("A team manager already exists; ask them to add you.")
-        _insert(session, user, _hasher.hash(password), None)
+    save_account(store, None, user, _hasher.hash(password), first_manager=True)
     return user
 
 
@@ -106,21 +102,44 @@ def add_user(
     require_manager(manager, "add users")
     user = _validated(name, officer_code, role)
     _check_password(password)
-    with store.unit_of_work() as session:
-        _insert(session, user, _hasher.hash(password), manager)
+    save_account(store, manager, user, _hasher.hash(password))
     return user
+
+
+@mutation("users.add", new=("account",))
+def save_account(
+    store: Store,
+    actor: User | None,
+    account: User,
+    password_hash: str | None,
+    first_manager: bool = False,
+) -> None:
+    """Add an account (the mutation synced: it carries the password's hash, never the
+    password). Accounts without a manager are the first manager and system accounts
+    for headless jobs, which cannot sign in."""
+    if actor is not None:
+        require_manager(actor, "add users")
+    with store.unit_of_work() as session:
+        if (
+            first_manager
+            and session.exec(
+                select(UserAccount.id).where(col(UserAccount.password_hash).is_not(None))
+            ).first()
+        ):
+            raise PermissionRefused("A team manager already exists; ask them to add you.")
+        _insert(session, account, password_hash, actor)
 
 
 def system_user(store: Store, name: str, officer_code: str) -> User:
     """An account that cannot sign in, for headless jobs such as demo data."""
     user = _validated(name, officer_code, Role.OFFICER)
-    with store.unit_of_work() as session:
+    with store.read() as session:
         row = session.exec(
             select(UserAccount).where(UserAccount.officer_code == user.officer_code)
         ).first()
         if row is not None:
             return _to_user(row)
-        _insert(session, user, None, None)
+    save_account(store, None, user, None)
     return user
 
 

@@ -19,6 +19,7 @@ from caseworker.services.audit import AuditTrail, canonical, diff, payload_of
 from caseworker.services.drafts import drop_draft
 from caseworker.services.errors import InvalidInput, NotFound
 from caseworker.services.forms import build, to_form
+from caseworker.services.outbox import mutation
 from caseworker.services.recommend import allowance_left, prior_awards
 from caseworker.store import households as repo
 from caseworker.store.database import Store
@@ -27,6 +28,7 @@ from caseworker.store.tables import AuditEventRow, HouseholdRow, UserAccount, Vi
 log = logging.getLogger(__name__)
 
 
+@mutation("visits.record")
 def record_visit(
     store: Store,
     user: User,

@@ -12,11 +12,12 @@ import logging
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlmodel import Session
 
@@ -27,7 +28,7 @@ log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # The newest migration this build knows; checked against Alembic by a test, so
 # start-up can skip loading Alembic when the store is already current.
-HEAD_REVISION = "0006"
+HEAD_REVISION = "0007"
 
 
 def _sqlite_engine(path: Path, key: str | None = None) -> Engine:
@@ -64,12 +65,72 @@ def _sqlite_engine(path: Path, key: str | None = None) -> Engine:
     return engine
 
 
-class Store:
-    """A migrated database and the sessions over it."""
+def _shared_sqlite_engine(url: str) -> Engine:
+    """The shared SQLite store: a rollback journal, because WAL needs shared memory that
+    a network filesystem cannot give; ``BEGIN IMMEDIATE`` so pushes queue one by one."""
+    engine = create_engine(url, connect_args={"timeout": 30})
 
-    def __init__(self, engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=DELETE")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        mode = conn.get_execution_options().get("begin", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+# The session of the unit of work a mutation runs in (see ``Store.joined``).
+_ambient: ContextVar[tuple[Store, Session] | None] = ContextVar("ambient_session", default=None)
+
+
+class Store:
+    """A migrated database and the sessions over it.
+
+    ``keeps_outbox`` is true for a laptop's local store: its changes are written to
+    the outbox for the shared store (``caseworker.services.outbox``).
+    """
+
+    def __init__(self, engine: Engine, keeps_outbox: bool = False) -> None:
         self.engine = engine
+        self.keeps_outbox = keeps_outbox
         self._writer = engine.execution_options(begin="IMMEDIATE")
+
+    @classmethod
+    def open_shared(cls, url: str, upgrade: bool = False) -> Store:
+        """The team's shared store at a SQLAlchemy URL (``sqlite:///`` or ``postgresql+psycopg://``).
+
+        Without ``upgrade`` an old or empty schema is refused: ``caseworker store init``
+        is the one place that changes the shared schema.
+        """
+        if url.startswith("sqlite"):
+            engine = _shared_sqlite_engine(url)
+        else:
+            engine = create_engine(url, pool_pre_ping=True)
+        store = cls(engine)
+        try:
+            if upgrade:
+                store.upgrade()
+            elif store.current_revision() != HEAD_REVISION:
+                engine.dispose()
+                raise StoreUnavailable(
+                    "The shared store is not ready for this version of Caseworker. Ask IT to "
+                    "run `caseworker store init` with its address."
+                )
+        except OperationalError as exc:
+            engine.dispose()
+            raise StoreUnavailable(
+                f"The shared store cannot be reached ({type(exc.orig).__name__}). Check the "
+                "network, then try again; your changes are kept on this laptop."
+            ) from exc
+        return store
 
     @classmethod
     def open_local(cls, path: Path, key: str | None = None) -> Store:
@@ -79,7 +140,7 @@ class Store:
         """
         try:
             engine = _sqlite_engine(path, key)
-            store = cls(engine)
+            store = cls(engine, keeps_outbox=True)
             store.upgrade()
         except DatabaseError as exc:
             if not isinstance(exc, OperationalError):
@@ -97,10 +158,7 @@ class Store:
 
     def current_revision(self) -> str | None:
         with self.engine.connect() as conn:
-            has_table = conn.execute(
-                text("SELECT 1 FROM sqlite_master WHERE type='table' AND name='alembic_version'")
-            ).first()
-            if not has_table:
+            if not inspect(conn).has_table("alembic_version"):
                 return None
             row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
             return str(row[0]) if row else None
@@ -126,15 +184,40 @@ class Store:
             config.attributes["connection"] = conn
             command.upgrade(config, revision)
 
+    def _joined_session(self) -> Session | None:
+        ambient = _ambient.get()
+        return ambient[1] if ambient is not None and ambient[0] is self else None
+
+    @contextmanager
+    def joined(self, session: Session) -> Iterator[Session]:
+        """Make ``unit_of_work`` and ``read`` on this store use ``session`` in this block.
+
+        A mutation wraps a service call in one transaction that also writes its outbox
+        entry; the service's own units of work join it instead of committing apart.
+        """
+        token = _ambient.set((self, session))
+        try:
+            yield session
+        finally:
+            _ambient.reset(token)
+
     @contextmanager
     def read(self) -> Iterator[Session]:
         """A read-only session; nothing is committed."""
+        joined = self._joined_session()
+        if joined is not None:
+            yield joined
+            return
         with Session(self.engine) as session, _environment_errors():
             yield session
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
         """A write transaction that commits on success and rolls back on any error."""
+        joined = self._joined_session()
+        if joined is not None:
+            yield joined
+            return
         with Session(self._writer) as session, _environment_errors():
             try:
                 yield session

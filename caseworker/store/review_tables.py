@@ -14,7 +14,7 @@ from sqlalchemy import Column, Text
 from sqlmodel import Field, SQLModel
 
 import caseworker.store.tables  # noqa: F401  (package, household, user_account: the FKs)
-from caseworker.store.tables import utcnow
+from caseworker.store.tables import new_id, utcnow
 
 
 class ReviewRow(SQLModel, table=True):
@@ -27,7 +27,7 @@ class ReviewRow(SQLModel, table=True):
 
     __tablename__ = "review"
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     package_id: uuid.UUID = Field(foreign_key="package.id", unique=True)
     household_id: uuid.UUID = Field(foreign_key="household.id", index=True)
     due_on: date = Field(index=True)
@@ -47,3 +47,4 @@ class ReviewRow(SQLModel, table=True):
     debt_plan_in_place: bool | None = None
     referrals_taken_up: str = Field(default="", sa_column=Column(Text, nullable=False))
     notes: str = Field(default="", sa_column=Column(Text, nullable=False))
+    server_version: int | None = Field(default=None, index=True)  # see caseworker.sync

@@ -8,20 +8,20 @@ need categories) are JSON columns: they are read whole, never queried.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlalchemy import JSON, Column, Index, Text
 from sqlmodel import Field, SQLModel
 
+from caseworker.domain.stamps import new_id, utcnow
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+__all__ = ["new_id", "utcnow"]  # re-exported: the store's modules take them from here
 
 
 class UserAccount(SQLModel, table=True):
     __tablename__ = "user_account"
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     name: str
     officer_code: str = Field(unique=True, index=True)
     role: str = "officer"
@@ -30,6 +30,7 @@ class UserAccount(SQLModel, table=True):
     failed_sign_ins: int = 0
     locked_until: datetime | None = None
     active: bool = True
+    server_version: int | None = Field(default=None, index=True)  # see caseworker.sync
 
 
 class HouseholdRow(SQLModel, table=True):
@@ -57,6 +58,7 @@ class HouseholdRow(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, index=True)
     version: int = 1
     archived: bool = False
+    server_version: int | None = Field(default=None, index=True)  # see caseworker.sync
 
 
 class MemberRow(SQLModel, table=True):
@@ -111,6 +113,7 @@ class VisitRow(SQLModel, table=True):
     # The engine's result when the visit was saved (canonical JSON), so the case file
     # shows what was recommended then, whatever the rules say later.
     recommendation: str = Field(default="", sa_column=Column(Text, nullable=False))
+    server_version: int | None = Field(default=None, index=True)  # see caseworker.sync
 
 
 class DraftRow(SQLModel, table=True):
@@ -118,7 +121,7 @@ class DraftRow(SQLModel, table=True):
 
     __tablename__ = "draft"
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     user_id: uuid.UUID = Field(foreign_key="user_account.id", index=True)
     kind: str
     subject: str
@@ -137,7 +140,7 @@ class AuditEventRow(SQLModel, table=True):
     __tablename__ = "audit_event"
 
     seq: int | None = Field(default=None, primary_key=True)
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, unique=True)
+    id: uuid.UUID = Field(default_factory=new_id, unique=True)
     at: datetime = Field(default_factory=utcnow)
     actor_id: uuid.UUID | None = None
     entity: str
@@ -149,6 +152,7 @@ class AuditEventRow(SQLModel, table=True):
     payload_digest: str
     prev_hash: str
     hash: str
+    server_version: int | None = Field(default=None, index=True)  # see caseworker.sync
 
 
 class SearchTermRow(SQLModel, table=True):
@@ -170,11 +174,12 @@ class ConflictOfInterestRow(SQLModel, table=True):
 
     __tablename__ = "conflict_of_interest"
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     user_id: uuid.UUID = Field(foreign_key="user_account.id", index=True)
     household_id: uuid.UUID = Field(foreign_key="household.id", index=True)
     reason: str = ""
     declared_at: datetime = Field(default_factory=utcnow)
+    server_version: int | None = Field(default=None, index=True)  # see caseworker.sync
 
 
 class PackageRow(SQLModel, table=True):
@@ -195,6 +200,7 @@ class PackageRow(SQLModel, table=True):
     route: str
     status: str = Field(index=True)
     approved_on: date | None = None
+    server_version: int | None = Field(default=None, index=True)  # see caseworker.sync
 
 
 class PackageEventRow(SQLModel, table=True):
@@ -203,7 +209,7 @@ class PackageEventRow(SQLModel, table=True):
     __tablename__ = "package_event"
 
     seq: int | None = Field(default=None, primary_key=True)
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, unique=True)
+    id: uuid.UUID = Field(default_factory=new_id, unique=True)
     package_id: uuid.UUID = Field(foreign_key="package.id", index=True)
     status: str
     actor_id: uuid.UUID = Field(foreign_key="user_account.id")
@@ -212,15 +218,17 @@ class PackageEventRow(SQLModel, table=True):
     amount_pence: int = 0
     method: str | None = None
     reference: str | None = None
+    server_version: int | None = Field(default=None, index=True)  # see caseworker.sync
 
 
 class FundRow(SQLModel, table=True):
     __tablename__ = "fund"
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     team: str
     financial_year: str
     created_at: datetime = Field(default_factory=utcnow)
+    server_version: int | None = Field(default=None, index=True)  # see caseworker.sync
 
 
 class FundEntryRow(SQLModel, table=True):
@@ -229,7 +237,7 @@ class FundEntryRow(SQLModel, table=True):
     __tablename__ = "fund_entry"
 
     seq: int | None = Field(default=None, primary_key=True)
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, unique=True)
+    id: uuid.UUID = Field(default_factory=new_id, unique=True)
     fund_id: uuid.UUID = Field(foreign_key="fund.id", index=True)
     kind: str
     amount_pence: int
@@ -237,3 +245,4 @@ class FundEntryRow(SQLModel, table=True):
     package_id: uuid.UUID | None = Field(default=None, foreign_key="package.id")
     actor_id: uuid.UUID = Field(foreign_key="user_account.id")
     at: datetime = Field(default_factory=utcnow)
+    server_version: int | None = Field(default=None, index=True)  # see caseworker.sync

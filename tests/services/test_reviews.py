@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from caseworker.domain.assessment import Capitals, Stage
 from caseworker.domain.packages import Package
@@ -21,7 +21,7 @@ from caseworker.services.errors import InvalidInput, PermissionRefused
 from caseworker.services.reviews import ReviewRefused
 from caseworker.store.database import Store, _sqlite_engine
 from caseworker.store.review_tables import ReviewRow
-from caseworker.store.tables import AuditEventRow, HouseholdRow, PackageRow, UserAccount
+from caseworker.store.tables import AuditEventRow, PackageRow
 from tests.services.packages_fixtures import (
     TODAY,
     VISIT_DAY,
@@ -270,29 +270,32 @@ def test_migration_gives_already_approved_packages_their_review(tmp_path: Path) 
     old.upgrade("0005")
     user_id, household_id = uuid.uuid4(), uuid.uuid4()
     approved, rejected = uuid.uuid4(), uuid.uuid4()
-    with Session(old.engine) as session:
-        session.add(UserAccount(id=user_id, name="Jo Smith", officer_code="JS01"))
-        session.add(HouseholdRow(id=household_id, reference="JS01-00001", postcode="SE15 4QF"))
-        session.flush()
+    # Written as that release wrote them: the tables of revision 0005, in plain SQL.
+    with old.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO user_account (id, name, officer_code, role, created_at,"
+            " failed_sign_ins, active) VALUES (?, 'Jo Smith', 'JS01', 'officer',"
+            " '2027-12-01', 0, 1)",
+            (user_id.hex,),
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO household (id, reference, address_line1, address_line2, town,"
+            " postcode, phone, email, created_at, updated_at, version, archived)"
+            " VALUES (?, 'JS01-00001', '', '', '', 'SE15 4QF', '', '', '2027-12-01',"
+            " '2027-12-01', 1, 0)",
+            (household_id.hex,),
+        )
         for package_id, status, on in (
-            (approved, "paid", date(2027, 12, 10)),
+            (approved, "paid", "2027-12-10"),
             (rejected, "rejected", None),
         ):
-            session.add(
-                PackageRow(
-                    id=package_id,
-                    household_id=household_id,
-                    visit_date=date(2027, 12, 1),
-                    created_by=user_id,
-                    policy_version="2026-10",
-                    items="[]",
-                    total_pence=10_000,
-                    route="officer",
-                    status=status,
-                    approved_on=on,
-                )
+            conn.exec_driver_sql(
+                "INSERT INTO package (id, household_id, visit_date, created_by, created_at,"
+                " policy_version, items, explanation, total_pence, route, status, approved_on)"
+                " VALUES (?, ?, '2027-12-01', ?, '2027-12-01', '2026-10', '[]', '', 10000,"
+                " 'officer', ?, ?)",
+                (package_id.hex, household_id.hex, user_id.hex, status, on),
             )
-        session.commit()
     old.dispose()
 
     store = Store.open_local(path)

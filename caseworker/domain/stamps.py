@@ -1,0 +1,89 @@
+"""Ids and instants for new records, recorded so a change can be replayed exactly.
+
+A change made on a laptop is later replayed in the shared store through the
+same service code (see ``caseworker.sync``). For the store to hold the very
+same records - the same audit entry ids, the same decision times - every id
+and instant a change makes comes from here. While a change runs for the first
+time its values are written on a :class:`Tape`; the replay plays the tape
+back. A replay that asks for more values than were recorded (it took another
+branch, say a merge conflict) gets fresh ones and the tape notes that it
+diverged, so the laptop knows to take the store's version.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, datetime
+
+
+class Tape:
+    """The ids and instants one change used, in the order it asked for them."""
+
+    def __init__(self, values: list[str] | None = None) -> None:
+        self.replaying = values is not None
+        self.values: list[str] = list(values or [])
+        self._next = 0
+        self.diverged = False
+
+    def _take(self, kind: str) -> str | None:
+        if not self.replaying:
+            return None
+        if self._next < len(self.values) and self.values[self._next].startswith(kind):
+            value = self.values[self._next]
+            self._next += 1
+            return value[len(kind) :]
+        self.diverged = True
+        return None
+
+    def new_id(self) -> uuid.UUID:
+        recorded = self._take("u:")
+        if recorded is not None:
+            return uuid.UUID(recorded)
+        value = uuid.uuid4()
+        if not self.replaying:
+            self.values.append(f"u:{value.hex}")
+        return value
+
+    def utcnow(self) -> datetime:
+        recorded = self._take("t:")
+        if recorded is not None:
+            return datetime.fromisoformat(recorded)
+        value = datetime.now(UTC)
+        if not self.replaying:
+            self.values.append(f"t:{value.isoformat()}")
+        return value
+
+    @property
+    def finished(self) -> bool:
+        """True when a replay used exactly the recorded values, no more and no fewer."""
+        return not self.diverged and self._next == len(self.values)
+
+
+_tape: ContextVar[Tape | None] = ContextVar("caseworker_tape", default=None)
+
+
+def new_id() -> uuid.UUID:
+    tape = _tape.get()
+    return tape.new_id() if tape is not None else uuid.uuid4()
+
+
+def utcnow() -> datetime:
+    tape = _tape.get()
+    return tape.utcnow() if tape is not None else datetime.now(UTC)
+
+
+@contextmanager
+def on_tape(tape: Tape) -> Iterator[Tape]:
+    """Record to (or replay from) ``tape`` for the duration of the block."""
+    token = _tape.set(tape)
+    try:
+        yield tape
+    finally:
+        _tape.reset(token)
+
+
+def current_tape() -> Tape | None:
+    return _tape.get()

@@ -1,0 +1,241 @@
+"""Named mutations: every change made on a laptop is also written to its outbox.
+
+A service function decorated with ``@mutation("name")`` runs as before, but on a
+laptop's local store (``Store.keeps_outbox``) it runs inside one transaction that
+also writes an outbox row: the mutation's name, its arguments as JSON, the ids
+and instants it used (its :class:`~caseworker.domain.stamps.Tape`) and the rows
+it touched. ``caseworker.sync`` later replays the row in the shared store by
+calling the same function with the same arguments, so the store enforces the
+same rules and, playing back the tape, writes the very same records.
+
+Arguments are encoded by their type hints: a ``User`` by id (the replay loads
+that user from the store it runs in), a ``RuleSet`` not at all (the replay is
+handed the rules in force), anything else with pydantic.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import inspect
+import json
+import socket
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any, TypeVar, cast, get_type_hints
+
+from pydantic import TypeAdapter
+from sqlalchemy import event
+from sqlmodel import Session, select
+
+from caseworker.domain.rules import RuleSet
+from caseworker.domain.stamps import Tape, on_tape
+from caseworker.domain.users import Role, User
+from caseworker.services.errors import NotFound
+from caseworker.store.database import Store
+from caseworker.store.sync_tables import OutboxRow, SyncClient
+from caseworker.store.tables import UserAccount
+
+F = TypeVar("F", bound=Callable[..., Any])
+Fill = Callable[[Store, dict[str, Any]], None]
+
+
+@dataclass(frozen=True)
+class Mutation:
+    name: str
+    func: Callable[..., Any]
+    signature: inspect.Signature
+    hints: dict[str, Any]
+    fill: Fill | None = None
+    new: tuple[str, ...] = ()  # User arguments that are new accounts, not actors
+
+    def encode(self, arguments: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name, value in arguments.items():
+            if name == "store":
+                continue
+            hint = self.hints.get(name, Any)
+            if _is(hint, RuleSet):
+                out[name] = value is not None
+            elif _is(hint, User) and name not in self.new:
+                out[name] = value.id.hex if value is not None else None
+            else:
+                out[name] = TypeAdapter(hint).dump_python(value, mode="json")
+        return out
+
+    def decode(self, store: Store, args: dict[str, Any], rules: RuleSet) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name, value in args.items():
+            hint = self.hints.get(name, Any)
+            if _is(hint, RuleSet):
+                out[name] = rules if value else None
+            elif _is(hint, User) and name not in self.new:
+                out[name] = load_user(store, uuid.UUID(value)) if value is not None else None
+            else:
+                out[name] = TypeAdapter(hint).validate_python(value)
+        return out
+
+
+def _is(hint: Any, cls: type) -> bool:
+    return hint is cls or cls in getattr(hint, "__args__", ())
+
+
+MUTATIONS: dict[str, Mutation] = {}
+_running: ContextVar[bool] = ContextVar("mutation_running", default=False)
+
+
+def mutation(name: str, fill: Fill | None = None, new: tuple[str, ...] = ()) -> Callable[[F], F]:
+    """Register ``func`` as a replayable mutation; see the module docstring.
+
+    ``fill`` completes the arguments before a first run (say, the base version an
+    edit was made against), so the replay sees what the laptop saw. ``new`` names
+    ``User`` arguments that are accounts being added, sent whole rather than by id.
+    """
+
+    def register(func: F) -> F:
+        spec = Mutation(name, func, inspect.signature(func), get_type_hints(func), fill, new)
+        MUTATIONS[name] = spec
+
+        @functools.wraps(func)
+        def run(store: Store, *args: Any, **kwargs: Any) -> Any:
+            if not store.keeps_outbox or _running.get():
+                return func(store, *args, **kwargs)
+            bound = spec.signature.bind(store, *args, **kwargs)
+            bound.apply_defaults()
+            running = _running.set(True)
+            try:
+                with (
+                    store.unit_of_work() as session,
+                    store.joined(session),
+                    on_tape(Tape()) as tape,
+                    collecting_touched() as touched,
+                ):
+                    if spec.fill is not None:
+                        spec.fill(store, bound.arguments)
+                    result = func(*bound.args, **bound.kwargs)
+                    session.flush()
+                    _write(session, spec, bound.arguments, tape, touched)
+            finally:
+                _running.reset(running)
+            return result
+
+        return cast(F, run)
+
+    return register
+
+
+def load_user(store: Store, user_id: uuid.UUID) -> User:
+    with store.read() as session:
+        row = session.get(UserAccount, user_id)
+    if row is None:
+        raise NotFound("That user is not in this store; their account has not been synced.")
+    return User(id=row.id, name=row.name, officer_code=row.officer_code, role=Role(row.role))
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def mutation_digest(name: str, args: str, tape: str) -> str:
+    """What identifies a mutation whoever pushes it: its tape holds fresh random ids."""
+    return hashlib.sha256(f"{name}\n{args}\n{tape}".encode()).hexdigest()
+
+
+def _write(
+    session: Session, spec: Mutation, arguments: dict[str, Any], tape: Tape, touched: Touched
+) -> None:
+    client = client_row(session)
+    args = canonical_json(spec.encode(arguments))
+    tape_text = canonical_json(tape.values)
+    actor = next(
+        (v for k, v in arguments.items() if isinstance(v, User) and k not in spec.new), None
+    )
+    session.add(
+        OutboxRow(
+            mutation_id=client.next_mutation_id,
+            client_id=client.client_id,
+            name=spec.name,
+            actor_id=actor.id if actor else None,
+            args=args,
+            tape=tape_text,
+            touched=canonical_json(sorted(touched.keys)),
+            digest=mutation_digest(spec.name, args, tape_text),
+        )
+    )
+    client.next_mutation_id += 1
+    session.add(client)
+
+
+def this_machine() -> str:
+    """Where a local store file lives; a file copied elsewhere needs a new client id."""
+    return f"{socket.gethostname()}:{uuid.getnode():012x}"
+
+
+def client_row(session: Session) -> SyncClient:
+    """This install's sync identity, made on first use."""
+    client = session.get(SyncClient, 1)
+    if client is None:
+        client = SyncClient(id=1, client_id=uuid.uuid4(), machine=this_machine())
+        session.add(client)
+        session.flush()
+    return client
+
+
+def pending(session: Session) -> list[OutboxRow]:
+    return list(
+        session.exec(
+            select(OutboxRow).where(OutboxRow.state == "pending").order_by(OutboxRow.mutation_id)  # type: ignore[arg-type]
+        )
+    )
+
+
+# --- rows touched, and the store version stamped on them -------------------------
+
+
+@dataclass
+class Touched:
+    keys: set[tuple[str, str]] = field(default_factory=set)
+
+
+_touched: ContextVar[Touched | None] = ContextVar("touched_rows", default=None)
+_stamp: ContextVar[int | None] = ContextVar("server_version_stamp", default=None)
+
+
+@contextmanager
+def collecting_touched() -> Iterator[Touched]:
+    """Note ``(table, id)`` of every row flushed in this block (the outbox keeps them:
+    if the store refuses the change, the laptop takes back exactly those rows)."""
+    touched = Touched()
+    token = _touched.set(touched)
+    try:
+        yield touched
+    finally:
+        _touched.reset(token)
+
+
+@contextmanager
+def stamping(version: int) -> Iterator[None]:
+    """Set ``server_version`` on every synced row flushed in this block (a push)."""
+    token = _stamp.set(version)
+    try:
+        yield
+    finally:
+        _stamp.reset(token)
+
+
+@event.listens_for(Session, "before_flush")
+def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
+    touched, stamp = _touched.get(), _stamp.get()
+    if touched is None and stamp is None:
+        return
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        table = getattr(obj, "__tablename__", None)
+        if table is None:
+            continue
+        if touched is not None and hasattr(obj, "id") and isinstance(obj.id, uuid.UUID):
+            touched.keys.add((table, obj.id.hex))
+        if stamp is not None and hasattr(obj, "server_version") and obj not in session.deleted:
+            obj.server_version = stamp

@@ -1,0 +1,173 @@
+"""Push: replay a laptop's outbox in the shared store, each mutation exactly once.
+
+Mutations go in batches; each batch is one store transaction that first bumps
+the store's version (so versions follow commit order: a second pusher waits on
+that row), then replays each mutation in a savepoint through the same service
+function the laptop ran, and records the client's last mutation id. A repeated
+push therefore applies nothing twice, and a batch cut off by a lost connection
+or a killed process leaves nothing half-done.
+
+A mutation the rules refuse is recorded as refused with the reason, and the
+queue moves on. A fund refusal is flagged: the laptop's own ledger allowed the
+spend, so its store was tampered with or cloned.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from caseworker.domain.rules import RuleSet
+from caseworker.domain.stamps import Tape, on_tape
+from caseworker.services.errors import ServiceError
+from caseworker.services.fund import FundRefused
+from caseworker.services.outbox import MUTATIONS, stamping
+from caseworker.store.database import Store
+from caseworker.store.sync_tables import OutboxRow, SyncClientState, SyncMutation, SyncVersion
+from caseworker.store.tables import utcnow
+
+log = logging.getLogger(__name__)
+BATCH = 250
+
+
+class SyncGap(Exception):
+    """The store expected another mutation id: the outbox lost an entry (a bug)."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """An outbox row, detached from the laptop's session."""
+
+    mutation_id: int
+    name: str
+    actor_id: uuid.UUID | None
+    args: str
+    tape: str
+    digest: str
+
+    @classmethod
+    def of(cls, row: OutboxRow) -> Entry:
+        return cls(row.mutation_id, row.name, row.actor_id, row.args, row.tape, row.digest)
+
+
+@dataclass
+class PushReport:
+    applied: int = 0
+    refused: int = 0
+    duplicates: int = 0
+
+    def count(self, status: str) -> None:
+        name = {"applied": "applied", "refused": "refused"}.get(status, "duplicates")
+        setattr(self, name, getattr(self, name) + 1)
+
+
+def bump_version(session: Session) -> int:
+    """Take the store's next version; the row lock queues concurrent pushes."""
+    version = session.execute(
+        update(SyncVersion)
+        .where(col(SyncVersion.id) == 1)
+        .values(version=col(SyncVersion.version) + 1)
+        .returning(col(SyncVersion.version))
+    ).scalar_one()
+    return int(version)
+
+
+def push(
+    shared: Store,
+    client_id: uuid.UUID,
+    entries: list[Entry],
+    rules: RuleSet,
+    cancelled: Callable[[], bool] = lambda: False,
+) -> PushReport:
+    report = PushReport()
+    for start in range(0, len(entries), BATCH):
+        if cancelled():
+            break
+        _push_batch(shared, client_id, entries[start : start + BATCH], rules, report)
+    return report
+
+
+def _push_batch(
+    shared: Store, client_id: uuid.UUID, batch: list[Entry], rules: RuleSet, report: PushReport
+) -> None:
+    with shared.unit_of_work() as session:
+        version = bump_version(session)
+        state = session.get(SyncClientState, client_id, with_for_update=True)
+        if state is None:
+            state = SyncClientState(client_id=client_id)
+        last = state.last_mutation_id
+        for entry in batch:
+            if entry.mutation_id <= last:
+                continue  # applied by an earlier push whose answer never arrived
+            if entry.mutation_id != last + 1:
+                raise SyncGap(
+                    f"The store expected change {last + 1} from this laptop but was sent "
+                    f"{entry.mutation_id}. Nothing was applied; report this to IT."
+                )
+            result = _replay(shared, session, client_id, entry, rules, version)
+            session.add(result)
+            report.count(result.status)
+            last = entry.mutation_id
+        state.last_mutation_id = last
+        state.last_seen_at = utcnow()
+        session.add(state)
+
+
+def _replay(
+    shared: Store,
+    session: Session,
+    client_id: uuid.UUID,
+    entry: Entry,
+    rules: RuleSet,
+    version: int,
+) -> SyncMutation:
+    result = SyncMutation(
+        client_id=client_id,
+        mutation_id=entry.mutation_id,
+        name=entry.name,
+        actor_id=entry.actor_id,
+        digest=entry.digest,
+        status="applied",
+        server_version=version,
+    )
+    if (
+        session.exec(
+            select(SyncMutation.mutation_id).where(
+                SyncMutation.digest == entry.digest, SyncMutation.status == "applied"
+            )
+        ).first()
+        is not None
+    ):
+        result.status = "duplicate"  # pushed before under another client id
+        return result
+    spec = MUTATIONS.get(entry.name)
+    savepoint = session.begin_nested()
+    try:
+        if spec is None:
+            raise ServiceError(f"This store does not know the change {entry.name!r}.")
+        tape = Tape(json.loads(entry.tape))
+        with shared.joined(session), on_tape(tape), stamping(version):
+            try:
+                kwargs = spec.decode(shared, json.loads(entry.args), rules)
+            except (TypeError, ValidationError) as exc:
+                raise ServiceError(
+                    "This change could not be read (it was erased, or made by another "
+                    "version of Caseworker)."
+                ) from exc
+            spec.func(shared, **kwargs)
+            session.flush()
+        savepoint.commit()
+        result.diverged = not tape.finished
+    except ServiceError as exc:
+        savepoint.rollback()
+        result.status, result.reason = "refused", str(exc)
+        result.flagged = isinstance(exc, FundRefused)
+        log.warning("change %s refused by the store (%s)", entry.name, type(exc).__name__)
+    return result

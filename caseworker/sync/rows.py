@@ -1,0 +1,194 @@
+"""Copying rows from the shared store into a laptop's store.
+
+The store is the record; a laptop holds a copy plus the changes it has not yet
+pushed. Each synced table is copied in one of three ways:
+
+- *replaced*: mutable records (households, packages, reviews...) are upserted;
+  a household brings its members with it and its search terms are rebuilt;
+- *appended*: decisions and ledger entries are inserted once, by id;
+- *chained*: audit entries are inserted once, by id, and linked into this
+  laptop's own hash chain.
+
+Rows a still-pending local change touched are left alone: the laptop's newer
+value stands until that change has been pushed and comes back from the store.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Table, delete, text
+from sqlalchemy import select as sa_select
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, SQLModel, col, select
+
+from caseworker.services.audit import AuditTrail
+from caseworker.services.retention import ERASED, erase_personal_data
+from caseworker.store.households import load_household, replace_search_terms
+from caseworker.store.review_tables import ReviewRow
+from caseworker.store.sync_tables import HouseholdConflict
+from caseworker.store.tables import (
+    AuditEventRow,
+    ConflictOfInterestRow,
+    FundEntryRow,
+    FundRow,
+    HouseholdRow,
+    MemberRow,
+    PackageEventRow,
+    PackageRow,
+    UserAccount,
+    VisitRow,
+)
+
+CHUNK = 2_000
+# Local-only columns a pulled account must not overwrite: sign-in lockout is per laptop.
+LOCAL_COLUMNS = {"user_account": {"failed_sign_ins", "locked_until"}}
+
+
+@dataclass(frozen=True)
+class Synced:
+    model: type[SQLModel]
+    how: str  # replace | append | chain
+
+    @property
+    def table(self) -> Table:
+        return self.model.__table__  # type: ignore[attr-defined, no-any-return]
+
+    @property
+    def name(self) -> str:
+        return str(self.table.name)
+
+
+# In foreign-key order: a row's parents are copied before it.
+SYNCED: tuple[Synced, ...] = (
+    Synced(UserAccount, "replace"),
+    Synced(HouseholdRow, "replace"),
+    Synced(VisitRow, "replace"),
+    Synced(FundRow, "replace"),
+    Synced(PackageRow, "replace"),
+    Synced(PackageEventRow, "append"),
+    Synced(FundEntryRow, "append"),
+    Synced(ConflictOfInterestRow, "replace"),
+    Synced(ReviewRow, "replace"),
+    Synced(HouseholdConflict, "replace"),
+    Synced(AuditEventRow, "chain"),
+)
+BY_NAME = {s.name: s for s in SYNCED}
+
+
+def changed_rows(
+    session: Session, synced: Synced, after: int, upto: int, ids: Sequence[uuid.UUID] = ()
+) -> Iterator[list[dict[str, Any]]]:
+    """Store rows with ``after < server_version <= upto`` (or the given ids), in chunks.
+
+    A first pull (``after`` 0) also takes rows made before the store kept versions.
+    """
+    table = synced.table
+    query = sa_select(table)
+    if ids:
+        query = query.where(table.c.id.in_(ids))
+    else:
+        version = table.c.server_version
+        window = (version > after) & (version <= upto)
+        query = query.where(window | version.is_(None) if after == 0 else window)
+    order = table.c.seq if "seq" in table.c else table.c.id
+    result = session.execute(query.order_by(order)).mappings()
+    while chunk := result.fetchmany(CHUNK):
+        yield [dict(row) for row in chunk]
+
+
+def apply_rows(session: Session, synced: Synced, rows: list[dict[str, Any]], held: set[str]) -> int:
+    """Copy store rows into the local store; rows in ``held`` (ids as hex) are skipped."""
+    rows = [r for r in rows if _hex(r["id"]) not in held]
+    if not rows:
+        return 0
+    if synced.how == "chain":
+        return _chain(session, rows)
+    table = synced.table
+    if synced.how == "append":
+        statement = sqlite_insert(table).on_conflict_do_nothing(index_elements=["id"])
+        session.execute(statement, [{k: v for k, v in r.items() if k != "seq"} for r in rows])
+        return len(rows)
+    if synced.name == "household":
+        _free_references(session, rows)
+    keep = LOCAL_COLUMNS.get(synced.name, set())
+    values = [{k: v for k, v in r.items() if k not in keep} for r in rows]
+    insert = sqlite_insert(table)
+    columns = [c for c in values[0] if c != "id"]
+    statement = insert.on_conflict_do_update(
+        index_elements=["id"], set_={c: insert.excluded[c] for c in columns}
+    )
+    session.execute(statement, values)
+    return len(rows)
+
+
+def _free_references(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Two laptops of one officer can both make ``JS01-00007`` offline; the store keeps the
+    first and renumbers the second. Until the renumbered copy arrives, the laptop's own
+    row steps aside (its reference marked as pending) so the store's can land."""
+    wanted = {r["reference"]: r["id"] for r in rows}
+    clashing = session.exec(
+        select(HouseholdRow).where(col(HouseholdRow.reference).in_(list(wanted)))
+    ).all()
+    for row in clashing:
+        if wanted[row.reference] != row.id:
+            row.reference = f"{row.reference} (renumbering {row.id.hex[:6]})"
+            session.add(row)
+    session.flush()
+
+
+def _chain(session: Session, rows: list[dict[str, Any]]) -> int:
+    ids = [r["id"] for r in rows]
+    have = set(session.exec(select(AuditEventRow.id).where(col(AuditEventRow.id).in_(ids))).all())
+    return AuditTrail(session, None).append_copies(r for r in rows if r["id"] not in have)
+
+
+def replace_members(local: Session, store: Session, household_ids: Iterable[uuid.UUID]) -> None:
+    """Each household's members as the store has them; search terms rebuilt; a household
+    de-identified in the store has its personal data erased here too."""
+    ids = list(household_ids)
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        local.execute(delete(MemberRow).where(col(MemberRow.household_id).in_(chunk)))
+        members = store.execute(
+            sa_select(MemberRow.__table__).where(  # type: ignore[attr-defined]
+                MemberRow.__table__.c.household_id.in_(chunk)  # type: ignore[attr-defined]
+            )
+        ).mappings()
+        rows = [dict(m) for m in members]
+        if rows:
+            local.execute(sqlite_insert(MemberRow.__table__), rows)  # type: ignore[attr-defined]
+        for household_id in chunk:
+            row = local.get(HouseholdRow, household_id)
+            if row is not None and row.archived and row.address_line1 == ERASED:
+                erase_personal_data(local, household_id)
+                continue
+            household = load_household(local, household_id)
+            if household is not None:
+                replace_search_terms(local, household)
+
+
+def _hex(value: Any) -> str:
+    return value.hex if isinstance(value, uuid.UUID) else uuid.UUID(str(value)).hex
+
+
+APPEND_ONLY = ("audit_event", "package_event", "fund_entry")
+
+
+@contextmanager
+def append_only_lifted(session: Session) -> Iterator[None]:
+    """On a laptop, let the rebase take back rows the store refused; the triggers are
+    restored, exactly as they were, before the transaction commits."""
+    names = ", ".join(f"'{t}'" for t in APPEND_ONLY)
+    triggers = session.execute(
+        text(f"SELECT name, sql FROM sqlite_master WHERE type='trigger' AND tbl_name IN ({names})")
+    ).all()
+    for name, _sql in triggers:
+        session.execute(text(f'DROP TRIGGER "{name}"'))
+    yield
+    for _name, sql in triggers:
+        session.execute(text(sql))

@@ -1,0 +1,136 @@
+"""One sync: check who this laptop is, push its outbox, pull the store's changes.
+
+A lost connection at any point just means "try again": a push batch either
+committed in the store or did not, a pull page either committed here or did
+not, and a repeated push applies nothing twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import col, select
+
+from caseworker.domain.rules import RuleSet
+from caseworker.services.outbox import client_row, pending, this_machine
+from caseworker.store.database import Store
+from caseworker.store.errors import StoreUnavailable
+from caseworker.store.sync_tables import (
+    HouseholdConflict,
+    OutboxRow,
+    SyncClient,
+    SyncClientState,
+)
+from caseworker.sync.pull import pull
+from caseworker.sync.push import Entry, PushReport, push
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SyncReport:
+    pushed: PushReport = field(default_factory=PushReport)
+    pulled_rows: int = 0
+    refused: list[str] = field(default_factory=list)
+    new_client_id: bool = False
+    status: SyncStatus | None = None
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    """What the status bar shows."""
+
+    waiting: int
+    refused: int
+    conflicts: int
+    last_sync_at: datetime | None
+
+
+def status(local: Store) -> SyncStatus:
+    with local.read() as session:
+        waiting = session.exec(
+            select(func.count()).select_from(OutboxRow).where(OutboxRow.state == "pending")
+        ).one()
+        refused = session.exec(
+            select(func.count()).select_from(OutboxRow).where(OutboxRow.state == "refused")
+        ).one()
+        conflicts = session.exec(
+            select(func.count())
+            .select_from(HouseholdConflict)
+            .where(col(HouseholdConflict.resolved_at).is_(None))
+        ).one()
+        client = session.get(SyncClient, 1)
+        last = client.last_sync_at if client else None
+    return SyncStatus(waiting, refused, conflicts, last)
+
+
+def sync(
+    local: Store,
+    shared: Store,
+    rules: RuleSet,
+    cancelled: Callable[[], bool] = lambda: False,
+) -> SyncReport:
+    """Push then pull. Raises ``StoreUnavailable`` when the store cannot be reached."""
+    report = SyncReport()
+    try:
+        report.new_client_id = ensure_identity(local, shared)
+        with local.read() as session:
+            client_id = client_row(session).client_id
+            entries = [Entry.of(row) for row in pending(session)]
+        if entries:
+            report.pushed = push(shared, client_id, entries, rules, cancelled)
+        pulled = pull(local, shared, cancelled)
+    except DBAPIError as exc:
+        if not exc.connection_invalidated and not _is_connection_error(exc):
+            raise
+        raise StoreUnavailable(
+            "The connection to the shared store was lost. Your changes are kept on this "
+            "laptop; sync will try again."
+        ) from exc
+    report.pulled_rows, report.refused = pulled.rows, pulled.refused
+    report.status = status(local)
+    return report
+
+
+def _is_connection_error(exc: DBAPIError) -> bool:
+    return type(exc).__name__ == "OperationalError"
+
+
+def ensure_identity(local: Store, shared: Store) -> bool:
+    """Give this laptop a new client id if its store file was copied to another machine
+    or restored from an old backup (the store has seen later changes from this id).
+
+    Pending changes are renumbered under the new id; any the store already applied
+    under the old id are recognised by their digest and not applied twice.
+    """
+    with local.unit_of_work() as session:
+        client = client_row(session)
+        with shared.read() as theirs:
+            state = theirs.get(SyncClientState, client.client_id)
+        restored = state is not None and state.last_mutation_id >= client.next_mutation_id
+        if client.machine == this_machine() and not restored:
+            return False
+        new_id = uuid.uuid4()
+        rows = pending(session)
+        for row in rows:
+            session.delete(row)
+        session.flush()
+        for number, row in enumerate(rows, start=1):
+            session.add(
+                OutboxRow(
+                    **row.model_dump(exclude={"mutation_id", "client_id"}),
+                    mutation_id=number,
+                    client_id=new_id,
+                )
+            )
+        client.client_id, client.next_mutation_id = new_id, len(rows) + 1
+        client.machine = this_machine()
+        session.add(client)
+    log.warning("this laptop's store was copied or restored: it now syncs under a new id")
+    return True

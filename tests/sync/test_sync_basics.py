@@ -1,0 +1,99 @@
+"""Push and pull between laptops through the shared store (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from caseworker.domain.users import Role, User
+from caseworker.services import fund, households, packages, users
+from caseworker.services.audit_check import verify_store
+from caseworker.store.sync_tables import HouseholdConflict, OutboxRow
+from caseworker.store.tables import AuditEventRow
+from tests.conftest import PASSWORD, make_household
+from tests.services.packages_fixtures import TODAY, add_visit, household_with_arrears
+from tests.sync.conftest import Laptop
+
+
+def _team(a: Laptop, allowance: int = 50_000) -> tuple[User, User]:
+    manager = users.create_first_manager(a.store, "Morgan Lee", "TM01", PASSWORD)
+    officer = users.add_user(a.store, manager, "Jo Smith", "JS01", Role.OFFICER, PASSWORD)
+    fund.open_fund(a.store, manager, 200_000, TODAY)
+    fund.grant_allowance(a.store, manager, officer.id, allowance, TODAY)
+    return manager, officer
+
+
+def test_changes_reach_another_laptop_once(laptops: list[Laptop]) -> None:
+    a, b, _ = laptops
+    _manager, officer = _team(a)
+    created = households.create_household(a.store, officer, make_household())
+    report = a.sync()
+    assert report.pushed.applied == 5 and report.status is not None
+    assert report.status.waiting == 0
+    b.sync()
+    assert households.get_household(b.store, created.id) == created
+    assert users.sign_in(b.store, "JS01", PASSWORD).id == officer.id
+    assert fund.allowance_left(b.store, officer, TODAY) == 50_000
+    # A second sync with nothing to do changes nothing.
+    again = a.sync()
+    assert again.pushed.applied == 0 and again.pulled_rows == 0
+    for laptop in (a, b):
+        with laptop.store.read() as session:
+            ids = session.exec(select(AuditEventRow.id)).all()
+        assert len(ids) == len(set(ids))
+        assert verify_store(laptop.store)[1] is None
+    assert verify_store(a.shared)[1] is None
+
+
+def test_same_field_on_two_laptops_is_one_conflict_with_both_values(laptops: list[Laptop]) -> None:
+    a, b, _ = laptops
+    manager, officer = _team(a)
+    created = households.create_household(a.store, officer, make_household(phone="020 7946 0001"))
+    a.sync()
+    b.sync()
+    households.update_household(
+        a.store, officer, created.model_copy(update={"phone": "07700 900001"})
+    )
+    on_b = households.get_household(b.store, created.id)
+    households.update_household(
+        b.store, manager, on_b.model_copy(update={"phone": "07700 900002", "town": "Peckham"})
+    )
+    a.sync()
+    b.sync()
+    a.sync()
+    for laptop in (a, b):
+        with laptop.store.read() as session:
+            conflicts = session.exec(select(HouseholdConflict)).all()
+        assert [(c.field, c.store_value, c.their_value) for c in conflicts] == [
+            ("phone", '"07700 900001"', '"07700 900002"')
+        ]
+        merged = households.get_household(laptop.store, created.id)
+        assert merged.phone == "07700 900001"  # the store's value stands until resolved
+        assert merged.town == "Peckham"  # a different field merges
+
+
+def test_refused_spend_is_taken_back_from_the_laptop(laptops: list[Laptop]) -> None:
+    a, b, _ = laptops
+    _manager, officer = _team(a, allowance=30_000)
+    a.sync()
+    b.sync()
+    # The same officer's allowance (£300) spent on two laptops offline: a clone.
+    spent = []
+    for laptop in (a, b):
+        case = households.create_household(laptop.store, officer, household_with_arrears(20_000))
+        visit = add_visit(laptop.store, officer, case)
+        package = packages.propose(laptop.store, officer, laptop.rules, visit.id, [], TODAY)
+        spent.append(
+            packages.approve_on_the_spot(laptop.store, officer, laptop.rules, package.id, TODAY)
+        )
+    a.sync()
+    report = b.sync()
+    assert len(report.refused) == 1 and "allowance" in report.refused[0]
+    with b.store.read() as session:
+        [refused] = session.exec(select(OutboxRow).where(OutboxRow.state == "refused")).all()
+    assert refused.name == "packages.approve_on_the_spot"
+    # b now shows the store's truth: its package waits, the allowance is not overspent.
+    assert packages.get_package(b.store, spent[1].id).status.value == "recommended"
+    assert fund.allowance_left(b.store, officer, TODAY) == 10_000
+    assert verify_store(b.store)[1] is None
+    a.sync()
+    assert fund.allowance_left(a.store, officer, TODAY) == 10_000

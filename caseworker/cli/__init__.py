@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from caseworker import paths
-from caseworker.cli import audit, export, households, retention, rules, sar, sync, users
+from caseworker.cli import audit, export, households, report, retention, rules, sar, sync, users
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     retention.register(sub)
     rules.register(sub)
     sync.register(sub)
+    report.register(sub)
     return parser
 
 

@@ -82,6 +82,13 @@ def main() -> None:
             elapsed = time.perf_counter() - start
             assert report.pushed.applied == args.mutations, report.pushed
             print(f"[{args.store}] push + pull of {args.mutations:,} mutations: {elapsed:.1f} s")
+            other = Store.open_local(folder / "other.db")
+            start = time.perf_counter()
+            sync(other, shared, ruleset)
+            print(
+                f"[{args.store}]   (of which pulling them on another laptop: "
+                f"{time.perf_counter() - start:.1f} s)"
+            )
 
             idle = []
             for _ in range(20):

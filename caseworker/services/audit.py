@@ -15,12 +15,14 @@ import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from types import SimpleNamespace
 from typing import Any, Protocol
 
 from sqlalchemy import insert
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from caseworker.store.bulk import insert_raw
 from caseworker.store.tables import AuditEventRow, utcnow
 
 GENESIS = "0" * 64
@@ -55,18 +57,19 @@ class ChainFields(Protocol):
     def hash(self) -> str: ...
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
+    """Dates, ids and containers as JSON values."""
     if isinstance(value, date | datetime | uuid.UUID):
         return str(value)
     if isinstance(value, list | tuple | set):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v) for k, v in value.items()}
     return value
 
 
 def canonical(value: Any) -> str:
-    return json.dumps(_jsonable(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return json.dumps(jsonable(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def digest(text: str) -> str:
@@ -107,9 +110,9 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, A
     """Fields whose value changed, as ``{field: {"before": x, "after": y}}``."""
     keys = before.keys() | after.keys()
     return {
-        k: {"before": _jsonable(before.get(k)), "after": _jsonable(after.get(k))}
+        k: {"before": jsonable(before.get(k)), "after": jsonable(after.get(k))}
         for k in sorted(keys)
-        if _jsonable(before.get(k)) != _jsonable(after.get(k))
+        if jsonable(before.get(k)) != jsonable(after.get(k))
     }
 
 
@@ -165,15 +168,20 @@ class AuditTrail:
         """
         rows = []
         for entry in entries:
-            row = AuditEventRow(
-                **{k: v for k, v in entry.items() if k not in ("seq", "prev_hash", "hash")},
-                prev_hash=self._last_hash(),
-                hash="",
-            )
-            row.hash = self._tail = entry_hash(row.prev_hash, row)
-            rows.append(row.model_dump(exclude={"seq"}))
+            row = {k: v for k, v in entry.items() if k not in ("seq", "prev_hash", "hash")}
+            row["prev_hash"] = self._last_hash()
+            row["hash"] = self._tail = entry_hash(row["prev_hash"], SimpleNamespace(**row))
+            rows.append(row)
         if rows:
-            self._session.execute(insert(AuditEventRow), rows)
+            table = AuditEventRow.__table__  # type: ignore[attr-defined]
+            columns = [c for c in table.c if c.name != "seq"]
+            insert_raw(
+                self._session,
+                f"INSERT INTO audit_event ({', '.join(c.name for c in columns)}) "
+                f"VALUES ({', '.join('?' for _ in columns)})",
+                columns,
+                rows,
+            )
         return len(rows)
 
     def rechain_after(self, seq: int) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import replace
 from typing import Any
 
 from pydantic import ValidationError
@@ -12,10 +13,11 @@ from sqlmodel import Session
 from caseworker.domain.household import Household, Member
 from caseworker.domain.merge import FieldConflict, changed_fields, flatten, merge, unflatten
 from caseworker.domain.users import User
-from caseworker.services.audit import AuditTrail, canonical, diff
+from caseworker.services.audit import AuditTrail, canonical, diff, jsonable
 from caseworker.services.drafts import drop_draft
 from caseworker.services.errors import InvalidInput, NotFound
 from caseworker.services.forms import build, to_form
+from caseworker.services.merge import merged_into_reference
 from caseworker.services.outbox import mutation
 from caseworker.store import households as repo
 from caseworker.store.database import Store
@@ -76,16 +78,19 @@ def update_household(
     it becomes a conflict. The audit entry holds each changed field before and after.
     """
     with store.unit_of_work() as session:
-        current = repo.load_household(session, household.id)
         row = session.get(HouseholdRow, household.id)
-        if current is None or row is None:
+        if row is None:
             raise NotFound("That household no longer exists in this store.")
         if draft is not None:
             drop_draft(session, user, "household", draft)
+        if row.archived:  # its personal fields may be erased: not a valid household any more
+            conflicts = changed_fields(base or household, household)
+            kept = [replace(c, store=_stored(row, c.field)) for c in conflicts]
+            _raise_conflicts(session, user, household.id, kept)
+            return household
+        current = repo.load_household(session, household.id)
+        assert current is not None
         base = base or current
-        if row.archived:
-            _raise_conflicts(session, user, household.id, changed_fields(base, household))
-            return current
         flat, conflicts = merge(base, household, current)
         try:
             merged = unflatten(household.id, flat, [str(m.id) for m in household.members])
@@ -105,6 +110,11 @@ def update_household(
         )
     log.info("household %s updated by %s (%d fields)", saved.id, user.id, len(changes))
     return saved
+
+
+def _stored(row: HouseholdRow, field: str) -> Any:
+    """An archived household's value of a merge key (members' fields are not kept)."""
+    return None if field.startswith("member:") else jsonable(getattr(row, field, None))
 
 
 def _raise_conflicts(
@@ -136,6 +146,12 @@ def get_household(store: Store, household_id: uuid.UUID) -> Household:
     with store.read() as session:
         row = session.get(HouseholdRow, household_id)
         if row is not None and row.archived:
+            kept = merged_into_reference(session, household_id)
+            if kept is not None:
+                raise NotFound(
+                    f"{row.reference} was merged into {kept}: open {kept} to see "
+                    "everything of both."
+                )
             raise NotFound(
                 "That household was archived (de-identified after the retention "
                 "period); only its anonymous figures remain."

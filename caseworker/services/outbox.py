@@ -63,7 +63,7 @@ class Mutation:
             elif _is(hint, User) and name not in self.new:
                 out[name] = value.id.hex if value is not None else None
             else:
-                out[name] = TypeAdapter(hint).dump_python(value, mode="json")
+                out[name] = _adapter(hint).dump_python(value, mode="json")
         return out
 
     def decode(self, store: Store, args: dict[str, Any], rules: RuleSet) -> dict[str, Any]:
@@ -75,8 +75,13 @@ class Mutation:
             elif _is(hint, User) and name not in self.new:
                 out[name] = load_user(store, uuid.UUID(value)) if value is not None else None
             else:
-                out[name] = TypeAdapter(hint).validate_python(value)
+                out[name] = _adapter(hint).validate_python(value)
         return out
+
+
+@functools.cache
+def _adapter(hint: Any) -> TypeAdapter[Any]:
+    return TypeAdapter(hint)
 
 
 def _is(hint: Any, cls: type) -> bool:

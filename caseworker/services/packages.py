@@ -46,8 +46,15 @@ from caseworker.domain.users import Role, User
 from caseworker.services.audit import AuditTrail, canonical
 from caseworker.services.errors import InvalidInput, NotFound, PermissionRefused, ServiceError
 from caseworker.services.fund import add_entry, fund_row
+from caseworker.services.merge import household_group
 from caseworker.services.outbox import mutation
-from caseworker.services.recommend import allowance_left, prior_awards
+from caseworker.services.recommend import (
+    allowance_left,
+    duplicate_note,
+    duplicates_with_awards,
+    prior_awards,
+    route_for_duplicates,
+)
 from caseworker.services.reviews import schedule_review
 from caseworker.store import households as repo
 from caseworker.store.database import Store
@@ -128,10 +135,11 @@ def get_package(store: Store, package_id: uuid.UUID) -> Package:
 
 
 def packages_of(store: Store, household_id: uuid.UUID) -> list[Package]:
+    """The household's packages, newest first; after a merge, those of both records."""
     with store.read() as session:
         rows = session.exec(
             select(PackageRow)
-            .where(PackageRow.household_id == household_id)
+            .where(col(PackageRow.household_id).in_(household_group(session, household_id)))
             .order_by(col(PackageRow.created_at).desc())
         ).all()
         return [package_from_row(r) for r in rows]
@@ -330,6 +338,10 @@ def propose(
             raise DecisionRefused(" ".join(p.message for p in adjusted.problems))
         if adjusted.total_pence <= 0:
             raise DecisionRefused("There is no cash award in this package to decide.")
+        # A likely duplicate with awards sends it to a manager, saying so (6.1).
+        duplicates = duplicates_with_awards(session, visit.household_id, visit.visit_date)
+        adjusted = route_for_duplicates(adjusted, duplicates, visit.visit_date)
+        note = duplicate_note(duplicates, visit.visit_date)
         items = _items(adjusted)
         row = PackageRow(
             id=new_id(),
@@ -340,7 +352,11 @@ def propose(
             policy_version=recommendation.policy_version,
             items=canonical([i.model_dump() for i in items]),
             explanation=canonical(
-                [*recommendation.explanation_lines(), *(i.explanation for i in adjusted.items)]
+                [
+                    *recommendation.explanation_lines(),
+                    *(i.explanation for i in adjusted.items),
+                    *([note] if note else []),
+                ]
             ),
             total_pence=adjusted.total_pence,
             route=adjusted.route,
@@ -378,6 +394,9 @@ def approve_on_the_spot(
         _check_conflict(session, officer, row.household_id)
         package = package_from_row(row)
         _recommendation, adjusted = _adjusted(session, row, rules, officer, day, package.items)
+        if adjusted.route == "officer":  # else refused below anyway: spare the check
+            duplicates = duplicates_with_awards(session, row.household_id, row.visit_date)
+            adjusted = route_for_duplicates(adjusted, duplicates, row.visit_date)
         if adjusted.route != "officer":
             raise DecisionRefused(
                 f"This package cannot be approved on the spot. {adjusted.route_explanation}"

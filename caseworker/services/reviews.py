@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import ColumnElement, exists, or_, update
 from sqlmodel import Session, col, select
 
 from caseworker.domain.assessment import CAPITALS, Capitals, Stage, stage_of
@@ -33,9 +33,11 @@ from caseworker.domain.stamps import new_id
 from caseworker.domain.users import Role, User
 from caseworker.services.audit import AuditTrail, canonical
 from caseworker.services.errors import InvalidInput, NotFound, PermissionRefused, ServiceError
+from caseworker.services.merge import household_group
 from caseworker.services.outbox import mutation
 from caseworker.store.database import Store
 from caseworker.store.review_tables import ReviewRow
+from caseworker.store.sync_tables import HouseholdMergeRow
 from caseworker.store.tables import HouseholdRow, MemberRow, PackageRow, VisitRow
 
 log = logging.getLogger(__name__)
@@ -172,12 +174,20 @@ def _entry(
     )
 
 
+def _merged() -> ColumnElement[bool]:
+    """The household is archived by a merge (not de-identified): its reviews are still due."""
+    return exists().where(
+        col(HouseholdMergeRow.merged_id) == col(HouseholdRow.id),
+        col(HouseholdMergeRow.undone_at).is_(None),
+    )
+
+
 def reviews_for(store: Store, user: User, today: date, everyone: bool = False) -> ReviewLists:
     """The user's open reviews that are overdue or due within ``DUE_SOON_DAYS`` days.
 
     Officers see the reviews assigned to them; a team manager may ask for
     ``everyone``'s to see the team's. Reviews of withdrawn packages and of
-    de-identified households are not listed.
+    de-identified households are not listed; a merged household's still are.
     """
     if everyone and user.role is not Role.MANAGER:
         raise PermissionRefused("Only a team manager can see every officer's reviews.")
@@ -191,7 +201,7 @@ def reviews_for(store: Store, user: User, today: date, everyone: bool = False) -
                 col(ReviewRow.completed_on).is_(None),
                 col(ReviewRow.due_on) <= horizon,
                 col(PackageRow.status).in_(_LIVE),
-                col(HouseholdRow.archived).is_(False),
+                or_(col(HouseholdRow.archived).is_(False), _merged()),
             )
             .order_by(col(ReviewRow.due_on), col(HouseholdRow.reference))
         )
@@ -212,12 +222,16 @@ def get_review(store: Store, review_id: uuid.UUID, today: date) -> ReviewEntry:
 
 
 def reviews_of(store: Store, household_id: uuid.UUID) -> list[Review]:
-    """Every review of a household, by due date (withdrawn packages' reviews left out)."""
+    """Every review of a household (after a merge, of both records), by due date
+    (withdrawn packages' reviews left out)."""
     with store.read() as session:
         rows = session.exec(
             select(ReviewRow)
             .join(PackageRow, col(PackageRow.id) == col(ReviewRow.package_id))
-            .where(ReviewRow.household_id == household_id, col(PackageRow.status).in_(_LIVE))
+            .where(
+                col(ReviewRow.household_id).in_(household_group(session, household_id)),
+                col(PackageRow.status).in_(_LIVE),
+            )
             .order_by(col(ReviewRow.due_on))
         ).all()
         return [_to_review(r) for r in rows]
@@ -336,14 +350,15 @@ class BeforeAfter:
 
 
 def before_after(store: Store, household_id: uuid.UUID) -> list[BeforeAfter]:
-    """Each recorded review of the household beside its visit's scores, oldest first."""
+    """Each recorded review of the household (after a merge, of both records) beside its
+    visit's scores, oldest first."""
     with store.read() as session:
         rows = session.exec(
             select(ReviewRow, PackageRow, VisitRow)
             .join(PackageRow, col(PackageRow.id) == col(ReviewRow.package_id))
             .join(VisitRow, col(VisitRow.id) == col(PackageRow.visit_id), isouter=True)
             .where(
-                ReviewRow.household_id == household_id,
+                col(ReviewRow.household_id).in_(household_group(session, household_id)),
                 col(ReviewRow.completed_on).is_not(None),
             )
             .order_by(col(ReviewRow.completed_on), col(ReviewRow.due_on))

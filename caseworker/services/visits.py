@@ -19,6 +19,7 @@ from caseworker.services.audit import AuditTrail, canonical, diff, payload_of
 from caseworker.services.drafts import drop_draft
 from caseworker.services.errors import InvalidInput, NotFound
 from caseworker.services.forms import build, to_form
+from caseworker.services.merge import household_group
 from caseworker.services.outbox import mutation
 from caseworker.services.recommend import allowance_left, prior_awards
 from caseworker.store import households as repo
@@ -94,8 +95,14 @@ def stored_recommendation(store: Store, visit_id: uuid.UUID) -> dict[str, Any] |
 
 
 def visits_of(store: Store, household_id: uuid.UUID) -> list[Visit]:
+    """The household's visits, newest first; after a merge, those of both records."""
     with store.read() as session:
-        return repo.visits_of(session, household_id)
+        rows = session.exec(
+            select(VisitRow)
+            .where(col(VisitRow.household_id).in_(household_group(session, household_id)))
+            .order_by(col(VisitRow.visit_date).desc(), col(VisitRow.created_at).desc())
+        ).all()
+        return [repo.visit_to_model(r) for r in rows]
 
 
 @dataclass(frozen=True)
@@ -122,26 +129,47 @@ _ACTIONS = {
     ("household", "deidentified"): "Household de-identified (retention)",
     ("review", "recorded"): "Review recorded",
 }
+# A merge is audited on both households; read through the kept one, it shows once.
+_MERGES = {
+    "merge_kept": "Households merged: {merged} into {kept}",
+    "merge_merged": "Households merged: {merged} into {kept}",
+    "merge_undone_kept": "Merge undone: {merged} is separate from {kept} again",
+    "merge_undone_merged": "Merge undone: {merged} is separate from {kept} again",
+}
+
+
+def _what(entity: str, action: str, changes: dict[str, Any]) -> str:
+    if entity == "household" and action in _MERGES:
+        if "kept" not in changes:  # de-identified: the references were erased
+            return "Households merged" if "undone" not in action else "Merge undone"
+        return _MERGES[action].format(kept=changes["kept"], merged=changes.get("merged", "?"))
+    return _ACTIONS.get((entity, action), f"{entity} {action}")
 
 
 def timeline(store: Store, household_id: uuid.UUID) -> list[TimelineEntry]:
-    """Every audited event for the household, newest first."""
+    """Every audited event for the household, newest first; after a merge, of both."""
     with store.read() as session:
+        group = household_group(session, household_id)
         rows = session.exec(
             select(AuditEventRow, UserAccount.name)
             .join(UserAccount, col(UserAccount.id) == AuditEventRow.actor_id, isouter=True)
-            .where(AuditEventRow.household_id == household_id)
+            .where(col(AuditEventRow.household_id).in_(group))
             .order_by(col(AuditEventRow.seq).desc())
         ).all()
-    return [
-        TimelineEntry(
-            at=row.at,
-            who=name or "unknown",
-            what=_ACTIONS.get((row.entity, row.action), f"{row.entity} {row.action}"),
-            changes=payload_of(row),
+    entries = []
+    for row, name in rows:
+        changes = payload_of(row)
+        if row.action.endswith("_merged") and changes.get("kept_id") in {str(h) for h in group}:
+            continue  # the kept household's entry of the same merge is shown
+        entries.append(
+            TimelineEntry(
+                at=row.at,
+                who=name or "unknown",
+                what=_what(row.entity, row.action, changes),
+                changes=changes,
+            )
         )
-        for row, name in rows
-    ]
+    return entries
 
 
 VISIT_MONEY = frozenset(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, exists, func
+from sqlalchemy import ColumnElement, and_, delete, exists, func, insert
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -80,15 +80,20 @@ def save_household(session: Session, household: Household, user_id: uuid.UUID | 
     session.execute(delete(MemberRow).where(col(MemberRow.household_id) == household.id))
     # The lead contact is stored first: the case list shows position 0.
     ordered = sorted(household.members, key=lambda m: m.relationship != Relationship.LEAD)
-    for position, member in enumerate(ordered):
-        session.add(
-            MemberRow(
-                id=member.id,
-                household_id=household.id,
-                position=position,
+    session.flush()  # the household row first: members refer to it
+    # Bulk inserts, not ORM objects: saving a household is on every sync replay's path.
+    session.execute(
+        insert(MemberRow),
+        [
+            {
+                "id": member.id,
+                "household_id": household.id,
+                "position": position,
                 **{name: getattr(member, name) for name in _MEMBER_FIELDS},
-            )
-        )
+            }
+            for position, member in enumerate(ordered)
+        ],
+    )
     replace_search_terms(session, household)
 
 
@@ -99,7 +104,9 @@ def replace_search_terms(session: Session, household: Household) -> None:
         household.postcode,
         ((m.first_name, m.surname, m.date_of_birth) for m in household.members),
     )
-    session.add_all(SearchTermRow(household_id=household.id, term=t) for t in sorted(terms))
+    session.execute(
+        insert(SearchTermRow), [{"household_id": household.id, "term": t} for t in sorted(terms)]
+    )
 
 
 def next_reference_number(session: Session, prefix: str) -> int:

@@ -103,3 +103,23 @@ class HouseholdConflict(SQLModel, table=True):
     resolved_by: uuid.UUID | None = None
     chosen_value: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     server_version: int | None = Field(default=None, index=True)
+
+
+class HouseholdMergeRow(SQLModel, table=True):
+    """A manager's merge of two records of one family: nothing moves, the merged one is
+    archived and read through the kept one (``services.merge.household_group``).
+
+    Never deleted: an undo is stamped on the row (once), so the history stays whole.
+    """
+
+    __tablename__ = "household_merge"
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    kept_id: uuid.UUID = Field(foreign_key="household.id", index=True)
+    merged_id: uuid.UUID = Field(foreign_key="household.id", index=True)
+    merged_by: uuid.UUID = Field(foreign_key="user_account.id")
+    merged_at: datetime = Field(default_factory=utcnow)
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    undone_at: datetime | None = None
+    undone_by: uuid.UUID | None = Field(default=None, foreign_key="user_account.id")
+    server_version: int | None = Field(default=None, index=True)  # see caseworker.sync

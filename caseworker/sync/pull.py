@@ -125,6 +125,7 @@ _DELETE_ORDER = (
     "package",
     "visit",
     "fund",
+    "household_merge",
     "household",
     "user_account",
 )

@@ -103,6 +103,7 @@ def _push_batch(
         if state is None:
             state = SyncClientState(client_id=client_id)
         last = state.last_mutation_id
+        seen = _already_applied(session, [e.digest for e in batch])
         for entry in batch:
             if entry.mutation_id <= last:
                 continue  # applied by an earlier push whose answer never arrived
@@ -111,13 +112,23 @@ def _push_batch(
                     f"The store expected change {last + 1} from this laptop but was sent "
                     f"{entry.mutation_id}. Nothing was applied; report this to IT."
                 )
-            result = _replay(shared, session, client_id, entry, rules, version)
+            result = _replay(shared, session, client_id, entry, rules, version, seen)
             session.add(result)
             report.count(result.status)
             last = entry.mutation_id
         state.last_mutation_id = last
         state.last_seen_at = utcnow()
         session.add(state)
+
+
+def _already_applied(session: Session, digests: list[str]) -> set[str]:
+    return set(
+        session.exec(
+            select(SyncMutation.digest).where(
+                col(SyncMutation.digest).in_(digests), SyncMutation.status == "applied"
+            )
+        )
+    )
 
 
 def _replay(
@@ -127,6 +138,7 @@ def _replay(
     entry: Entry,
     rules: RuleSet,
     version: int,
+    seen: set[str],
 ) -> SyncMutation:
     result = SyncMutation(
         client_id=client_id,

@@ -16,21 +16,23 @@ value stands until that change has been pushed and comes back from the store.
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Table, delete, text
 from sqlalchemy import select as sa_select
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, SQLModel, col, select
 
+from caseworker.domain.search_terms import household_terms
 from caseworker.services.audit import AuditTrail
 from caseworker.services.retention import ERASED, erase_personal_data
-from caseworker.store.households import load_household, replace_search_terms
+from caseworker.store.bulk import insert_raw
 from caseworker.store.review_tables import ReviewRow
-from caseworker.store.sync_tables import HouseholdConflict
+from caseworker.store.sync_tables import HouseholdConflict, HouseholdMergeRow
 from caseworker.store.tables import (
     AuditEventRow,
     ConflictOfInterestRow,
@@ -40,6 +42,7 @@ from caseworker.store.tables import (
     MemberRow,
     PackageEventRow,
     PackageRow,
+    SearchTermRow,
     UserAccount,
     VisitRow,
 )
@@ -67,6 +70,7 @@ class Synced:
 SYNCED: tuple[Synced, ...] = (
     Synced(UserAccount, "replace"),
     Synced(HouseholdRow, "replace"),
+    Synced(HouseholdMergeRow, "replace"),
     Synced(VisitRow, "replace"),
     Synced(FundRow, "replace"),
     Synced(PackageRow, "replace"),
@@ -108,22 +112,22 @@ def apply_rows(session: Session, synced: Synced, rows: list[dict[str, Any]], hel
         return 0
     if synced.how == "chain":
         return _chain(session, rows)
-    table = synced.table
-    if synced.how == "append":
-        statement = sqlite_insert(table).on_conflict_do_nothing(index_elements=["id"])
-        session.execute(statement, [{k: v for k, v in r.items() if k != "seq"} for r in rows])
-        return len(rows)
     if synced.name == "household":
         _free_references(session, rows)
-    keep = LOCAL_COLUMNS.get(synced.name, set())
-    values = [{k: v for k, v in r.items() if k not in keep} for r in rows]
-    insert = sqlite_insert(table)
-    columns = [c for c in values[0] if c != "id"]
-    statement = insert.on_conflict_do_update(
-        index_elements=["id"], set_={c: insert.excluded[c] for c in columns}
-    )
-    session.execute(statement, values)
+    skip = {"seq"} | LOCAL_COLUMNS.get(synced.name, set())
+    columns = [c for c in synced.table.c if c.name not in skip]
+    names = ", ".join(c.name for c in columns)
+    marks = ", ".join("?" for _ in columns)
+    if synced.how == "append":
+        on_conflict = "DO NOTHING"
+    else:
+        updates = ", ".join(f"{c.name} = excluded.{c.name}" for c in columns if c.name != "id")
+        on_conflict = f"DO UPDATE SET {updates}"
+    sql = f"INSERT INTO {synced.name} ({names}) VALUES ({marks}) ON CONFLICT (id) {on_conflict}"
+    insert_raw(session, sql, columns, rows)
     return len(rows)
+
+
 
 
 def _free_references(session: Session, rows: list[dict[str, Any]]) -> None:
@@ -148,28 +152,55 @@ def _chain(session: Session, rows: list[dict[str, Any]]) -> int:
 
 
 def replace_members(local: Session, store: Session, household_ids: Iterable[uuid.UUID]) -> None:
-    """Each household's members as the store has them; search terms rebuilt; a household
-    de-identified in the store has its personal data erased here too."""
+    """Each household's members as the store has them, and its search terms rebuilt (in
+    bulk: a new laptop takes every household at once); a household de-identified in the
+    store has its personal data erased here too."""
     ids = list(household_ids)
+    members_table = MemberRow.__table__  # type: ignore[attr-defined]
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         local.execute(delete(MemberRow).where(col(MemberRow.household_id).in_(chunk)))
-        members = store.execute(
-            sa_select(MemberRow.__table__).where(  # type: ignore[attr-defined]
-                MemberRow.__table__.c.household_id.in_(chunk)  # type: ignore[attr-defined]
+        local.execute(delete(SearchTermRow).where(col(SearchTermRow.household_id).in_(chunk)))
+        members = [
+            dict(m)
+            for m in store.execute(
+                sa_select(members_table).where(members_table.c.household_id.in_(chunk))
+            ).mappings()
+        ]
+        if members:
+            columns = list(members_table.c)
+            insert_raw(
+                local,
+                f"INSERT INTO member ({', '.join(c.name for c in columns)}) "
+                f"VALUES ({', '.join('?' for _ in columns)})",
+                columns,
+                members,
             )
-        ).mappings()
-        rows = [dict(m) for m in members]
-        if rows:
-            local.execute(sqlite_insert(MemberRow.__table__), rows)  # type: ignore[attr-defined]
-        for household_id in chunk:
-            row = local.get(HouseholdRow, household_id)
-            if row is not None and row.archived and row.address_line1 == ERASED:
-                erase_personal_data(local, household_id)
+        names: dict[uuid.UUID, list[tuple[str, str, date | None]]] = defaultdict(list)
+        for m in members:
+            names[m["household_id"]].append((m["first_name"], m["surname"], m["date_of_birth"]))
+        terms: list[tuple[str, str]] = []
+        for h in local.execute(
+            sa_select(
+                HouseholdRow.id,  # type: ignore[call-overload]
+                HouseholdRow.reference,
+                HouseholdRow.postcode,
+                HouseholdRow.archived,
+                HouseholdRow.address_line1,
+            ).where(col(HouseholdRow.id).in_(chunk))
+        ):
+            if h.archived:  # out of the case list: de-identified, or merged into another
+                if h.address_line1 == ERASED:
+                    erase_personal_data(local, h.id)
                 continue
-            household = load_household(local, household_id)
-            if household is not None:
-                replace_search_terms(local, household)
+            terms.extend(
+                (h.id.hex, term)
+                for term in sorted(household_terms(h.reference, h.postcode, names[h.id]))
+            )
+        if terms:
+            local.connection().exec_driver_sql(
+                "INSERT INTO search_term (household_id, term) VALUES (?, ?)", terms
+            )
 
 
 def _hex(value: Any) -> str:

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import select
 
 from caseworker.domain.users import Role, User
-from caseworker.services import fund, households, packages, users
+from caseworker.services import fund, households, packages, retention, users
 from caseworker.services.audit_check import verify_store
+from caseworker.services.outbox import client_row
+from caseworker.store.database import Store
+from caseworker.store.errors import StoreUnavailable
 from caseworker.store.sync_tables import HouseholdConflict, OutboxRow
-from caseworker.store.tables import AuditEventRow
+from caseworker.store.tables import AuditEventRow, HouseholdRow
+from caseworker.sync.run import sync
 from tests.conftest import PASSWORD, make_household
 from tests.services.packages_fixtures import TODAY, add_visit, household_with_arrears
 from tests.sync.conftest import Laptop
@@ -97,3 +107,80 @@ def test_refused_spend_is_taken_back_from_the_laptop(laptops: list[Laptop]) -> N
     assert verify_store(b.store)[1] is None
     a.sync()
     assert fund.allowance_left(a.store, officer, TODAY) == 10_000
+
+
+def test_edit_against_archive_is_a_conflict_not_a_resurrection(laptops: list[Laptop]) -> None:
+    a, b, _ = laptops
+    manager, officer = _team(a)
+    created = households.create_household(a.store, officer, make_household(phone="020 7946 0001"))
+    a.sync()
+    b.sync()
+    retention.deidentify(a.store, manager, created.id)
+    on_b = households.get_household(b.store, created.id)
+    households.update_household(b.store, officer, on_b.model_copy(update={"town": "Peckham"}))
+    a.sync()
+    b.sync()
+    a.sync()
+    for laptop in (a, b):
+        with laptop.store.read() as session:
+            row = session.get(HouseholdRow, created.id)
+            conflicts = session.exec(select(HouseholdConflict)).all()
+        assert row is not None and row.archived and row.town == ""
+        assert [(c.field, c.their_value) for c in conflicts] == [("town", '"Peckham"')]
+
+
+def test_store_refuses_changes_to_decisions_ledger_and_audit(laptops: list[Laptop]) -> None:
+    """The shared store itself (not just the app) keeps these tables append-only."""
+    a, _, _ = laptops
+    _manager, officer = _team(a)
+    case = households.create_household(a.store, officer, household_with_arrears(20_000))
+    visit = add_visit(a.store, officer, case)
+    package = packages.propose(a.store, officer, a.rules, visit.id, [], TODAY)
+    packages.approve_on_the_spot(a.store, officer, a.rules, package.id, TODAY)
+    a.sync()
+    for table in ("audit_event", "package_event", "fund_entry"):
+        for statement in (f"UPDATE {table} SET amount_pence = 0", f"DELETE FROM {table}"):
+            if table == "audit_event":
+                statement = statement.replace("amount_pence = 0", "action = 'x'")
+            if table == "package_event":
+                statement = statement.replace("amount_pence = 0", "status = 'paid'")
+            with a.shared.engine.connect() as conn, pytest.raises(DBAPIError, match="append-only"):
+                conn.execute(text(statement))
+
+
+def test_copied_laptop_gets_a_new_client_id_and_loses_nothing(
+    laptops: list[Laptop], tmp_path: Path
+) -> None:
+    a, b, _ = laptops
+    _manager, officer = _team(a)
+    a.sync()
+    households.create_household(a.store, officer, make_household())
+    # The disk is copied to a new laptop before a's change is pushed; a syncs first.
+    copy = tmp_path / "copy.db"
+    with sqlite3.connect(a.store.engine.url.database or "") as source, sqlite3.connect(copy) as to:
+        source.backup(to)
+    a.sync()
+    clone = Store.open_local(copy)
+    with clone.unit_of_work() as session:
+        client_row(session).machine = "another-laptop"
+    later = households.create_household(clone, officer, make_household(phone="07700 900009"))
+    report = sync(clone, a.shared, a.rules)
+    assert report.new_client_id
+    assert report.pushed.duplicates == 1 and report.pushed.applied == 1
+    b.sync()
+    with b.store.read() as session:
+        assert len(session.exec(select(HouseholdRow)).all()) == 2
+    assert households.get_household(b.store, later.id).phone == "07700 900009"
+    clone.dispose()
+
+
+def test_unreachable_store_says_try_again_and_keeps_the_outbox(tmp_path: Path) -> None:
+    laptop = Store.open_local(tmp_path / "laptop.db")
+    manager = users.create_first_manager(laptop, "Morgan Lee", "TM01", PASSWORD)
+    with pytest.raises(StoreUnavailable, match="cannot be reached"):
+        Store.open_shared("postgresql+psycopg://postgres@127.0.0.1:9/none?connect_timeout=2")
+    with laptop.read() as session:
+        [entry] = session.exec(select(OutboxRow)).all()
+    assert entry.name == "users.add" and entry.actor_id is None
+    assert users.sign_in(laptop, "TM01", PASSWORD).id == manager.id
+    laptop.dispose()

@@ -2,15 +2,19 @@
 
     .venv/bin/python docs/screenshots.py
 
-Writes docs/screenshots/{search,household,members,visit}.png. Nothing here touches
-a real case store: the data folder is a fresh temporary directory.
+Writes docs/screenshots/{search,household,members,visit,reviews,before-after,impact,
+dashboard}.png.
+Nothing here touches a real case store: the data folder is a fresh temporary directory.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import sys
 import tempfile
+from datetime import date, timedelta
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -22,16 +26,27 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QComboBox, QGroupBox, QScrollArea, QWidget
 
 from caseworker import paths
-from caseworker.domain.users import Role
-from caseworker.services import demo, users
+from caseworker.domain.household import (
+    Household,
+    IncomeDropReason,
+    Member,
+    Relationship,
+    Tenure,
+    WorkStatus,
+)
+from caseworker.domain.rules import default_rules_dir, load_rules
+from caseworker.domain.users import Role, User
+from caseworker.services import demo, fund, households, packages, users, visits
 from caseworker.store.database import Store
 from caseworker.ui.app import create_application
 from caseworker.ui.context import AppContext
+from caseworker.ui.dialogs import DialogService
 from caseworker.ui.main_window import MainWindow
 
 OUT = Path(__file__).resolve().parent / "screenshots"
 SIZE = (1100, 760)
 NAME, CODE = "Jo Smith", "JS01"
+MANAGER_CODE = "TM01"
 PASSWORD = "screenshots only, never a real one"
 HOUSEHOLDS = 200
 
@@ -81,12 +96,17 @@ def main() -> int:
             manager = users.create_first_manager(store, "Morgan Lee", "TM01", PASSWORD)
             officer = users.add_user(store, manager, NAME, CODE, Role.OFFICER, PASSWORD)
             demo.generate(store, officer, HOUSEHOLDS, seed=1)
-            window = MainWindow(AppContext(store))
-            window.resize(*SIZE)
-            window.show()
-            window.activateWindow()
-            QTest.qWaitForWindowActive(window)
+            _reviews_due(store, manager, officer)
+            window = _open(AppContext(store))
             _walk(window)
+            _walk_reviews(window)
+            window.close()
+            window.deleteLater()
+            settle()
+            draft = _draft_rules(Path(folder))
+            window = _open(AppContext(store, dialogs=_Answer(draft)))
+            _walk_impact(window)
+            _walk_dashboard(window)
             window.close()
             window.deleteLater()
             settle()
@@ -97,13 +117,85 @@ def main() -> int:
     return 0
 
 
-def _walk(window: MainWindow) -> None:
+def _open(context: AppContext) -> MainWindow:
+    window = MainWindow(context)
+    window.resize(*SIZE)
+    window.show()
+    window.activateWindow()
+    QTest.qWaitForWindowActive(window)
+    return window
+
+
+def _sign_in(window: MainWindow, code: str) -> None:
     signin = window.signin
-    typed(signin.code, CODE)
+    typed(signin.code, code)
     key(signin.code, Qt.Key.Key_Return)
     typed(signin.password, PASSWORD)
     key(signin.password, Qt.Key.Key_Return)
     assert window.stack.currentWidget() is window.search, "sign-in failed"
+
+
+def _reviews_due(store: Store, manager: User, officer: User) -> None:
+    """Three packages approved 100, 90 and 76 days ago: two reviews overdue, one due soon."""
+    ruleset, _problems = load_rules(None)
+    today = date.today()
+    for days, arrears, scores in ((100, 12_000, "3211"), (90, 15_000, "2111"), (76, 9_000, "2201")):
+        day = today - timedelta(days=days)
+        lead = Member(
+            first_name="Ama",
+            surname="Mensah",
+            date_of_birth=date(1988, 5, 4),
+            relationship=Relationship.LEAD,
+            work_status=WorkStatus.EMPLOYED,
+            reduced_hours=True,
+            earnings_fell_on=day - timedelta(days=20),
+            earnings_fall_reason=IncomeDropReason.REDUCED_HOURS,
+        )
+        household = households.create_household(
+            store,
+            officer,
+            Household(
+                postcode="SE15 4QF",
+                tenure=Tenure.PRIVATE_RENTER,
+                savings_pence=20_000,
+                rent_arrears_pence=arrears,
+                members=[lead],
+            ),
+        )
+        with contextlib.suppress(fund.FundRefused):  # open already for that financial year
+            fund.open_fund(store, manager, 6_000_000, day)
+        fund.grant_allowance(store, manager, officer.id, 20_000, day)
+        capitals = dict(zip(("financial", "mental", "social", "human"), scores, strict=True))
+        visit = visits.build_visit(
+            {"household_id": str(household.id), "visit_date": day.strftime("%d/%m/%Y")} | capitals
+        )
+        visits.record_visit(store, officer, visit, rules=ruleset)
+        package = packages.propose(store, officer, ruleset, visit.id, [], day)
+        packages.approve_on_the_spot(store, officer, ruleset, package.id, day)
+
+
+def _draft_rules(folder: Path) -> Path:
+    """The policy team's question: what if SE11 joined the borough's districts (4.1)?"""
+    draft = folder / "draft-rules"
+    shutil.copytree(default_rules_dir(), draft)
+    for version in (draft / "versions").glob("*.yaml"):
+        text = version.read_text(encoding="utf-8")
+        version.write_text(text.replace("[SE1, SE5,", "[SE1, SE5, SE11,"), encoding="utf-8")
+    return draft
+
+
+class _Answer(DialogService):
+    """Answers the folder dialog with the draft, as the policy officer would."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def choose_folder(self, parent: QWidget, title: str) -> Path | None:
+        return self.folder
+
+
+def _walk(window: MainWindow) -> None:
+    _sign_in(window, CODE)
 
     search = window.search
     typed(search.search, "SE15")
@@ -142,6 +234,80 @@ def _walk(window: MainWindow) -> None:
     area.verticalScrollBar().setValue(costs.y())  # focusing may have scrolled it again
     visit.flush()  # keep the draft timer from firing after the window has gone
     shoot(window, "visit.png")
+
+
+def _walk_reviews(window: MainWindow) -> None:
+    """Reviews due: the oldest overdue review open, part scored; then one household's change."""
+    key(
+        window,
+        Qt.Key.Key_D,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
+    page = window.reviews
+    assert window.stack.currentWidget() is page, "reviews page did not open"
+    assert page.model.rowCount() == 3, "the reviews were not made"
+    key(page.table, Qt.Key.Key_Down)  # the second review: six days overdue
+    for capital, score in (("financial", "1"), ("mental", "1")):
+        combo = page.fields.widgets[capital]
+        assert isinstance(combo, QComboBox)
+        choose(combo, score)
+    shoot(window, "reviews.png")
+
+    for capital, score in (("social", "1"), ("human", "0")):
+        combo = page.fields.widgets[capital]
+        assert isinstance(combo, QComboBox)
+        choose(combo, score)
+    home = page.fields.widgets["home_kept"]
+    assert isinstance(home, QComboBox)
+    choose(home, "Kept")
+    for i, combo in enumerate(page.referral_fields.widgets.values()):
+        assert isinstance(combo, QComboBox)
+        choose(combo, "Taken up" if i % 2 == 0 else "Not taken up")
+    entry = page.current()
+    assert entry is not None
+    household_id = entry.review.household_id
+    assert page.save(), page.message.text()
+    window.open_household(household_id)
+    household = window.household
+    bar = household.tabs.tabBar()
+    QTest.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(4).center())
+    shoot(window, "before-after.png")
+
+
+def _walk_impact(window: MainWindow) -> None:
+    """A team manager compares the draft (SE11 added) with the rules in force."""
+    _sign_in(window, MANAGER_CODE)
+    key(
+        window,
+        Qt.Key.Key_I,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
+    page = window.impact
+    assert window.stack.currentWidget() is page, "impact page did not open"
+    QTest.mouseClick(page.choose_button, Qt.MouseButton.LeftButton)
+    for _ in range(200):
+        if not page.running:
+            break
+        settle(50)
+    assert page.report is not None, page.message.text()
+    shoot(window, "impact.png")
+
+
+def _walk_dashboard(window: MainWindow) -> None:
+    """The same manager opens the evaluation dashboard: the last 12 months of the demo data."""
+    key(
+        window,
+        Qt.Key.Key_E,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
+    page = window.dashboard
+    assert window.stack.currentWidget() is page, "dashboard did not open"
+    for _ in range(400):
+        if not page.running:
+            break
+        settle(50)
+    assert page.dashboard is not None, page.message.text()
+    shoot(window, "dashboard.png")
 
 
 if __name__ == "__main__":

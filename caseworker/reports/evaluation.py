@@ -7,17 +7,24 @@ the table does not show. Charts are ReportLab's own (``reportlab.graphics.charts
 bar, line and pie charts), not painted by hand, so they stay vector and their
 labels stay text. Nothing here reads the store: no name, address, postcode,
 date of birth or case reference is ever at hand to print.
+
+Each chart is a function returning a ReportLab ``Drawing`` (``CHARTS`` lists
+them in reading order), so the manager dashboard shows the very charts the PDF
+prints, as SVG (``chart_svg``), rather than a second set drawn another way.
 """
 
 from __future__ import annotations
 
 import csv
 import math
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from reportlab.graphics import renderSVG
 from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
 from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.charts.linecharts import HorizontalLineChart
@@ -57,7 +64,7 @@ from caseworker.reports.common import (
     draw_logo,
     long_date,
 )
-from caseworker.reports.fonts import PRIMARY, bold_name, draw_string, markup
+from caseworker.reports.fonts import PRIMARY, bold_name, draw_string, markup, shipped_fonts
 from caseworker.services import evaluation as ev
 from caseworker.services.evaluation import (
     FEWER_THAN_5,
@@ -81,7 +88,7 @@ _PALETTE = [
     colors.HexColor("#b58840"),  # brown
     colors.HexColor("#d4351c"),  # red
 ]
-_CHART_FONT_SIZE = 7.5
+CHART_FONT_SIZE = 7.5
 _SHORT = {FEWER_THAN_5: "<5", SUPPRESSED: "<5", WITHHELD: "w"}
 _CSV_UNITS = {Kind.MONEY: " (£)", Kind.PERCENT: " (%)", Kind.RATIO: " (£ per £1)"}
 
@@ -188,7 +195,7 @@ def _plotted(figure: Figure) -> float:
     return value / 100 if figure.kind is Kind.MONEY else value
 
 
-def _style_axis_labels(axis: Any, size: float = _CHART_FONT_SIZE) -> None:
+def _style_axis_labels(axis: Any, size: float = CHART_FONT_SIZE) -> None:
     axis.labels.fontName = PRIMARY
     axis.labels.fontSize = size
     axis.labels.fillColor = INK
@@ -199,7 +206,7 @@ def _legend(pairs: Sequence[tuple[Any, str]], x: float, y: float, columns: int =
     legend = Legend()
     legend.x, legend.y = x, y
     legend.fontName = PRIMARY
-    legend.fontSize = _CHART_FONT_SIZE
+    legend.fontSize = CHART_FONT_SIZE
     legend.boxAnchor = "nw"
     legend.alignment = "right"
     legend.columnMaximum = max(1, -(-len(pairs) // columns))
@@ -215,13 +222,13 @@ def _drawing(width: float, height: float) -> Drawing:
     would be a font the PDF does not embed)."""
     drawing = Drawing(width, height)
     drawing.initialFontName = PRIMARY
-    drawing.initialFontSize = _CHART_FONT_SIZE
+    drawing.initialFontSize = CHART_FONT_SIZE
     return drawing
 
 
 def _caption(drawing: Drawing, text: str, y: float = 2) -> None:
     drawing.add(
-        String(0, y, text, fontName=PRIMARY, fontSize=_CHART_FONT_SIZE - 0.5, fillColor=SECONDARY)
+        String(0, y, text, fontName=PRIMARY, fontSize=CHART_FONT_SIZE - 0.5, fillColor=SECONDARY)
     )
 
 
@@ -234,13 +241,15 @@ def bar_chart(
     *,
     horizontal: bool = False,
     height: float = 150,
+    width: float | None = None,
 ) -> Drawing:
     """Bars for one or more series of figures; each bar labelled with what the table shows.
 
     From the bottom up: a caption line, the legend (two series or more), the
-    axis labels, then the chart, so that none of them overlap.
+    axis labels, then the chart, so that none of them overlap. ``width``
+    defaults to the PDF page's text width.
     """
-    width = content_width()
+    width = width or content_width()
     kind = series[0][1][0].kind if series and series[0][1] else Kind.COUNT
     data = [[_plotted(f) for f in figures] for _name, figures in series]
     top = max((v for row in data for v in row), default=0.0)
@@ -252,9 +261,7 @@ def bar_chart(
     chart: Any
     if horizontal:
         chart = HorizontalBarChart()
-        label_width = max(
-            (stringWidth(c, PRIMARY, _CHART_FONT_SIZE) for c in categories), default=0
-        )
+        label_width = max((stringWidth(c, PRIMARY, CHART_FONT_SIZE) for c in categories), default=0)
         chart.x = min(label_width + 10, width * 0.45)
         chart.y = y + 14
         chart.width = width - chart.x - 40
@@ -305,7 +312,7 @@ def bar_chart(
 
     chart.barLabelArray = [[label(f) for f in series[i][1]] for i in order]
     chart.barLabels.fontName = PRIMARY
-    chart.barLabels.fontSize = _CHART_FONT_SIZE - 0.5
+    chart.barLabels.fontSize = CHART_FONT_SIZE - 0.5
     chart.barSpacing = 1
     chart.groupSpacing = 6
     for n, i in enumerate(order):
@@ -351,14 +358,18 @@ def pie_chart(
 
 
 def cumulative_chart(
-    months: Sequence[str], approved: Sequence[Figure], budget_pence: int, height: float = 150
+    months: Sequence[str],
+    approved: Sequence[Figure],
+    budget_pence: int,
+    height: float = 150,
+    width: float | None = None,
 ) -> Drawing:
     """Approvals added up month by month, against the fund's budget.
 
     Months not shown in the table add nothing, so the line cannot give a
     suppressed month away; the caption says so.
     """
-    width = content_width()
+    width = width or content_width()
     running, total = [], 0.0
     for figure in approved:
         total += _plotted(figure)
@@ -401,6 +412,230 @@ def cumulative_chart(
     return drawing
 
 
+# -- the report's charts, one function each: the PDF prints them, the dashboard shows them --
+
+Tables = Mapping[str, ev.Table]
+ChartBuilder = Callable[[EvaluationFigures, Tables, float | None], Drawing | None]
+
+# The report's sections, in reading order (the dashboard groups its charts by them too).
+HOUSEHOLDS = "Households and visits"
+PACKAGES = "Packages"
+SPEND = "Spend against the fund"
+REFERRALS = "Referrals by service"
+REVIEWS = "Reviews and outcomes"
+CAPITALS = "The four capitals between visit and review"
+
+
+def pie_width() -> float:
+    """A pie sits beside its table in the PDF, in two fifths of the width."""
+    return content_width() * 0.4 - 12
+
+
+def report_tables(figures: EvaluationFigures) -> dict[str, ev.Table]:
+    """The anonymised tables by key, as the charts below read them."""
+    return {t.key: t for t in ev.anonymised_tables(figures)}
+
+
+def _labels(t: ev.Table) -> list[str]:
+    return [r.label for r in t.rows]
+
+
+def _column(t: ev.Table, index: int) -> list[Figure]:
+    return [r.cells[index] for r in t.rows]
+
+
+def _month_names(figures: EvaluationFigures) -> list[str]:
+    return [f"{m.month:%b}\n{m.month:%Y}" for m in figures.spend_by_month]
+
+
+def visits_by_stage_chart(
+    figures: EvaluationFigures, tables: Tables, width: float | None = None
+) -> Drawing:
+    t = tables["visits_by_stage"]
+    return bar_chart(_labels(t), [("Visits", _column(t, 0))], width=width)
+
+
+def packages_by_stage_chart(
+    figures: EvaluationFigures, tables: Tables, width: float | None = None
+) -> Drawing:
+    t = tables["packages_by_stage"]
+    return bar_chart(_labels(t), [("Packages", _column(t, 0))], width=width)
+
+
+def packages_by_route_chart(
+    figures: EvaluationFigures, tables: Tables, width: float | None = None
+) -> Drawing:
+    t = tables["packages_by_route"]
+    return pie_chart(_labels(t), _column(t, 0), width=width or pie_width())
+
+
+def packages_by_status_chart(
+    figures: EvaluationFigures, tables: Tables, width: float | None = None
+) -> Drawing:
+    t = tables["packages_by_status"]
+    return bar_chart(
+        _labels(t), [("Packages", _column(t, 0))], horizontal=True, height=120, width=width
+    )
+
+
+SPEND_BY_MONTH = "Approved and paid by month"
+
+
+def spend_by_month_chart(
+    figures: EvaluationFigures, tables: Tables, width: float | None = None
+) -> Drawing:
+    t = tables["spend_by_month"]
+    return bar_chart(
+        _month_names(figures),
+        [("Approved", _column(t, 1)), ("Paid", _column(t, 2))],
+        height=170,
+        width=width,
+    )
+
+
+SPEND_AGAINST_BUDGET = "Approved so far against the fund budget"
+
+
+def spend_against_budget_chart(
+    figures: EvaluationFigures, tables: Tables, width: float | None = None
+) -> Drawing:
+    t = tables["spend_by_month"]
+    return cumulative_chart(
+        _month_names(figures), _column(t, 1), figures.fund_budget_pence, width=width
+    )
+
+
+REFERRALS_MADE_AND_TAKEN_UP = "Referrals made and taken up"
+
+
+def referrals_chart(
+    figures: EvaluationFigures, tables: Tables, width: float | None = None
+) -> Drawing | None:
+    """None when no referral was made or asked about: there is nothing to draw."""
+    t = tables["referrals"]
+    if not t.rows:
+        return None
+    return bar_chart(
+        _labels(t),
+        [("Made at visits", _column(t, 0)), ("Taken up", _column(t, 2))],
+        horizontal=True,
+        height=40 + 26 * len(t.rows),
+        width=width,
+    )
+
+
+def home_chart(figures: EvaluationFigures, tables: Tables, width: float | None = None) -> Drawing:
+    t = tables["home"]
+    return pie_chart(_labels(t), _column(t, 0), width=width or pie_width())
+
+
+def outcomes_chart(
+    figures: EvaluationFigures, tables: Tables, width: float | None = None
+) -> Drawing:
+    t = tables["outcomes"]
+    return bar_chart(
+        _labels(t), [("Count", _column(t, 0))], horizontal=True, height=125, width=width
+    )
+
+
+CAPITAL_SCORES = "Average score at the visit and at the review (0 to 3)"
+
+
+def capitals_chart(
+    figures: EvaluationFigures, tables: Tables, width: float | None = None
+) -> Drawing:
+    t = tables["capitals"]
+    return bar_chart(
+        _labels(t),
+        [("At the visit", _column(t, 1)), ("At the review", _column(t, 2))],
+        height=140,
+        width=width,
+    )
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    """One chart of the report: where it goes, the table it draws, how to draw it."""
+
+    key: str
+    section: str
+    table: str  # the key of the table whose figures it draws
+    title: str | None  # None: the table's own title (the PDF sets it under its table)
+    build: ChartBuilder
+    pie: bool = False  # drawn narrow, at ``pie_width``
+
+
+CHARTS: tuple[ChartSpec, ...] = (
+    ChartSpec("visits_by_stage", HOUSEHOLDS, "visits_by_stage", None, visits_by_stage_chart),
+    ChartSpec("packages_by_stage", PACKAGES, "packages_by_stage", None, packages_by_stage_chart),
+    ChartSpec(
+        "packages_by_route", PACKAGES, "packages_by_route", None, packages_by_route_chart, True
+    ),
+    ChartSpec("packages_by_status", PACKAGES, "packages_by_status", None, packages_by_status_chart),
+    ChartSpec("spend_by_month", SPEND, "spend_by_month", SPEND_BY_MONTH, spend_by_month_chart),
+    ChartSpec(
+        "spend_against_budget",
+        SPEND,
+        "spend_by_month",
+        SPEND_AGAINST_BUDGET,
+        spend_against_budget_chart,
+    ),
+    ChartSpec("referrals", REFERRALS, "referrals", REFERRALS_MADE_AND_TAKEN_UP, referrals_chart),
+    ChartSpec("home", REVIEWS, "home", None, home_chart, True),
+    ChartSpec("outcomes", REVIEWS, "outcomes", None, outcomes_chart),
+    ChartSpec("capitals", CAPITALS, "capitals", CAPITAL_SCORES, capitals_chart),
+)
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart drawn for one period, with its title and the table it draws."""
+
+    key: str
+    section: str
+    title: str
+    table: ev.Table
+    drawing: Drawing
+
+
+def evaluation_charts(
+    figures: EvaluationFigures, tables: Tables | None = None, width: float | None = None
+) -> list[Chart]:
+    """Every chart of the report in reading order; ``width`` for all but the pies.
+
+    A chart with nothing to draw (no referrals at all) is left out, as in the PDF.
+    """
+    tables = tables if tables is not None else report_tables(figures)
+    bold_name(0)  # the charts measure their labels in the shipped font: register it first
+    charts = []
+    for spec in CHARTS:
+        drawing = spec.build(figures, tables, None if spec.pie else width)
+        if drawing is not None:
+            t = tables[spec.table]
+            charts.append(Chart(spec.key, spec.section, spec.title or t.title, t, drawing))
+    return charts
+
+
+_FONT_STYLE = re.compile(r"font-family: ?(CW-Font\d+)(-Bold)?;")
+
+
+def chart_svg(drawing: Drawing) -> str:
+    """A chart as SVG text, for the screen.
+
+    The clip goes in an attribute, not a ``clipPath`` (Qt's SVG renderer paints
+    a clip path's rectangle as a black box), and the fonts by their real family
+    names (DejaVu Sans), since "CW-Font0" means something only to ReportLab.
+    """
+    svg: str = renderSVG.drawToString(drawing, useClip=True)
+    families = {font.name: font.label for font in shipped_fonts()}
+
+    def family(match: re.Match[str]) -> str:
+        name = families.get(match[1], match[1])
+        return f"font-family: '{name}';" + (" font-weight: bold;" if match[2] else "")
+
+    return _FONT_STYLE.sub(family, svg)
+
+
 # -- the story ----------------------------------------------------------------------------
 
 
@@ -423,13 +658,11 @@ def _with_chart(s: Styles, t: ev.Table, chart: Drawing, share: float = 0.62) -> 
     return KeepTogether([*_titled(s, t, share), Spacer(1, 2 * mm), chart])
 
 
-def _beside_pie(s: Styles, t: ev.Table) -> Flowable:
+def _beside_pie(s: Styles, t: ev.Table, pie: Drawing) -> Flowable:
     """A table with its pie chart to the right: a pie needs little width, so it sits beside."""
     w = content_width()
     left, right = w * 0.6, w * 0.4
-    rows = list(t.rows)
     grid = _grid(s, t, [left * 0.66, *([left * 0.34 / len(t.columns)] * len(t.columns))])
-    pie = pie_chart([r.label for r in rows], [r.cells[0] for r in rows], width=right - 12)
     layout = Table([[grid, pie]], colWidths=[left, right], hAlign="LEFT")
     layout.setStyle(
         TableStyle(
@@ -451,10 +684,6 @@ def _captioned(title: str, s: Styles, chart: Drawing) -> Flowable:
     return KeepTogether([s.para(title, s.label), chart])
 
 
-def _single(t: ev.Table) -> list[Figure]:
-    return [r.cells[0] for r in t.rows]
-
-
 def _story(figures: EvaluationFigures, tables: dict[str, ev.Table]) -> list[Flowable]:
     s = Styles(9.5)
     story: list[Flowable] = [
@@ -471,9 +700,9 @@ def _story(figures: EvaluationFigures, tables: dict[str, ev.Table]) -> list[Flow
         ),
     ]
     story += _titled(s, tables["summary"], 0.7)
+    f, ts = figures, tables
 
-    story += _section(s, "Households and visits")
-    t = tables["visits_by_stage"]
+    story += _section(s, HOUSEHOLDS)
     story.append(
         s.para(
             "Households seen are the households with a visit in the period; the stage is the "
@@ -481,29 +710,17 @@ def _story(figures: EvaluationFigures, tables: dict[str, ev.Table]) -> list[Flow
             s.small,
         )
     )
-    story.append(_with_chart(s, t, bar_chart([r.label for r in t.rows], [("Visits", _single(t))])))
+    story.append(_with_chart(s, ts["visits_by_stage"], visits_by_stage_chart(f, ts)))
 
-    story += _section(s, "Packages")
+    story += _section(s, PACKAGES)
     story.append(
         s.para("Packages made at visits in the period, whatever happened to them since.", s.small)
     )
-    t = tables["packages_by_stage"]
-    story.append(
-        _with_chart(s, t, bar_chart([r.label for r in t.rows], [("Packages", _single(t))]))
-    )
-    story.append(_beside_pie(s, tables["packages_by_route"]))
-    t = tables["packages_by_status"]
-    story.append(
-        _with_chart(
-            s,
-            t,
-            bar_chart(
-                [r.label for r in t.rows], [("Packages", _single(t))], horizontal=True, height=120
-            ),
-        )
-    )
+    story.append(_with_chart(s, ts["packages_by_stage"], packages_by_stage_chart(f, ts)))
+    story.append(_beside_pie(s, ts["packages_by_route"], packages_by_route_chart(f, ts)))
+    story.append(_with_chart(s, ts["packages_by_status"], packages_by_status_chart(f, ts)))
 
-    story += _section(s, "Spend against the fund")
+    story += _section(s, SPEND)
     story.append(
         s.para(
             "Awards approved in the period and still approved or paid (a withdrawn award gave "
@@ -511,29 +728,13 @@ def _story(figures: EvaluationFigures, tables: dict[str, ev.Table]) -> list[Flow
             s.small,
         )
     )
-    story += _titled(s, tables["fund"], 0.7)
-    t = tables["spend_by_month"]
-    months = [f"{m.month:%b}\n{m.month:%Y}" for m in figures.spend_by_month]
-    approved = [r.cells[1] for r in t.rows]
-    paid = [r.cells[2] for r in t.rows]
-    story += _titled(s, t, 0.22)
+    story += _titled(s, ts["fund"], 0.7)
+    story += _titled(s, ts["spend_by_month"], 0.22)
     story.append(Spacer(1, 2 * mm))
-    story.append(
-        _captioned(
-            "Approved and paid by month",
-            s,
-            bar_chart(months, [("Approved", approved), ("Paid", paid)], height=170),
-        )
-    )
-    story.append(
-        _captioned(
-            "Approved so far against the fund budget",
-            s,
-            cumulative_chart(months, approved, figures.fund_budget_pence),
-        )
-    )
+    story.append(_captioned(SPEND_BY_MONTH, s, spend_by_month_chart(f, ts)))
+    story.append(_captioned(SPEND_AGAINST_BUDGET, s, spend_against_budget_chart(f, ts)))
 
-    story += _section(s, "Referrals by service")
+    story += _section(s, REFERRALS)
     story.append(
         s.para(
             "Referrals made at visits in the period (policy part 7), and the answers recorded at "
@@ -541,22 +742,13 @@ def _story(figures: EvaluationFigures, tables: dict[str, ev.Table]) -> list[Flow
             s.small,
         )
     )
-    t = tables["referrals"]
-    story += _titled(s, t, 0.46)
-    if t.rows:
+    story += _titled(s, ts["referrals"], 0.46)
+    referrals = referrals_chart(f, ts)
+    if referrals is not None:
         story.append(Spacer(1, 2 * mm))
-        chart = bar_chart(
-            [r.label for r in t.rows],
-            [
-                ("Made at visits", [r.cells[0] for r in t.rows]),
-                ("Taken up", [r.cells[2] for r in t.rows]),
-            ],
-            horizontal=True,
-            height=40 + 26 * len(t.rows),
-        )
-        story.append(_captioned("Referrals made and taken up", s, chart))
+        story.append(_captioned(REFERRALS_MADE_AND_TAKEN_UP, s, referrals))
 
-    story += _section(s, "Reviews and outcomes")
+    story += _section(s, REVIEWS)
     story.append(
         s.para(
             "Every approved package has a review 12 weeks (84 days) after approval. Outcomes are "
@@ -564,33 +756,15 @@ def _story(figures: EvaluationFigures, tables: dict[str, ev.Table]) -> list[Flow
             s.small,
         )
     )
-    story += _titled(s, tables["reviews"], 0.7)
-    story.append(_beside_pie(s, tables["home"]))
-    t = tables["outcomes"]
-    story.append(
-        _with_chart(
-            s,
-            t,
-            bar_chart(
-                [r.label for r in t.rows], [("Count", _single(t))], horizontal=True, height=125
-            ),
-        )
-    )
+    story += _titled(s, ts["reviews"], 0.7)
+    story.append(_beside_pie(s, ts["home"], home_chart(f, ts)))
+    story.append(_with_chart(s, ts["outcomes"], outcomes_chart(f, ts)))
 
-    story += _section(s, "The four capitals between visit and review")
-    t = tables["capitals"]
-    story += _titled(s, t, 0.28)
+    story += _section(s, CAPITALS)
+    story += _titled(s, ts["capitals"], 0.28)
     story.append(Spacer(1, 2 * mm))
-    chart = bar_chart(
-        [r.label for r in t.rows],
-        [
-            ("At the visit", [r.cells[1] for r in t.rows]),
-            ("At the review", [r.cells[2] for r in t.rows]),
-        ],
-        height=140,
-    )
-    story.append(_captioned("Average score at the visit and at the review (0 to 3)", s, chart))
-    story += _titled(s, tables["stage_movement"], 0.7)
+    story.append(_captioned(CAPITAL_SCORES, s, capitals_chart(f, ts)))
+    story += _titled(s, ts["stage_movement"], 0.7)
 
     story += _costs(s, figures, tables)
     story += _method(s, figures)
@@ -680,7 +854,7 @@ def _page(figures: EvaluationFigures) -> Callable[[Canvas, BaseDocTemplate], Non
 
 def write_evaluation_pdf(figures: EvaluationFigures, path: Path) -> None:
     """Write the anonymised evaluation report as a PDF at ``path`` (replaced atomically)."""
-    tables = {t.key: t for t in ev.anonymised_tables(figures)}
+    tables = report_tables(figures)
     page = _page(figures)
     bold_name(0)  # register the bold face before the charts name it
     build(

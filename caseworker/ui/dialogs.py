@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QWidget
 
 
 class DialogService:
@@ -18,6 +18,12 @@ class DialogService:
     def choose_folder(self, parent: QWidget, title: str) -> Path | None:
         chosen = QFileDialog.getExistingDirectory(parent, title)
         return Path(chosen) if chosen else None
+
+    def ask_text(self, parent: QWidget, title: str, question: str) -> str | None:
+        """A line of text, such as the reason for a decision; ``None`` if they cancelled
+        or left it blank."""
+        text, ok = QInputDialog.getText(parent, title, question)
+        return (text.strip() or None) if ok else None
 
     def open_file(self, path: Path) -> None:
         """Open in the system viewer (a PDF reader)."""

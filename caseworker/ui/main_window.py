@@ -7,22 +7,37 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QStackedWidget, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QPlainTextEdit,
+    QStackedWidget,
+    QWidget,
+)
 
 from caseworker import paths
 from caseworker.domain.household import Household
 from caseworker.domain.users import Role
 from caseworker.services.errors import ServiceError
+from caseworker.sync.run import SyncReport
 from caseworker.ui.about import AboutDialog
 from caseworker.ui.context import AppContext
 from caseworker.ui.pages.approvals import ApprovalsPage
+from caseworker.ui.pages.conflicts import ConflictsPage
+from caseworker.ui.pages.dashboard import DashboardPage
+from caseworker.ui.pages.duplicates import DuplicatesPage
 from caseworker.ui.pages.fund import FundPage
 from caseworker.ui.pages.household import HouseholdPage
+from caseworker.ui.pages.impact import ImpactPage
 from caseworker.ui.pages.lock import LockPage
+from caseworker.ui.pages.reviews import ReviewsPage
 from caseworker.ui.pages.search import SearchPage
 from caseworker.ui.pages.signin import SignInPage
 from caseworker.ui.pages.users import UsersPage
 from caseworker.ui.pages.visit import VisitPage
+from caseworker.ui.sync_status import SyncController, SyncStatusBar
 from caseworker.ui.widgets import show_banner
 
 Shortcut = QKeySequence | QKeySequence.StandardKey | str
@@ -48,13 +63,25 @@ class MainWindow(QMainWindow):
         self.approvals = ApprovalsPage(context, context.rules.current)
         self.fund = FundPage(context)
         self.users = UsersPage(context)
-        self._manager_pages: tuple[QWidget, ...] = (self.approvals, self.fund, self.users)
+        self.reviews = ReviewsPage(context)
+        self.impact = ImpactPage(context)
+        self.dashboard = DashboardPage(context)
+        self.conflicts = ConflictsPage(context)
+        self._manager_pages: tuple[QWidget, ...] = (
+            self.approvals,
+            self.fund,
+            self.users,
+            self.impact,
+            self.dashboard,
+        )
         for page in (
             self.signin,
             self.search,
             self.household,
             self.visit,
             self.lock_page,
+            self.reviews,
+            self.conflicts,
             *self._manager_pages,
         ):
             self.stack.addWidget(page)
@@ -70,19 +97,26 @@ class MainWindow(QMainWindow):
             app.installEventFilter(self)
         self.who = QLabel()
         self.who.setAccessibleName("Signed in as")
-        self.connection = QLabel("Offline: cases are saved on this laptop")
-        self.connection.setAccessibleName("Connection")
+        # Online or not, changes waiting, last sync, conflicts: always in view.
+        self.sync_status = SyncStatusBar()
+        self.sync = SyncController(
+            context,
+            self.sync_status,
+            lambda text: self.statusBar().showMessage(text, 15_000),
+            parent=self,
+        )
         if paths.demo_mode():
             self.setWindowTitle("Caseworker — DEMO MODE: synthetic data only, NOT encrypted")
             demo = QLabel("DEMO MODE — do not enter real people")
             demo.setProperty("role", "error")
             demo.setAccessibleName("Demo mode")
             self.statusBar().addPermanentWidget(demo)
-        self.statusBar().addPermanentWidget(self.connection)
+        self.statusBar().addPermanentWidget(self.sync_status)
         self.statusBar().addPermanentWidget(self.who)
         self._actions()
         self._wire()
         self.show_page(self.signin)
+        self.sync.start()
 
     def _action(
         self,
@@ -112,6 +146,16 @@ class MainWindow(QMainWindow):
         self.member_action = self._action("&Add member", "Ctrl+M", self._add_member)
         self.back_action = self._action("&Back", "Alt+Left", self._back)
         self.lock_action = self._action("&Lock screen", "Ctrl+L", self.lock)
+        self.reviews_action = self._action("Reviews &due", "Ctrl+Shift+D", self.open_reviews)
+        self.case_menu.addSeparator()
+        self.sync_action = self.sync.sync_action
+        self.addAction(self.sync_action)
+        self.case_menu.addAction(self.sync_action)
+        self.addAction(self.sync.cancel_action)
+        self.case_menu.addAction(self.sync.cancel_action)
+        self.conflicts_action = self._action(
+            "&Conflicts and refused changes…", "", self.open_conflicts
+        )
         # No Alt+letter for this menu: every letter of "Manager" is a field's on some page.
         self.manager_menu = self.menuBar().addMenu("Manager")
         self.approvals_action = self._manager_action(
@@ -119,6 +163,19 @@ class MainWindow(QMainWindow):
         )
         self.fund_action = self._manager_action("Team &fund", "Ctrl+Shift+F", self.fund)
         self.users_action = self._manager_action("&Users", "Ctrl+Shift+U", self.users)
+        # Duplicate households: listed and merged here, by a manager (issue 10).
+        self.duplicates = DuplicatesPage(self.context)
+        self.stack.addWidget(self.duplicates)
+        self._manager_pages += (self.duplicates,)
+        self.duplicates_action = self._manager_action(
+            "&Duplicate households", "Ctrl+Shift+M", self.duplicates
+        )
+        self.impact_action = self._manager_action(
+            "Policy-change &impact", "Ctrl+Shift+I", self.impact
+        )
+        self.dashboard_action = self._manager_action(
+            "&Evaluation dashboard", "Ctrl+Shift+E", self.dashboard
+        )
         # No Alt+letter for this menu either: Alt+H is a field's on the household page.
         self.help_menu = self.menuBar().addMenu("Help")
         self.about_action = QAction("&About Caseworker", self)
@@ -132,6 +189,9 @@ class MainWindow(QMainWindow):
             self.visit_action,
             self.member_action,
             self.back_action,
+            self.reviews_action,
+            self.sync_action,
+            self.conflicts_action,
         ]
 
     def _manager_action(self, text: str, shortcut: str, page: QWidget) -> QAction:
@@ -141,6 +201,28 @@ class MainWindow(QMainWindow):
         self.addAction(action)
         self.manager_menu.addAction(action)
         return action
+
+    def open_reviews(self) -> None:
+        """Case > Reviews due: the signed-in officer's follow-up reviews, overdue first."""
+        self.open_manager_page(self.reviews)  # any page with refresh(); officers' too
+        self.reviews.table.setFocus()
+
+    def open_conflicts(self) -> None:
+        """Case > Conflicts and refused changes (also the status bar's counts)."""
+        self.open_manager_page(self.conflicts)  # any page with refresh(); officers' too
+        self.conflicts.table.setFocus()
+
+    def _after_sync(self, manual: bool, report: SyncReport) -> None:
+        """Show what a sync brought on a list page; never reload a form someone types in."""
+        page = self.stack.currentWidget()
+        brought = report.pulled_rows > 0 or report.pushed.applied > 0
+        typing = isinstance(QApplication.focusWidget(), QLineEdit | QPlainTextEdit)
+        if not (manual or (brought and not typing)):
+            return
+        if page is self.search:
+            self.search.run_search()
+        elif page in (*self._manager_pages, self.reviews, self.conflicts):
+            self.open_manager_page(page)
 
     def show_about(self) -> None:
         """Help > About: window-modal, so it does not block (and tests can read it)."""
@@ -164,6 +246,10 @@ class MainWindow(QMainWindow):
         self.visit.saved.connect(self._visit_saved)
         self.lock_page.unlocked.connect(self._unlocked)
         self.lock_page.switched.connect(self._on_signed_in)
+        self.reviews.open_household.connect(self.open_household)
+        self.conflicts.open_household.connect(self.open_household)
+        self.sync_status.conflicts_clicked.connect(self.conflicts_action.trigger)
+        self.sync.synced.connect(self._after_sync)
 
     # -- navigation -----------------------------------------------------------
     def show_page(self, page: QWidget) -> None:
@@ -171,10 +257,10 @@ class MainWindow(QMainWindow):
         signed_in = self.context.current_user is not None and page is not self.lock_page
         for action in self._signed_in_actions:
             action.setEnabled(signed_in)
-        self.save_action.setEnabled(page in (self.household, self.visit))
+        self.save_action.setEnabled(page in (self.household, self.visit, self.reviews))
         is_manager = signed_in and self.context.user.role is Role.MANAGER
         self.manager_menu.menuAction().setVisible(is_manager)
-        for action in (self.approvals_action, self.fund_action, self.users_action):
+        for action in self.manager_menu.actions():
             action.setEnabled(is_manager)
         self.visit_action.setEnabled(page is self.household)
         self.member_action.setEnabled(page is self.household)
@@ -241,6 +327,8 @@ class MainWindow(QMainWindow):
             self.household.save()
         elif page is self.visit:
             self.visit.save()
+        elif page is self.reviews:
+            self.reviews.save()
 
     def _add_member(self) -> None:
         self.household.tabs.setCurrentIndex(1)
@@ -252,18 +340,20 @@ class MainWindow(QMainWindow):
             self.household.leave()
         elif page is self.visit:
             self.visit.leave()
-        elif page in self._manager_pages:
+        elif page in (*self._manager_pages, self.reviews, self.conflicts):
             self.go_search()
 
     def _flush(self) -> None:
         if self.context.current_user is not None:
             self.household.flush()
             self.visit.flush()
+            self.reviews.flush()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Write pending drafts before the window goes: closing loses nothing typed."""
         self._flush()
         self.idle.stop()
+        self.sync.stop()
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self)

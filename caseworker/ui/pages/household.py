@@ -1,4 +1,7 @@
-"""A household: details, members and timeline. Unsaved changes are kept as a draft."""
+"""A household: details, members, timeline, packages, and before and after its reviews.
+
+Unsaved changes are kept as a draft.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +9,13 @@ import uuid
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QSizePolicy,
     QTableView,
     QTabWidget,
     QVBoxLayout,
@@ -31,14 +35,16 @@ from caseworker.domain.household import (
 from caseworker.domain.money import format_pence
 from caseworker.domain.users import Role
 from caseworker.reports import write_case_file, write_family_copy
-from caseworker.services import drafts, households, visits
+from caseworker.services import drafts, households, reviews, visits
 from caseworker.services.case_file import case_file
 from caseworker.services.errors import InvalidInput, ServiceError
 from caseworker.services.subject_access import export_subject_access
 from caseworker.ui.context import AppContext
+from caseworker.ui.duplicates_panel import DuplicatesPanel
 from caseworker.ui.fields import FieldSet, with_mnemonic
 from caseworker.ui.models import ListTableModel
 from caseworker.ui.packages_panel import PackagesPanel
+from caseworker.ui.pages.reviews import BEFORE_AFTER_HEADERS, before_after_rows
 from caseworker.ui.widgets import (
     banner,
     button,
@@ -51,6 +57,9 @@ from caseworker.ui.widgets import (
 
 DRAFT_DELAY_MS = 1000
 NEW = "new"
+# What the duplicates check reads: the lead contact's name and birth date, and the address.
+_LEAD_FIELDS = ("first_name", "surname", "date_of_birth")
+_CONTACT_FIELDS = ("postcode", "phone", "email")
 
 
 class HouseholdPage(QWidget):
@@ -73,6 +82,12 @@ class HouseholdPage(QWidget):
         layout.addWidget(self.title)
         self.message = banner()
         layout.addWidget(self.message)
+        # "Already known?": only for a new household. Made before the tabs, so its list is
+        # the Tab stop just before the tab bar (Shift+Tab from the tab bar reaches it).
+        self.duplicates = DuplicatesPanel(context)
+        self.duplicates.open_household.connect(self.open_instead)
+        self._fit_duplicates_to_rows()
+        layout.addWidget(self.duplicates)
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Household sections")
         layout.addWidget(self.tabs, 1)
@@ -86,6 +101,8 @@ class HouseholdPage(QWidget):
         self.packages = PackagesPanel(context, date.today, taken)
         self.packages.changed.connect(self._refresh)
         self.tabs.addTab(scrolling(self.packages), "Pac&kages")
+        # Every letter of its title is already an Alt+key here: reached by Ctrl+Tab or a click.
+        self.tabs.addTab(self._before_after(), "Before and after")
 
         documents = QHBoxLayout()
         documents.addWidget(QLabel("Documents:"))
@@ -218,6 +235,26 @@ class HouseholdPage(QWidget):
         self.timeline.setWordWrap(True)
         return self.timeline
 
+    def _before_after(self) -> QWidget:
+        """The four capitals at each visit that led to a package, and at its review (part 8).
+
+        A tab of its own: the Timeline tab is the audit table itself.
+        """
+        page = QWidget()
+        column = QVBoxLayout(page)
+        self.before_after_note = QLabel()
+        self.before_after_note.setWordWrap(True)
+        self.before_after_note.setAccessibleName("Before and after")
+        column.addWidget(self.before_after_note)
+        self.before_after_model = ListTableModel(BEFORE_AFTER_HEADERS)
+        self.before_after = row_table(self.before_after_model, "Before and after")
+        header = self.before_after.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        self.before_after.setWordWrap(True)
+        column.addWidget(self.before_after, 1)
+        return page
+
     # -- loading --------------------------------------------------------------
     @property
     def draft_subject(self) -> str:
@@ -225,13 +262,15 @@ class HouseholdPage(QWidget):
 
     def load(self, household_id: uuid.UUID | None) -> None:
         """Show a saved household (or a blank form), then any unsaved draft over it."""
+        # Read first: a household that cannot be opened leaves the form as it was.
+        household = (
+            households.get_household(self._context.store, household_id) if household_id else None
+        )
         self._loading = True
         self.message.hide()
         self.fields.clear_errors()
         self.member_fields.clear_errors()
-        self.household = (
-            households.get_household(self._context.store, household_id) if household_id else None
-        )
+        self.household = household
         if self.household is not None:
             self.fields.set_values(households.household_form(self.household))
             self.members = list(self.household.members)
@@ -251,6 +290,7 @@ class HouseholdPage(QWidget):
             self.member_fields.set_values(draft.get("member_form", {}))
         self.tabs.setCurrentIndex(0)
         self._loading = False
+        self._check_duplicates(now=True)  # a restored new-household draft may match already
 
     def _refresh(self) -> None:
         h = self.household
@@ -278,6 +318,15 @@ class HouseholdPage(QWidget):
                 detail = _timeline_detail(entry.changes)
                 rows.append((entry.at.strftime("%d/%m/%Y %H:%M"), entry.who, entry.what, detail))
         self.timeline_model.set_rows(rows)
+        compared = reviews.before_after(self._context.store, h.id) if h is not None else []
+        self.before_after_model.set_rows(before_after_rows(compared))
+        self.before_after_note.setText(
+            "The four capitals at the visit that led to each package → at its follow-up "
+            "review. Scores run from 0 (no pressure) to 3 (severe): lower is better."
+            if compared
+            else "No follow-up review recorded yet. A review is due 12 weeks after a "
+            "package is approved."
+        )
         self.packages.load(h.id if h else None)
 
     # -- members --------------------------------------------------------------
@@ -342,10 +391,75 @@ class HouseholdPage(QWidget):
         self._clear_member()
         self._changed()
 
+    # -- already known? --------------------------------------------------------
+    def _fit_duplicates_to_rows(self) -> None:
+        """Bold words, and a list as tall as its rows (wrapped reasons in full), not more.
+
+        Left to itself the list takes a fixed height that squeezes the form below it.
+        """
+        font = self.duplicates.label.font()
+        font.setBold(True)
+        self.duplicates.label.setFont(font)
+        table = self.duplicates.table
+        how = "Click a household, or press Enter on it, to open it instead."
+        table.setToolTip(how)
+        table.setAccessibleDescription(how)
+        table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        table.setSizeAdjustPolicy(QAbstractItemView.SizeAdjustPolicy.AdjustToContents)
+        table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        table.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Maximum)
+        table.setMaximumHeight(table.fontMetrics().lineSpacing() * 8)  # then it scrolls
+
+    def _duplicate_fields(self) -> dict[str, str]:
+        """The lead contact (added, or still in the member form) and the address as typed."""
+        typed = self.fields.values()
+        fields = {name: str(typed[name] or "") for name in _CONTACT_FIELDS}
+        lead = next((m for m in self.members if m.relationship is Relationship.LEAD), None)
+        person = households.member_form(lead) if lead else self.member_fields.values()
+        fields |= {name: str(person[name] or "") for name in _LEAD_FIELDS}
+        return fields
+
+    def _check_duplicates(self, now: bool = False) -> None:
+        """Ask the panel about a new household (after its pause); empty and hide it otherwise.
+
+        ``now`` checks at once, which also cancels a check still waiting for its pause: one
+        typed just before a save or a load must not show over a saved household.
+        """
+        self.duplicates.check(self._duplicate_fields() if self.household is None else {})
+        if now:
+            self.duplicates.run_check()
+
+    def open_instead(self, household_id: uuid.UUID) -> None:
+        """Open a likely match instead of creating a new household.
+
+        As when leaving the page, nothing typed is thrown away and nothing is asked: what
+        was typed for the new household stays its draft, brought back by the next Ctrl+N.
+        """
+        if self.household is not None:  # already opened (a click can also activate the row)
+            return
+        self.flush()
+        try:
+            self.load(household_id)
+        except ServiceError as exc:
+            show_banner(self.message, f"Could not open that household: {exc}", error=True)
+            return
+        h = self.household
+        if h is None:
+            return
+        opened = (
+            f"Opened household {h.reference} instead of creating a new one. What you typed "
+            "for the new household is kept: New household (Ctrl+N) brings it back."
+        )
+        restored = "" if self.message.isHidden() else self.message.text()
+        show_banner(self.message, f"{opened} {restored}".strip())
+        self.fields.widgets["address_line1"].setFocus()
+
     # -- saving ---------------------------------------------------------------
     def _changed(self) -> None:
         if not self._loading:
             self._draft_timer.start()
+            if self.household is None:
+                self._check_duplicates()
 
     def save_draft(self) -> None:
         """Keep what is typed (valid or not) so a crash or closed window loses nothing."""
@@ -392,6 +506,7 @@ class HouseholdPage(QWidget):
         self.household = saved
         self.members = list(saved.members)
         self._refresh()
+        self._check_duplicates(now=True)  # hides the panel: the household is no longer new
         show_banner(self.message, f"Saved household {saved.reference}.")
         return True
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from itertools import pairwise
+
 from PySide6.QtCore import QAbstractItemModel, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
@@ -83,3 +87,19 @@ def row_table(model: QAbstractItemModel, name: str) -> QTableView:
     view.verticalHeader().hide()
     view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
     return view
+
+
+REFRESH_KEY = "F5"
+
+
+def on_refresh_key(page: QWidget, refresh: Callable[[], None]) -> None:
+    """F5 anywhere on ``page`` reloads it (list pages show what others changed)."""
+    shortcut = QShortcut(QKeySequence(REFRESH_KEY), page)
+    shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+    shortcut.activated.connect(refresh)
+
+
+def tab_chain(widgets: Sequence[QWidget]) -> None:
+    """Tab visits ``widgets`` in this order, the order they appear on screen."""
+    for first, second in pairwise(widgets):
+        QWidget.setTabOrder(first, second)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
-from itertools import pairwise
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -35,6 +34,7 @@ from caseworker.services.packages import QueueEntry
 from caseworker.ui.context import AppContext
 from caseworker.ui.fields import FieldSet
 from caseworker.ui.widgets import (
+    REFRESH_KEY,
     banner,
     button,
     heading,
@@ -42,6 +42,7 @@ from caseworker.ui.widgets import (
     scrolling,
     section,
     show_banner,
+    tab_chain,
 )
 
 Index = QModelIndex | QPersistentModelIndex
@@ -49,7 +50,6 @@ _DISPLAY = Qt.ItemDataRole.DisplayRole
 _TEXT_ROLES = (_DISPLAY, Qt.ItemDataRole.AccessibleTextRole)
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
-REFRESH_KEY = "F5"
 APPROVE_KEY = "Ctrl+Shift+A"
 REJECT_KEY = "Ctrl+Shift+R"
 # Alt+letters of this page: the Case menu, the queue, the buttons and the reason field.
@@ -265,8 +265,7 @@ class ApprovalsPage(QWidget):
             self.items_form.addRow("", why)
         chain: list[QWidget] = [self.refresh_button, self.table, *self._amounts.values()]
         chain += [self.reason, self.approve_button, self.reject_button]
-        for first, second in pairwise(chain):
-            QWidget.setTabOrder(first, second)
+        tab_chain(chain)
 
     # -- showing --------------------------------------------------------------
     def refresh(self) -> None:

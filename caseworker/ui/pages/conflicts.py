@@ -17,11 +17,9 @@ import re
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from itertools import pairwise
 from typing import Any, Literal
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
@@ -40,9 +38,16 @@ from caseworker.services.errors import ServiceError
 from caseworker.services.sync_view import RefusedChange, dismiss_refused, refused_changes
 from caseworker.ui.context import AppContext
 from caseworker.ui.models import Index
-from caseworker.ui.widgets import banner, button, heading, row_table, show_banner
+from caseworker.ui.widgets import (
+    banner,
+    button,
+    heading,
+    on_refresh_key,
+    row_table,
+    show_banner,
+    tab_chain,
+)
 
-REFRESH_KEY = "F5"
 _DISPLAY = Qt.ItemDataRole.DisplayRole
 _TEXT_ROLES = (_DISPLAY, Qt.ItemDataRole.AccessibleTextRole)
 _TOP_LEFT = Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft
@@ -236,13 +241,10 @@ class ConflictsPage(QWidget):
         self.dismiss_button.clicked.connect(self.dismiss)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._enable())
         self.refused_table.selectionModel().currentRowChanged.connect(lambda *_: self._enable())
-        shortcut = QShortcut(QKeySequence(REFRESH_KEY), self)
-        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        shortcut.activated.connect(self.refresh)
+        on_refresh_key(self, self.refresh)
         chain: list[QWidget] = [self.table, self.keep_button, self.other_button, self.open_button]
         chain += [self.refused_table, self.dismiss_button]
-        for first, second in pairwise(chain):
-            QWidget.setTabOrder(first, second)
+        tab_chain(chain)
         self.refresh()
 
     # -- showing --------------------------------------------------------------

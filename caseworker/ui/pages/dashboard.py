@@ -32,11 +32,9 @@ from PySide6.QtGui import (
     QFontInfo,
     QImage,
     QImageReader,
-    QKeySequence,
     QPainter,
     QPaintEvent,
     QPen,
-    QShortcut,
     QShowEvent,
 )
 from PySide6.QtWidgets import (
@@ -69,9 +67,16 @@ from caseworker.services.evaluation import EvaluationFigures, evaluation_figures
 from caseworker.services.forms import parse_date
 from caseworker.store.database import Store
 from caseworker.ui.context import AppContext
-from caseworker.ui.widgets import banner, button, heading, scrolling, show_banner
+from caseworker.ui.widgets import (
+    REFRESH_KEY,
+    banner,
+    button,
+    heading,
+    on_refresh_key,
+    scrolling,
+    show_banner,
+)
 
-REFRESH_KEY = "F5"
 TILE_COLUMNS = 4
 # A chart grows until its text is as large as the window's, and shrinks (a narrow
 # window, 200% text) until its text is this many pixels per point, 9 px: below
@@ -393,9 +398,7 @@ class DashboardPage(QWidget):
         self.save_button.clicked.connect(self.save_report)
         self.date_from.returnPressed.connect(self.run)
         self.date_to.returnPressed.connect(self.run)
-        shortcut = QShortcut(QKeySequence(REFRESH_KEY), self)
-        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        shortcut.activated.connect(self.run)
+        on_refresh_key(self, self.run)
         QWidget.setTabOrder(self.date_from, self.date_to)
         QWidget.setTabOrder(self.date_to, self.show_button)
         QWidget.setTabOrder(self.show_button, self.save_button)

@@ -14,11 +14,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from itertools import pairwise
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
@@ -34,9 +32,18 @@ from caseworker.services import merge
 from caseworker.services.errors import ServiceError
 from caseworker.services.merge import Candidate, MergeRecord, Side
 from caseworker.ui.context import AppContext
-from caseworker.ui.widgets import banner, button, heading, row_table, scrolling, show_banner
+from caseworker.ui.widgets import (
+    REFRESH_KEY,
+    banner,
+    button,
+    heading,
+    on_refresh_key,
+    row_table,
+    scrolling,
+    show_banner,
+    tab_chain,
+)
 
-REFRESH_KEY = "F5"
 Index = QModelIndex | QPersistentModelIndex
 _DISPLAY = Qt.ItemDataRole.DisplayRole
 _TEXT_ROLES = (_DISPLAY, Qt.ItemDataRole.AccessibleTextRole)
@@ -294,13 +301,10 @@ class DuplicatesPage(QWidget):
         self.undo_button.clicked.connect(self.undo)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_current())
         self.merges.selectionModel().currentRowChanged.connect(lambda *_: self._enable())
-        shortcut = QShortcut(QKeySequence(REFRESH_KEY), self)
-        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        shortcut.activated.connect(self.refresh)
+        on_refresh_key(self, self.refresh)
         chain: list[QWidget] = [self.scan_button, self.table, self.left_button, self.right_button]
         chain += [self.merges, self.undo_button]
-        for first, second in pairwise(chain):
-            QWidget.setTabOrder(first, second)
+        tab_chain(chain)
         self._enable()
 
     # -- loading --------------------------------------------------------------

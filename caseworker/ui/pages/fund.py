@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from itertools import pairwise
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QGroupBox,
@@ -34,16 +32,18 @@ from caseworker.ui.context import AppContext
 from caseworker.ui.fields import FieldSet
 from caseworker.ui.models import Index, ListTableModel
 from caseworker.ui.widgets import (
+    REFRESH_KEY,
     banner,
     button,
     heading,
+    on_refresh_key,
     row_table,
     scrolling,
     section,
     show_banner,
+    tab_chain,
 )
 
-REFRESH_KEY = "F5"
 # Alt+letters of this page: the Case menu, the buttons and the allowances table.
 TAKEN = frozenset("cfogma")
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -135,9 +135,7 @@ class FundPage(QWidget):
         self.move_button.clicked.connect(self.move_allowance)
         self.refresh_button.clicked.connect(self.refresh)
         self.budget.returnPressed.connect(self.open_fund)
-        shortcut = QShortcut(QKeySequence(REFRESH_KEY), self)
-        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        shortcut.activated.connect(self.refresh)
+        on_refresh_key(self, self.refresh)
         chain: list[QWidget] = [
             *self.open_fields.focus_chain(),
             self.open_button,
@@ -148,8 +146,7 @@ class FundPage(QWidget):
             self.move_button,
             self.refresh_button,
         ]
-        for first, second in pairwise(chain):
-            QWidget.setTabOrder(first, second)
+        tab_chain(chain)
         self.refresh()
 
     # -- building -------------------------------------------------------------

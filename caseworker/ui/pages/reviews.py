@@ -14,12 +14,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import date
-from itertools import pairwise
 from typing import Any
 
 from pydantic import ValidationError
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -50,16 +49,18 @@ from caseworker.ui.context import AppContext
 from caseworker.ui.fields import FieldSet
 from caseworker.ui.models import Index, ListTableModel
 from caseworker.ui.widgets import (
+    REFRESH_KEY,
     banner,
     button,
     heading,
+    on_refresh_key,
     row_table,
     scrolling,
     section,
     show_banner,
+    tab_chain,
 )
 
-REFRESH_KEY = "F5"
 DRAFT_DELAY_MS = 1000
 DRAFT_KIND = "review"  # keyed by household id, so retention's draft clean-up finds it
 # Alt+letters of this page: the Case menu, the list, "everyone", Refresh, Open household, Save.
@@ -273,9 +274,7 @@ class ReviewsPage(QWidget):
         self.table.activated.connect(lambda _index: self.focus_form())
         self.open_button.clicked.connect(self._open_household)
         self.save_button.clicked.connect(self.save)
-        shortcut = QShortcut(QKeySequence(REFRESH_KEY), self)
-        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        shortcut.activated.connect(self.refresh)
+        on_refresh_key(self, self.refresh)
         self._show_entry()  # nothing chosen yet: the form waits for a review
 
     # -- building -------------------------------------------------------------
@@ -360,8 +359,7 @@ class ReviewsPage(QWidget):
         chain: list[QWidget] = [self.table, self.everyone, self.refresh_button]
         chain += [*main[:-1], *self._referrals.values(), main[-1]]  # notes come last
         chain += [self.open_button, self.save_button]
-        for first, second in pairwise(chain):
-            QWidget.setTabOrder(first, second)
+        tab_chain(chain)
 
     # -- showing --------------------------------------------------------------
     def refresh(self) -> None:

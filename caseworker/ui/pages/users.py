@@ -6,10 +6,6 @@ the person was added.
 
 from __future__ import annotations
 
-from itertools import pairwise
-
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
@@ -23,9 +19,17 @@ from caseworker.services.errors import InvalidInput, ServiceError
 from caseworker.ui.context import AppContext
 from caseworker.ui.fields import FieldSet
 from caseworker.ui.models import ListTableModel
-from caseworker.ui.widgets import banner, button, heading, row_table, section, show_banner
+from caseworker.ui.widgets import (
+    banner,
+    button,
+    heading,
+    on_refresh_key,
+    row_table,
+    section,
+    show_banner,
+    tab_chain,
+)
 
-REFRESH_KEY = "F5"
 # Alt+letters of this page: the Case menu, the people table and the Add button.
 TAKEN = frozenset("cpa")
 ROLES: list[tuple[str | None, str]] = [
@@ -82,12 +86,9 @@ class UsersPage(QWidget):
 
         self.add_button.clicked.connect(self.add)
         self._line("confirm").returnPressed.connect(self.add)
-        shortcut = QShortcut(QKeySequence(REFRESH_KEY), self)
-        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        shortcut.activated.connect(self.refresh)
+        on_refresh_key(self, self.refresh)
         chain = [self.table, *f.focus_chain(), self.add_button]
-        for first, second in pairwise(chain):
-            QWidget.setTabOrder(first, second)
+        tab_chain(chain)
         self.refresh()
 
     def _line(self, name: str) -> QLineEdit:

@@ -103,3 +103,51 @@ class ListTableModel(QAbstractTableModel):
         if orientation == Qt.Orientation.Horizontal and role == _DISPLAY:
             return self._headers[section]
         return None
+
+
+_TEXT_ROLES = (_DISPLAY, Qt.ItemDataRole.AccessibleTextRole)
+
+
+class RecordsModel(QAbstractTableModel):
+    """A read-only table of records already in memory, one row each; subclasses say
+    how a record reads (``_cells``) and which columns hold figures (``RIGHT``)."""
+
+    HEADERS: tuple[str, ...] = ()
+    RIGHT: frozenset[int] = frozenset()
+    ALIGN = Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft
+    RIGHT_ALIGN = Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._records: list[Any] = []
+
+    def _set(self, records: Sequence[Any]) -> None:
+        self.beginResetModel()
+        self._records = list(records)
+        self.endResetModel()
+
+    def _at(self, row: int) -> Any:
+        return self._records[row] if 0 <= row < len(self._records) else None
+
+    def _cells(self, record: Any) -> tuple[str, ...]:
+        raise NotImplementedError
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._records)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def data(self, index: Index, role: int = _DISPLAY) -> Any:
+        if not index.isValid():
+            return None
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return self.RIGHT_ALIGN if index.column() in self.RIGHT else self.ALIGN
+        if role not in _TEXT_ROLES:
+            return None
+        return self._cells(self._records[index.row()])[index.column()]
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == _DISPLAY:
+            return self.HEADERS[section]
+        return None

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
@@ -37,7 +37,7 @@ from caseworker.services.conflicts import OpenConflict
 from caseworker.services.errors import ServiceError
 from caseworker.services.sync_view import RefusedChange, dismiss_refused, refused_changes
 from caseworker.ui.context import AppContext
-from caseworker.ui.models import Index
+from caseworker.ui.models import RecordsModel
 from caseworker.ui.widgets import (
     banner,
     button,
@@ -90,53 +90,15 @@ def when(instant: datetime) -> str:
     return f"{instant.astimezone():%d/%m/%Y %H:%M}"
 
 
-class _RecordsModel(QAbstractTableModel):
-    """A read-only table of records already in memory, one row each."""
-
-    HEADERS: tuple[str, ...] = ()
-    ALIGN = Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._records: list[Any] = []
-
-    def _set(self, records: Sequence[Any]) -> None:
-        self.beginResetModel()
-        self._records = list(records)
-        self.endResetModel()
-
-    def _cells(self, record: Any) -> tuple[str, ...]:
-        raise NotImplementedError
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._records)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def data(self, index: Index, role: int = _DISPLAY) -> Any:
-        if not index.isValid():
-            return None
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return self.ALIGN
-        if role not in _TEXT_ROLES:
-            return None
-        return self._cells(self._records[index.row()])[index.column()]
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == _DISPLAY:
-            return self.HEADERS[section]
-        return None
-
-
-class ConflictsModel(_RecordsModel):
+class ConflictsModel(RecordsModel):
     HEADERS = ("Case reference", "What", "Value in use", "Other value", "Changed by", "When")
 
     def set_conflicts(self, found: Sequence[OpenConflict]) -> None:
         self._set(found)
 
     def conflict(self, row: int) -> OpenConflict | None:
-        return self._records[row] if 0 <= row < len(self._records) else None
+        found: OpenConflict | None = self._at(row)
+        return found
 
     def _cells(self, record: Any) -> tuple[str, ...]:
         c: OpenConflict = record
@@ -150,7 +112,7 @@ class ConflictsModel(_RecordsModel):
         )
 
 
-class RefusedModel(_RecordsModel):
+class RefusedModel(RecordsModel):
     HEADERS = ("Case reference", "Change", "Made", "Why the store refused it")
     ALIGN = _TOP_LEFT  # a row with a wrapped reason reads from its first line
 
@@ -158,7 +120,8 @@ class RefusedModel(_RecordsModel):
         self._set(found)
 
     def change(self, row: int) -> RefusedChange | None:
-        return self._records[row] if 0 <= row < len(self._records) else None
+        found: RefusedChange | None = self._at(row)
+        return found
 
     def _cells(self, record: Any) -> tuple[str, ...]:
         r: RefusedChange = record

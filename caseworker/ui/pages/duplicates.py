@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
@@ -32,6 +32,7 @@ from caseworker.services import merge
 from caseworker.services.errors import ServiceError
 from caseworker.services.merge import Candidate, MergeRecord, Side
 from caseworker.ui.context import AppContext
+from caseworker.ui.models import RecordsModel
 from caseworker.ui.widgets import (
     REFRESH_KEY,
     banner,
@@ -79,46 +80,11 @@ def evidence_cells(side: Side) -> tuple[str, ...]:
     )
 
 
-class _Records(QAbstractTableModel):
-    """A read-only table of records already in memory, one row each."""
+class _Records(RecordsModel):
+    """Records whose rows may wrap: they read from the top line."""
 
-    HEADERS: tuple[str, ...] = ()
-    RIGHT: frozenset[int] = frozenset()
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._records: list[Any] = []
-
-    def _set(self, records: Sequence[Any]) -> None:
-        self.beginResetModel()
-        self._records = list(records)
-        self.endResetModel()
-
-    def _at(self, row: int) -> Any:
-        return self._records[row] if 0 <= row < len(self._records) else None
-
-    def _cells(self, record: Any) -> tuple[str, ...]:
-        raise NotImplementedError
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._records)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def data(self, index: Index, role: int = _DISPLAY) -> Any:
-        if not index.isValid():
-            return None
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return _RIGHT if index.column() in self.RIGHT else _TOP_LEFT
-        if role not in _TEXT_ROLES:
-            return None
-        return self._cells(self._records[index.row()])[index.column()]
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == _DISPLAY:
-            return self.HEADERS[section]
-        return None
+    ALIGN = _TOP_LEFT
+    RIGHT_ALIGN = _RIGHT
 
 
 class PairsModel(_Records):

@@ -57,12 +57,17 @@ def _sqlite_engine(path: Path, key: str | None = None) -> Engine:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
+    _begin_as_asked(engine)
+    return engine
+
+
+def _begin_as_asked(engine: Engine) -> None:
+    """We issue BEGIN ourselves: ``IMMEDIATE`` for writers (see ``Store``)."""
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         mode = conn.get_execution_options().get("begin", "DEFERRED")
         conn.exec_driver_sql(f"BEGIN {mode}")
-
-    return engine
 
 
 def _shared_sqlite_engine(url: str) -> Engine:
@@ -79,11 +84,7 @@ def _shared_sqlite_engine(url: str) -> Engine:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Any) -> None:
-        mode = conn.get_execution_options().get("begin", "DEFERRED")
-        conn.exec_driver_sql(f"BEGIN {mode}")
-
+    _begin_as_asked(engine)
     return engine
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from pypdf import PdfReader
 
 from caseworker.reports import write_family_copy
-from caseworker.reports.common import council, referral_directory
+from caseworker.reports.common import council, long_date, referral_directory
 from caseworker.services.case_file import case_file
 from tests.reports.case_fixtures import (
     EXCEPTION_REASON,
@@ -43,7 +43,10 @@ def test_what_we_agreed_to_pay_and_how(written: Written) -> None:
     assert "We agreed to pay you £430.00." in text
     assert "Help with rent or mortgage arrears £350.00" in text
     assert "Emergency money for food and fuel £80.00" in text
-    paid = "We paid this by bank transfer on 27 November 2026. The payment reference is"
+    # The payment's date is when it was recorded (the real clock), not the visit's.
+    [payment] = [r.payment for r in written.case.packages if r.payment is not None]
+    paid_on = long_date(payment.at.date())
+    paid = f"We paid this by bank transfer on {paid_on}. The payment reference is"
     assert f"{paid} {PAYMENT_REF}." in text
 
 

@@ -23,9 +23,13 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from caseworker.store.bulk import insert_raw
-from caseworker.store.tables import AuditEventRow, utcnow
+from caseworker.store.database import direct, transaction_cache
+from caseworker.store.tables import AuditEventRow, new_id, utcnow
+from caseworker.store.written import written
 
 GENESIS = "0" * 64
+_AUDIT = AuditEventRow.__table__  # type: ignore[attr-defined]
+_TAIL = "audit_chain_tail"  # transaction_cache key: the hash of the last entry written
 
 
 class ChainFields(Protocol):
@@ -122,12 +126,24 @@ def payload_of(entry: ChainFields) -> dict[str, Any]:
 
 
 class AuditTrail:
-    """Appends entries inside the caller's transaction, keeping the chain's tail."""
+    """Appends entries inside the caller's transaction, keeping the chain's tail.
+
+    The tail is remembered on the session until its transaction ends, so a sync
+    push replaying hundreds of changes in one transaction reads it once.
+    """
 
     def __init__(self, session: Session, actor_id: uuid.UUID | None) -> None:
         self._session = session
         self._actor_id = actor_id
-        self._tail: str | None = None
+
+    @property
+    def _tail(self) -> str | None:
+        tail: str | None = transaction_cache(self._session).get(_TAIL)
+        return tail
+
+    @_tail.setter
+    def _tail(self, value: str | None) -> None:
+        transaction_cache(self._session)[_TAIL] = value
 
     def _last_hash(self) -> str:
         if self._tail is None:
@@ -135,7 +151,7 @@ class AuditTrail:
                 select(AuditEventRow.hash).order_by(col(AuditEventRow.seq).desc()).limit(1)
             ).first()
             self._tail = last or GENESIS
-        return self._tail
+        return self._tail or GENESIS
 
     def record_many(
         self, entity: str, action: str, payload: dict[str, Any], ids: Iterable[uuid.UUID]
@@ -215,25 +231,26 @@ class AuditTrail:
         action: str,
         payload: dict[str, Any],
         household_id: uuid.UUID | None = None,
-    ) -> AuditEventRow:
+    ) -> None:
+        """Append one entry, with a Core insert (every sync replay writes one)."""
         prev = self._last_hash()
         text = canonical(payload)
-        row = AuditEventRow(
-            at=utcnow(),
-            actor_id=self._actor_id,
-            entity=entity,
-            entity_id=entity_id,
-            household_id=household_id,
-            action=action,
-            payload=text,
-            payload_digest=digest(text),
-            prev_hash=prev,
-            hash="",
-        )
-        row.hash = entry_hash(prev, row)
-        self._tail = row.hash
-        self._session.add(row)
-        return row
+        at = utcnow()  # before the id: a recorded change's tape holds them in this order
+        entry_id = new_id()
+        entry = {
+            "id": entry_id,
+            "at": at,
+            "actor_id": self._actor_id,
+            "entity": entity,
+            "entity_id": entity_id,
+            "household_id": household_id,
+            "action": action,
+            "payload": text,
+            "payload_digest": digest(text),
+            "prev_hash": prev,
+        }
+        entry["hash"] = self._tail = entry_hash(prev, SimpleNamespace(**entry))
+        direct(self._session).execute(insert(_AUDIT), {**entry, **written("audit_event", entry_id)})
 
 
 @dataclass(frozen=True)

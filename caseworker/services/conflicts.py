@@ -87,7 +87,9 @@ def resolve(
                 raise InvalidInput(
                     {"conflict": "Conflict: the household is archived; its values stay as they are"}
                 )
-            repo.save_household(session, apply_choice(current, conflict.field, chosen), user.id)
+            repo.save_household(
+                session, apply_choice(current, conflict.field, chosen), user.id, current
+            )
         conflict.resolved_at, conflict.resolved_by = utcnow(), user.id
         conflict.chosen_value = chosen
         session.add(conflict)

@@ -45,9 +45,9 @@ def create_household(
     if not household.members:
         raise InvalidInput({"members": "Members: add at least the lead contact"})
     with store.unit_of_work() as session:
-        number = repo.next_reference_number(session, user.officer_code)
+        number = repo.take_reference_number(session, user.officer_code)
         saved = household.model_copy(update={"reference": f"{user.officer_code}-{number:05d}"})
-        repo.save_household(session, saved, user.id)
+        repo.save_household(session, saved, user.id, stored=None)
         AuditTrail(session, user.id).record(
             "household", saved.id, "created", diff({}, _flatten(saved)), household_id=saved.id
         )
@@ -78,18 +78,18 @@ def update_household(
     it becomes a conflict. The audit entry holds each changed field before and after.
     """
     with store.unit_of_work() as session:
-        row = session.get(HouseholdRow, household.id)
-        if row is None:
+        found = repo.household_rows(session, household.id)
+        if found is None:
             raise NotFound("That household no longer exists in this store.")
+        row, members = found
         if draft is not None:
             drop_draft(session, user, "household", draft)
-        if row.archived:  # its personal fields may be erased: not a valid household any more
+        if row["archived"]:  # its personal fields may be erased: not a valid household any more
             conflicts = changed_fields(base or household, household)
             kept = [replace(c, store=_stored(row, c.field)) for c in conflicts]
             _raise_conflicts(session, user, household.id, kept)
             return household
-        current = repo.load_household(session, household.id)
-        assert current is not None
+        current = repo.household_to_model(row, members)
         base = base or current
         flat, conflicts = merge(base, household, current)
         try:
@@ -104,7 +104,7 @@ def update_household(
         changes = diff(_flatten(current), _flatten(saved))
         if not changes:
             return saved
-        repo.save_household(session, saved, user.id)
+        repo.save_household(session, saved, user.id, stored=current)
         AuditTrail(session, user.id).record(
             "household", saved.id, "updated", changes, household_id=saved.id
         )
@@ -112,9 +112,9 @@ def update_household(
     return saved
 
 
-def _stored(row: HouseholdRow, field: str) -> Any:
+def _stored(row: dict[str, Any], field: str) -> Any:
     """An archived household's value of a merge key (members' fields are not kept)."""
-    return None if field.startswith("member:") else jsonable(getattr(row, field, None))
+    return None if field.startswith("member:") else jsonable(row.get(field))
 
 
 def _raise_conflicts(

@@ -21,14 +21,12 @@ import inspect
 import json
 import socket
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar, cast, get_type_hints
 
 from pydantic import TypeAdapter
-from sqlalchemy import event
 from sqlmodel import Session, select
 
 from caseworker.domain.rules import RuleSet
@@ -38,6 +36,7 @@ from caseworker.services.errors import NotFound
 from caseworker.store.database import Store
 from caseworker.store.sync_tables import OutboxRow, SyncClient
 from caseworker.store.tables import UserAccount
+from caseworker.store.written import Touched, collecting_touched
 
 F = TypeVar("F", bound=Callable[..., Any])
 Fill = Callable[[Store, dict[str, Any]], None]
@@ -66,14 +65,16 @@ class Mutation:
                 out[name] = _adapter(hint).dump_python(value, mode="json")
         return out
 
-    def decode(self, store: Store, args: dict[str, Any], rules: RuleSet) -> dict[str, Any]:
+    def decode(
+        self, args: dict[str, Any], rules: RuleSet, find_user: Callable[[uuid.UUID], User]
+    ) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for name, value in args.items():
             hint = self.hints.get(name, Any)
             if _is(hint, RuleSet):
                 out[name] = rules if value else None
             elif _is(hint, User) and name not in self.new:
-                out[name] = load_user(store, uuid.UUID(value)) if value is not None else None
+                out[name] = find_user(uuid.UUID(value)) if value is not None else None
             else:
                 out[name] = _adapter(hint).validate_python(value)
         return out
@@ -195,52 +196,3 @@ def pending(session: Session) -> list[OutboxRow]:
             select(OutboxRow).where(OutboxRow.state == "pending").order_by(OutboxRow.mutation_id)  # type: ignore[arg-type]
         )
     )
-
-
-# --- rows touched, and the store version stamped on them -------------------------
-
-
-@dataclass
-class Touched:
-    keys: set[tuple[str, str]] = field(default_factory=set)
-
-
-_touched: ContextVar[Touched | None] = ContextVar("touched_rows", default=None)
-_stamp: ContextVar[int | None] = ContextVar("server_version_stamp", default=None)
-
-
-@contextmanager
-def collecting_touched() -> Iterator[Touched]:
-    """Note ``(table, id)`` of every row flushed in this block (the outbox keeps them:
-    if the store refuses the change, the laptop takes back exactly those rows)."""
-    touched = Touched()
-    token = _touched.set(touched)
-    try:
-        yield touched
-    finally:
-        _touched.reset(token)
-
-
-@contextmanager
-def stamping(version: int) -> Iterator[None]:
-    """Set ``server_version`` on every synced row flushed in this block (a push)."""
-    token = _stamp.set(version)
-    try:
-        yield
-    finally:
-        _stamp.reset(token)
-
-
-@event.listens_for(Session, "before_flush")
-def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
-    touched, stamp = _touched.get(), _stamp.get()
-    if touched is None and stamp is None:
-        return
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        table = getattr(obj, "__tablename__", None)
-        if table is None:
-            continue
-        if touched is not None and hasattr(obj, "id") and isinstance(obj.id, uuid.UUID):
-            touched.keys.add((table, obj.id.hex))
-        if stamp is not None and hasattr(obj, "server_version") and obj not in session.deleted:
-            obj.server_version = stamp

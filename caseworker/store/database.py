@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlmodel import Session
 
@@ -229,6 +229,41 @@ class Store:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+_CACHE = "caseworker_transaction_cache"
+
+
+def transaction_cache(session: Session) -> dict[str, Any]:
+    """Values worth reading once per transaction (the audit chain's tail, the last case
+    reference taken): a sync push replays hundreds of changes in one transaction.
+
+    Forgotten when the transaction ends or a savepoint rolls back.
+    """
+    cache: dict[str, Any] = session.info.setdefault(_CACHE, {})
+    return cache
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_cache(session: Session, *_transaction: Any) -> None:
+    session.info.pop(_CACHE, None)
+
+
+def direct(session: Session, stale: Any = None) -> Connection:
+    """The session's connection, for Core statements on the hottest paths (a sync push
+    replays thousands of changes; the ORM's per-statement work would be most of it).
+
+    Pending ORM changes are flushed first, so statements keep their order, and the
+    ORM copy of ``stale`` (a mapped class and primary key), if loaded, is expired
+    because the statement about to run changes that row behind the ORM's back.
+    """
+    session.flush()
+    if stale is not None:
+        loaded = session.identity_map.get(session.identity_key(*stale))
+        if loaded is not None:
+            session.expire(loaded)
+    return session.connection()
 
 
 @contextmanager

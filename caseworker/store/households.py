@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, exists, func, insert
+from sqlalchemy import ColumnElement, and_, bindparam, delete, exists, func, insert
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -16,7 +17,9 @@ from caseworker.domain.assessment import stage_of
 from caseworker.domain.household import Household, Member, Relationship
 from caseworker.domain.search_terms import TermRange, household_terms, parse_query
 from caseworker.domain.visit import Visit
+from caseworker.store.database import direct, transaction_cache
 from caseworker.store.tables import HouseholdRow, MemberRow, SearchTermRow, VisitRow, utcnow
+from caseworker.store.written import written
 
 _HOUSEHOLD_FIELDS = [
     name for name in Household.model_fields if name not in ("id", "members", "benefits")
@@ -37,53 +40,105 @@ class HouseholdSummary:
     last_visit: date | None
 
 
-def household_to_model(row: HouseholdRow, members: list[MemberRow]) -> Household:
-    data: dict[str, Any] = {name: getattr(row, name) for name in _HOUSEHOLD_FIELDS}
+def household_to_model(row: Mapping[str, Any], members: Sequence[Mapping[str, Any]]) -> Household:
+    """A household from its stored columns and its members' (any order)."""
     return Household.model_validate(
         {
-            "id": row.id,
-            "benefits": list(row.benefits) if row.benefits is not None else None,
+            "id": row["id"],
+            "benefits": list(row["benefits"]) if row["benefits"] is not None else None,
             "members": [
-                {"id": m.id, **{n: getattr(m, n) for n in _MEMBER_FIELDS}}
-                for m in sorted(members, key=lambda m: m.position)
+                {"id": m["id"], **{n: m[n] for n in _MEMBER_FIELDS}}
+                for m in sorted(members, key=lambda m: m["position"])
             ],
-            **data,
+            **{name: row[name] for name in _HOUSEHOLD_FIELDS},
         }
     )
 
 
-def load_household(session: Session, household_id: uuid.UUID) -> Household | None:
-    row = session.get(HouseholdRow, household_id)
-    if row is None:
+_HOUSEHOLD = HouseholdRow.__table__  # type: ignore[attr-defined]
+_MEMBER = MemberRow.__table__  # type: ignore[attr-defined]
+_UPDATE = (
+    _HOUSEHOLD.update()
+    .where(_HOUSEHOLD.c.id == bindparam("household"))
+    .values(version=_HOUSEHOLD.c.version + 1)
+)
+_WITH_MEMBERS = sa_select(
+    *_HOUSEHOLD.c, *(c.label(f"member_{c.name}") for c in _MEMBER.c)
+).select_from(_HOUSEHOLD.outerjoin(_MEMBER, _MEMBER.c.household_id == _HOUSEHOLD.c.id))
+
+
+def household_rows(
+    session: Session, household_id: uuid.UUID
+) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+    """A household's stored columns and its members', in one query and without ORM
+    objects: a sync replay reads a household for every edit it replays."""
+    query = _WITH_MEMBERS.where(_HOUSEHOLD.c.id == household_id)
+    found = [r._mapping for r in direct(session).execute(query)]
+    if not found:
         return None
-    members = session.exec(select(MemberRow).where(MemberRow.household_id == household_id)).all()
-    return household_to_model(row, list(members))
+    row = {c.name: found[0][c.name] for c in _HOUSEHOLD.c}
+    members = [
+        {c.name: r[f"member_{c.name}"] for c in _MEMBER.c}
+        for r in found
+        if r["member_id"] is not None
+    ]
+    return row, members
 
 
-def save_household(session: Session, household: Household, user_id: uuid.UUID | None) -> None:
-    """Insert or replace a household, its members and its search terms."""
-    row = session.get(HouseholdRow, household.id)
+def load_household(session: Session, household_id: uuid.UUID) -> Household | None:
+    found = household_rows(session, household_id)
+    return household_to_model(*found) if found is not None else None
+
+
+def save_household(
+    session: Session, household: Household, user_id: uuid.UUID | None, stored: Household | None
+) -> None:
+    """Insert a new household (``stored`` None) or replace the ``stored`` one.
+
+    Written with Core statements, and members and search terms only when they
+    changed: saving a household is on every sync replay's path, and most edits
+    touch one field.
+    """
     values = {name: getattr(household, name) for name in _HOUSEHOLD_FIELDS}
     values["benefits"] = (
         [str(b) for b in household.benefits]
         if household.benefits
         else ([] if household.benefits is not None else None)
     )
-    if row is None:
-        row = HouseholdRow(id=household.id, created_by=user_id, **values)
+    stamp = written("household", household.id)
+    if stored is None:
+        created_at, updated_at = utcnow(), utcnow()
+        direct(session).execute(
+            insert(_HOUSEHOLD),
+            {
+                "id": household.id,
+                "created_by": user_id,
+                "created_at": created_at,
+                "updated_at": updated_at,
+                "version": 1,
+                "archived": False,
+                **values,
+                **stamp,
+            },
+        )
     else:
-        for name, value in values.items():
-            setattr(row, name, value)
-        row.version += 1
-        row.updated_at = utcnow()
-    session.add(row)
-    session.execute(delete(MemberRow).where(col(MemberRow.household_id) == household.id))
+        direct(session, stale=(HouseholdRow, household.id)).execute(
+            _UPDATE, {"household": household.id, "updated_at": utcnow(), **values, **stamp}
+        )
+    if stored is None or household.members != stored.members:
+        _replace_members(session, household, new=stored is None)
+    if stored is None or _terms(household) != _terms(stored):
+        replace_search_terms(session, household, new=stored is None)
+
+
+def _replace_members(session: Session, household: Household, new: bool) -> None:
+    connection = direct(session)
+    if not new:
+        connection.execute(delete(_MEMBER).where(_MEMBER.c.household_id == household.id))
     # The lead contact is stored first: the case list shows position 0.
     ordered = sorted(household.members, key=lambda m: m.relationship != Relationship.LEAD)
-    session.flush()  # the household row first: members refer to it
-    # Bulk inserts, not ORM objects: saving a household is on every sync replay's path.
-    session.execute(
-        insert(MemberRow),
+    connection.execute(
+        insert(_MEMBER),
         [
             {
                 "id": member.id,
@@ -94,19 +149,34 @@ def save_household(session: Session, household: Household, user_id: uuid.UUID | 
             for position, member in enumerate(ordered)
         ],
     )
-    replace_search_terms(session, household)
 
 
-def replace_search_terms(session: Session, household: Household) -> None:
-    session.execute(delete(SearchTermRow).where(col(SearchTermRow.household_id) == household.id))
-    terms = household_terms(
+def _terms(household: Household) -> set[str]:
+    return household_terms(
         household.reference,
         household.postcode,
         ((m.first_name, m.surname, m.date_of_birth) for m in household.members),
     )
-    session.execute(
-        insert(SearchTermRow), [{"household_id": household.id, "term": t} for t in sorted(terms)]
+
+
+def replace_search_terms(session: Session, household: Household, new: bool = False) -> None:
+    terms = SearchTermRow.__table__  # type: ignore[attr-defined]
+    connection = direct(session)
+    if not new:
+        connection.execute(delete(terms).where(terms.c.household_id == household.id))
+    connection.execute(
+        insert(terms),
+        [{"household_id": household.id, "term": t} for t in sorted(_terms(household))],
     )
+
+
+def take_reference_number(session: Session, prefix: str) -> int:
+    """The number for a new household's reference; read once per transaction, since
+    nothing else adds references while it runs (a push creates hundreds)."""
+    taken = transaction_cache(session).setdefault("references", {})
+    number = taken[prefix] + 1 if prefix in taken else next_reference_number(session, prefix)
+    taken[prefix] = number
+    return int(number)
 
 
 def next_reference_number(session: Session, prefix: str) -> int:

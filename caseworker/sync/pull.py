@@ -87,20 +87,41 @@ def _apply_page(mine: Session, theirs: Session, after: int, upto: int, report: P
             if synced.name == "household":
                 households.extend(r["id"] for r in rows if r["id"].hex not in held)
     replace_members(mine, theirs, households)
+    _acknowledge(mine, theirs, client.client_id, answers, report)
+    client.cursor = upto
+    mine.add(client)
+
+
+def _acknowledge(
+    mine: Session,
+    theirs: Session,
+    client_id: uuid.UUID,
+    answers: list[SyncMutation],
+    report: PullReport,
+) -> None:
+    """Drop outbox entries the store applied as made; rebase the rest on the store's
+    rows, keeping a refused one (with its reason) for the officer to see."""
+    outbox = OutboxRow.__table__  # type: ignore[attr-defined]
+    done = [a.mutation_id for a in answers if a.status != "refused" and not a.diverged]
+    for start in range(0, len(done), 500):
+        mine.execute(
+            delete(outbox).where(
+                outbox.c.client_id == client_id, outbox.c.mutation_id.in_(done[start : start + 500])
+            )
+        )
     for answer in answers:
-        entry = mine.get(OutboxRow, (answer.mutation_id, client.client_id))
+        if answer.status != "refused" and not answer.diverged:
+            continue
+        entry = mine.get(OutboxRow, (answer.mutation_id, client_id))
         if entry is None:
             continue
-        if answer.status == "refused" or answer.diverged:
-            rebase(mine, theirs, json.loads(entry.touched))
+        rebase(mine, theirs, json.loads(entry.touched))
         if answer.status == "refused":
             entry.state, entry.reason = "refused", answer.reason
             mine.add(entry)
             report.refused.append(answer.reason)
         else:
             mine.delete(entry)
-    client.cursor = upto
-    mine.add(client)
 
 
 def _held(session: Session, answered: set[int]) -> set[str]:

@@ -19,19 +19,22 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
 
 from caseworker.domain.rules import RuleSet
 from caseworker.domain.stamps import Tape, on_tape
+from caseworker.domain.users import User
 from caseworker.services.errors import ServiceError
 from caseworker.services.fund import FundRefused
-from caseworker.services.outbox import MUTATIONS, stamping
+from caseworker.services.outbox import MUTATIONS, load_user
 from caseworker.store.database import Store
 from caseworker.store.sync_tables import OutboxRow, SyncClientState, SyncMutation, SyncVersion
 from caseworker.store.tables import utcnow
+from caseworker.store.written import stamping
 
 log = logging.getLogger(__name__)
 BATCH = 250
@@ -97,12 +100,33 @@ def push(
 def _push_batch(
     shared: Store, client_id: uuid.UUID, batch: list[Entry], rules: RuleSet, report: PushReport
 ) -> None:
+    """Replay a batch without savepoints, the common case; if the rules refuse any
+    change in it, roll the whole batch back and replay it again one savepoint per
+    change, so the refused one alone is left out."""
+    try:
+        done = _replay_batch(shared, client_id, batch, rules, careful=False)
+    except _Refused:
+        done = _replay_batch(shared, client_id, batch, rules, careful=True)
+    for status in done:
+        report.count(status)
+
+
+class _Refused(Exception):
+    """A change in a batch replayed without savepoints was refused."""
+
+
+def _replay_batch(
+    shared: Store, client_id: uuid.UUID, batch: list[Entry], rules: RuleSet, careful: bool
+) -> list[str]:
+    """Replay a batch in one store transaction; the status of each change replayed."""
+    results: list[dict[str, Any]] = []
     with shared.unit_of_work() as session:
         version = bump_version(session)
         state = session.get(SyncClientState, client_id, with_for_update=True)
         if state is None:
             state = SyncClientState(client_id=client_id)
         last = state.last_mutation_id
+        replay = _Replayer(shared, session, rules, version, careful)
         seen = _already_applied(session, [e.digest for e in batch])
         for entry in batch:
             if entry.mutation_id <= last:
@@ -112,13 +136,33 @@ def _push_batch(
                     f"The store expected change {last + 1} from this laptop but was sent "
                     f"{entry.mutation_id}. Nothing was applied; report this to IT."
                 )
-            result = _replay(shared, session, client_id, entry, rules, version, seen)
-            session.add(result)
-            report.count(result.status)
+            result = {
+                "client_id": client_id,
+                "mutation_id": entry.mutation_id,
+                "name": entry.name,
+                "actor_id": entry.actor_id,
+                "digest": entry.digest,
+                "status": "applied",
+                "reason": "",
+                "diverged": False,
+                "flagged": False,
+                "at": utcnow(),
+                "server_version": version,
+            }
+            if entry.digest in seen:
+                result["status"] = "duplicate"  # pushed before under another client id
+            else:
+                replay(entry, result)
+            if result["status"] == "applied":
+                seen.add(entry.digest)
+            results.append(result)
             last = entry.mutation_id
         state.last_mutation_id = last
         state.last_seen_at = utcnow()
         session.add(state)
+        if results:
+            session.execute(insert(SyncMutation.__table__), results)  # type: ignore[attr-defined]
+    return [result["status"] for result in results]
 
 
 def _already_applied(session: Session, digests: list[str]) -> set[str]:
@@ -131,55 +175,50 @@ def _already_applied(session: Session, digests: list[str]) -> set[str]:
     )
 
 
-def _replay(
-    shared: Store,
-    session: Session,
-    client_id: uuid.UUID,
-    entry: Entry,
-    rules: RuleSet,
-    version: int,
-    seen: set[str],
-) -> SyncMutation:
-    result = SyncMutation(
-        client_id=client_id,
-        mutation_id=entry.mutation_id,
-        name=entry.name,
-        actor_id=entry.actor_id,
-        digest=entry.digest,
-        status="applied",
-        server_version=version,
-    )
-    if (
-        session.exec(
-            select(SyncMutation.mutation_id).where(
-                SyncMutation.digest == entry.digest, SyncMutation.status == "applied"
-            )
-        ).first()
-        is not None
-    ):
-        result.status = "duplicate"  # pushed before under another client id
-        return result
-    spec = MUTATIONS.get(entry.name)
-    savepoint = session.begin_nested()
-    try:
+class _Replayer:
+    """Runs outbox entries through their service functions in one store transaction."""
+
+    def __init__(
+        self, shared: Store, session: Session, rules: RuleSet, version: int, careful: bool
+    ) -> None:
+        self._shared, self._session, self._rules = shared, session, rules
+        self._version, self._careful = version, careful
+        self._users: dict[uuid.UUID, User] = {}  # accounts never change once made
+
+    def _user(self, user_id: uuid.UUID) -> User:
+        if user_id not in self._users:
+            self._users[user_id] = load_user(self._shared, user_id)
+        return self._users[user_id]
+
+    def __call__(self, entry: Entry, result: dict[str, Any]) -> None:
+        """Replay ``entry``; a refusal is written on ``result`` (careful) or raised."""
+        savepoint = self._session.begin_nested() if self._careful else None
+        try:
+            tape = self._run(entry)
+        except ServiceError as exc:
+            if savepoint is None:
+                raise _Refused from exc
+            savepoint.rollback()
+            result.update(status="refused", reason=str(exc), flagged=isinstance(exc, FundRefused))
+            log.warning("change %s refused by the store (%s)", entry.name, type(exc).__name__)
+            return
+        if savepoint is not None:
+            savepoint.commit()
+        result["diverged"] = not tape.finished
+
+    def _run(self, entry: Entry) -> Tape:
+        spec = MUTATIONS.get(entry.name)
         if spec is None:
             raise ServiceError(f"This store does not know the change {entry.name!r}.")
         tape = Tape(json.loads(entry.tape))
-        with shared.joined(session), on_tape(tape), stamping(version):
+        with self._shared.joined(self._session), on_tape(tape), stamping(self._version):
             try:
-                kwargs = spec.decode(shared, json.loads(entry.args), rules)
+                kwargs = spec.decode(json.loads(entry.args), self._rules, self._user)
             except (TypeError, ValidationError) as exc:
                 raise ServiceError(
                     "This change could not be read (it was erased, or made by another "
                     "version of Caseworker)."
                 ) from exc
-            spec.func(shared, **kwargs)
-            session.flush()
-        savepoint.commit()
-        result.diverged = not tape.finished
-    except ServiceError as exc:
-        savepoint.rollback()
-        result.status, result.reason = "refused", str(exc)
-        result.flagged = isinstance(exc, FundRefused)
-        log.warning("change %s refused by the store (%s)", entry.name, type(exc).__name__)
-    return result
+            spec.func(self._shared, **kwargs)
+            self._session.flush()
+        return tape

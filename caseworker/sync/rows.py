@@ -128,8 +128,6 @@ def apply_rows(session: Session, synced: Synced, rows: list[dict[str, Any]], hel
     return len(rows)
 
 
-
-
 def _free_references(session: Session, rows: list[dict[str, Any]]) -> None:
     """Two laptops of one officer can both make ``JS01-00007`` offline; the store keeps the
     first and renumbers the second. Until the renumbered copy arrives, the laptop's own

@@ -20,7 +20,7 @@ from tests.services.packages_fixtures import rules
 
 def main() -> None:
     local_path, url, after = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
-    replay = push_module._replay
+    replay = push_module._Replayer.__call__
     count = 0
 
     def replay_then_die(*args: Any) -> Any:
@@ -30,7 +30,7 @@ def main() -> None:
             os.kill(os.getpid(), signal.SIGKILL)
         return replay(*args)
 
-    push_module._replay = replay_then_die  # type: ignore[assignment]
+    push_module._Replayer.__call__ = replay_then_die  # type: ignore[method-assign]
     sync(Store.open_local(local_path), Store.open_shared(url), rules())
 
 

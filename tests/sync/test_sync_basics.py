@@ -95,9 +95,14 @@ def test_refused_spend_is_taken_back_from_the_laptop(laptops: list[Laptop]) -> N
         spent.append(
             packages.approve_on_the_spot(laptop.store, officer, laptop.rules, package.id, TODAY)
         )
+    # A change after the refused one, in the same push batch, still lands.
+    later = households.update_household(
+        b.store, officer, case.model_copy(update={"phone": "07700 900123"})
+    )
     a.sync()
     report = b.sync()
     assert len(report.refused) == 1 and "allowance" in report.refused[0]
+    assert (report.pushed.applied, report.pushed.refused) == (4, 1)
     with b.store.read() as session:
         [refused] = session.exec(select(OutboxRow).where(OutboxRow.state == "refused")).all()
     assert refused.name == "packages.approve_on_the_spot"
@@ -107,6 +112,7 @@ def test_refused_spend_is_taken_back_from_the_laptop(laptops: list[Laptop]) -> N
     assert verify_store(b.store)[1] is None
     a.sync()
     assert fund.allowance_left(a.store, officer, TODAY) == 10_000
+    assert households.get_household(a.store, later.id).phone == "07700 900123"
 
 
 def test_edit_against_archive_is_a_conflict_not_a_resurrection(laptops: list[Laptop]) -> None:

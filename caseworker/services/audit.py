@@ -5,6 +5,12 @@ metadata and the digest of its payload. The payload (canonical JSON, which may
 hold personal values) is kept beside its digest, so it can later be erased for
 retention without breaking the chain, and verifying costs one hash of the
 stored text.
+
+Entries recorded in a transaction are inserted together, before the next
+statement the session runs and at the latest when it commits (a sync push
+replays hundreds of changes in one transaction; one insert each was a fifth of
+its time). Statements run on the raw connection (``store.database.direct``)
+do not see them until then; a savepoint must call :func:`write_pending` first.
 """
 
 from __future__ import annotations
@@ -18,18 +24,37 @@ from datetime import date, datetime
 from types import SimpleNamespace
 from typing import Any, Protocol
 
-from sqlalchemy import insert
+from sqlalchemy import event, insert, orm
 from sqlalchemy import select as sa_select
+from sqlalchemy.orm import ORMExecuteState
 from sqlmodel import Session, col, select
 
 from caseworker.store.bulk import insert_raw
-from caseworker.store.database import direct, transaction_cache
+from caseworker.store.database import transaction_cache
 from caseworker.store.tables import AuditEventRow, new_id, utcnow
 from caseworker.store.written import written
 
 GENESIS = "0" * 64
 _AUDIT = AuditEventRow.__table__  # type: ignore[attr-defined]
 _TAIL = "audit_chain_tail"  # transaction_cache key: the hash of the last entry written
+_PENDING = "audit_pending"  # transaction_cache key: entries recorded, not yet inserted
+
+
+def write_pending(session: orm.Session) -> None:
+    """Insert the entries recorded in this transaction and not inserted yet, in order."""
+    pending = transaction_cache(session).pop(_PENDING, None)
+    if pending:
+        session.connection().execute(insert(_AUDIT), pending)
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    write_pending(session)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _before_statement(state: ORMExecuteState) -> None:
+    write_pending(state.session)
 
 
 class ChainFields(Protocol):
@@ -112,12 +137,12 @@ def entry_hash(prev_hash: str, entry: ChainFields) -> str:
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Fields whose value changed, as ``{field: {"before": x, "after": y}}``."""
-    keys = before.keys() | after.keys()
-    return {
-        k: {"before": jsonable(before.get(k)), "after": jsonable(after.get(k))}
-        for k in sorted(keys)
-        if jsonable(before.get(k)) != jsonable(after.get(k))
-    }
+    changes = {}
+    for key in sorted(before.keys() | after.keys()):
+        was, now = jsonable(before.get(key)), jsonable(after.get(key))
+        if was != now:
+            changes[key] = {"before": was, "after": now}
+    return changes
 
 
 def payload_of(entry: ChainFields) -> dict[str, Any]:
@@ -182,6 +207,7 @@ class AuditTrail:
 
         Each keeps its id, time, actor and payload; the chain is this store's own.
         """
+        write_pending(self._session)
         rows = []
         for entry in entries:
             row = {k: v for k, v in entry.items() if k not in ("seq", "prev_hash", "hash")}
@@ -232,7 +258,7 @@ class AuditTrail:
         payload: dict[str, Any],
         household_id: uuid.UUID | None = None,
     ) -> None:
-        """Append one entry, with a Core insert (every sync replay writes one)."""
+        """Append one entry; it is inserted with the transaction's others (see module)."""
         prev = self._last_hash()
         text = canonical(payload)
         at = utcnow()  # before the id: a recorded change's tape holds them in this order
@@ -250,7 +276,8 @@ class AuditTrail:
             "prev_hash": prev,
         }
         entry["hash"] = self._tail = entry_hash(prev, SimpleNamespace(**entry))
-        direct(self._session).execute(insert(_AUDIT), {**entry, **written("audit_event", entry_id)})
+        pending = transaction_cache(self._session).setdefault(_PENDING, [])
+        pending.append({**entry, **written("audit_event", entry_id)})
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, orm, text
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlmodel import Session
 
@@ -234,7 +234,7 @@ class Store:
 _CACHE = "caseworker_transaction_cache"
 
 
-def transaction_cache(session: Session) -> dict[str, Any]:
+def transaction_cache(session: orm.Session) -> dict[str, Any]:
     """Values worth reading once per transaction (the audit chain's tail, the last case
     reference taken): a sync push replays hundreds of changes in one transaction.
 

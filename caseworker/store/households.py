@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, delete, exists, func, insert
+from sqlalchemy import ColumnElement, Row, and_, bindparam, delete, exists, func, insert
 from sqlalchemy import select as sa_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -65,24 +65,46 @@ _UPDATE = (
 _WITH_MEMBERS = sa_select(
     *_HOUSEHOLD.c, *(c.label(f"member_{c.name}") for c in _MEMBER.c)
 ).select_from(_HOUSEHOLD.outerjoin(_MEMBER, _MEMBER.c.household_id == _HOUSEHOLD.c.id))
+_ONE = _WITH_MEMBERS.where(_HOUSEHOLD.c.id == bindparam("household"))
+_MANY = _WITH_MEMBERS.where(_HOUSEHOLD.c.id.in_(bindparam("households", expanding=True)))
+_READ_AHEAD = "households_read_ahead"  # transaction_cache key, see read_ahead
+
+Stored = tuple[dict[str, Any], list[dict[str, Any]]]
 
 
-def household_rows(
-    session: Session, household_id: uuid.UUID
-) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+def household_rows(session: Session, household_id: uuid.UUID) -> Stored | None:
     """A household's stored columns and its members', in one query and without ORM
     objects: a sync replay reads a household for every edit it replays."""
-    query = _WITH_MEMBERS.where(_HOUSEHOLD.c.id == household_id)
-    found = [r._mapping for r in direct(session).execute(query)]
-    if not found:
-        return None
-    row = {c.name: found[0][c.name] for c in _HOUSEHOLD.c}
-    members = [
-        {c.name: r[f"member_{c.name}"] for c in _MEMBER.c}
-        for r in found
-        if r["member_id"] is not None
-    ]
-    return row, members
+    ahead: dict[uuid.UUID, Stored] = transaction_cache(session).get(_READ_AHEAD, {})
+    if household_id in ahead:
+        return ahead.pop(household_id)  # handed out once: the edit may change it
+    return _grouped(direct(session).execute(_ONE, {"household": household_id})).get(household_id)
+
+
+def read_ahead(session: Session, household_ids: Collection[uuid.UUID]) -> None:
+    """Read many households in one query for the edits a sync push is about to replay.
+
+    ``household_rows`` hands each one out once, until :func:`forget_read_ahead`; the
+    caller forgets them before anything but those edits can change a household.
+    """
+    found = direct(session).execute(_MANY, {"households": list(household_ids)})
+    transaction_cache(session)[_READ_AHEAD] = _grouped(found)
+
+
+def forget_read_ahead(session: Session) -> None:
+    transaction_cache(session).pop(_READ_AHEAD, None)
+
+
+def _grouped(rows: Iterable[Row[Any]]) -> dict[uuid.UUID, Stored]:
+    found: dict[uuid.UUID, Stored] = {}
+    for result in rows:
+        row = result._mapping
+        key = row["id"]
+        if key not in found:
+            found[key] = ({c.name: row[c.name] for c in _HOUSEHOLD.c}, [])
+        if row["member_id"] is not None:
+            found[key][1].append({c.name: row[f"member_{c.name}"] for c in _MEMBER.c})
+    return found
 
 
 def load_household(session: Session, household_id: uuid.UUID) -> Household | None:
@@ -127,7 +149,7 @@ def save_household(
         )
     if stored is None or household.members != stored.members:
         _replace_members(session, household, new=stored is None)
-    if stored is None or _terms(household) != _terms(stored):
+    if stored is None or _named(household) != _named(stored):
         replace_search_terms(session, household, new=stored is None)
 
 
@@ -151,12 +173,15 @@ def _replace_members(session: Session, household: Household, new: bool) -> None:
     )
 
 
+def _named(household: Household) -> tuple[Any, ...]:
+    """What a household's search terms are made of."""
+    people = [(m.first_name, m.surname, m.date_of_birth) for m in household.members]
+    return household.reference, household.postcode, people
+
+
 def _terms(household: Household) -> set[str]:
-    return household_terms(
-        household.reference,
-        household.postcode,
-        ((m.first_name, m.surname, m.date_of_birth) for m in household.members),
-    )
+    reference, postcode, people = _named(household)
+    return household_terms(reference, postcode, people)
 
 
 def replace_search_terms(session: Session, household: Household, new: bool = False) -> None:

@@ -54,6 +54,36 @@ def test_changes_reach_another_laptop_once(laptops: list[Laptop]) -> None:
     assert verify_store(a.shared)[1] is None
 
 
+def test_every_edit_of_one_household_in_one_push_lands(laptops: list[Laptop]) -> None:
+    """A push reads a run of household edits ahead; a second edit, or one after a
+    visit, must still merge with the first, not with what was read ahead."""
+    a, b, _ = laptops
+    _manager, officer = _team(a)
+    case = households.create_household(a.store, officer, make_household())
+    a.sync()
+    case = households.update_household(
+        a.store, officer, case.model_copy(update={"phone": "07700 900001"})
+    )
+    case = households.update_household(
+        a.store, officer, case.model_copy(update={"town": "Peckham"})
+    )
+    add_visit(a.store, officer, case)
+    case = households.update_household(
+        a.store, officer, case.model_copy(update={"phone": "07700 900002"})
+    )
+    report = a.sync()
+    assert (report.pushed.applied, report.pushed.refused) == (4, 0)
+    b.sync()
+    for laptop in (a, b):
+        assert households.get_household(laptop.store, case.id) == case
+        with laptop.store.read() as session:
+            assert session.exec(select(HouseholdConflict)).all() == []
+            entries = session.exec(
+                select(AuditEventRow.action).where(AuditEventRow.entity_id == case.id)
+            ).all()
+        assert entries.count("updated") == 3
+
+
 def test_same_field_on_two_laptops_is_one_conflict_with_both_values(laptops: list[Laptop]) -> None:
     a, b, _ = laptops
     manager, officer = _team(a)
@@ -103,6 +133,13 @@ def test_refused_spend_is_taken_back_from_the_laptop(laptops: list[Laptop]) -> N
     report = b.sync()
     assert len(report.refused) == 1 and "allowance" in report.refused[0]
     assert (report.pushed.applied, report.pushed.refused) == (4, 1)
+    # What the batch did before the refused change is kept whole, its audit included.
+    with b.shared.read() as session:
+        actions = session.exec(
+            select(AuditEventRow.action).where(AuditEventRow.household_id == case.id)
+        ).all()
+    assert sorted(actions) == ["created", "recommended", "recorded", "updated"]
+    assert verify_store(b.shared)[1] is None
     with b.store.read() as session:
         [refused] = session.exec(select(OutboxRow).where(OutboxRow.state == "refused")).all()
     assert refused.name == "packages.approve_on_the_spot"

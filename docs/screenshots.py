@@ -139,12 +139,19 @@ def _reviews_due(store: Store, manager: User, officer: User) -> None:
     """Three packages approved 100, 90 and 76 days ago: two reviews overdue, one due soon."""
     ruleset, _problems = load_rules(None)
     today = date.today()
-    for days, arrears, scores in ((100, 12_000, "3211"), (90, 15_000, "2111"), (76, 9_000, "2201")):
+    # Three different families: the same person three times would be routed to a
+    # manager as likely duplicates, not approved on the spot.
+    families = (
+        (100, 12_000, "3211", ("Ama", "Mensah", date(1988, 5, 4))),
+        (90, 15_000, "2111", ("Tomasz", "Nowak", date(1979, 11, 12))),
+        (76, 9_000, "2201", ("Grace", "Okafor", date(1992, 2, 23))),
+    )
+    for days, arrears, scores, (first_name, surname, born) in families:
         day = today - timedelta(days=days)
         lead = Member(
-            first_name="Ama",
-            surname="Mensah",
-            date_of_birth=date(1988, 5, 4),
+            first_name=first_name,
+            surname=surname,
+            date_of_birth=born,
             relationship=Relationship.LEAD,
             work_status=WorkStatus.EMPLOYED,
             reduced_hours=True,

@@ -32,6 +32,8 @@ MUTATION_LABELS: dict[str, str] = {
     "fund.open": "Team fund opened",
     "fund.return_allowance": "Offline allowance given back",
     "households.create": "New household",
+    "households.merge": "Duplicate households merged",
+    "households.undo_merge": "Merge of duplicate households undone",
     "households.update": "Household details changed",
     "packages.approve": "Package approved by a team manager",
     "packages.approve_on_the_spot": "Yes today (on-the-spot approval)",
@@ -44,6 +46,7 @@ MUTATION_LABELS: dict[str, str] = {
     "retention.deidentify": "Household de-identified (retention)",
     "reviews.record": "Follow-up review recorded",
     "users.add": "User account added",
+    "visits.record": "Visit recorded",
 }
 
 

@@ -100,9 +100,10 @@ def changed_rows(
         window = (version > after) & (version <= upto)
         query = query.where(window | version.is_(None) if after == 0 else window)
     order = table.c.seq if "seq" in table.c else table.c.id
-    result = session.execute(query.order_by(order)).mappings()
+    result = session.execute(query.order_by(order))
+    keys = list(result.keys())
     while chunk := result.fetchmany(CHUNK):
-        yield [dict(row) for row in chunk]
+        yield [dict(zip(keys, row, strict=True)) for row in chunk]
 
 
 def apply_rows(session: Session, synced: Synced, rows: list[dict[str, Any]], held: set[str]) -> int:
@@ -159,12 +160,11 @@ def replace_members(local: Session, store: Session, household_ids: Iterable[uuid
         chunk = ids[start : start + CHUNK]
         local.execute(delete(MemberRow).where(col(MemberRow.household_id).in_(chunk)))
         local.execute(delete(SearchTermRow).where(col(SearchTermRow.household_id).in_(chunk)))
-        members = [
-            dict(m)
-            for m in store.execute(
-                sa_select(members_table).where(members_table.c.household_id.in_(chunk))
-            ).mappings()
-        ]
+        found = store.execute(
+            sa_select(members_table).where(members_table.c.household_id.in_(chunk))
+        )
+        keys = list(found.keys())
+        members = [dict(zip(keys, m, strict=True)) for m in found]
         if members:
             columns = list(members_table.c)
             insert_raw(

@@ -15,6 +15,9 @@ EARLIEST_BIRTH_YEAR = 1900
 MAX_NAME_LENGTH = 100
 PenceOrNone = int | None
 
+# What de-identification (retention) writes in place of a personal field's text.
+ERASED = "(erased)"
+
 
 class Tenure(StrEnum):
     OWNER_MORTGAGE = "owner_mortgage"

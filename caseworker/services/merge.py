@@ -22,6 +22,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from caseworker.domain.duplicates import Pair, Person
+from caseworker.domain.household import ERASED
 from caseworker.domain.users import User
 from caseworker.services import duplicates
 from caseworker.services.audit import AuditTrail
@@ -253,6 +254,11 @@ def undo_merge(store: Store, manager: User, merge_id: uuid.UUID) -> MergeRecord:
         if row.undone_at is not None:
             raise MergeRefused(f"This merge was already undone on {row.undone_at:%d/%m/%Y}.")
         kept, merged = _household(session, row.kept_id), _household(session, row.merged_id)
+        if merged.address_line1 == ERASED:
+            raise MergeRefused(
+                "This family's records were de-identified under the retention policy, so "
+                "the merge can no longer be undone."
+            )
         _check_no_conflict(session, manager, [row.kept_id, row.merged_id])
         row.undone_at = utcnow()
         row.undone_by = manager.id

@@ -18,9 +18,11 @@ from datetime import date
 from sqlalchemy import delete, func, or_, update
 from sqlmodel import Session, col, select
 
+from caseworker.domain.household import ERASED
 from caseworker.domain.users import User
 from caseworker.services.audit import AuditTrail, canonical
 from caseworker.services.errors import NotFound
+from caseworker.services.merge import household_group
 from caseworker.services.outbox import mutation
 from caseworker.services.users import require_manager
 from caseworker.store.database import Store
@@ -38,7 +40,6 @@ from caseworker.store.tables import (
 
 log = logging.getLogger(__name__)
 RETENTION_YEARS = 6
-ERASED = "(erased)"
 
 
 @dataclass(frozen=True)
@@ -87,15 +88,21 @@ def due_for_retention(
 
 @mutation("retention.deidentify")
 def deidentify(store: Store, manager: User, household_id: uuid.UUID) -> None:
-    """Erase every personal field of one household; keep its numbers and outcomes."""
+    """Erase every personal field of one household; keep its numbers and outcomes.
+
+    The records merged into it are the same family's, read through it: they are
+    de-identified with it, or their personal data would outlive the family's case.
+    """
     require_manager(manager, "de-identify households")
     with store.unit_of_work() as session:
         if session.get(HouseholdRow, household_id) is None:
             raise NotFound("That household is not in this store.")
-        erase_personal_data(session, household_id)
-        AuditTrail(session, manager.id).record(
-            "household", household_id, "deidentified", {}, household_id=household_id
-        )
+        trail = AuditTrail(session, manager.id)
+        for member_of_group in household_group(session, household_id):
+            erase_personal_data(session, member_of_group)
+            trail.record(
+                "household", member_of_group, "deidentified", {}, household_id=member_of_group
+            )
     log.info("household %s de-identified by %s", household_id, manager.id)
 
 

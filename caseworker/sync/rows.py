@@ -27,9 +27,10 @@ from sqlalchemy import Table, delete, text
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, col, select
 
+from caseworker.domain.household import ERASED
 from caseworker.domain.search_terms import household_terms
 from caseworker.services.audit import AuditTrail
-from caseworker.services.retention import ERASED, erase_personal_data
+from caseworker.services.retention import erase_personal_data
 from caseworker.store.bulk import insert_raw
 from caseworker.store.review_tables import ReviewRow
 from caseworker.store.sync_tables import HouseholdConflict, HouseholdMergeRow

@@ -16,11 +16,19 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, select
 
-from caseworker.domain.household import Household
+from caseworker.domain.household import ERASED, Household
 from caseworker.domain.packages import Package, PackageStatus, PaymentMethod
 from caseworker.domain.rules import Adjustment
 from caseworker.domain.users import User
-from caseworker.services import duplicates, households, packages, recommend, reviews, visits
+from caseworker.services import (
+    duplicates,
+    households,
+    packages,
+    recommend,
+    retention,
+    reviews,
+    visits,
+)
 from caseworker.services.errors import InvalidInput, NotFound, PermissionRefused
 from caseworker.services.merge import (
     MergeRefused,
@@ -35,6 +43,8 @@ from caseworker.store.sync_tables import HouseholdMergeRow
 from caseworker.store.tables import (
     AuditEventRow,
     FundEntryRow,
+    HouseholdRow,
+    MemberRow,
     PackageEventRow,
     PackageRow,
     VisitRow,
@@ -311,3 +321,27 @@ def test_a_duplicate_known_by_phone_and_email_alone_also_routes(team: Team) -> N
     )
     assert package.route == "manager"
     assert f"{first.reference} (£100.00)" in " ".join(package.explanation)
+
+
+def test_deidentifying_a_family_erases_the_records_merged_into_it(team: Team) -> None:
+    manager = team.managers[0]
+    kept, merged = twice_registered(team)
+    record = merge_households(team.store, manager, kept.id, merged.id, "Same family: typo")
+
+    retention.deidentify(team.store, manager, kept.id)
+
+    both = [kept.id, merged.id]
+    with team.store.read() as session:
+        surnames = session.exec(
+            select(MemberRow.surname).where(col(MemberRow.household_id).in_(both))
+        ).all()
+        rows = [session.get(HouseholdRow, household_id) for household_id in both]
+        erased = session.exec(
+            select(AuditEventRow.household_id).where(AuditEventRow.action == "deidentified")
+        ).all()
+    assert set(surnames) == {ERASED}
+    assert all(row is not None and row.address_line1 == ERASED and row.archived for row in rows)
+    assert sorted(erased) == sorted(both)
+    assert households.search(team.store, "Mensha") == []
+    with pytest.raises(MergeRefused, match="de-identified"):
+        undo_merge(team.store, team.managers[1], record.id)

@@ -12,14 +12,30 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo: tests' fixtures
 
-from caseworker.services import packages
-from tests.services.packages_fixtures import TODAY, make_team, new_case
+from caseworker.domain.household import Household
+from caseworker.services import households, packages
+from tests.services.packages_fixtures import TODAY, add_visit, household_with_arrears, make_team
 
 TARGET_P99_MS = 20.0
+SURNAMES = ("Mensah", "Nowak", "Okafor", "Begum", "Smith", "Silva", "Kowalski", "Ahmed")
+
+
+def family(i: int, rent_arrears_pence: int) -> Household:
+    """A different family each time: the fixture's one person saved 500 times would make
+    every approval weigh hundreds of likely duplicates, which no real borough has."""
+    household = household_with_arrears(rent_arrears_pence)
+    lead = household.members[0].model_copy(
+        update={
+            "surname": SURNAMES[i % len(SURNAMES)],
+            "date_of_birth": date(1950, 1, 1) + timedelta(days=29 * i),  # adults
+        }
+    )
+    return household.model_copy(update={"members": [lead]})
 
 
 def main() -> None:
@@ -37,7 +53,10 @@ def main() -> None:
         officer = team.officers[0]
         timings = []
         for i in range(args.approvals):
-            visit = new_case(team, officer, rent_arrears_pence=5_000 + (i % 50) * 100)
+            case = households.create_household(
+                team.store, officer, family(i, 5_000 + (i % 50) * 100)
+            )
+            visit = add_visit(team.store, officer, case)
             package = packages.propose(team.store, officer, team.rules, visit.id, [], TODAY)
             started = time.perf_counter()
             packages.approve_on_the_spot(team.store, officer, team.rules, package.id, TODAY)

@@ -64,6 +64,7 @@ from caseworker.domain.reviews import sorted_clauses
 from caseworker.domain.users import User
 from caseworker.services.errors import InvalidInput, ServiceError
 from caseworker.services.fund import DEFAULT_TEAM, year_of
+from caseworker.services.merge import merge_roots
 from caseworker.services.users import require_manager
 from caseworker.store.database import Store
 from caseworker.store.review_tables import ReviewRow
@@ -417,11 +418,17 @@ def _in(column: Any, date_from: date, date_to: date) -> Any:
 
 def _visits(session: Session, date_from: date, date_to: date) -> tuple[int, int, dict[int, int]]:
     in_period = _in(VisitRow.visit_date, date_from, date_to)
-    seen, visits = session.execute(
-        sa.select(func.count(sa.distinct(col(VisitRow.household_id))), func.count()).where(
-            in_period
-        )
-    ).one()
+    visits = session.execute(sa.select(func.count()).where(in_period)).scalar_one()
+    # A family registered twice and merged is one household seen, not two.
+    roots = merge_roots(session)
+    seen = len(
+        {
+            roots.get(household_id, household_id)
+            for household_id in session.execute(
+                sa.select(col(VisitRow.household_id)).where(in_period).distinct()
+            ).scalars()
+        }
+    )
     by_stage = {int(s): 0 for s in Stage}
     for stage, n in session.execute(
         sa.select(col(VisitRow.stage), func.count()).where(in_period).group_by(col(VisitRow.stage))

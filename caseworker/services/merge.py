@@ -109,6 +109,24 @@ def household_group(session: Session, household_id: uuid.UUID) -> list[uuid.UUID
     return group
 
 
+def merge_roots(session: Session) -> dict[uuid.UUID, uuid.UUID]:
+    """Every household merged into another (and not undone) → the household its family
+    is read through, at the end of any chain: for counting families, not records."""
+    parent = dict(
+        session.exec(
+            select(HouseholdMergeRow.merged_id, HouseholdMergeRow.kept_id).where(_live_merges())
+        ).all()
+    )
+    roots = {}
+    for household_id in parent:
+        current, seen = household_id, {household_id}
+        while current in parent and parent[current] not in seen:
+            current = parent[current]
+            seen.add(current)
+        roots[household_id] = current
+    return roots
+
+
 def merged_into_reference(session: Session, household_id: uuid.UUID) -> str | None:
     """The case reference a merged household is now read through, or ``None``."""
     kept = kept_household(session, household_id)

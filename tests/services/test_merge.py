@@ -22,6 +22,7 @@ from caseworker.domain.rules import Adjustment
 from caseworker.domain.users import User
 from caseworker.services import (
     duplicates,
+    evaluation,
     households,
     packages,
     recommend,
@@ -345,3 +346,17 @@ def test_deidentifying_a_family_erases_the_records_merged_into_it(team: Team) ->
     assert households.search(team.store, "Mensha") == []
     with pytest.raises(MergeRefused, match="de-identified"):
         undo_merge(team.store, team.managers[1], record.id)
+
+
+def test_a_merged_family_is_one_household_seen_in_the_evaluation(team: Team) -> None:
+    manager = team.managers[0]
+    kept, merged = twice_registered(team)
+    for household in (kept, merged):
+        add_visit(team.store, team.officers[0], household, day=TODAY)
+    before = evaluation.evaluation_figures(team.store, manager, TODAY, TODAY, today=TODAY)
+
+    merge_households(team.store, manager, kept.id, merged.id, "Same family: typo")
+
+    after = evaluation.evaluation_figures(team.store, manager, TODAY, TODAY, today=TODAY)
+    assert (before.households_seen, after.households_seen) == (2, 1)
+    assert before.visits == after.visits == 2

@@ -18,7 +18,9 @@ What is evaluated, per household: the latest visit (latest visit date, then
 latest saved); the household as it is now; the prior awards of 6.1, i.e. its
 approved packages except those made for this very visit (which would otherwise
 count against their own cap). The officer's allowance is irrelevant to the
-package and is left unknown. Archived (de-identified) households are left out.
+package and is left unknown. Archived (de-identified) households are left out;
+so are records merged into another, whose visits and awards count as the kept
+household's (one family, one household, as its cap is counted).
 Members' names are never read: placeholders stand in for them.
 
 Speed: the store is read in a few bulk queries, and the evaluation (about
@@ -62,6 +64,7 @@ from caseworker.domain.rules import (
 from caseworker.domain.rules.loader import load_folders
 from caseworker.domain.visit import Visit
 from caseworker.services.errors import ServiceError
+from caseworker.services.merge import merge_roots
 from caseworker.services.rules_state import override_dir
 from caseworker.store.database import Store
 from caseworker.store.tables import HouseholdRow, MemberRow, PackageRow, VisitRow
@@ -423,15 +426,31 @@ def _within(column: Any, ids: IdRange) -> Any:
     )
 
 
+def _in_range(household_id: uuid.UUID, ids: IdRange) -> bool:
+    low, high = ids
+    return (low is None or household_id >= low) and (high is None or household_id < high)
+
+
 def read_cases(store: Store, ids: IdRange = (None, None)) -> tuple[int, list[Case]]:
     """Every non-archived household's latest visit, in four bulk queries; and the household count.
 
     ``ids`` limits the read to households whose id is in that range (to read in
     parts while worker processes evaluate). Households with no visit are counted
-    but have no case.
+    but have no case. A family registered twice and merged is one household: the
+    latest visit and the prior awards of every record merged into it count as its.
     """
     with store.read() as session:
+        merges = merge_roots(session)
+        merged_here = [m for m, root in merges.items() if _in_range(root, ids)]
+        # Rows are read raw (see _raw): the local store keeps ids as 32 hex digits.
+        roots = {merged.hex: root.hex for merged, root in merges.items()}
         conn = session.connection()
+
+        def records(column: Any) -> Any:
+            """The households in range, and the records merged into them."""
+            within = _within(column, ids)
+            return sa.or_(within, column.in_(merged_here)) if merged_here else within
+
         households = conn.execute(
             _select(
                 col(HouseholdRow.id),
@@ -457,11 +476,12 @@ def read_cases(store: Store, ids: IdRange = (None, None)) -> tuple[int, list[Cas
                 col(VisitRow.created_at),
                 col(VisitRow.id),
                 *(getattr(VisitRow, f) for f in (*_VISIT_FIELDS, *CAPITALS)),
-            ).where(_within(col(VisitRow.household_id), ids))
+            ).where(records(col(VisitRow.household_id)))
         ).all():
-            held = latest.get(row[0])
+            family = roots.get(row[0], row[0])
+            held = latest.get(family)
             if held is None or (row[1], row[2]) > (held[1], held[2]):
-                latest[row[0]] = tuple(row)
+                latest[family] = tuple(row)
         awards: dict[Any, list[Row]] = {}
         for row in conn.execute(
             _select(
@@ -472,10 +492,10 @@ def read_cases(store: Store, ids: IdRange = (None, None)) -> tuple[int, list[Cas
                 col(PackageRow.status),
             ).where(
                 col(PackageRow.approved_on).is_not(None),
-                _within(col(PackageRow.household_id), ids),
+                records(col(PackageRow.household_id)),
             )
         ).all():
-            awards.setdefault(row[0], []).append(tuple(row))
+            awards.setdefault(roots.get(row[0], row[0]), []).append(tuple(row))
     cases: list[Case] = [
         (tuple(h), members.get(h[0], []), visit, awards.get(h[0], []))
         for h in households

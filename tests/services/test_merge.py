@@ -24,6 +24,7 @@ from caseworker.services import (
     duplicates,
     evaluation,
     households,
+    impact,
     packages,
     recommend,
     retention,
@@ -360,3 +361,23 @@ def test_a_merged_family_is_one_household_seen_in_the_evaluation(team: Team) -> 
     after = evaluation.evaluation_figures(team.store, manager, TODAY, TODAY, today=TODAY)
     assert (before.households_seen, after.households_seen) == (2, 1)
     assert before.visits == after.visits == 2
+
+
+def test_impact_reads_a_merged_family_as_one_household(team: Team) -> None:
+    officer, other, manager = team.officers[0], team.officers[1], team.managers[0]
+    kept, merged = twice_registered(team)
+    mine = award(team, officer, kept, arrears=10_000)
+    theirs = award(team, other, merged, arrears=20_000)  # the family's latest visit
+    merge_households(team.store, manager, kept.id, merged.id, "Same family: typo")
+
+    # Read whole, and in two id ranges that put the two records in different parts
+    # (as the worker processes read): the family is one case either way.
+    low, high = sorted([kept.id, merged.id], key=lambda i: i.int)
+    middle = uuid.UUID(int=(low.int + high.int) // 2 + 1)
+    for parts in ([(None, None)], [(None, middle), (middle, None)]):
+        cases = [case for part in parts for case in impact.read_cases(team.store, part)[1]]
+        [family] = [case for case in cases if case[0][0] in (kept.id.hex, merged.id.hex)]
+        household, _members, visit, awards = family
+        assert household[0] == kept.id.hex  # read raw, as stored
+        assert theirs.visit_id is not None and visit[3] == theirs.visit_id.hex
+        assert {a[1] for a in awards} == {p.visit_id.hex for p in (mine, theirs) if p.visit_id}

@@ -10,64 +10,36 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QPersistentModelIndex,
-    Qt,
-    QTimer,
-    Signal,
-)
+from PySide6.QtCore import QModelIndex, QTimer, Signal
 from PySide6.QtWidgets import QHeaderView, QLabel, QVBoxLayout, QWidget
 
 from caseworker.services import duplicates
 from caseworker.services.duplicates import Match
 from caseworker.services.errors import ServiceError
 from caseworker.ui.context import AppContext
+from caseworker.ui.models import RecordsModel
 from caseworker.ui.widgets import row_table
 
 log = logging.getLogger(__name__)
 DEBOUNCE_MS = 250
-_DISPLAY = Qt.ItemDataRole.DisplayRole
-Index = QModelIndex | QPersistentModelIndex
 
 
-class MatchModel(QAbstractTableModel):
+class MatchModel(RecordsModel):
     """Likely matches, best first: reference, how sure, and why."""
 
     HEADERS = ("Case reference", "Match", "Why it matched")
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._rows: list[Match] = []
-
     def set_matches(self, matches: list[Match]) -> None:
-        self.beginResetModel()
-        self._rows = list(matches)
-        self.endResetModel()
+        self._set(matches)
 
     def match_at(self, row: int) -> Match:
-        return self._rows[row]
+        match: Match = self._records[row]
+        return match
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def data(self, index: Index, role: int = _DISPLAY) -> Any:
-        if not index.isValid() or role not in (_DISPLAY, Qt.ItemDataRole.AccessibleTextRole):
-            return None
-        m = self._rows[index.row()]
-        strength = "Very likely" if m.score >= 85 else "Likely"
-        return (m.reference, strength, m.why)[index.column()]
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == _DISPLAY:
-            return self.HEADERS[section]
-        return None
+    def _cells(self, record: Match) -> tuple[str, ...]:
+        strength = "Very likely" if record.score >= 85 else "Likely"
+        return (record.reference, strength, record.why)
 
 
 class DuplicatesPanel(QWidget):

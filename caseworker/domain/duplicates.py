@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -79,6 +79,12 @@ class Profile:
     reference: str = ""
 
 
+def as_sentence(reasons: Sequence[str]) -> str:
+    """Why two records look alike, as one sentence: ``Same name; same postcode``."""
+    text = "; ".join(reasons)
+    return text[:1].upper() + text[1:]
+
+
 @dataclass(frozen=True)
 class Match:
     """An existing household that looks like the candidate, with the reasons why."""
@@ -90,8 +96,7 @@ class Match:
 
     @property
     def why(self) -> str:
-        text = "; ".join(self.reasons)
-        return text[:1].upper() + text[1:]
+        return as_sentence(self.reasons)
 
 
 @dataclass(frozen=True)
@@ -107,8 +112,7 @@ class Pair:
 
     @property
     def why(self) -> str:
-        text = "; ".join(self.reasons)
-        return text[:1].upper() + text[1:]
+        return as_sentence(self.reasons)
 
 
 # -- building profiles --------------------------------------------------------------

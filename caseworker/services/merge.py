@@ -21,7 +21,7 @@ from sqlalchemy import ColumnElement, bindparam, delete, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from caseworker.domain.duplicates import Pair, Person
+from caseworker.domain.duplicates import Pair, Person, as_sentence
 from caseworker.domain.household import ERASED
 from caseworker.domain.users import User
 from caseworker.services import duplicates
@@ -329,8 +329,7 @@ class Candidate:
 
     @property
     def why(self) -> str:
-        text = "; ".join(self.reasons)
-        return text[:1].upper() + text[1:]
+        return as_sentence(self.reasons)
 
 
 def candidates(store: Store, manager: User) -> list[Candidate]:

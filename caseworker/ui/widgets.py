@@ -48,6 +48,14 @@ def heading(text: str) -> QLabel:
     return label
 
 
+def help_text(text: str = "") -> QLabel:
+    """Wrapped explanatory text in the quieter help style."""
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setProperty("role", "help")
+    return label
+
+
 def banner() -> QLabel:
     """A message line for the outcome of the last action (errors, saved, restored)."""
     label = QLabel()

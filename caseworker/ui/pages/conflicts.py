@@ -42,6 +42,7 @@ from caseworker.ui.widgets import (
     banner,
     button,
     heading,
+    help_text,
     on_refresh_key,
     row_table,
     show_banner,
@@ -141,13 +142,11 @@ class ConflictsPage(QWidget):
         self.message = banner()
         layout.addWidget(self.message)
 
-        explain = QLabel(
+        explain = help_text(
             "A conflict is a detail two people changed differently while apart. Both values "
             "are kept and the one in use stays until you choose; your choice reaches every "
             "laptop at the next sync."
         )
-        explain.setWordWrap(True)
-        explain.setProperty("role", "help")
         layout.addWidget(explain)
         conflicts_label = QLabel("Conflicts to &resolve")
         layout.addWidget(conflicts_label)

@@ -72,6 +72,7 @@ from caseworker.ui.widgets import (
     banner,
     button,
     heading,
+    help_text,
     on_refresh_key,
     scrolling,
     show_banner,
@@ -332,14 +333,12 @@ class DashboardPage(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addWidget(heading("Evaluation dashboard"))
-        intro = QLabel(
+        intro = help_text(
             "The pilot's figures for the period, from the records officers keep (policy part 8). "
             "Anonymised as in the evaluation report: a count from 1 to 4 reads \u201cfewer than "
             "5\u201d and money resting on so few records is suppressed; costs avoided are "
             "estimates."
         )
-        intro.setWordWrap(True)
-        intro.setProperty("role", "help")
         layout.addWidget(intro)
         self.message = banner()
         layout.addWidget(self.message)
@@ -363,10 +362,8 @@ class DashboardPage(QWidget):
         self.save_button.setEnabled(False)
         row.addWidget(self.save_button)
         layout.addLayout(row)
-        self.status = QLabel()
+        self.status = help_text()
         self.status.setAccessibleName("Dashboard status")
-        self.status.setWordWrap(True)
-        self.status.setProperty("role", "help")
         layout.addWidget(self.status)
 
         inner = QWidget()
@@ -529,13 +526,13 @@ class DashboardPage(QWidget):
             column.addWidget(title)
             column.addWidget(view, 0, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
             if chart.note:
-                column.addWidget(_help(chart.note))
+                column.addWidget(help_text(chart.note))
             previous = self.chart_views[-1] if self.chart_views else self.save_button
             QWidget.setTabOrder(previous, view)  # Tab goes on from Save, chart by chart
             self.chart_views.append(view)
         if CAPITALS in sections:  # the stage's movement, in words, under the capitals' chart
             t = dashboard.tables["stage_movement"]
-            column.addWidget(_help(f"{t.title}: {describe(t)}"))
+            column.addWidget(help_text(f"{t.title}: {describe(t)}"))
 
     # -- the report ----------------------------------------------------------------
     def save_report(self) -> None:
@@ -601,11 +598,4 @@ def _section_heading(text: str) -> QLabel:
     label.setFont(font)
     label.setContentsMargins(0, label.fontMetrics().height() // 2, 0, 0)
     label.setAccessibleName(text)
-    return label
-
-
-def _help(text: str) -> QLabel:
-    label = QLabel(text)
-    label.setWordWrap(True)
-    label.setProperty("role", "help")
     return label

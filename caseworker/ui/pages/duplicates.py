@@ -38,6 +38,7 @@ from caseworker.ui.widgets import (
     banner,
     button,
     heading,
+    help_text,
     on_refresh_key,
     row_table,
     scrolling,
@@ -176,14 +177,12 @@ class DuplicatesPage(QWidget):
         self._merged_here: set[uuid.UUID] = set()  # archived since the scan started
         layout = QVBoxLayout(self)
         layout.addWidget(heading("Duplicate households"))
-        explain = QLabel(
+        explain = help_text(
             "Households that look like the same family, for example registered twice on "
             "two laptops. Compare the evidence, then merge into the record to keep: nothing "
             "is moved or lost, the kept household shows everything of both, and one "
             "household cap counts both (6.1). A merge can be undone below."
         )
-        explain.setWordWrap(True)
-        explain.setProperty("role", "help")
         layout.addWidget(explain)
         self.message = banner()
         layout.addWidget(self.message)

@@ -40,6 +40,7 @@ from caseworker.ui.widgets import (
     banner,
     button,
     heading,
+    help_text,
     row_table,
     scrolling,
     section,
@@ -149,14 +150,12 @@ class ImpactPage(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addWidget(heading("Policy-change impact"))
-        intro = QLabel(
+        intro = help_text(
             "What a draft of the rules would change, before it is adopted: every household's "
             "latest visit is evaluated under the rules in force and under the draft. The draft "
             "folder is a full copy of the rules with edits, or a folder holding only the "
             "changed files."
         )
-        intro.setWordWrap(True)
-        intro.setProperty("role", "help")
         layout.addWidget(intro)
         self.message = banner()
         layout.addWidget(self.message)
@@ -208,9 +207,7 @@ class ImpactPage(QWidget):
         self.households.setWordWrap(True)
         self.households.setAccessibleName("Households compared")
         form.addRow(self.households)
-        self.versions = QLabel()
-        self.versions.setWordWrap(True)
-        self.versions.setProperty("role", "help")
+        self.versions = help_text()
         self.versions.setAccessibleName("Rule versions")
         form.addRow(self.versions)
         column.addWidget(box)

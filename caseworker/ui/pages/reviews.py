@@ -53,6 +53,7 @@ from caseworker.ui.widgets import (
     banner,
     button,
     heading,
+    help_text,
     on_refresh_key,
     row_table,
     scrolling,
@@ -298,9 +299,7 @@ class ReviewsPage(QWidget):
             self.fields.choice(
                 form, name, f"{name.capitalize()} capital", _SCORES, CAPITAL_HELP[name]
             )
-            note = QLabel(CAPITAL_HELP[name])
-            note.setWordWrap(True)
-            note.setProperty("role", "help")
+            note = help_text(CAPITAL_HELP[name])
             note.setAccessibleName(f"{name.capitalize()} capital at the visit")
             form.addRow("", note)
             self._at_visit[name] = note
@@ -351,9 +350,7 @@ class ReviewsPage(QWidget):
                 self.referrals_form, f"referral_{referral.clause}", label, _TAKEN_UP
             )
         if not made:
-            none = QLabel("The visit made no referrals, so there is nothing to ask here.")
-            none.setWordWrap(True)
-            none.setProperty("role", "help")
+            none = help_text("The visit made no referrals, so there is nothing to ask here.")
             self.referrals_form.addRow(none)
         main = self.fields.focus_chain()
         chain: list[QWidget] = [self.table, self.everyone, self.refresh_button]

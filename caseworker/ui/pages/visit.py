@@ -29,7 +29,7 @@ from caseworker.services.errors import InvalidInput, ServiceError
 from caseworker.ui.context import AppContext
 from caseworker.ui.fields import FieldSet
 from caseworker.ui.recommendation import RecommendationPanel
-from caseworker.ui.widgets import banner, heading, scrolling, section, show_banner
+from caseworker.ui.widgets import banner, heading, help_text, scrolling, section, show_banner
 
 DRAFT_DELAY_MS = 1000
 PACKAGE_KEY = "_package"  # the officer's package changes, kept in the draft
@@ -131,9 +131,7 @@ class VisitPage(QWidget):
             self.fields.choice(
                 form, name, f"{name.capitalize()} capital", _SCORES, CAPITAL_HELP[name]
             )
-            help_label = QLabel(CAPITAL_HELP[name])
-            help_label.setWordWrap(True)
-            help_label.setProperty("role", "help")
+            help_label = help_text(CAPITAL_HELP[name])
             form.addRow("", help_label)
         self.stage = QLabel()
         self.stage.setProperty("role", "stage")

@@ -89,7 +89,6 @@ def _is(hint: Any, cls: type) -> bool:
     return hint is cls or cls in getattr(hint, "__args__", ())
 
 
-MUTATIONS: dict[str, Mutation] = {}
 _running: ContextVar[bool] = ContextVar("mutation_running", default=False)
 
 
@@ -103,7 +102,6 @@ def mutation(name: str, fill: Fill | None = None, new: tuple[str, ...] = ()) -> 
 
     def register(func: F) -> F:
         spec = Mutation(name, func, inspect.signature(func), get_type_hints(func), fill, new)
-        MUTATIONS[name] = spec
 
         @functools.wraps(func)
         def run(store: Store, *args: Any, **kwargs: Any) -> Any:
@@ -128,9 +126,18 @@ def mutation(name: str, fill: Fill | None = None, new: tuple[str, ...] = ()) -> 
                 _running.reset(running)
             return result
 
+        setattr(run, "mutation", spec)  # noqa: B010  (read by services.registry)
         return cast(F, run)
 
     return register
+
+
+def spec_of(func: Callable[..., Any]) -> Mutation:
+    """The replay spec ``@mutation`` attached to ``func``."""
+    spec = getattr(func, "mutation", None)
+    if not isinstance(spec, Mutation):
+        raise TypeError(f"{func!r} is not a @mutation")
+    return spec
 
 
 def load_user(store: Store, user_id: uuid.UUID) -> User:
@@ -196,3 +203,8 @@ def pending(session: Session) -> list[OutboxRow]:
             select(OutboxRow).where(OutboxRow.state == "pending").order_by(OutboxRow.mutation_id)  # type: ignore[arg-type]
         )
     )
+
+
+def queue(session: Session) -> list[OutboxRow]:
+    """Every row of the outbox in order: what a push sends (only pending ones replay)."""
+    return list(session.exec(select(OutboxRow).order_by(OutboxRow.mutation_id)))  # type: ignore[arg-type]

@@ -6,10 +6,14 @@ to this laptop's own mutations in that page and the cursor's advance, so a
 crash leaves either all of a page or none of it (never a cursor ahead of the
 data).
 
-An answer "applied" removes the outbox entry. An answer "refused", or an
-applied change whose result in the store differs from the laptop's (it met a
-conflict), rebases: every row the change touched is replaced by the store's
-copy, or taken back if the store does not have it.
+An answer "applied" removes the outbox entry. An applied change whose result in
+the store differs from the laptop's (it met a conflict) rebases: every row the
+change touched, its audit entries included, is replaced by the store's copy, or
+taken back if the store does not have it, so the laptop's trail for that change
+is the store's. An answer "refused" or "waiting" never deletes anything: the
+change is parked, its rows stay as the officer typed them, until a person
+resends or discards it (``caseworker.services.parked``). A discarded change is
+rebased at the next pull.
 """
 
 from __future__ import annotations
@@ -19,12 +23,23 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
+from caseworker.domain.changes import touched_keys
 from caseworker.services.audit import AuditTrail
 from caseworker.services.outbox import client_row
+from caseworker.services.parked import (
+    DISCARDED,
+    DROPPED,
+    PARKED,
+    PENDING,
+    WAITING,
+    WITHDRAWN,
+    kept_keys,
+)
 from caseworker.store.database import Store
 from caseworker.store.sync_tables import OutboxRow, SyncMutation, SyncVersion
 from caseworker.store.tables import AuditEventRow, MemberRow, SearchTermRow, utcnow
@@ -55,8 +70,9 @@ def store_version(shared: Store) -> int:
 def pull(local: Store, shared: Store, cancelled: Callable[[], bool] = lambda: False) -> PullReport:
     report = PullReport()
     top = store_version(shared)
-    with local.unit_of_work() as session:
+    with local.unit_of_work() as session, shared.read() as theirs:
         cursor = client_row(session).cursor
+        _take_back_discarded(session, theirs)
     while cursor < top and not cancelled():
         target = min(top, cursor + PAGE_VERSIONS)
         with local.unit_of_work() as mine, shared.read() as theirs:
@@ -78,8 +94,8 @@ def _apply_page(mine: Session, theirs: Session, after: int, upto: int, report: P
             )
         )
     )
-    answered = {a.mutation_id for a in answers}
-    held = _held(mine, answered)
+    settled = {a.mutation_id for a in answers if a.status not in ("refused", "waiting")}
+    held = _held(mine, settled)
     households: list[uuid.UUID] = []
     for synced in SYNCED:
         for rows in changed_rows(theirs, synced, after, upto):
@@ -99,40 +115,71 @@ def _acknowledge(
     answers: list[SyncMutation],
     report: PullReport,
 ) -> None:
-    """Drop outbox entries the store applied as made; rebase the rest on the store's
-    rows, keeping a refused one (with its reason) for the officer to see."""
+    """Drop outbox entries the store applied as made; rebase the ones it applied
+    differently; park the ones it refused (with its reason) or left waiting."""
     outbox = OutboxRow.__table__  # type: ignore[attr-defined]
-    done = [a.mutation_id for a in answers if a.status != "refused" and not a.diverged]
+    done = [
+        a.mutation_id for a in answers if a.status in ("applied", "duplicate") and not a.diverged
+    ]
     for start in range(0, len(done), 500):
         mine.execute(
             delete(outbox).where(
-                outbox.c.client_id == client_id, outbox.c.mutation_id.in_(done[start : start + 500])
+                outbox.c.client_id == client_id,
+                outbox.c.state == PENDING,
+                outbox.c.mutation_id.in_(done[start : start + 500]),
             )
         )
     for answer in answers:
-        if answer.status != "refused" and not answer.diverged:
+        if answer.status in ("applied", "duplicate") and not answer.diverged:
             continue
         entry = mine.get(OutboxRow, (answer.mutation_id, client_id))
         if entry is None:
             continue
-        rebase(mine, theirs, json.loads(entry.touched))
-        if answer.status == "refused":
-            entry.state, entry.reason = "refused", answer.reason
+        if entry.state == WITHDRAWN:  # a copy of it was queued again
+            mine.delete(entry)
+        elif entry.state == DROPPED:  # discarded before the store answered
+            entry.state = DISCARDED
             mine.add(entry)
-            report.refused.append(answer.reason)
-        else:
+        elif entry.state != PENDING:
+            continue  # parked or discarded already: sent again only as a hold
+        elif answer.status in ("refused", "waiting"):
+            entry.state = PARKED if answer.status == "refused" else WAITING
+            entry.reason = answer.reason
+            mine.add(entry)
+            if answer.status == "refused":
+                report.refused.append(answer.reason)
+        else:  # applied, but the store's result differs: the store's is the record
+            rebase(mine, theirs, json.loads(entry.touched))
             mine.delete(entry)
 
 
-def _held(session: Session, answered: set[int]) -> set[str]:
-    """Ids of rows changed by local mutations the store has not answered yet."""
-    held: set[str] = set()
+def _held(session: Session, settled: set[int]) -> set[str]:
+    """Ids of rows changed by local mutations the store has not settled (not answered
+    yet, or refused in this very page), or kept as the laptop has them because their
+    change was not accepted: the store's copies must not overwrite them."""
+    held = kept_keys(session)
     for mutation_id, touched in session.exec(
-        select(OutboxRow.mutation_id, OutboxRow.touched).where(OutboxRow.state == "pending")
+        select(OutboxRow.mutation_id, OutboxRow.touched).where(OutboxRow.state == PENDING)
     ):
-        if mutation_id not in answered:
-            held.update(key for _table, key in json.loads(touched))
+        if mutation_id not in settled:
+            held |= touched_keys(touched)
     return held
+
+
+def _take_back_discarded(mine: Session, theirs: Session) -> None:
+    """Make the rows of discarded changes equal to the store's, or take them back,
+    leaving alone what another change still waiting here holds; then forget them."""
+    discarded = mine.exec(select(OutboxRow).where(OutboxRow.state == DISCARDED)).all()
+    if not discarded:
+        return
+    for row in discarded:
+        mine.delete(row)
+    mine.flush()
+    still = _held(mine, set())
+    touched = [
+        pair for row in discarded for pair in json.loads(row.touched) if pair[1] not in still
+    ]
+    rebase(mine, theirs, touched)
 
 
 # Children before parents, for taking rows back.
@@ -160,20 +207,29 @@ def rebase(mine: Session, theirs: Session, touched: list[list[str]]) -> None:
             wanted[table].append(uuid.UUID(key))
     missing: dict[str, list[uuid.UUID]] = {}
     households: list[uuid.UUID] = []
+    audit: list[dict[str, Any]] = []
     with append_only_lifted(mine):
         for synced in SYNCED:
             ids = wanted.get(synced.name, [])
             found: set[uuid.UUID] = set()
             for rows in changed_rows(theirs, synced, 0, 0, ids=ids) if ids else ():
                 found.update(r["id"] for r in rows)
-                apply_rows(mine, synced, rows, set())
-            missing[synced.name] = [i for i in ids if i not in found]
+                if synced.how == "chain":
+                    audit.extend(rows)  # replaced below: the laptop's may differ
+                else:
+                    apply_rows(mine, synced, rows, set())
+            # Audit entries are all taken back, then the store's copies appended.
+            missing[synced.name] = (
+                ids if synced.how == "chain" else [i for i in ids if i not in found]
+            )
             if synced.name == "household":
                 households = [i for i in ids if i in found]
         first_seq = _take_back(mine, missing)
         replace_members(mine, theirs, households)
+        trail = AuditTrail(mine, None)
         if first_seq is not None:
-            AuditTrail(mine, None).rechain_after(first_seq - 1)
+            trail.rechain_after(first_seq - 1)
+        trail.append_copies(audit)
 
 
 def _take_back(session: Session, missing: dict[str, list[uuid.UUID]]) -> int | None:

@@ -8,8 +8,16 @@ push therefore applies nothing twice, and a batch cut off by a lost connection
 or a killed process leaves nothing half-done.
 
 A mutation the rules refuse is recorded as refused with the reason, and the
-queue moves on. A fund refusal is flagged: the laptop's own ledger allowed the
-spend, so its store was tampered with or cloned.
+queue moves on: the laptop parks it (it never deletes it). A change that depends
+on a refused or parked one (it refers to or touches a row that one touched) is
+not replayed: it is answered "waiting", so nothing is applied out of order, and
+every other change keeps flowing. A fund refusal is flagged: the laptop's own
+ledger allowed the spend, so its store was tampered with or cloned.
+
+A mutation id the store has already recorded with another digest proves the
+laptop's store is a copy (a copied or restored data folder): nothing of the batch
+is applied, the store notes the copy for the managers, and the laptop takes a new
+identity (``caseworker.sync.run``).
 """
 
 from __future__ import annotations
@@ -24,15 +32,18 @@ from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import insert, update
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlmodel import Session, col, select
 
+from caseworker.domain.changes import keys_of, touched_keys
 from caseworker.domain.rules import RuleSet
 from caseworker.domain.stamps import Tape, on_tape
 from caseworker.domain.users import User
-from caseworker.services.audit import write_pending
+from caseworker.services.audit import AuditTrail, write_pending
 from caseworker.services.errors import ServiceError
 from caseworker.services.fund import FundRefused
-from caseworker.services.outbox import MUTATIONS, load_user
+from caseworker.services.outbox import load_user
+from caseworker.services.registry import MUTATIONS
 from caseworker.store import households as repo
 from caseworker.store.database import Store
 from caseworker.store.sync_tables import OutboxRow, SyncClientState, SyncMutation, SyncVersion
@@ -47,6 +58,17 @@ class SyncGap(Exception):
     """The store expected another mutation id: the outbox lost an entry (a bug)."""
 
 
+class CopiedStore(Exception):
+    """The store has applied other changes under this laptop's numbers: its data folder
+    is a copy (or an old backup). Nothing was applied; it must take a new identity."""
+
+
+NOT_READABLE = (
+    "The team store could not apply this change: it refers to a record the store does "
+    "not have, or holds a value the store cannot keep."
+)
+
+
 @dataclass(frozen=True)
 class Entry:
     """An outbox row, detached from the laptop's session."""
@@ -57,10 +79,21 @@ class Entry:
     args: str
     tape: str
     digest: str
+    touched: str = "[]"
+    hold: bool = False  # sent only to keep the count: never replayed (services.parked)
 
     @classmethod
     def of(cls, row: OutboxRow) -> Entry:
-        return cls(row.mutation_id, row.name, row.actor_id, row.args, row.tape, row.digest)
+        return cls(
+            row.mutation_id,
+            row.name,
+            row.actor_id,
+            row.args,
+            row.tape,
+            row.digest,
+            row.touched,
+            hold=row.state != "pending",
+        )
 
 
 @dataclass
@@ -68,10 +101,14 @@ class PushReport:
     applied: int = 0
     refused: int = 0
     duplicates: int = 0
+    waiting: int = 0
 
     def count(self, status: str) -> None:
-        name = {"applied": "applied", "refused": "refused"}.get(status, "duplicates")
-        setattr(self, name, getattr(self, name) + 1)
+        name = {"applied": "applied", "refused": "refused", "waiting": "waiting"}.get(
+            status, "duplicates"
+        )
+        if status != "held":
+            setattr(self, name, getattr(self, name) + 1)
 
 
 def bump_version(session: Session) -> int:
@@ -91,27 +128,45 @@ def push(
     entries: list[Entry],
     rules: RuleSet,
     cancelled: Callable[[], bool] = lambda: False,
+    blocked: set[str] | None = None,
 ) -> PushReport:
+    """Replay ``entries`` in order. ``blocked`` holds the ids (hex) of rows that the
+    laptop's parked changes touched: a change about one of them waits."""
     report = PushReport()
+    blocked = set(blocked or ())
     for start in range(0, len(entries), BATCH):
         if cancelled():
             break
-        _push_batch(shared, client_id, entries[start : start + BATCH], rules, report)
+        _push_batch(shared, client_id, entries[start : start + BATCH], rules, report, blocked)
     return report
 
 
 def _push_batch(
-    shared: Store, client_id: uuid.UUID, batch: list[Entry], rules: RuleSet, report: PushReport
+    shared: Store,
+    client_id: uuid.UUID,
+    batch: list[Entry],
+    rules: RuleSet,
+    report: PushReport,
+    blocked: set[str],
 ) -> None:
     """Replay a batch without savepoints, the common case; if the rules refuse any
     change in it, roll the whole batch back and replay it again one savepoint per
     change, so the refused one alone is left out."""
     try:
-        done = _replay_batch(shared, client_id, batch, rules, careful=False)
+        done = _replay_batch(shared, client_id, batch, rules, set(blocked), careful=False)
     except _Refused:
-        done = _replay_batch(shared, client_id, batch, rules, careful=True)
-    for status in done:
+        done = _replay_batch(shared, client_id, batch, rules, blocked, careful=True)
+    else:
+        blocked.clear()
+        blocked.update(done.blocked)
+    for status in done.statuses:
         report.count(status)
+
+
+@dataclass
+class _Done:
+    statuses: list[str]
+    blocked: set[str]
 
 
 class _Refused(Exception):
@@ -119,9 +174,16 @@ class _Refused(Exception):
 
 
 def _replay_batch(
-    shared: Store, client_id: uuid.UUID, batch: list[Entry], rules: RuleSet, careful: bool
-) -> list[str]:
-    """Replay a batch in one store transaction; the status of each change replayed."""
+    shared: Store,
+    client_id: uuid.UUID,
+    batch: list[Entry],
+    rules: RuleSet,
+    blocked: set[str],
+    careful: bool,
+) -> _Done:
+    """Replay a batch in one store transaction; the status of each change replayed.
+
+    ``blocked`` grows by the rows of each change refused or left waiting."""
     results: list[dict[str, Any]] = []
     with shared.unit_of_work() as session:
         version = bump_version(session)
@@ -129,6 +191,7 @@ def _replay_batch(
         if state is None:
             state = SyncClientState(client_id=client_id)
         last = state.last_mutation_id
+        _check_not_a_copy(session, client_id, [e for e in batch if e.mutation_id <= last])
         replay = _Replayer(shared, session, rules, version, careful)
         seen = _already_applied(session, [e.digest for e in batch])
         reading_ahead = False
@@ -159,12 +222,18 @@ def _replay_batch(
                 "at": utcnow(),
                 "server_version": version,
             }
-            if entry.digest in seen:
+            if entry.hold:
+                result["status"] = "held"
+            elif entry.digest in seen:
                 result["status"] = "duplicate"  # pushed before under another client id
+            elif keys_of(entry.args, entry.touched) & blocked:
+                result.update(status="waiting", reason=WAITING)
             else:
                 replay(entry, result)
             if result["status"] == "applied":
                 seen.add(entry.digest)
+            elif result["status"] in ("refused", "waiting"):
+                blocked |= touched_keys(entry.touched)
             results.append(result)
             last = entry.mutation_id
         state.last_mutation_id = last
@@ -172,7 +241,48 @@ def _replay_batch(
         session.add(state)
         if results:
             session.execute(insert(SyncMutation.__table__), results)  # type: ignore[attr-defined]
-    return [result["status"] for result in results]
+    return _Done([result["status"] for result in results], blocked)
+
+
+WAITING = (
+    "Waiting for an earlier change on this laptop that the team store did not accept; "
+    "it is sent when that change is resent, and discarded with it."
+)
+
+
+def _check_not_a_copy(session: Session, client_id: uuid.UUID, done: list[Entry]) -> None:
+    """Changes numbered at or below what the store has from this laptop must be the
+    very changes it recorded under those numbers (a retried push); other changes under
+    the same numbers prove the data folder was copied or restored from a backup."""
+    if not done:
+        return
+    recorded = dict(
+        session.exec(
+            select(SyncMutation.mutation_id, SyncMutation.digest).where(
+                SyncMutation.client_id == client_id,
+                col(SyncMutation.mutation_id).in_([e.mutation_id for e in done]),
+            )
+        ).all()
+    )
+    if any(recorded.get(e.mutation_id, e.digest) != e.digest for e in done):
+        raise CopiedStore(
+            "This laptop's data folder is a copy, or was restored from a backup: the team "
+            "store already has other changes under its numbers."
+        )
+
+
+def note_copy(shared: Store, client_id: uuid.UUID, new_client_id: uuid.UUID) -> None:
+    """Tell the managers (an audit entry every laptop pulls) that a copied data folder
+    synced; its changes are kept and sent again under a new identity."""
+    with shared.unit_of_work() as session:
+        version = bump_version(session)
+        with stamping(version):
+            AuditTrail(session, None).record(
+                "sync",
+                new_client_id,
+                "copied data folder found",
+                {"old_client_id": client_id.hex, "new_client_id": new_client_id.hex},
+            )
 
 
 # Household saves and edits are most of what laptops push. A run of them writes
@@ -225,11 +335,12 @@ class _Replayer:
         savepoint = self._session.begin_nested() if self._careful else None
         try:
             tape = self._run(entry)
-        except ServiceError as exc:
+        except (ServiceError, IntegrityError, DataError) as exc:
             if savepoint is None:
                 raise _Refused from exc
             savepoint.rollback()
-            result.update(status="refused", reason=str(exc), flagged=isinstance(exc, FundRefused))
+            reason = str(exc) if isinstance(exc, ServiceError) else NOT_READABLE
+            result.update(status="refused", reason=reason, flagged=isinstance(exc, FundRefused))
             log.warning("change %s refused by the store (%s)", entry.name, type(exc).__name__)
             return
         if savepoint is not None:

@@ -146,9 +146,34 @@ def _free_references(session: Session, rows: list[dict[str, Any]]) -> None:
 
 
 def _chain(session: Session, rows: list[dict[str, Any]]) -> int:
+    """Add the store's audit entries this laptop lacks. An entry the laptop has under the
+    same id with other content (the store's replay met a conflict or renumbered a
+    reference) is the store's record: the laptop's is taken back and the store's copy
+    chained on, so both trails say the same."""
     ids = [r["id"] for r in rows]
-    have = set(session.exec(select(AuditEventRow.id).where(col(AuditEventRow.id).in_(ids))).all())
-    return AuditTrail(session, None).append_copies(r for r in rows if r["id"] not in have)
+    have = {
+        key: (action, digest, seq)
+        for key, action, digest, seq in session.execute(
+            select(
+                AuditEventRow.id,
+                AuditEventRow.action,
+                AuditEventRow.payload_digest,
+                AuditEventRow.seq,
+            ).where(col(AuditEventRow.id).in_(ids))
+        )
+    }
+    differing = [
+        r["id"]
+        for r in rows
+        if r["id"] in have and have[r["id"]][:2] != (r["action"], r["payload_digest"])
+    ]
+    trail = AuditTrail(session, None)
+    if differing:
+        first = min(have[key][2] for key in differing)
+        with append_only_lifted(session):
+            session.execute(delete(AuditEventRow).where(col(AuditEventRow.id).in_(differing)))
+            trail.rechain_after(first - 1)
+    return trail.append_copies(r for r in rows if r["id"] not in have or r["id"] in differing)
 
 
 def replace_members(local: Session, store: Session, household_ids: Iterable[uuid.UUID]) -> None:

@@ -18,7 +18,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import col, select
 
 from caseworker.domain.rules import RuleSet
-from caseworker.services.outbox import client_row, pending, this_machine
+from caseworker.services.outbox import client_row, queue, this_machine
+from caseworker.services.parked import LISTED, PENDING, kept_keys
 from caseworker.store.database import Store
 from caseworker.store.errors import StoreUnavailable
 from caseworker.store.sync_tables import (
@@ -28,7 +29,7 @@ from caseworker.store.sync_tables import (
     SyncClientState,
 )
 from caseworker.sync.pull import pull
-from caseworker.sync.push import Entry, PushReport, push
+from caseworker.sync.push import CopiedStore, Entry, PushReport, note_copy, push
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ class SyncStatus:
     """What the status bar shows."""
 
     waiting: int
-    refused: int
+    refused: int  # changes the store did not accept (parked), and those behind them
     conflicts: int
     last_sync_at: datetime | None
 
@@ -55,10 +56,10 @@ class SyncStatus:
 def status(local: Store) -> SyncStatus:
     with local.read() as session:
         waiting = session.exec(
-            select(func.count()).select_from(OutboxRow).where(OutboxRow.state == "pending")
+            select(func.count()).select_from(OutboxRow).where(OutboxRow.state == PENDING)
         ).one()
         refused = session.exec(
-            select(func.count()).select_from(OutboxRow).where(OutboxRow.state == "refused")
+            select(func.count()).select_from(OutboxRow).where(col(OutboxRow.state).in_(LISTED))
         ).one()
         conflicts = session.exec(
             select(func.count())
@@ -80,11 +81,14 @@ def sync(
     report = SyncReport()
     try:
         report.new_client_id = ensure_identity(local, shared)
-        with local.read() as session:
-            client_id = client_row(session).client_id
-            entries = [Entry.of(row) for row in pending(session)]
-        if entries:
-            report.pushed = push(shared, client_id, entries, rules, cancelled)
+        try:
+            report.pushed = _push(local, shared, rules, cancelled)
+        except CopiedStore:
+            old = _client_id(local)
+            new = new_identity(local)
+            note_copy(shared, old, new)
+            report.new_client_id = True
+            report.pushed = _push(local, shared, rules, cancelled)
         pulled = pull(local, shared, cancelled)
     except DBAPIError as exc:
         if not exc.connection_invalidated and not _is_connection_error(exc):
@@ -98,26 +102,69 @@ def sync(
     return report
 
 
+def _client_id(local: Store) -> uuid.UUID:
+    with local.read() as session:
+        return client_row(session).client_id
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """What a push sends: the whole queue in order (only pending changes replay; the
+    rest keep the count without gaps), and the rows of changes not accepted."""
+
+    client_id: uuid.UUID
+    entries: list[Entry]
+    blocked: set[str]
+
+
+def outgoing(local: Store) -> Outgoing:
+    with local.read() as session:
+        return Outgoing(
+            client_row(session).client_id,
+            [Entry.of(row) for row in queue(session)],
+            kept_keys(session),
+        )
+
+
+def _push(local: Store, shared: Store, rules: RuleSet, cancelled: Callable[[], bool]) -> PushReport:
+    out = outgoing(local)
+    if not out.entries:
+        return PushReport()
+    return push(shared, out.client_id, out.entries, rules, cancelled, out.blocked)
+
+
 def _is_connection_error(exc: DBAPIError) -> bool:
     return type(exc).__name__ == "OperationalError"
 
 
 def ensure_identity(local: Store, shared: Store) -> bool:
-    """Give this laptop a new client id if its store file was copied to another machine
+    """Give this laptop a new client id if its store file was moved to another machine
     or restored from an old backup (the store has seen later changes from this id).
 
-    Pending changes are renumbered under the new id; any the store already applied
-    under the old id are recognised by their digest and not applied twice.
+    A copy on the same machine is caught by the store itself at the push (the same
+    change numbers with other changes behind them: ``CopiedStore``).
     """
+    with local.read() as session:
+        client = client_row(session)
+        client_id, next_id, machine = client.client_id, client.next_mutation_id, client.machine
+    with shared.read() as theirs:
+        state = theirs.get(SyncClientState, client_id)
+    restored = state is not None and state.last_mutation_id >= next_id
+    if machine == this_machine() and not restored:
+        return False
+    new_identity(local)
+    return True
+
+
+def new_identity(local: Store) -> uuid.UUID:
+    """Take a new client id; every queued change is kept, renumbered under it in order.
+
+    Changes the store already applied under the old id are recognised by their digest
+    and not applied twice; parked ones are sent as holds, so the count has no gap."""
     with local.unit_of_work() as session:
         client = client_row(session)
-        with shared.read() as theirs:
-            state = theirs.get(SyncClientState, client.client_id)
-        restored = state is not None and state.last_mutation_id >= client.next_mutation_id
-        if client.machine == this_machine() and not restored:
-            return False
         new_id = uuid.uuid4()
-        rows = pending(session)
+        rows = queue(session)
         for row in rows:
             session.delete(row)
         session.flush()
@@ -133,4 +180,4 @@ def ensure_identity(local: Store, shared: Store) -> bool:
         client.machine = this_machine()
         session.add(client)
     log.warning("this laptop's store was copied or restored: it now syncs under a new id")
-    return True
+    return new_id

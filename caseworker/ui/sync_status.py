@@ -134,7 +134,7 @@ class SyncStatusBar(QWidget):
         self.last_sync = QLabel()
         self.last_sync.setAccessibleName("Last sync")
         self.conflicts = _link_button("Conflicts to resolve")
-        self.refused = _link_button("Changes refused")
+        self.refused = _link_button("Changes not accepted")
         self.refused.setProperty("role", "error")
         self.refused.setProperty("attention", True)
         self.refused.hide()
@@ -228,9 +228,9 @@ class SyncStatusBar(QWidget):
             self.conflicts.style().polish(self.conflicts)
         self._say(
             self.refused,
-            _plural(counts.refused, "change refused", "changes refused"),
-            f"{counts.refused} refused",
-            "Changes the shared store refused, and why",
+            _plural(counts.refused, "change not accepted", "changes not accepted"),
+            f"{counts.refused} not accepted",
+            "Changes the team store did not accept, and why: resend or discard them",
         )
         self.refused.setVisible(counts.refused > 0)
 

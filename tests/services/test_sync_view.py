@@ -6,7 +6,7 @@ import importlib
 import pkgutil
 
 import caseworker.services
-from caseworker.services.outbox import MUTATIONS
+from caseworker.services.registry import MUTATIONS
 from caseworker.services.sync_view import MUTATION_LABELS, mutation_label
 
 

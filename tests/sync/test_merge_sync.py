@@ -18,7 +18,7 @@ from caseworker.domain.household import Household
 from caseworker.domain.packages import Package, PackageStatus
 from caseworker.domain.rules import Adjustment
 from caseworker.domain.users import Role, User
-from caseworker.services import fund, households, packages, reviews, users, visits
+from caseworker.services import fund, households, packages, parked, reviews, users, visits
 from caseworker.services.audit_check import verify_store
 from caseworker.services.errors import NotFound
 from caseworker.services.merge import merge_households, recent_merges, undo_merge
@@ -166,8 +166,9 @@ def test_undo_on_the_other_laptop_restores_both_everywhere(
 def test_the_same_merge_made_on_two_laptops_is_kept_once(
     laptops: list[Laptop], family: tuple[User, Household, Household, Package, Package]
 ) -> None:
-    """Two managers merge the same pair offline: the store keeps the first, refuses the
-    second, and the second laptop takes its copy back."""
+    """Two managers merge the same pair offline: the store keeps the first and refuses
+    the second. The second laptop keeps its merge, parked with the store's reason, until
+    its manager discards it (saying why); then it takes the store's copy."""
     a, b, _ = laptops
     manager, kept, merged, _first, _second = family
     other = users.sign_in(b.store, "TM02", PASSWORD)
@@ -176,7 +177,15 @@ def test_the_same_merge_made_on_two_laptops_is_kept_once(
     a.sync()
     report = b.sync()
     assert len(report.refused) == 1 and "already merged" in report.refused[0]
+    [waiting] = parked.parked_changes(b.store)
+    assert waiting.name == "households.merge" and "already merged" in waiting.reason
+    assert len(_ids(b.store)["household_merge"]) == 2  # kept as the manager typed it
+    parked.discard(
+        b.store, other, waiting.client_id, waiting.mutation_id, "Merged already at the office"
+    )
+    b.sync()
     a.sync()
+    assert parked.parked_changes(b.store) == []
     for laptop in (a, b):
         assert _ids(laptop.store) == _ids(a.shared)
         assert [m.merged_by for m in recent_merges(laptop.store, manager)] == [manager.name]
@@ -201,6 +210,13 @@ def test_a_yes_said_offline_to_a_duplicate_of_an_awarded_household_is_refused(
     report = b.sync()
     assert len(report.refused) == 1
     assert kept.reference in report.refused[0] and "£100.00" in report.refused[0]
+    # Not accepted, but not lost: the yes stays on b, parked, until a person decides.
+    assert packages.get_package(b.store, second.id).status is PackageStatus.APPROVED_ON_SPOT
+    assert fund.allowance_left(b.store, ali, TODAY) == 40_000
+    [waiting] = parked.parked_changes(b.store)
+    assert waiting.reference == _merged.reference and "£100.00" in waiting.reason
+    parked.discard(b.store, ali, waiting.client_id, waiting.mutation_id, "Already helped")
+    b.sync()
     shown = packages.get_package(b.store, second.id)
     assert shown.status is PackageStatus.RECOMMENDED and shown.route == "manager"
     assert fund.allowance_left(b.store, ali, TODAY) == 50_000

@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import select
 
 from caseworker.domain.users import Role, User
-from caseworker.services import fund, households, packages, retention, users
+from caseworker.services import fund, households, packages, parked, retention, users
 from caseworker.services.audit_check import verify_store
 from caseworker.services.outbox import client_row
 from caseworker.store.database import Store
@@ -111,7 +111,7 @@ def test_same_field_on_two_laptops_is_one_conflict_with_both_values(laptops: lis
         assert merged.town == "Peckham"  # a different field merges
 
 
-def test_refused_spend_is_taken_back_from_the_laptop(laptops: list[Laptop]) -> None:
+def test_refused_spend_is_parked_then_taken_back_when_discarded(laptops: list[Laptop]) -> None:
     a, b, _ = laptops
     _manager, officer = _team(a, allowance=30_000)
     a.sync()
@@ -141,15 +141,21 @@ def test_refused_spend_is_taken_back_from_the_laptop(laptops: list[Laptop]) -> N
     assert sorted(actions) == ["created", "recommended", "recorded", "updated"]
     assert verify_store(b.shared)[1] is None
     with b.store.read() as session:
-        [refused] = session.exec(select(OutboxRow).where(OutboxRow.state == "refused")).all()
-    assert refused.name == "packages.approve_on_the_spot"
-    # b now shows the store's truth: its package waits, the allowance is not overspent.
-    assert packages.get_package(b.store, spent[1].id).status.value == "recommended"
-    assert fund.allowance_left(b.store, officer, TODAY) == 10_000
+        [refused] = session.exec(select(OutboxRow).where(OutboxRow.state == "parked")).all()
+    assert refused.name == "packages.approve_on_the_spot" and "allowance" in refused.reason
+    # Not accepted, never deleted: b keeps the yes as typed until a person decides.
+    assert packages.get_package(b.store, spent[1].id).status.value == "approved_on_the_spot"
+    assert fund.allowance_left(b.store, officer, TODAY) == -10_000
     assert verify_store(b.store)[1] is None
     a.sync()
     assert fund.allowance_left(a.store, officer, TODAY) == 10_000
     assert households.get_household(a.store, later.id).phone == "07700 900123"
+    # Discarded (a decision, with a reason): b takes the store's truth.
+    parked.discard(b.store, officer, refused.client_id, refused.mutation_id, "Duplicate yes")
+    b.sync()
+    assert packages.get_package(b.store, spent[1].id).status.value == "recommended"
+    assert fund.allowance_left(b.store, officer, TODAY) == 10_000
+    assert verify_store(b.store)[1] is None
 
 
 def test_edit_against_archive_is_a_conflict_not_a_resurrection(laptops: list[Laptop]) -> None:

@@ -21,10 +21,10 @@ from sqlmodel import col, func, select
 
 from caseworker.domain.household import Household
 from caseworker.domain.users import Role, User
-from caseworker.services import fund, households, packages, users
+from caseworker.services import fund, households, packages, parked, users
 from caseworker.services.conflicts import open_conflicts
-from caseworker.services.errors import NotFound, PermissionRefused
-from caseworker.services.sync_view import dismiss_refused, mutation_label, refused_changes
+from caseworker.services.errors import InvalidInput, NotFound, PermissionRefused
+from caseworker.services.sync_view import mutation_label
 from caseworker.settings import save_user_settings
 from caseworker.store.database import Store
 from caseworker.store.sync_tables import OutboxRow
@@ -40,6 +40,7 @@ from caseworker.ui.tasks import TaskRunner
 from tests.conftest import PASSWORD, make_household
 from tests.services.packages_fixtures import TODAY, add_visit, household_with_arrears, rules
 from tests.ui.conftest import WINDOW_SIZE, Key, Officer, table_rows
+from tests.ui.test_duplicates_page import AnsweringDialogs
 from tests.ui.test_officer_workflow import _create_household_through_ui
 
 
@@ -344,7 +345,7 @@ def test_the_conflicts_page_stays_shut_behind_the_lock_screen(
 # -- refused changes ------------------------------------------------------------------
 
 
-def test_a_refused_change_is_listed_with_its_reason_and_dismissed(
+def test_a_refused_change_is_parked_with_its_reason_then_discarded_with_a_why(
     shared_url: str,
     store: Store,
     laptop_b: Store,
@@ -352,7 +353,9 @@ def test_a_refused_change_is_listed_with_its_reason_and_dismissed(
     officer: User,
     ui: Officer,
 ) -> None:
-    """The same officer's allowance spent on two laptops: the store refuses the second."""
+    """The same officer's allowance spent on two laptops: the store refuses the second.
+    The yes stays on this laptop, listed with the store's reason, until the officer
+    discards it (asked why); then the allowance comes back at the next sync."""
     fund.open_fund(store, manager, 200_000, TODAY)
     fund.grant_allowance(store, manager, officer.id, 30_000, TODAY)
     ui.sign_in()
@@ -367,8 +370,9 @@ def test_a_refused_change_is_listed_with_its_reason_and_dismissed(
     sync_b(laptop_b, shared_url)
     ui.shortcut("F9")
     window = ui.window
-    assert bar(window)["refused"] == "1 change refused"
-    assert "refused 1 change" in window.statusBar().currentMessage()
+    ui.qtbot.waitUntil(lambda: bar(window)["refused"] == "1 change not accepted", timeout=5000)
+    # Both yeses count here until a person decides: the refused one is not undone silently.
+    assert fund.allowance_left(store, officer, TODAY) == -10_000
 
     ui.click(window.sync_status.refused)
     page = window.conflicts
@@ -376,16 +380,23 @@ def test_a_refused_change_is_listed_with_its_reason_and_dismissed(
     [row] = table_rows(page.refused_table)
     assert row[0] == households.get_household(store, mine).reference
     assert row[1] == "Yes today (on-the-spot approval)"
-    assert "allowance" in row[3]
-    assert page.dismiss_button.isEnabled()
+    assert row[3] == "Not accepted by the team store" and "allowance" in row[4]
+    assert page.dismiss_button.isEnabled() and page.resend_button.isEnabled()
+
+    dialogs = AnsweringDialogs(None)  # the officer cancels: nothing is discarded
+    window.context.dialogs = dialogs
     ui.click(page.dismiss_button)
-    assert table_rows(page.refused_table) == []
-    assert page.message.text() == "Dismissed: Yes today (on-the-spot approval)."
-    ui.qtbot.waitUntil(lambda: "refused" not in bar(window), timeout=2000)
-    assert refused_changes(store) == []
+    assert len(table_rows(page.refused_table)) == 1
+    dialogs.reason = "Family helped on the other laptop"
+    ui.click(page.dismiss_button)
+    assert "Discarded: Yes today (on-the-spot approval)" in page.message.text()
+    ui.shortcut("F9")
+    ui.qtbot.waitUntil(lambda: "refused" not in bar(window), timeout=5000)
+    assert parked.parked_changes(store) == []
+    assert fund.allowance_left(store, officer, TODAY) == 10_000
     with store.read() as session:
         actions = session.exec(select(AuditEventRow.action)).all()
-    assert "refused change dismissed" in actions
+    assert "change not accepted, discarded" in actions
 
 
 # -- models and words -----------------------------------------------------------------
@@ -434,21 +445,25 @@ def test_last_sync_time_reads_in_local_time() -> None:
     assert "/" in sync_status.sync_time(datetime(2026, 4, 1, 9, 0, tzinfo=UTC), now)
 
 
-def test_only_its_maker_or_a_manager_may_dismiss_a_refused_change(
+def test_only_its_maker_or_a_manager_may_resend_or_discard_a_parked_change(
     store: Store, manager: User, officer: User
 ) -> None:
     other = users.add_user(store, manager, "Sam Patel", "SP01", Role.OFFICER, PASSWORD)
     with store.unit_of_work() as session:
         row = session.exec(select(OutboxRow).order_by(col(OutboxRow.mutation_id))).first()
         assert row is not None
-        row.state, row.reason, row.actor_id = "refused", "Refused for a test.", officer.id
+        row.state, row.reason, row.actor_id = "parked", "Refused for a test.", officer.id
         session.add(row)
-        key = (row.mutation_id, row.client_id)
-    [listed] = refused_changes(store)
+        key = (row.client_id, row.mutation_id)
+    [listed] = parked.parked_changes(store)
     assert (listed.reason, listed.label) == ("Refused for a test.", "User account added")
     with pytest.raises(PermissionRefused):
-        dismiss_refused(store, other, *key)
-    dismiss_refused(store, manager, *key)
-    assert refused_changes(store) == []
+        parked.discard(store, other, *key, why="Not mine")
+    with pytest.raises(InvalidInput):
+        parked.discard(store, manager, *key, why="  ")
+    parked.discard(store, manager, *key, why="Made in error")
+    states = [c.state for c in parked.parked_changes(store)]
+    # The account's later changes (the other officer it added) go with it.
+    assert states[0] == "discarded" and set(states[1:]) <= {"dropped"}
     with pytest.raises(NotFound):
-        dismiss_refused(store, officer, *key)
+        parked.discard(store, officer, *key, why="Again")

@@ -1,14 +1,15 @@
-"""Conflicts and refused changes: what sync could not settle without a person.
+"""Conflicts and changes not accepted: what sync could not settle without a person.
 
 A conflict is a household detail two people changed differently while apart.
 Sync never picks a winner: the store keeps the value it had ("in use now") and
 the other value beside it until someone here chooses. Choosing is itself a
 synced change, so every laptop sees the decision.
 
-A refused change is one the shared store's rules turned down on replay (say, an
-on-the-spot approval whose allowance was already spent elsewhere); sync has
-already taken it back on this laptop, so the list only says what and why, and
-the officer dismisses each once read.
+A change not accepted is one the shared store's rules turned down on replay (say,
+an on-the-spot approval when the household's cap was reached on another laptop).
+It is parked here, never deleted: what the officer typed stays on this laptop,
+and the changes that depend on it wait behind it. The officer or a manager
+resends it (after correcting the household) or discards it, saying why.
 """
 
 from __future__ import annotations
@@ -32,10 +33,10 @@ from PySide6.QtWidgets import (
 from caseworker.domain import labels
 from caseworker.domain.household import Benefit, IncomeDropReason, Relationship, Tenure, WorkStatus
 from caseworker.domain.money import format_pence
-from caseworker.services import conflicts
+from caseworker.services import conflicts, parked
 from caseworker.services.conflicts import OpenConflict
 from caseworker.services.errors import ServiceError
-from caseworker.services.sync_view import RefusedChange, dismiss_refused, refused_changes
+from caseworker.services.parked import ParkedChange
 from caseworker.ui.context import AppContext
 from caseworker.ui.models import RecordsModel
 from caseworker.ui.widgets import (
@@ -114,19 +115,19 @@ class ConflictsModel(RecordsModel):
 
 
 class RefusedModel(RecordsModel):
-    HEADERS = ("Case reference", "Change", "Made", "Why the store refused it")
+    HEADERS = ("Case reference", "Change", "Made", "State", "Why the store did not accept it")
     ALIGN = _TOP_LEFT  # a row with a wrapped reason reads from its first line
 
-    def set_changes(self, found: Sequence[RefusedChange]) -> None:
+    def set_changes(self, found: Sequence[ParkedChange]) -> None:
         self._set(found)
 
-    def change(self, row: int) -> RefusedChange | None:
-        found: RefusedChange | None = self._at(row)
+    def change(self, row: int) -> ParkedChange | None:
+        found: ParkedChange | None = self._at(row)
         return found
 
     def _cells(self, record: Any) -> tuple[str, ...]:
-        r: RefusedChange = record
-        return (r.reference or "—", r.label, when(r.created_at), r.reason)
+        r: ParkedChange = record
+        return (r.reference or "—", r.label, when(r.created_at), r.status, r.reason)
 
 
 class ConflictsPage(QWidget):
@@ -138,7 +139,7 @@ class ConflictsPage(QWidget):
         super().__init__()
         self._context = context
         layout = QVBoxLayout(self)
-        layout.addWidget(heading("Conflicts and refused changes"))
+        layout.addWidget(heading("Conflicts and changes not accepted"))
         self.message = banner()
         layout.addWidget(self.message)
 
@@ -171,15 +172,15 @@ class ConflictsPage(QWidget):
         row.addStretch(1)
         layout.addLayout(row)
 
-        refused_label = QLabel("Re&fused changes")
+        refused_label = QLabel("Changes &not accepted by the team store")
         layout.addWidget(refused_label)
         self.refused_model = RefusedModel()
-        self.refused_table = row_table(self.refused_model, "Refused changes")
+        self.refused_table = row_table(self.refused_model, "Changes not accepted")
         self.refused_table.setMinimumHeight(90)
         self.refused_table.setWordWrap(True)
         header = self.refused_table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         # A reason is a sentence or two: rows grow to show it whole.
         self.refused_table.verticalHeader().setSectionResizeMode(
             QHeaderView.ResizeMode.ResizeToContents
@@ -187,11 +188,17 @@ class ConflictsPage(QWidget):
         refused_label.setBuddy(self.refused_table)
         layout.addWidget(self.refused_table, 1)
         self.refused_count = QLabel()
-        self.refused_count.setAccessibleName("Refused changes count")
+        self.refused_count.setAccessibleName("Changes not accepted count")
         self.refused_count.setWordWrap(True)
         layout.addWidget(self.refused_count)
         row = QHBoxLayout()
-        self.dismiss_button = button("&Dismiss", "Remove it from this list once you have read it")
+        self.resend_button = button(
+            "Re&send", "Send it again, with the changes waiting behind it (correct it first)"
+        )
+        self.dismiss_button = button(
+            "&Discard…", "Drop it and the changes waiting behind it; you are asked why"
+        )
+        row.addWidget(self.resend_button)
         row.addWidget(self.dismiss_button)
         row.addStretch(1)
         layout.addLayout(row)
@@ -200,12 +207,13 @@ class ConflictsPage(QWidget):
         self.other_button.clicked.connect(lambda: self.resolve("other"))
         self.open_button.clicked.connect(self._open_selected)
         self.table.activated.connect(lambda _index: self._open_selected())
+        self.resend_button.clicked.connect(self.resend)
         self.dismiss_button.clicked.connect(self.dismiss)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._enable())
         self.refused_table.selectionModel().currentRowChanged.connect(lambda *_: self._enable())
         on_refresh_key(self, self.refresh)
         chain: list[QWidget] = [self.table, self.keep_button, self.other_button, self.open_button]
-        chain += [self.refused_table, self.dismiss_button]
+        chain += [self.refused_table, self.resend_button, self.dismiss_button]
         tab_chain(chain)
         self.refresh()
 
@@ -217,7 +225,7 @@ class ConflictsPage(QWidget):
         found = conflicts.open_conflicts(self._context.store)
         self.model.set_conflicts(found)
         self._select(self.table, [c.id for c in found], keep.id if keep else None)
-        refused = refused_changes(self._context.store)
+        refused = parked.parked_changes(self._context.store)
         self.refused_model.set_changes(refused)
         keys = [(r.mutation_id, r.client_id) for r in refused]
         self._select(
@@ -229,10 +237,10 @@ class ConflictsPage(QWidget):
             "Nothing to resolve." if not found else f"{len(found)} to resolve, oldest first."
         )
         self.refused_count.setText(
-            "The shared store has refused none of this laptop's changes."
+            "The team store has accepted every change sent from this laptop."
             if not refused
-            else "Sync has already taken these back on this laptop: the household shows the "
-            "store's values. Do again what still needs doing, then dismiss."
+            else "Nothing here is lost: what was typed stays on this laptop, and changes that "
+            "depend on it wait. Correct the household and resend, or discard saying why."
         )
         self._enable()
 
@@ -247,14 +255,17 @@ class ConflictsPage(QWidget):
     def current(self) -> OpenConflict | None:
         return self.model.conflict(self.table.currentIndex().row())
 
-    def current_refused(self) -> RefusedChange | None:
+    def current_refused(self) -> ParkedChange | None:
         return self.refused_model.change(self.refused_table.currentIndex().row())
 
     def _enable(self) -> None:
         chosen = self.current() is not None
         for push in (self.keep_button, self.other_button, self.open_button):
             push.setEnabled(chosen)
-        self.dismiss_button.setEnabled(self.current_refused() is not None)
+        decidable = self.current_refused()
+        can = decidable is not None and decidable.state in (parked.PARKED, parked.WAITING)
+        self.resend_button.setEnabled(can)
+        self.dismiss_button.setEnabled(can)
 
     # -- deciding -------------------------------------------------------------
     def resolve(self, keep: Literal["kept", "other"]) -> None:
@@ -276,19 +287,45 @@ class ConflictsPage(QWidget):
         )
         self.table.setFocus()
 
-    def dismiss(self) -> None:
+    def resend(self) -> None:
         change = self.current_refused()
         if change is None:
             return
         ctx = self._context
         try:
-            dismiss_refused(ctx.store, ctx.user, change.mutation_id, change.client_id)
+            count = parked.resend(ctx.store, ctx.user, change.client_id, change.mutation_id)
         except ServiceError as exc:
             self.refresh()
             show_banner(self.message, str(exc), error=True)
             return
         self.refresh()
-        show_banner(self.message, f"Dismissed: {change.label}.")
+        more = f" with {count - 1} waiting behind it" if count > 1 else ""
+        show_banner(self.message, f"Queued again{more}: {change.label}. It goes at the next sync.")
+        self.refused_table.setFocus()
+
+    def dismiss(self) -> None:
+        change = self.current_refused()
+        if change is None:
+            return
+        ctx = self._context
+        why = ctx.dialogs.ask_text(
+            self, "Discard a change", f"Why discard “{change.label}”? (kept in the audit trail)"
+        )
+        if why is None:
+            show_banner(self.message, "Nothing discarded: a reason is needed.", error=True)
+            return
+        try:
+            parked.discard(ctx.store, ctx.user, change.client_id, change.mutation_id, why)
+        except ServiceError as exc:
+            self.refresh()
+            show_banner(self.message, str(exc), error=True)
+            return
+        self.refresh()
+        show_banner(
+            self.message,
+            f"Discarded: {change.label}. The household shows the team store's details "
+            "after the next sync.",
+        )
         self.refused_table.setFocus()
 
     def _open_selected(self) -> None:

@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 
 from caseworker import __version__, paths
+from caseworker.domain import clock
 
 VERSION_FILE = "version.json"
 UNKNOWN = "unknown"
@@ -95,7 +96,7 @@ def policy_in_force(today: date | None = None, override: Path | None = None) -> 
     """The policy version in force ``today`` (its name and start), or why there is none."""
     from caseworker.domain.rules import NoRulesInForce, RulesUnavailable, load_rules
 
-    day = today or date.today()
+    day = today or clock.today()
     try:
         ruleset, problems = load_rules(override)
     except RulesUnavailable as exc:

@@ -32,6 +32,7 @@ from datetime import date
 from pathlib import Path
 
 from caseworker import __version__, paths
+from caseworker.domain import clock
 
 ENV_PLATFORM = "QT_QPA_PLATFORM"
 SELF_TEST_CODE = "ST01"
@@ -120,7 +121,7 @@ def _rules(run: _Run) -> str:
     if problems:
         raise SelfTestFailure(str(problems[0]))
     count = cases(shipped, default_rules_dir() / "tests")
-    version = shipped.segment_for(date.today()).version.name
+    version = shipped.segment_for(clock.today()).version.name
     fact = f"{count} policy test cases passed (policy {version} in force today)"
     if run.rules_override is not None:
         council, problems = load_rules(run.rules_override)

@@ -36,13 +36,13 @@ import os
 import shutil
 import sys
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from caseworker import paths
+from caseworker.domain import clock
 
 log = logging.getLogger(__name__)
 
@@ -232,7 +232,7 @@ def _known() -> str:
 
 def _backup(path: Path, problems: list[str]) -> bool:
     """Copy ``path`` aside; ``False`` (and the file is left alone) if that fails."""
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    stamp = clock.local_now().strftime("%Y%m%d-%H%M%S-%f")
     backup = path.with_name(f"{path.name}.bad-{stamp}")
     try:
         shutil.copy2(path, backup)

@@ -1,4 +1,4 @@
-"""Shared fixtures. Qt runs offscreen; every test gets its own data folder."""
+"""Shared fixtures. Qt runs offscreen; every test gets its own data folder and a fixed clock."""
 
 from __future__ import annotations
 
@@ -14,18 +14,34 @@ os.environ.setdefault(
     "CASEWORKER_TEST_KEYRING_FILE",
     os.path.join(__import__("tempfile").mkdtemp(prefix="cw-keyring-"), "keyring.json"),
 )
+# No test reads the real clock: the ``caseworker`` commands the tests start see this
+# instant too (see docs/clock.md). Set before anything reads the clock.
+os.environ["CASEWORKER_CLOCK"] = "2026-11-27T10:00:00Z"
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
 from caseworker import paths
+from caseworker.domain.clock import FixedClock, use_clock
 from caseworker.domain.household import Household, Member, Relationship, WorkStatus
 from caseworker.domain.users import Role, User
 from caseworker.services import users
 from caseworker.store.database import Store
+
+#: The instant every test runs at (a Friday, 10:00 in London), and its date.
+FIXED_NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+FIXED_TODAY = date(2026, 11, 27)
+
+
+@pytest.fixture(autouse=True)
+def fixed_clock() -> Iterator[FixedClock]:
+    """Each test starts at :data:`FIXED_NOW`, so results do not depend on the day it runs."""
+    clock = FixedClock(FIXED_NOW)
+    with use_clock(clock):
+        yield clock
 
 
 @pytest.fixture

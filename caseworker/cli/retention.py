@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from datetime import date
 from typing import TYPE_CHECKING
+
+from caseworker.domain import clock
 
 if TYPE_CHECKING:
     from caseworker.domain.users import User
@@ -46,7 +47,7 @@ def _list(args: argparse.Namespace) -> int:
 
     try:
         store, manager = _manager(args)
-        due = retention.due_for_retention(store, manager, date.today(), args.years)
+        due = retention.due_for_retention(store, manager, clock.today(), args.years)
     except ServiceError as exc:
         print(f"caseworker: {exc}", file=sys.stderr)
         return 2
@@ -66,7 +67,7 @@ def _deidentify(args: argparse.Namespace) -> int:
         household_id = find_case(store, args.reference)
         due = {
             c.household_id
-            for c in retention.due_for_retention(store, manager, date.today(), args.years)
+            for c in retention.due_for_retention(store, manager, clock.today(), args.years)
         }
         if household_id not in due:
             print(

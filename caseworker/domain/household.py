@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from caseworker.domain import clock
 from caseworker.domain.postcode import normalise_postcode
 from caseworker.domain.stamps import new_id
 
@@ -72,7 +73,7 @@ def validate_birth_date(value: date | None) -> date | None:
     """Refuse dates of birth in the future or before 1900."""
     if value is None:
         return None
-    if value > date.today():
+    if value > clock.today():
         raise ValueError("cannot be in the future; check the year")
     if value.year < EARLIEST_BIRTH_YEAR:
         raise ValueError(f"must be in {EARLIEST_BIRTH_YEAR} or later; check the year")
@@ -102,7 +103,7 @@ class Member(DomainModel):
     @field_validator("earnings_fell_on")
     @classmethod
     def _earnings_not_future(cls, value: date | None) -> date | None:
-        if value is not None and value > date.today():
+        if value is not None and value > clock.today():
             raise ValueError("cannot be in the future")
         return value
 

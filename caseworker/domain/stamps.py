@@ -16,7 +16,9 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import UTC, datetime
+from datetime import datetime
+
+from caseworker.domain import clock
 
 
 class Tape:
@@ -51,7 +53,7 @@ class Tape:
         recorded = self._take("t:")
         if recorded is not None:
             return datetime.fromisoformat(recorded)
-        value = datetime.now(UTC)
+        value = clock.now()
         if not self.replaying:
             self.values.append(f"t:{value.isoformat()}")
         return value
@@ -71,8 +73,9 @@ def new_id() -> uuid.UUID:
 
 
 def utcnow() -> datetime:
+    """Now, in UTC, from the one clock (:mod:`caseworker.domain.clock`) or the tape."""
     tape = _tape.get()
-    return tape.utcnow() if tape is not None else datetime.now(UTC)
+    return tape.utcnow() if tape is not None else clock.now()
 
 
 @contextmanager

@@ -20,7 +20,6 @@ import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +47,7 @@ from reportlab.platypus import (
 )
 
 from caseworker import __version__
+from caseworker.domain import clock
 from caseworker.reports.common import (
     BRAND,
     INK,
@@ -690,7 +690,7 @@ def _story(figures: EvaluationFigures, tables: dict[str, ev.Table]) -> list[Flow
         s.para(TITLE, s.title),
         s.para(f"{council().name}. Period: {period_text(figures)}.", s.h3),
         s.para(
-            f"Made by Caseworker {__version__} on {long_date(date.today())} from the records "
+            f"Made by Caseworker {__version__} on {long_date(clock.today())} from the records "
             "officers keep (policy part 8). Anonymised: the report holds no names, addresses, "
             "postcodes, dates of birth or case references. Any count from 1 to 4 is shown as "
             f"\u201c{FEWER_THAN_5}\u201d, and money or averages resting on so few records are "

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
+from caseworker.domain import clock
 from caseworker.domain.household import Household
 from caseworker.domain.packages import APPROVED_STATUSES, Package, PackageStatus, PaymentMethod
 from caseworker.domain.visit import Visit
@@ -241,7 +242,7 @@ def case_file(
             TimelineEntry(at=_as_utc(e.at), who=e.who, what=e.what, changes=e.changes)
             for e in audit
         ),
-        generated_at=datetime.now(UTC),
+        generated_at=clock.now(),
         generated_by=generated_by,
         focus_visit_id=focus_visit_id,
         payments=tuple(sorted(payments, key=lambda p: p.at)),

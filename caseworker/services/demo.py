@@ -16,6 +16,7 @@ from typing import Any
 from faker import Faker
 from sqlalchemy import insert
 
+from caseworker.domain import clock
 from caseworker.domain.assessment import stage_for
 from caseworker.domain.household import (
     Benefit,
@@ -70,7 +71,7 @@ def generate(
     """Add ``count`` synthetic households (with members and visits); return how many."""
     rng = random.Random(seed)
     pools = _Pools(rng, seed)
-    today = date.today()
+    today = clock.today()
     done = 0
     with store.read() as session:
         from caseworker.store.households import next_reference_number

@@ -56,6 +56,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlmodel import Session, col, func
 
 from caseworker import paths
+from caseworker.domain import clock
 from caseworker.domain.assessment import CAPITALS, STAGE_NAMES, Stage, stage_for
 from caseworker.domain.fund import EntryKind
 from caseworker.domain.money import format_pence
@@ -360,7 +361,7 @@ def evaluation_figures(
     if date_from > date_to:
         raise InvalidInput({"date_to": "To: the end of the period must not be before its start"})
     costs = unit_costs or load_unit_costs()
-    as_at = min(date_to, today or date.today())
+    as_at = min(date_to, today or clock.today())
     with store.read() as session:
         households_seen, visits, visits_by_stage = _visits(session, date_from, date_to)
         by_stage, by_route, by_status = _packages(session, date_from, date_to)

@@ -19,6 +19,7 @@ from datetime import date, datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from caseworker.domain import clock
 from caseworker.domain.assessment import Stage
 from caseworker.domain.fund import EntryKind
 from caseworker.domain.money import format_pence
@@ -554,7 +555,7 @@ def record_payment(
             )
         add_entry(
             session,
-            fund_row(session, row.approved_on or date.today()),
+            fund_row(session, row.approved_on or clock.today()),
             EntryKind.PAYMENT,
             row.total_pence,
             user,

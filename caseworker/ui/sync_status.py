@@ -35,6 +35,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from caseworker import paths
+from caseworker.domain import clock
 from caseworker.settings import current_settings
 from caseworker.store.database import Store
 from caseworker.store.errors import StoreError
@@ -66,7 +67,7 @@ def sync_time(instant: datetime | None, now: datetime | None = None) -> str:
     if instant.tzinfo is None:
         instant = instant.replace(tzinfo=UTC)
     local = instant.astimezone()
-    today = (now or datetime.now(UTC)).astimezone().date()
+    today = (now or clock.now()).astimezone().date()
     return f"{local:%H:%M}" if local.date() == today else f"{local:%d/%m %H:%M}"
 
 

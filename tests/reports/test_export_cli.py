@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sqlite3
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -12,6 +12,7 @@ from pypdf import PdfReader
 
 from caseworker import paths
 from caseworker.cli import export
+from tests.conftest import FIXED_TODAY
 from tests.reports.case_fixtures import rich_case, simple_case
 from tests.reports.pdf_tools import text_of
 from tests.services.packages_fixtures import make_team
@@ -101,10 +102,10 @@ def test_batch_goes_on_past_damaged_case_data(
 def test_batch_since_a_date(
     cases: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    tomorrow = (FIXED_TODAY + timedelta(days=1)).isoformat()
     assert run("--all", "--since", tomorrow, "--copy", "file", "-o", str(tmp_path / "a")) == 0
     assert "Exported 0 of 0 cases" in capsys.readouterr().out
-    today = date.today().strftime("%d/%m/%Y")
+    today = FIXED_TODAY.strftime("%d/%m/%Y")
     assert run("--all", "--since", today, "--copy", "file", "-o", str(tmp_path / "b")) == 0
     assert "Exported 3 of 3 cases" in capsys.readouterr().out
     assert len(list((tmp_path / "b").glob("*.pdf"))) == 3

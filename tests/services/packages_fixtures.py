@@ -19,9 +19,9 @@ from caseworker.domain.users import Role, User
 from caseworker.domain.visit import Visit
 from caseworker.services import fund, households, users, visits
 from caseworker.store.database import Store
-from tests.conftest import PASSWORD
+from tests.conftest import FIXED_TODAY, PASSWORD
 
-TODAY = date(2026, 11, 27)
+TODAY = FIXED_TODAY  # the fixed clock's date: records made "now" fall on it
 VISIT_DAY = date(2026, 11, 20)
 BUDGET = 200_000  # £2,000: small, so the tests reach the fund's limits
 

@@ -34,12 +34,14 @@ def test_sigkill_mid_save_keeps_every_committed_record(tmp_path: Path) -> None:
     path = tmp_path / "caseworker.db"
     root = Path(__file__).resolve().parents[2]
     committed: list[str] = []
+    pythonpath = os.environ.get("PYTHONPATH", "")
     with subprocess.Popen(
         [sys.executable, "-c", WRITER, str(path)],
         stdout=subprocess.PIPE,
         text=True,
         cwd=root,
-        env={**os.environ, "PYTHONPATH": str(root)},
+        # Appended, not replaced: CI's faketime run puts its sleep fix on the path.
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (str(root), pythonpath)))},
     ) as proc:
         assert proc.stdout is not None
         deadline = time.monotonic() + 60

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
 from PySide6.QtWidgets import QWidget
@@ -32,7 +32,7 @@ from caseworker.ui.pages.duplicates import (
     MergesModel,
     PairsModel,
 )
-from tests.conftest import PASSWORD
+from tests.conftest import FIXED_NOW, PASSWORD
 from tests.services.packages_fixtures import TODAY, add_visit, household_with_arrears, rules
 from tests.ui.conftest import Officer, table_rows
 
@@ -217,7 +217,7 @@ def test_models_pass_qt_model_checks(qtmodeltester: ModelTester) -> None:
                 other.household_id,
                 other.reference,
                 "Morgan Lee",
-                datetime.now(UTC),
+                FIXED_NOW,
                 "Same family",
                 None,
                 None,

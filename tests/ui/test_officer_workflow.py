@@ -16,7 +16,7 @@ from caseworker.domain.users import User
 from caseworker.services import drafts, households, users, visits
 from caseworker.store.database import Store
 from caseworker.ui.main_window import MainWindow
-from tests.conftest import PASSWORD, make_household
+from tests.conftest import FIXED_TODAY, PASSWORD, make_household
 from tests.ui.conftest import Key, Mod, Officer, error_label, table_rows
 
 REFERENCE = re.compile(r"^Household (JS01-\d{5})$")
@@ -243,8 +243,8 @@ def test_record_visit_shows_the_stage_live(store: Store, officer: User, ui: Offi
     assert (capitals.financial, capitals.mental, capitals.social, capitals.human) == (2, 2, 0, 0)
     assert visit.venue == "Peckham Library"
     assert visit.point_of_need == "Hours cut at the depot; rent due Friday."
-    assert visit.visit_date == date.today()
-    assert households.search(store, household.reference)[0].last_visit == date.today()
+    assert visit.visit_date == FIXED_TODAY
+    assert households.search(store, household.reference)[0].last_visit == FIXED_TODAY
     assert drafts.load_draft(store, ui.window.context.user, "visit", str(household.id)) is None
 
 
@@ -269,7 +269,7 @@ def test_saved_work_is_there_after_closing_and_reopening(
     again.sign_in()
     rows = again.search("nguyen")
     assert [(r[0], r[1], r[3]) for r in rows] == [
-        (reference, "Zoë O'Brien-Smith", date.today().strftime("%d/%m/%Y"))
+        (reference, "Zoë O'Brien-Smith", FIXED_TODAY.strftime("%d/%m/%Y"))
     ]
     again.press(Key.Key_Return)
     page = again.window.household
@@ -291,7 +291,7 @@ def test_saved_work_is_there_after_closing_and_reopening(
 
 # -- bad input ------------------------------------------------------------------------
 
-FUTURE = (date.today() + timedelta(days=30)).strftime("%d/%m/%Y")
+FUTURE = (FIXED_TODAY + timedelta(days=30)).strftime("%d/%m/%Y")
 
 
 @pytest.mark.parametrize(

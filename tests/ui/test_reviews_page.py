@@ -37,7 +37,7 @@ from caseworker.services import fund, households, packages, reviews, visits
 from caseworker.store.database import Store
 from caseworker.ui.main_window import MainWindow
 from caseworker.ui.pages.reviews import OVERDUE_BACKGROUND, ReviewListModel, ReviewsPage
-from tests.conftest import PASSWORD
+from tests.conftest import FIXED_TODAY, PASSWORD
 from tests.services.packages_fixtures import household_with_arrears, rules
 from tests.ui.conftest import Key, Officer, error_label, table_rows
 
@@ -67,7 +67,7 @@ def approved_days_ago(
     The visit (scored 3, 2, 1, 1: stage 4) is saved with the rules, so its
     referrals are stored with it for the review to ask about.
     """
-    day = date.today() - timedelta(days=days)
+    day = FIXED_TODAY - timedelta(days=days)
     made = household_with_arrears(rent_arrears_pence)
     # A different family each time: the same person twice would be a likely duplicate (6.1).
     lead = made.members[0].model_copy(
@@ -136,7 +136,7 @@ def test_officer_records_an_overdue_review_and_the_household_shows_before_and_af
 ) -> None:
     case = approved_days_ago(store, manager, officer, APPROVED_DAYS_AGO)
     reference = case.household.reference
-    today, visited = date.today(), f"{case.visit_day:%d/%m/%Y}"
+    today, visited = FIXED_TODAY, f"{case.visit_day:%d/%m/%Y}"
     due = f"{case.visit_day + timedelta(days=84):%d/%m/%Y}"
     ui.sign_in()
     page = open_reviews(ui)
@@ -349,7 +349,7 @@ def test_review_list_model_passes_qt_model_checks(
 ) -> None:
     approved_days_ago(store, manager, officer, APPROVED_DAYS_AGO)
     approved_days_ago(store, manager, officer, 80, rent_arrears_pence=9_000)
-    today = date.today()
+    today = FIXED_TODAY
     lists = reviews.reviews_for(store, officer, today)
     model = ReviewListModel()
     qtmodeltester.check(model, force_py=False)
@@ -370,7 +370,7 @@ def test_status_in_words_around_the_due_date(
     store: Store, manager: User, officer: User, days: int, text: str
 ) -> None:
     approved_days_ago(store, manager, officer, days)
-    lists = reviews.reviews_for(store, officer, date.today())
+    lists = reviews.reviews_for(store, officer, FIXED_TODAY)
     model = ReviewListModel()
-    model.set_entries([*lists.overdue, *lists.due], {}, date.today())
+    model.set_entries([*lists.overdue, *lists.due], {}, FIXED_TODAY)
     assert model.index(0, 6).data() == text

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from caseworker.domain import clock
 from caseworker.domain.money import MoneyError, format_pence, parse_pounds
 from caseworker.domain.packages import Package
 from caseworker.domain.rules import RuleSet
@@ -80,7 +81,7 @@ class QueueModel(QAbstractTableModel):
     HEADERS = ("Case reference", "Lead contact", "Stage", "Total", "Made by", "Waiting since")
     MONEY_COLUMN = 3
 
-    def __init__(self, today: Callable[[], date] = date.today) -> None:
+    def __init__(self, today: Callable[[], date] = clock.today) -> None:
         super().__init__()
         self._today = today
         self._entries: list[QueueEntry] = []
@@ -127,7 +128,7 @@ class ApprovalsPage(QWidget):
         self,
         context: AppContext,
         rules_provider: Callable[[], RuleSet],
-        today: Callable[[], date] = date.today,
+        today: Callable[[], date] = clock.today,
     ) -> None:
         super().__init__()
         self._context = context

@@ -50,6 +50,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from caseworker.domain import clock
 from caseworker.domain.users import Role, User
 from caseworker.reports.evaluation import (
     CAPITALS,
@@ -321,7 +322,7 @@ class Tile(QFrame):
 
 
 class DashboardPage(QWidget):
-    def __init__(self, context: AppContext, today: Callable[[], date] = date.today) -> None:
+    def __init__(self, context: AppContext, today: Callable[[], date] = clock.today) -> None:
         super().__init__()
         self._context = context
         self.today = today  # tests set the day; the default period and overdue count use it

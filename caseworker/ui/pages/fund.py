@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from caseworker.domain import clock
 from caseworker.domain.money import MoneyError, format_pence, parse_pounds
 from caseworker.domain.users import Role, User
 from caseworker.services import fund, users
@@ -95,7 +96,7 @@ def allowance_rows(view: FundView, people: list[User]) -> list[tuple[str, ...]]:
 
 
 class FundPage(QWidget):
-    def __init__(self, context: AppContext, today: Callable[[], date] = date.today) -> None:
+    def __init__(self, context: AppContext, today: Callable[[], date] = clock.today) -> None:
         super().__init__()
         self._context = context
         self._today = today

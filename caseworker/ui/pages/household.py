@@ -6,7 +6,6 @@ Unsaved changes are kept as a draft.
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -22,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from caseworker.domain import labels
+from caseworker.domain import clock, labels
 from caseworker.domain.household import (
     Benefit,
     Household,
@@ -98,7 +97,7 @@ class HouseholdPage(QWidget):
         self.tabs.addTab(scrolling(self._details()), "&Details")
         self.tabs.addTab(scrolling(self._members()), "&Members")
         self.tabs.addTab(self._timeline(), "&Timeline")
-        self.packages = PackagesPanel(context, date.today, taken)
+        self.packages = PackagesPanel(context, clock.today, taken)
         self.packages.changed.connect(self._refresh)
         self.tabs.addTab(scrolling(self.packages), "Pac&kages")
         # Every letter of its title is already an Alt+key here: reached by Ctrl+Tab or a click.

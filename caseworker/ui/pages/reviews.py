@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from caseworker.domain import clock
 from caseworker.domain.assessment import (
     CAPITAL_HELP,
     CAPITALS,
@@ -217,7 +218,7 @@ def before_after_rows(compared: Sequence[BeforeAfter]) -> list[tuple[str, ...]]:
 class ReviewsPage(QWidget):
     open_household = Signal(object)  # uuid.UUID
 
-    def __init__(self, context: AppContext, today: Callable[[], date] = date.today) -> None:
+    def __init__(self, context: AppContext, today: Callable[[], date] = clock.today) -> None:
         super().__init__()
         self._context = context
         self._today = today

@@ -13,7 +13,7 @@ from typing import Any
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from caseworker.domain import labels
+from caseworker.domain import clock, labels
 from caseworker.domain.assessment import (
     CAPITAL_HELP,
     CAPITALS,
@@ -48,7 +48,7 @@ class VisitPage(QWidget):
     saved = Signal(object, str)  # Household, what happened
     back = Signal(object)  # Household
 
-    def __init__(self, context: AppContext, today: Callable[[], date] = date.today) -> None:
+    def __init__(self, context: AppContext, today: Callable[[], date] = clock.today) -> None:
         super().__init__()
         self._context = context
         self._today = today
@@ -162,7 +162,7 @@ class VisitPage(QWidget):
         for combo in (self.work_member, self.course_member):
             _fill(combo, people)
         blank: dict[str, Any] = {name: "" for name in self.fields.widgets} | {
-            "visit_date": date.today().strftime("%d/%m/%Y"),
+            "visit_date": clock.today().strftime("%d/%m/%Y"),
             "need_categories": [],
             **{name: False for name, _ in _FLAGS},
             **{

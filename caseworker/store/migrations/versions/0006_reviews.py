@@ -10,10 +10,12 @@ Create Date: 2026-11-27
 
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from alembic import op
+
+from caseworker.domain import clock
 
 revision: str = "0006"
 down_revision: str | None = "0005"
@@ -80,7 +82,7 @@ def _backfill() -> None:
         .where(package.c.approved_on.is_not(None))
         .where(package.c.status.in_(APPROVED))
     ).all()
-    now = datetime.now(UTC)
+    now = clock.now()
     values = [
         {
             "id": uuid.uuid4(),

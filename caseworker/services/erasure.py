@@ -287,6 +287,18 @@ def _table(name: str) -> Table:
     return SQLModel.metadata.tables[name]
 
 
+# Records a change on a laptop names by id in its arguments (``outbox.args``): a
+# review is recorded by review id, a conflict resolved by conflict id.
+NAMED_IN_CHANGES = (
+    "member",
+    "visit",
+    "package",
+    "review",
+    "conflict_of_interest",
+    "household_conflict",
+)
+
+
 @dataclass
 class HouseholdIds:
     """The ids a household's rows can be found by."""
@@ -294,24 +306,33 @@ class HouseholdIds:
     id: uuid.UUID
     packages: list[uuid.UUID] = field(default_factory=list)
     visits: list[uuid.UUID] = field(default_factory=list)
+    others: list[uuid.UUID] = field(default_factory=list)  # its other records' ids
 
     @classmethod
     def read(cls, session: Session, household_id: uuid.UUID) -> HouseholdIds:
-        package, visit = _table("package"), _table("visit")
-        return cls(
-            household_id,
-            list(
-                session.scalars(select(package.c.id).where(package.c.household_id == household_id))
-            ),
-            list(session.scalars(select(visit.c.id).where(visit.c.household_id == household_id))),
+        found = {
+            name: list(
+                session.scalars(
+                    select(_table(name).c.id).where(_table(name).c.household_id == household_id)
+                )
+            )
+            for name in NAMED_IN_CHANGES
+        }
+        merge = _table("household_merge")
+        merges = session.scalars(
+            select(merge.c.id).where(
+                or_(merge.c.kept_id == household_id, merge.c.merged_id == household_id)
+            )
         )
+        others = [i for n in NAMED_IN_CHANGES if n not in ("package", "visit") for i in found[n]]
+        return cls(household_id, found["package"], found["visit"], [*others, *merges])
 
     @property
     def named(self) -> list[uuid.UUID]:
-        return [self.id, *self.packages, *self.visits]
+        return [self.id, *self.packages, *self.visits, *self.others]
 
 
-def _where(entry: TableEntry, household: HouseholdIds) -> ColumnElement[bool]:
+def where_linked(entry: TableEntry, household: HouseholdIds) -> ColumnElement[bool]:
     """Rows of ``entry``'s table that belong to ``household``."""
     c = _table(entry.table).c
     match entry.link:
@@ -341,7 +362,7 @@ def erase(session: Session, household_id: uuid.UUID) -> None:
     """Apply every ``erase`` and ``de-identify`` rule to one household's rows."""
     household = HouseholdIds.read(session, household_id)
     for entry in linked_tables():
-        table, where = _table(entry.table), _where(entry, household)
+        table, where = _table(entry.table), where_linked(entry, household)
         if entry.delete_rows:
             session.execute(delete(table).where(where))
             continue
@@ -363,7 +384,7 @@ def held_about(session: Session, household_id: uuid.UUID) -> dict[str, list[dict
     held: dict[str, list[dict[str, Any]]] = {}
     for entry in linked_tables():
         table = _table(entry.table)
-        rows = session.execute(select(table).where(_where(entry, household))).mappings().all()
+        rows = session.execute(select(table).where(where_linked(entry, household))).mappings().all()
         held[entry.table] = [{k: _plain(v) for k, v in row.items()} for row in rows]
     return held
 

@@ -85,6 +85,8 @@ class TableEntry:
     columns: tuple[Entry, ...]
     delete_rows: bool = False  # erasure deletes the household's rows outright
     why: str = ""
+    # Only these of the household's rows are erased (the rest wait for a person).
+    only: Callable[[Table], ColumnElement[bool]] | None = None
 
     def entry(self, column: str) -> Entry | None:
         return next((e for e in self.columns if e.column == column), None)
@@ -214,6 +216,9 @@ INVENTORY: tuple[TableEntry, ...] = (
             Entry("their_value", E, "a household field's value", erased="null"),
             Entry("chosen_value", E, "a household field's value", erased=None),
         ),
+        why="a settled conflict is erased; an open one (an edit that met the archive) is"
+        " kept for a person to settle",
+        only=lambda t: t.c.resolved_at.is_not(None),
     ),
     TableEntry(
         "household_merge",
@@ -363,6 +368,8 @@ def erase(session: Session, household_id: uuid.UUID) -> None:
     household = HouseholdIds.read(session, household_id)
     for entry in linked_tables():
         table, where = _table(entry.table), where_linked(entry, household)
+        if entry.only is not None:
+            where = and_(where, entry.only(table))
         if entry.delete_rows:
             session.execute(delete(table).where(where))
             continue

@@ -391,4 +391,3 @@ def before_after(store: Store, household_id: uuid.UUID) -> list[BeforeAfter]:
                 )
             )
         return out
-

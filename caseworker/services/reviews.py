@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, exists, or_, update
+from sqlalchemy import ColumnElement, exists, or_
 from sqlmodel import Session, col, select
 
 from caseworker.domain.assessment import CAPITALS, Capitals, Stage, stage_of
@@ -391,10 +391,3 @@ def before_after(store: Store, household_id: uuid.UUID) -> list[BeforeAfter]:
                 )
             )
         return out
-
-
-def erase_review_notes(session: Session, household_id: uuid.UUID) -> None:
-    """Retention: blank the free-text notes; scores and outcomes stay for the statistics."""
-    session.execute(
-        update(ReviewRow).where(col(ReviewRow.household_id) == household_id).values(notes="")
-    )

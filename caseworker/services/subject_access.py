@@ -1,6 +1,8 @@
 """Subject access requests: everything held about a household, for the data protection officer.
 
-Writes ``REF-subject-access.json`` (every field, machine-readable) and
+Writes ``REF-subject-access.json`` (every field, machine-readable: the case file,
+and under ``held`` every row ``services.erasure.INVENTORY`` ties to the household,
+so nothing the store keeps about the family is left out) and
 ``REF-subject-access.pdf`` (the full case file, readable) into a folder the
 requester chooses, and records that the export happened in the audit trail.
 """
@@ -20,6 +22,7 @@ from pydantic import BaseModel
 
 from caseworker.domain.users import User
 from caseworker.reports import write_case_file
+from caseworker.services import erasure
 from caseworker.services.audit import AuditTrail
 from caseworker.services.case_file import case_file
 from caseworker.store.database import Store
@@ -51,7 +54,14 @@ def export_subject_access(
     folder.mkdir(parents=True, exist_ok=True)
     json_path = folder / f"{case.reference}-subject-access.json"
     pdf_path = folder / f"{case.reference}-subject-access.pdf"
-    data = {"exported_at": str(case.generated_at), "exported_by": user.name, **_plain(case)}
+    with store.read() as session:
+        held = erasure.held_about(session, household_id)
+    data = {
+        "exported_at": str(case.generated_at),
+        "exported_by": user.name,
+        **_plain(case),
+        "held": held,
+    }
     partial = json_path.with_suffix(".json.part")
     partial.write_text(json.dumps(data, ensure_ascii=False, indent=2), "utf-8")
     partial.replace(json_path)

@@ -90,7 +90,17 @@ def make_team(
     allowance: int = 50_000,
     budget: int = BUDGET,
 ) -> Team:
-    store = Store.open_local(path)
+    return team_on(Store.open_local(path), officers, managers, allowance, budget)
+
+
+def team_on(
+    store: Store,
+    officers: int = 2,
+    managers: int = 2,
+    allowance: int = 50_000,
+    budget: int = BUDGET,
+) -> Team:
+    """A team on a store already open (a laptop's, or a shared store on PostgreSQL)."""
     first = users.create_first_manager(store, "Morgan Lee", "TM01", PASSWORD)
     team_managers = [first] + [
         users.add_user(store, first, f"Manager {i}", f"TM0{i + 1}", Role.MANAGER, PASSWORD)

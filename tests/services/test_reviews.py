@@ -15,7 +15,7 @@ from caseworker.domain.assessment import Capitals, Stage
 from caseworker.domain.packages import Package
 from caseworker.domain.reviews import Outcomes, ReviewState
 from caseworker.domain.users import User
-from caseworker.services import fund, households, packages, reviews, visits
+from caseworker.services import fund, households, packages, retention, reviews, visits
 from caseworker.services.audit import iter_chain, verify
 from caseworker.services.errors import InvalidInput, PermissionRefused
 from caseworker.services.reviews import ReviewRefused
@@ -316,6 +316,6 @@ def test_retention_erases_review_notes_only(team: Team) -> None:
         team.store, officer, entry.review.id, scores, Outcomes(), date(2027, 2, 19), "Sam's note"
     )
     with team.store.unit_of_work() as session:
-        reviews.erase_review_notes(session, package.household_id)
+        retention.erase_personal_data(session, package.household_id)
     (row,) = _review_rows(team)
     assert row.notes == "" and row.financial == 1 and row.completed_on == date(2027, 2, 19)

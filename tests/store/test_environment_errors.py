@@ -23,6 +23,7 @@ from sqlalchemy.exc import OperationalError
 from caseworker import paths
 from caseworker.domain.errors import CaseworkerError, EnvironmentProblem, Refused
 from caseworker.domain.users import Role, User
+from caseworker.logs import ErrorNotifier
 from caseworker.services import households, users
 from caseworker.services.errors import NotFound, ServiceError
 from caseworker.store.database import Store, _sqlite_engine
@@ -238,3 +239,18 @@ def test_lost_connection_says_so_not_disk_full_and_keeps_what_was_saved(
     assert households.get_household(shared, first.id).postcode == "SE15 4QF"
     households.create_household(shared, officer, make_household(postcode="SE22 8QW"))
     assert len(_saved(shared)) == 2
+
+
+# -- the notifier the window subscribes to ------------------------------------------------
+
+
+def test_notifier_shows_an_environment_problem_in_its_own_words_and_a_bug_as_a_bug() -> None:
+    shown: list[str] = []
+    notifier = ErrorNotifier()
+    notifier.subscribe(shown.append)
+    notifier.report(OSError(errno.ENOSPC, "No space left on device"))
+    notifier.report(ConnectionLost(shared=True))
+    notifier.report(ValueError("x"))
+    assert shown[:2] == [DiskFull.LOCAL, ConnectionLost.SHARED]
+    assert shown[2].startswith("Something went wrong inside Caseworker")
+    assert "ValueError" in shown[2]

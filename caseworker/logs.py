@@ -52,11 +52,21 @@ class ErrorNotifier:
         self._listeners.append(listener)
 
     def report(self, exc: BaseException) -> None:
-        log.error("unexpected error:\n%s", scrubbed_traceback(exc))
-        message = (
-            "Something went wrong inside Caseworker. Your saved work is safe. "
-            f"Please tell IT what you were doing (error: {type(exc).__name__})."
-        )
+        """A refusal or an environment problem is shown in its own plain words; anything
+        else is a bug, logged with its stack and shown as one."""
+        from caseworker.domain.errors import CaseworkerError
+        from caseworker.store.errors import translate
+
+        known = exc if isinstance(exc, CaseworkerError) else translate(exc)
+        if known is not None:
+            log.warning("%s reached the user", type(known).__name__)
+            message = str(known)
+        else:
+            log.error("unexpected error:\n%s", scrubbed_traceback(exc))
+            message = (
+                "Something went wrong inside Caseworker. Your saved work is safe. "
+                f"Please tell IT what you were doing (error: {type(exc).__name__})."
+            )
         for listener in self._listeners:
             listener(message)
 

@@ -3,6 +3,11 @@
 Each subcommand module exposes ``register(subparsers)``, which adds its parser
 and sets ``func`` to a handler ``(args) -> exit code``. Handlers import what
 they need lazily so that ``caseworker --version`` and the window start fast.
+
+Exit codes: 0 done, 1 failed (a test or check did not pass), 2 refused (the
+request must change: ``Refused``), 3 the machine or store is the problem
+(``EnvironmentProblem``: disk full, folder read-only, store busy, connection
+lost). An error meant for a person is printed as its message, never a traceback.
 """
 
 from __future__ import annotations
@@ -79,8 +84,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         from caseworker.ui.app import run_app
 
         return run_app(crash_dialog=not args.no_crash_dialog)
-    code: int = func(args)
+    try:
+        code: int = func(args)
+    except Exception as exc:
+        return _explain(exc)
     return code
+
+
+def _explain(exc: Exception) -> int:
+    """Print a refusal or an environment problem in plain words and return its exit
+    code; re-raise anything else, because that is a bug to report."""
+    from caseworker.domain.errors import CaseworkerError
+    from caseworker.store.errors import translate
+
+    problem = exc if isinstance(exc, CaseworkerError) else translate(exc)
+    if problem is None:
+        raise exc
+    print(f"caseworker: {problem}", file=sys.stderr)
+    return problem.exit_code
 
 
 if __name__ == "__main__":

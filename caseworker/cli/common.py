@@ -10,9 +10,10 @@ from caseworker.store.errors import StoreError
 
 
 def open_store() -> Store:
-    """Open the local (encrypted) store, or exit with the store's own plain-words message."""
+    """Open the local (encrypted) store, or exit with the store's own plain-words message
+    and its exit code (3: the machine or store is the problem)."""
     try:
         return open_session_store()
     except StoreError as exc:
         print(f"caseworker: {exc}", file=sys.stderr)
-        raise SystemExit(2) from exc
+        raise SystemExit(exc.exit_code) from exc

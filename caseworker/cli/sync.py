@@ -34,7 +34,7 @@ def _init(args: argparse.Namespace) -> int:
         store = open_team_store(args.url, upgrade=True)
     except StoreError as exc:
         print(f"caseworker: {exc}", file=sys.stderr)
-        return 2
+        return exc.exit_code
     print(f"Shared store ready at {normalise(args.url)} (schema {store.current_revision()}).")
     store.dispose()
     return 0
@@ -51,7 +51,7 @@ def _login(args: argparse.Namespace) -> int:
         open_team_store(args.url).dispose()
     except StoreError as exc:
         print(f"caseworker: {exc}", file=sys.stderr)
-        return 2
+        return exc.exit_code
     print("Saved in the keyring; the shared store answered.")
     return 0
 
@@ -78,7 +78,7 @@ def _sync(args: argparse.Namespace) -> int:
         report = sync(local, shared, RulesState(override=override_dir()).current())
     except StoreError as exc:
         print(f"caseworker: {exc}", file=sys.stderr)
-        return 3
+        return exc.exit_code
     pushed = report.pushed
     print(
         f"Pushed {pushed.applied} changes ({pushed.refused} refused, "

@@ -1,8 +1,40 @@
-"""Turn pydantic validation errors into messages that name the field and the fix."""
+"""The one family of errors a person is shown, and pydantic errors as field messages.
+
+Every error meant for a person derives from ``CaseworkerError`` and carries a
+message in plain words: what happened, and what to do. Two branches, because
+the person's next step differs:
+
+- ``Refused``: Caseworker said no (a rule, a permission, a bad value). Change
+  the request. The command line exits with code 2.
+- ``EnvironmentProblem``: the machine or a store is the problem (disk full,
+  folder read-only, store busy, connection lost). Nothing is wrong with the
+  request; fix the machine or wait, then do it again. The command line exits
+  with code 3.
+
+Anything else that escapes is a bug, reported as one.
+"""
 
 from __future__ import annotations
 
 from pydantic import BaseModel, ValidationError
+
+
+class CaseworkerError(Exception):
+    """An error whose message is written for the person who hit it, not for a developer."""
+
+    exit_code = 1
+
+
+class Refused(CaseworkerError):
+    """The operation was refused; the message says why and what to change."""
+
+    exit_code = 2
+
+
+class EnvironmentProblem(CaseworkerError):
+    """The machine or a store failed, not the request; the message says what to do."""
+
+    exit_code = 3
 
 
 def field_title(model: type[BaseModel], name: str) -> str:

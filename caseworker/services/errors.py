@@ -1,7 +1,9 @@
 """Refusals the services raise; their messages are shown to users as they are."""
 
+from caseworker.domain.errors import Refused
 
-class ServiceError(Exception):
+
+class ServiceError(Refused):
     """An operation was refused; the message says why and what to do."""
 
 

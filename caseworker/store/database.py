@@ -18,10 +18,10 @@ from typing import Any
 from urllib.parse import quote
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, orm, text
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.exc import DatabaseError, OperationalError, SQLAlchemyError
 from sqlmodel import Session
 
-from caseworker.store.errors import StoreTooNew, StoreUnavailable, StoreUnreadable
+from caseworker.store.errors import StoreTooNew, StoreUnavailable, StoreUnreadable, translate
 
 log = logging.getLogger(__name__)
 
@@ -99,9 +99,10 @@ class Store:
     the outbox for the shared store (``caseworker.services.outbox``).
     """
 
-    def __init__(self, engine: Engine, keeps_outbox: bool = False) -> None:
+    def __init__(self, engine: Engine, keeps_outbox: bool = False, shared: bool = False) -> None:
         self.engine = engine
         self.keeps_outbox = keeps_outbox
+        self.shared = shared  # the team's store: its errors say so (``store.errors``)
         self._writer = engine.execution_options(begin="IMMEDIATE")
 
     @classmethod
@@ -115,7 +116,7 @@ class Store:
             engine = _shared_sqlite_engine(url)
         else:
             engine = create_engine(url, pool_pre_ping=True)
-        store = cls(engine)
+        store = cls(engine, shared=True)
         try:
             if upgrade:
                 store.upgrade()
@@ -151,7 +152,7 @@ class Store:
                     "(do not delete it), restart Caseworker to sync a fresh copy, and tell IT "
                     "so they can recover it."
                 ) from exc
-            raise StoreUnavailable(
+            raise translate(exc) or StoreUnavailable(
                 f"The case store at {path} cannot be opened ({exc.orig}). Check the disk "
                 "has free space and the folder is writable, then try again."
             ) from exc
@@ -209,7 +210,7 @@ class Store:
         if joined is not None:
             yield joined
             return
-        with Session(self.engine) as session, _environment_errors():
+        with Session(self.engine) as session, _environment_errors(self.shared):
             yield session
 
     @contextmanager
@@ -219,7 +220,7 @@ class Store:
         if joined is not None:
             yield joined
             return
-        with Session(self._writer) as session, _environment_errors():
+        with Session(self._writer) as session, _environment_errors(self.shared):
             try:
                 yield session
                 session.commit()
@@ -267,15 +268,21 @@ def direct(session: Session, stale: Any = None) -> Connection:
 
 
 @contextmanager
-def _environment_errors() -> Iterator[None]:
+def _environment_errors(shared: bool = False) -> Iterator[None]:
+    """Name the problem (disk full, read-only, busy, connection lost) in plain words."""
     try:
         yield
-    except OperationalError as exc:
-        raise StoreUnavailable(
-            f"The case store could not be written ({exc.orig}). If the disk is full, free "
-            "some space; if another Caseworker window is busy, wait a moment and try again. "
-            "Nothing was saved from this step."
-        ) from exc
+    except (SQLAlchemyError, sqlite3.Error) as exc:  # the store's errors, not the caller's
+        problem = translate(exc, shared=shared)
+        if problem is not None:
+            raise problem from exc
+        if isinstance(exc, OperationalError):
+            raise StoreUnavailable(
+                f"The case store could not be used ({type(exc.orig).__name__}), so this step "
+                "was not saved. Nothing saved before was lost. Try again; if it happens "
+                "again, tell IT."
+            ) from exc
+        raise
 
 
 def _alembic_config() -> Any:

@@ -21,7 +21,7 @@ from caseworker.domain.rules import RuleSet
 from caseworker.services.outbox import client_row, queue, this_machine
 from caseworker.services.parked import LISTED, PENDING, kept_keys
 from caseworker.store.database import Store
-from caseworker.store.errors import StoreUnavailable
+from caseworker.store.errors import translate
 from caseworker.store.sync_tables import (
     HouseholdConflict,
     OutboxRow,
@@ -90,13 +90,11 @@ def sync(
             report.new_client_id = True
             report.pushed = _push(local, shared, rules, cancelled)
         pulled = pull(local, shared, cancelled)
-    except DBAPIError as exc:
-        if not exc.connection_invalidated and not _is_connection_error(exc):
+    except (DBAPIError, OSError) as exc:
+        problem = translate(exc, shared=True)
+        if problem is None:
             raise
-        raise StoreUnavailable(
-            "The connection to the shared store was lost. Your changes are kept on this "
-            "laptop; sync will try again."
-        ) from exc
+        raise problem from exc
     report.pulled_rows, report.refused = pulled.rows, pulled.refused
     report.status = status(local)
     return report
@@ -131,10 +129,6 @@ def _push(local: Store, shared: Store, rules: RuleSet, cancelled: Callable[[], b
     if not out.entries:
         return PushReport()
     return push(shared, out.client_id, out.entries, rules, cancelled, out.blocked)
-
-
-def _is_connection_error(exc: DBAPIError) -> bool:
-    return type(exc).__name__ == "OperationalError"
 
 
 def ensure_identity(local: Store, shared: Store) -> bool:

@@ -75,7 +75,7 @@ def run_app(crash_dialog: bool = True) -> int:
         if crash_dialog:
             _show_error("Caseworker cannot open its case store", str(exc))
         print(f"caseworker: {exc}", file=sys.stderr)
-        return 2
+        return exc.exit_code
     log.info("started version %s", __version__)
     _settings, problems = load_settings()
     window = open_window(AppContext(store, rules=RulesState(override=override_dir())))

@@ -38,7 +38,7 @@ from caseworker import paths
 from caseworker.domain import clock
 from caseworker.settings import current_settings
 from caseworker.store.database import Store
-from caseworker.store.errors import StoreError
+from caseworker.store.errors import StoreError, translate
 from caseworker.sync.connect import open_team_store
 from caseworker.sync.run import SyncReport, SyncStatus, status, sync
 from caseworker.ui.context import AppContext
@@ -421,13 +421,14 @@ class SyncController(QObject):
             return
         self.cancel_action.setEnabled(False)
         self.view.set_busy(False)
-        if isinstance(error, StoreError):
-            # Unreachable, or not ready for this version: the changes wait here.
-            log.info("sync did not reach the shared store (%s)", type(error).__name__)
-            self.online, self.last_error = False, str(error)
+        problem = None if error is None else translate(error, shared=True)
+        if problem is not None:
+            # Unreachable, busy, full or not ready for this version: the changes wait here.
+            log.info("sync did not reach the shared store (%s)", type(problem).__name__)
+            self.online, self.last_error = False, str(problem)
             self.refresh_status()
             if manual:
-                self._notify(str(error))
+                self._notify(str(problem))
             return
         if error is not None:
             self.refresh_status()

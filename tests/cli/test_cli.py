@@ -76,7 +76,7 @@ def test_bad_arguments_get_a_clear_message(tmp_path: Path) -> None:
 def test_unreadable_store_gives_message_not_traceback(tmp_path: Path) -> None:
     (tmp_path / "caseworker.db").write_bytes(b"garbage" * 500)
     result = run("--data-dir", str(tmp_path), "households")
-    assert result.returncode == 2
+    assert result.returncode == 3  # the store is the problem, not the request
     assert "cannot be read" in result.stderr
     assert "Traceback" not in result.stderr
 

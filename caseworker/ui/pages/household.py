@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from caseworker.domain import clock, labels
+from caseworker.domain.errors import CaseworkerError, EnvironmentProblem
 from caseworker.domain.household import (
     Benefit,
     Household,
@@ -463,17 +464,20 @@ class HouseholdPage(QWidget):
     def save_draft(self) -> None:
         """Keep what is typed (valid or not) so a crash or closed window loses nothing."""
         self._draft_timer.stop()
-        drafts.save_draft(
-            self._context.store,
-            self._context.user,
-            "household",
-            self.draft_subject,
-            {
-                "fields": self.fields.values(),
-                "members": [m.model_dump(mode="json") for m in self.members],
-                "member_form": self.member_fields.values(),
-            },
-        )
+        try:
+            drafts.save_draft(
+                self._context.store,
+                self._context.user,
+                "household",
+                self.draft_subject,
+                {
+                    "fields": self.fields.values(),
+                    "members": [m.model_dump(mode="json") for m in self.members],
+                    "member_form": self.member_fields.values(),
+                },
+            )
+        except EnvironmentProblem as exc:  # the form still holds it; say why it is not kept
+            show_banner(self.message, f"What you typed is not kept yet. {exc}", error=True)
 
     def save(self) -> bool:
         self.fields.clear_errors()
@@ -498,7 +502,7 @@ class HouseholdPage(QWidget):
             if "members" in exc.fields:
                 self.tabs.setCurrentIndex(1)
             return False
-        except ServiceError as exc:
+        except CaseworkerError as exc:  # refused, or the disk/store failed: the form keeps it
             show_banner(self.message, f"Not saved. {exc}", error=True)
             return False
         self._draft_timer.stop()

@@ -21,6 +21,7 @@ from caseworker.domain.assessment import (
     Capitals,
     stage_of,
 )
+from caseworker.domain.errors import CaseworkerError
 from caseworker.domain.household import Household
 from caseworker.domain.rules import AdjustedPackage, Adjustment, NoRulesInForce
 from caseworker.domain.visit import NeedCategory, Visit, WorkEvent
@@ -271,7 +272,7 @@ class VisitPage(QWidget):
         store, user, rules = self._context.store, self._context.user, self._context.rules
         try:
             visits.record_visit(store, user, visit, draft=self.draft_subject, rules=rules.current())
-        except ServiceError as exc:
+        except CaseworkerError as exc:  # refused, or the disk/store failed: the form keeps it
             show_banner(self.message, f"Not saved. {exc}", error=True)
             return False
         self._draft_timer.stop()

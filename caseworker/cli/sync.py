@@ -23,6 +23,23 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     login.set_defaults(func=_login)
     sync = sub.add_parser("sync", help="push this laptop's changes and pull the team's")
     sync.add_argument("--store", metavar="URL", help="the shared store (default: settings)")
+    sync.add_argument(
+        "--problems",
+        action="store_true",
+        help="list the changes the team store did not accept (no network needed)",
+    )
+    sync.add_argument("--resend", metavar="N", type=int, help="queue change N of --problems again")
+    sync.add_argument(
+        "--discard", metavar="N", type=int, help="discard change N of --problems (give --why)"
+    )
+    sync.add_argument("--why", default="", help="why the change is discarded (audited)")
+    sync.add_argument(
+        "--as",
+        dest="officer_code",
+        metavar="CODE",
+        help="who resends or discards: its maker or a team manager (asks for the password)",
+    )
+    sync.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     sync.set_defaults(func=_sync)
 
 
@@ -56,7 +73,72 @@ def _login(args: argparse.Namespace) -> int:
     return 0
 
 
+def _problems() -> int:
+    """The parked changes, numbered as --resend and --discard take them."""
+    from caseworker.cli.common import open_store
+    from caseworker.services.parked import parked_changes
+
+    found = parked_changes(open_store())
+    if not found:
+        print("Every change on this laptop was accepted by the team store, or is waiting to go.")
+        return 0
+    print(f"{len(found)} changes not accepted by the team store:")
+    for number, change in enumerate(found, start=1):
+        about = f" for {change.reference}" if change.reference else ""
+        print(f"{number}. {change.label}{about}, made {change.created_at:%d/%m/%Y %H:%M} UTC")
+        print(f"   {change.status}. {change.reason}")
+    return 0
+
+
+def _decide(args: argparse.Namespace) -> int:
+    """Resend or discard one parked change, as a signed-in person."""
+    from caseworker.cli.common import open_store
+    from caseworker.services import parked, users
+    from caseworker.services.errors import InvalidInput, ServiceError
+
+    store = open_store()
+    found = parked.parked_changes(store)
+    number = args.resend if args.resend is not None else args.discard
+    if not 1 <= number <= len(found):
+        closest = f"1 to {len(found)}" if found else "none: nothing is parked"
+        print(
+            f"caseworker: change number {number} is not listed; listed: {closest}.", file=sys.stderr
+        )
+        return 2
+    if not args.officer_code:
+        print(
+            "caseworker: say who decides: give --as CODE (its maker or a team manager).",
+            file=sys.stderr,
+        )
+        return 2
+    change = found[number - 1]
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass(f"Password for {args.officer_code}: ")
+    try:
+        user = users.sign_in(store, args.officer_code, password)
+        if args.resend is not None:
+            count = parked.resend(store, user, change.client_id, change.mutation_id)
+            print(f"Queued again ({count} changes): {change.label}. It goes at the next sync.")
+        else:
+            parked.discard(store, user, change.client_id, change.mutation_id, args.why)
+            print(f"Discarded: {change.label}. The team store's copy replaces it at the next sync.")
+    except InvalidInput as exc:
+        for message in exc.fields.values():
+            print(f"caseworker: {message}", file=sys.stderr)
+        return 2
+    except ServiceError as exc:
+        print(f"caseworker: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def _sync(args: argparse.Namespace) -> int:
+    if args.problems:
+        return _problems()
+    if args.resend is not None or args.discard is not None:
+        return _decide(args)
     from caseworker.cli.common import open_store
     from caseworker.services.rules_state import RulesState, override_dir
     from caseworker.settings import current_settings
@@ -81,14 +163,23 @@ def _sync(args: argparse.Namespace) -> int:
         return exc.exit_code
     pushed = report.pushed
     print(
-        f"Pushed {pushed.applied} changes ({pushed.refused} refused, "
-        f"{pushed.duplicates} already in the store); pulled {report.pulled_rows} records."
+        f"Pushed {pushed.applied} changes ({pushed.refused} not accepted, {pushed.waiting} "
+        f"waiting behind one, {pushed.duplicates} already in the store); "
+        f"pulled {report.pulled_rows} records."
     )
     if report.new_client_id:
-        print("This laptop's store was copied or restored: it now syncs under a new id.")
+        print(
+            "This laptop's data folder is a copy or was restored: it now syncs under a new "
+            "identity; every change it holds is kept, and none is applied twice."
+        )
     for reason in report.refused:
-        print(f"Refused: {reason}")
+        print(f"Not accepted by the team store: {reason}")
     status = report.status
     if status is not None:
         print(f"Waiting: {status.waiting}. Conflicts to resolve: {status.conflicts}.")
+        if status.refused:
+            print(
+                f"{status.refused} changes not accepted are kept on this laptop: see "
+                "'caseworker sync --problems'."
+            )
     return 0

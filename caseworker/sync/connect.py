@@ -60,7 +60,9 @@ def with_login(address: str) -> str:
 
 def open_team_store(address: str, upgrade: bool = False) -> Store:
     """The shared store at ``address``; ``StoreUnavailable`` says what to do if not."""
-    url = with_login(address)
-    if url.startswith("postgresql"):
-        url += ("&" if "?" in url else "?") + "connect_timeout=5&options=-c%20timezone%3DUTC"
-    return Store.open_shared(url, upgrade=upgrade)
+    url = make_url(with_login(address))
+    if url.drivername.startswith("postgresql"):
+        # A short timeout and UTC times, unless the address already sets them.
+        defaults = {"connect_timeout": "5", "options": "-c timezone=UTC"}
+        url = url.update_query_dict({**defaults, **url.query})
+    return Store.open_shared(url.render_as_string(hide_password=False), upgrade=upgrade)

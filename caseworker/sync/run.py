@@ -77,7 +77,7 @@ def sync(
     rules: RuleSet,
     cancelled: Callable[[], bool] = lambda: False,
 ) -> SyncReport:
-    """Push then pull. Raises ``StoreUnavailable`` when the store cannot be reached."""
+    """Push then pull. Raises a ``store.errors`` problem (``ConnectionLost`` …) when the store cannot be reached."""
     report = SyncReport()
     try:
         report.new_client_id = ensure_identity(local, shared)

@@ -10,14 +10,12 @@ import json
 import os
 import stat
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from caseworker.store.errors import FolderReadOnly
+from tests.cli.entry import ENTRY_POINT, caseworker
 
-ROOT = Path(__file__).resolve().parents[2]
-ENTRY_POINT = Path(sys.executable).parent / "caseworker"
 # Root ignores file permissions, so there the fresh process opens every SQLite
 # file read-only (``mode=ro``): SQLite then refuses writes just as it does for a
 # user who may not write the folder.
@@ -37,15 +35,7 @@ sqlite3.connect = sqlite3.dbapi2.connect = _read_only
 def _run(
     data: Path, *args: str, extra_path: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(map(str, filter(None, [extra_path, ROOT]))))
-    return subprocess.run(
-        [str(ENTRY_POINT), "--demo", "--data-dir", str(data), *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        cwd=ROOT,
-    )
+    return caseworker(*args, data=data, extra_path=extra_path, demo=True)
 
 
 def _make_read_only(data: Path, hooks: Path) -> tuple[Path | None, Callable[[], None]]:

@@ -77,7 +77,8 @@ def sync(
     rules: RuleSet,
     cancelled: Callable[[], bool] = lambda: False,
 ) -> SyncReport:
-    """Push then pull. Raises a ``store.errors`` problem (``ConnectionLost`` …) when the store cannot be reached."""
+    """Push then pull. When the store cannot be reached, raises the named problem from
+    ``store.errors`` (``ConnectionLost``, ``StoreBusy`` …): nothing here is lost."""
     report = SyncReport()
     try:
         report.new_client_id = ensure_identity(local, shared)

@@ -12,17 +12,9 @@ DIRECT_READ = re.compile(
     r"|QDate\.currentDate|QDateTime\.current\w*)\b"
 )
 
-#: Being rewritten in the sync work: they may still read the clock directly for now.
-ALLOWED = {
-    "caseworker/domain/clock.py",  # the one clock itself
-    "caseworker/services/outbox.py",
-    "caseworker/services/sync_view.py",
-    "caseworker/services/parked.py",
-    "caseworker/ui/pages/conflicts.py",
-    "caseworker/store/database.py",
-    "caseworker/store/sync_tables.py",
-}
-ALLOWED_FOLDERS = ("caseworker/sync/",)
+#: The one clock itself reads the machine's clock; nothing else does.
+ALLOWED = {"caseworker/domain/clock.py"}
+ALLOWED_FOLDERS: tuple[str, ...] = ()
 
 
 def direct_reads(text: str) -> list[str]:

@@ -69,6 +69,7 @@ def _households(args: argparse.Namespace) -> int:
                         "lead_contact": r.lead_name,
                         "postcode": r.postcode,
                         "last_visit": r.last_visit.isoformat() if r.last_visit else None,
+                        "not_accepted": r.not_accepted,
                     }
                     for r in rows
                 ],
@@ -79,7 +80,8 @@ def _households(args: argparse.Namespace) -> int:
         return 0
     for r in rows:
         last = r.last_visit.strftime("%d/%m/%Y") if r.last_visit else "no visit"
-        print(f"{r.reference:<12} {r.lead_name:<32} {r.postcode:<9} {last}")
+        mark = "  (not accepted by the team store)" if r.not_accepted else ""
+        print(f"{r.reference:<12} {r.lead_name:<32} {r.postcode:<9} {last}{mark}")
     if not rows:
         print("No households match.", file=sys.stderr)
     return 0

@@ -13,6 +13,7 @@ from sqlmodel import Session
 from caseworker.domain.household import Household, Member
 from caseworker.domain.merge import FieldConflict, changed_fields, flatten, merge, unflatten
 from caseworker.domain.users import User
+from caseworker.services import parked
 from caseworker.services.audit import AuditTrail, canonical, diff, jsonable
 from caseworker.services.drafts import drop_draft
 from caseworker.services.errors import InvalidInput, NotFound
@@ -169,7 +170,9 @@ def search(store: Store, text: str, offset: int = 0, limit: int = 50) -> list[Ho
     if limit == 0:
         return []
     with store.read() as session:
-        return repo.summaries(session, repo.search_ids(session, text, offset, limit))
+        found = repo.summaries(session, repo.search_ids(session, text, offset, limit))
+        marked = parked.not_accepted_households(session)
+        return [replace(s, not_accepted=True) if s.id in marked else s for s in found]
 
 
 HOUSEHOLD_MONEY = frozenset(

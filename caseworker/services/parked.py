@@ -110,18 +110,15 @@ def kept_keys(session: Session) -> set[str]:
     return keys
 
 
-def not_accepted_households(store: Store) -> set[uuid.UUID]:
-    """Households with a change the team store has not accepted (to mark them on screen)."""
-    with store.read() as session:
-        touched = session.exec(
-            select(OutboxRow.touched).where(col(OutboxRow.state).in_(LISTED))
-        ).all()
-        found: set[uuid.UUID] = set()
-        for text in touched:
-            household = _household_of(session, text)
-            if household is not None:
-                found.add(household.id)
-        return found
+def not_accepted_households(session: Session) -> set[uuid.UUID]:
+    """Households with a change the team store has not accepted (marked on screen)."""
+    touched = session.exec(select(OutboxRow.touched).where(col(OutboxRow.state).in_(LISTED)))
+    found: set[uuid.UUID] = set()
+    for text in touched.all():
+        household = _household_of(session, text)
+        if household is not None:
+            found.add(household.id)
+    return found
 
 
 # Rows a change may touch that belong to one household (by their table name).

@@ -38,6 +38,7 @@ class HouseholdSummary:
     lead_name: str
     postcode: str
     last_visit: date | None
+    not_accepted: bool = False  # a change to it was not accepted by the team store
 
 
 def household_to_model(row: Mapping[str, Any], members: Sequence[Mapping[str, Any]]) -> Household:

@@ -7,6 +7,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
+from caseworker.services.parked import NOT_ACCEPTED
 from caseworker.store.households import HouseholdSummary
 
 Index = QModelIndex | QPersistentModelIndex
@@ -49,7 +50,7 @@ class HouseholdListModel(QAbstractTableModel):
             return None
         row = self._rows[index.row()]
         return (
-            row.reference,
+            f"{row.reference} ({NOT_ACCEPTED.lower()})" if row.not_accepted else row.reference,
             row.lead_name,
             row.postcode,
             row.last_visit.strftime("%d/%m/%Y") if row.last_visit else "No visit yet",

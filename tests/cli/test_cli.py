@@ -32,7 +32,7 @@ def test_demo_then_search_as_json(tmp_path: Path) -> None:
     listed = run("--data-dir", str(tmp_path), "households", "--json", "--limit", "100")
     rows = json.loads(listed.stdout)
     assert len(rows) == 40
-    assert set(rows[0]) == {"reference", "lead_contact", "postcode", "last_visit"}
+    assert set(rows[0]) == {"reference", "lead_contact", "postcode", "last_visit", "not_accepted"}
     target = rows[7]
     surname = target["lead_contact"].split()[-1]
     found = json.loads(

@@ -151,7 +151,9 @@ def test_a_refused_yes_is_parked_and_later_changes_still_flow(
     assert f"1. Yes today (on-the-spot approval) for {refused_ref}" in problems.stdout
     assert "2. " in problems.stdout
     assert "Waiting behind a change that was not accepted" in problems.stdout
-    assert refused_ref in {r["reference"] for r in listed(b)}  # kept, as typed
+    marks = {r["reference"]: r["not_accepted"] for r in listed(b)}
+    assert marks[refused_ref] is True  # kept as typed, and marked
+    assert sum(marks.values()) == 1
     with _shared(team_store) as shared, shared.read() as session:
         phones = {r.reference: r.phone for r in session.exec(select(HouseholdRow))}
     assert phones[refused_ref] == "020 7946 0009"  # the edit did not wait
@@ -167,6 +169,7 @@ def test_a_refused_yes_is_parked_and_later_changes_still_flow(
     sync(b, team_store)
     settled = caseworker("sync", "--problems", data=b).stdout
     assert "Every change on this laptop was accepted" in settled
+    assert not any(r["not_accepted"] for r in listed(b))
     with laptop(b) as store:
         assert fund.allowance_left(store, officer, TODAY) == 10_000
 

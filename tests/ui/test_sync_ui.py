@@ -373,6 +373,9 @@ def test_a_refused_change_is_parked_with_its_reason_then_discarded_with_a_why(
     ui.qtbot.waitUntil(lambda: bar(window)["refused"] == "1 change not accepted", timeout=5000)
     # Both yeses count here until a person decides: the refused one is not undone silently.
     assert fund.allowance_left(store, officer, TODAY) == -10_000
+    reference = households.get_household(store, mine).reference
+    [(shown, *_rest)] = ui.search(reference)
+    assert shown == f"{reference} (not accepted by the team store)"
 
     ui.click(window.sync_status.refused)
     page = window.conflicts
@@ -394,6 +397,7 @@ def test_a_refused_change_is_parked_with_its_reason_then_discarded_with_a_why(
     ui.qtbot.waitUntil(lambda: "refused" not in bar(window), timeout=5000)
     assert parked.parked_changes(store) == []
     assert fund.allowance_left(store, officer, TODAY) == 10_000
+    assert ui.search(reference)[0][0] == reference  # the store's copy, no longer marked
     with store.read() as session:
         actions = session.exec(select(AuditEventRow.action)).all()
     assert "change not accepted, discarded" in actions

@@ -38,4 +38,5 @@ def caseworker(
         env=env,
         cwd=ROOT,
         input=stdin,
+        start_new_session=True,  # no terminal: a password prompt reads stdin
     )

@@ -1,21 +1,16 @@
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import caseworker
+from tests.cli.entry import caseworker as caseworker_command
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "caseworker", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    """The installed ``caseworker`` command in a fresh process."""
+    return caseworker_command(*args)
 
 
 def test_version() -> None:
@@ -83,23 +78,8 @@ def test_unreadable_store_gives_message_not_traceback(tmp_path: Path) -> None:
 
 def test_users_add_first_manager_then_officer(tmp_path: Path) -> None:
     def add(*args: str, stdin: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "caseworker",
-                "--data-dir",
-                str(tmp_path),
-                "users",
-                "add",
-                *args,
-                "--password-stdin",
-            ],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            input=stdin,
-            timeout=120,
+        return caseworker_command(
+            "users", "add", *args, "--password-stdin", data=tmp_path, stdin=stdin
         )
 
     first = add("Morgan Lee", "TM01", stdin="correct horse battery\n")

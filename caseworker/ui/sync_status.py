@@ -441,11 +441,16 @@ class SyncController(QObject):
 
     def _notify_outcome(self, manual: bool, cancelled: bool, report: SyncReport) -> None:
         if report.new_client_id:
-            self._notify("This laptop's store was copied or restored: it now syncs under a new id.")
+            self._notify(
+                "This laptop's data folder is a copy or was restored: it now syncs under a new "
+                "identity. Every change on it is kept and none is applied twice; the team "
+                "managers are told."
+            )
         if report.refused:
             self._notify(
-                f"The shared store refused {_plural(len(report.refused), 'change', 'changes')}: "
-                "see Case > Conflicts and refused changes."
+                f"The team store did not accept "
+                f"{_plural(len(report.refused), 'change', 'changes')}: kept on this laptop. "
+                "See Case > Conflicts to resend or discard."
             )
         elif cancelled:
             self._notify("Sync stopped. What was not sent waits on this laptop for the next sync.")

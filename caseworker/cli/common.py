@@ -17,3 +17,22 @@ def open_store() -> Store:
     except StoreError as exc:
         print(f"caseworker: {exc}", file=sys.stderr)
         raise SystemExit(exc.exit_code) from exc
+
+
+def read_password(prompt: str, from_stdin: bool) -> str:
+    """A password: the next line of stdin (scripts, tests) or asked without echo."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    import getpass
+
+    return getpass.getpass(prompt)
+
+
+def refused(exc: Exception) -> int:
+    """Print a service's refusal in its own words, one line per form field; exit code 2."""
+    from caseworker.services.errors import InvalidInput
+
+    messages = exc.fields.values() if isinstance(exc, InvalidInput) else [str(exc)]
+    for message in messages:
+        print(f"caseworker: {message}", file=sys.stderr)
+    return 2

@@ -92,9 +92,9 @@ def _problems() -> int:
 
 def _decide(args: argparse.Namespace) -> int:
     """Resend or discard one parked change, as a signed-in person."""
-    from caseworker.cli.common import open_store
+    from caseworker.cli.common import open_store, read_password, refused
     from caseworker.services import parked, users
-    from caseworker.services.errors import InvalidInput, ServiceError
+    from caseworker.services.errors import ServiceError
 
     store = open_store()
     found = parked.parked_changes(store)
@@ -112,10 +112,7 @@ def _decide(args: argparse.Namespace) -> int:
         )
         return 2
     change = found[number - 1]
-    if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = getpass.getpass(f"Password for {args.officer_code}: ")
+    password = read_password(f"Password for {args.officer_code}: ", args.password_stdin)
     try:
         user = users.sign_in(store, args.officer_code, password)
         if args.resend is not None:
@@ -124,13 +121,8 @@ def _decide(args: argparse.Namespace) -> int:
         else:
             parked.discard(store, user, change.client_id, change.mutation_id, args.why)
             print(f"Discarded: {change.label}. The team store's copy replaces it at the next sync.")
-    except InvalidInput as exc:
-        for message in exc.fields.values():
-            print(f"caseworker: {message}", file=sys.stderr)
-        return 2
     except ServiceError as exc:
-        print(f"caseworker: {exc}", file=sys.stderr)
-        return 2
+        return refused(exc)
     return 0
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
 
 
@@ -33,21 +32,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     listing.set_defaults(func=_list)
 
 
-def _read(prompt: str, from_stdin: bool) -> str:
-    if from_stdin:
-        return sys.stdin.readline().rstrip("\n")
-    return getpass.getpass(prompt)
-
-
 def _add(args: argparse.Namespace) -> int:
-    from caseworker.cli.common import open_store
+    from caseworker.cli.common import open_store, read_password, refused
     from caseworker.domain.users import Role
     from caseworker.services import users
-    from caseworker.services.errors import InvalidInput, ServiceError
+    from caseworker.services.errors import ServiceError
 
     store = open_store()
     try:
-        password = _read(f"New password for {args.name}: ", args.password_stdin)
+        password = read_password(f"New password for {args.name}: ", args.password_stdin)
         if users.needs_first_manager(store):
             user = users.create_first_manager(store, args.name, args.officer_code, password)
         else:
@@ -60,18 +53,13 @@ def _add(args: argparse.Namespace) -> int:
             manager = users.sign_in(
                 store,
                 args.manager_code,
-                _read(f"Password for {args.manager_code}: ", args.password_stdin),
+                read_password(f"Password for {args.manager_code}: ", args.password_stdin),
             )
             user = users.add_user(
                 store, manager, args.name, args.officer_code, Role(args.role), password
             )
-    except InvalidInput as exc:
-        for message in exc.fields.values():
-            print(f"caseworker: {message}", file=sys.stderr)
-        return 2
     except ServiceError as exc:
-        print(f"caseworker: {exc}", file=sys.stderr)
-        return 2
+        return refused(exc)
     print(f"Added {user.name} ({user.officer_code}) as {user.role.value}.")
     return 0
 

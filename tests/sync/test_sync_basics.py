@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
+import uuid
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from caseworker.domain.users import Role, User
 from caseworker.services import fund, households, packages, parked, retention, users
@@ -109,6 +110,18 @@ def test_same_field_on_two_laptops_is_one_conflict_with_both_values(laptops: lis
         merged = households.get_household(laptop.store, created.id)
         assert merged.phone == "07700 900001"  # the store's value stands until resolved
         assert merged.town == "Peckham"  # a different field merges
+    # One audit trail: each laptop's entries are the store's, by id and by content
+    # (b's own "updated" entry is replaced by the store's, which records the conflict).
+    with a.shared.read() as session:
+        store_trail = _trail(session)
+    for laptop in (a, b):
+        with laptop.store.read() as session:
+            assert _trail(session) == store_trail
+        assert verify_store(laptop.store)[1] is None
+
+
+def _trail(session: Session) -> dict[uuid.UUID, tuple[str, str]]:
+    return {r.id: (r.action, r.payload_digest) for r in session.exec(select(AuditEventRow))}
 
 
 def test_refused_spend_is_parked_then_taken_back_when_discarded(laptops: list[Laptop]) -> None:

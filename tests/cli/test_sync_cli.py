@@ -25,6 +25,7 @@ from caseworker.domain.users import Role, User
 from caseworker.services import fund, households, packages, users
 from caseworker.store.database import Store
 from caseworker.store.encryption import KEYRING_SERVICE, open_encrypted
+from caseworker.store.sync_tables import OutboxRow
 from caseworker.store.tables import AuditEventRow, HouseholdRow, PackageRow
 from tests.cli.entry import caseworker
 from tests.conftest import PASSWORD
@@ -143,7 +144,7 @@ def test_a_refused_yes_is_parked_and_later_changes_still_flow(
     assert "Not accepted by the team store:" in out and "allowance" in out
     assert "1 not accepted, 1 waiting behind one" in out
     again = sync(b, team_store)  # never wedged: the next sync runs cleanly
-    assert "2 changes not accepted are kept on this laptop" in again
+    assert "2 changes not accepted are kept on this laptop" in again, (out, again, _outbox(b))
 
     refused_ref = reference(b, refused)
     problems = caseworker("sync", "--problems", data=b)
@@ -172,6 +173,13 @@ def test_a_refused_yes_is_parked_and_later_changes_still_flow(
     assert not any(r["not_accepted"] for r in listed(b))
     with laptop(b) as store:
         assert fund.allowance_left(store, officer, TODAY) == 10_000
+
+
+def _outbox(data: Path) -> list[tuple[int, str, str]]:
+    """The laptop's queue, to explain a failure."""
+    with laptop(data) as store, store.read() as session:
+        rows = session.exec(select(OutboxRow).order_by(col(OutboxRow.mutation_id))).all()
+        return [(r.mutation_id, r.name, r.state) for r in rows]
 
 
 def _last_package(data: Path) -> uuid.UUID:

@@ -31,7 +31,6 @@ from caseworker.ui.fields import FieldSet, with_mnemonic
 from caseworker.ui.models import ListTableModel
 from caseworker.ui.widgets import banner, button, row_table, section, show_banner
 
-
 # Typed on the panel for one household's package; cleared when another household shows.
 _TYPED = ("manager_code", "manager_password", "reference", "reason", "conflict_reason")
 

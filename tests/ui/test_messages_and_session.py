@@ -1,4 +1,4 @@
-"""Messages belong to their subject; sign out and quit by keyboard; labels, never codes (issue 18)."""
+"""Messages belong to their subject; sign out and quit by keys; labels, never codes (issue 18)."""
 
 from __future__ import annotations
 

@@ -280,6 +280,7 @@ class MainWindow(QMainWindow):
         if user.id != self._session_of:
             self.search.reset()  # another person: the last one's search is theirs
         self._session_of = user.id
+        self.statusBar().clearMessage()  # e.g. "Signed out": about the session before
         self.who.setText(f"Signed in as {user.name} ({user.officer_code})")
         self.idle.start()
         self.go_search()

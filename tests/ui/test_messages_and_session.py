@@ -131,9 +131,11 @@ def test_sign_out_by_keyboard_forgets_the_search(
     assert not window.find_action.isEnabled()
     assert window.who.text() == ""
 
+    assert window.statusBar().currentMessage().startswith("Signed out.")
     ui.sign_in("TM01", PASSWORD)
     assert window.context.user.id == manager.id
     assert window.search.search.text() == ""
+    assert window.statusBar().currentMessage() == ""  # about the session before
 
 
 def test_someone_else_signing_in_at_the_lock_screen_does_not_see_the_search(

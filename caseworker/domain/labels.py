@@ -11,6 +11,7 @@ from caseworker.domain.household import (
     Tenure,
     WorkStatus,
 )
+from caseworker.domain.packages import PaymentMethod
 from caseworker.domain.visit import NeedCategory, WorkEvent
 
 # Keyed by (enum class, value): members of different enums can share a value ("other").
@@ -62,6 +63,9 @@ _LABELS: list[tuple[StrEnum, str]] = [
     (WorkEvent.JOB_START, "Starting a job"),
     (WorkEvent.INTERVIEW, "Job interview"),
     (WorkEvent.HOURS_RESTORED, "Hours restored"),
+    (PaymentMethod.BANK_TRANSFER, "Bank transfer"),
+    (PaymentMethod.VOUCHER, "Voucher"),
+    (PaymentMethod.PREPAID_CARD, "Prepaid card"),
 ]
 
 

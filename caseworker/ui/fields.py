@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from caseworker.ui.widgets import steady
+
 Choice = tuple[str | None, str]
 
 
@@ -119,6 +121,7 @@ class FieldSet:
         self, form: QFormLayout, name: str, label: str, options: Sequence[Choice], help: str = ""
     ) -> QComboBox:
         combo = QComboBox()
+        steady(combo)  # the wheel passing over a score must not change it
         for value, text in options:
             combo.addItem(text, value)
         combo.currentIndexChanged.connect(self._on_change)

@@ -38,13 +38,16 @@ from caseworker.ui.pages.signin import SignInPage
 from caseworker.ui.pages.users import UsersPage
 from caseworker.ui.pages.visit import VisitPage
 from caseworker.ui.sync_status import SyncController, SyncStatusBar
-from caseworker.ui.widgets import show_banner
+from caseworker.ui.widgets import install_wheel_guard, show_banner
 
 Shortcut = QKeySequence | QKeySequence.StandardKey | str
 _ACTIVITY = (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel)
 
 
 IDLE_LOCK_MINUTES = 5
+# Written out, not QKeySequence.StandardKey.Quit: that one has no key on Windows.
+SIGN_OUT_KEY = "Ctrl+Shift+L"
+QUIT_KEY = "Ctrl+Q"
 
 
 class MainWindow(QMainWindow):
@@ -86,6 +89,7 @@ class MainWindow(QMainWindow):
         ):
             self.stack.addWidget(page)
         self._before_lock: QWidget = self.search
+        self._session_of: uuid.UUID | None = None  # whose search the search page holds
         self.about_dialog: AboutDialog | None = None
         # Any key or click restarts the idle clock; when it runs out the window locks.
         self.idle = QTimer(self)
@@ -95,6 +99,7 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self)
+        install_wheel_guard()  # the wheel scrolls pages; it never changes a value in passing
         self.who = QLabel()
         self.who.setAccessibleName("Signed in as")
         # Online or not, changes waiting, last sync, conflicts: always in view.
@@ -156,6 +161,9 @@ class MainWindow(QMainWindow):
         self.conflicts_action = self._action(
             "&Conflicts and refused changes…", "", self.open_conflicts
         )
+        self.case_menu.addSeparator()
+        self.sign_out_action = self._action("Sign &out", SIGN_OUT_KEY, self.sign_out)
+        self.quit_action = self._action("&Quit", QUIT_KEY, self.close)
         # No Alt+letter for this menu: every letter of "Manager" is a field's on some page.
         self.manager_menu = self.menuBar().addMenu("Manager")
         self.approvals_action = self._manager_action(
@@ -257,6 +265,8 @@ class MainWindow(QMainWindow):
         signed_in = self.context.current_user is not None and page is not self.lock_page
         for action in self._signed_in_actions:
             action.setEnabled(signed_in)
+        # On the lock screen too: someone else may end a session its owner left open.
+        self.sign_out_action.setEnabled(self.context.current_user is not None)
         self.save_action.setEnabled(page in (self.household, self.visit, self.reviews))
         is_manager = signed_in and self.context.user.role is Role.MANAGER
         self.manager_menu.menuAction().setVisible(is_manager)
@@ -267,9 +277,26 @@ class MainWindow(QMainWindow):
 
     def _on_signed_in(self) -> None:
         user = self.context.user
+        if user.id != self._session_of:
+            self.search.reset()  # another person: the last one's search is theirs
+        self._session_of = user.id
+        self.statusBar().clearMessage()  # e.g. "Signed out": about the session before
         self.who.setText(f"Signed in as {user.name} ({user.officer_code})")
         self.idle.start()
         self.go_search()
+
+    def sign_out(self) -> None:
+        """End the session: drafts are saved, then nothing of it stays on screen."""
+        if self.context.current_user is None:
+            return
+        self._flush()
+        self.idle.stop()
+        self.context.current_user = None
+        self.who.clear()
+        self.search.reset()
+        self.signin.reset()
+        self.show_page(self.signin)
+        self.statusBar().showMessage("Signed out. Your unsaved typing is kept as drafts.", 10_000)
 
     # -- locking --------------------------------------------------------------
     def lock(self) -> None:

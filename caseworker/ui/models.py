@@ -36,6 +36,14 @@ class HouseholdListModel(QAbstractTableModel):
         self._exhausted = len(self._rows) < self.PAGE
         self.endResetModel()
 
+    def clear(self) -> None:
+        """No query and no rows (nobody signed in), without asking the store."""
+        self.beginResetModel()
+        self._query = ""
+        self._rows = []
+        self._exhausted = True
+        self.endResetModel()
+
     def summary(self, row: int) -> HouseholdSummary:
         return self._rows[row]
 

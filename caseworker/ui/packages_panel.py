@@ -31,6 +31,9 @@ from caseworker.ui.fields import FieldSet, with_mnemonic
 from caseworker.ui.models import ListTableModel
 from caseworker.ui.widgets import banner, button, row_table, section, show_banner
 
+# Typed on the panel for one household's package; cleared when another household shows.
+_TYPED = ("manager_code", "manager_password", "reference", "reason", "conflict_reason")
+
 
 class PackagesPanel(QWidget):
     changed = Signal()
@@ -95,6 +98,11 @@ class PackagesPanel(QWidget):
 
     # -- showing ---------------------------------------------------------------
     def load(self, household_id: uuid.UUID | None, select: uuid.UUID | None = None) -> None:
+        if household_id != self.household_id:
+            # A message is about this household's packages: it must not greet the next one.
+            self.message.hide()
+            self.fields.clear_errors()
+            self.fields.set_values({name: "" for name in _TYPED})
         self.household_id = household_id
         self._packages = (
             packages.packages_of(self._context.store, household_id) if household_id else []
@@ -146,11 +154,29 @@ class PackagesPanel(QWidget):
             show_banner(self.message, " ".join(["Nothing changed.", *unplaced]), error=True)
             return
         except ServiceError as exc:
-            show_banner(self.message, f"Nothing changed. {exc}", error=True)
+            self._refused(package, exc)
             return
         self.changed.emit()  # the household page refreshes its timeline (and this list)
         self.load(self.household_id, updated.id)
         show_banner(self.message, done)
+
+    def _refused(self, before: Package, exc: ServiceError) -> None:
+        """Say why, and what did happen: a step before the refusal may have moved it."""
+        try:
+            now = packages.get_package(self._context.store, before.id)
+        except ServiceError:
+            now = before
+        if now.status is before.status:
+            show_banner(self.message, f"Nothing changed. {exc}", error=True)
+            return
+        self.changed.emit()
+        self.load(self.household_id, now.id)
+        show_banner(
+            self.message,
+            f"{exc} What did change: the package is now “{now.status.label}”"
+            f" (it was “{before.status.label}”).",
+            error=True,
+        )
 
     def say_yes(self) -> None:
         ctx = self._context

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from itertools import pairwise
+from typing import TypeGuard
 
-from PySide6.QtCore import QAbstractItemModel, Qt
+from PySide6.QtCore import QAbstractItemModel, QEvent, QObject, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QAbstractSlider,
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
     QFormLayout,
     QGroupBox,
     QHeaderView,
     QLabel,
     QPushButton,
     QScrollArea,
+    QScrollBar,
     QTableView,
     QWidget,
 )
@@ -111,3 +117,56 @@ def tab_chain(widgets: Sequence[QWidget]) -> None:
     """Tab visits ``widgets`` in this order, the order they appear on screen."""
     for first, second in pairwise(widgets):
         QWidget.setTabOrder(first, second)
+
+
+# Widgets whose value the mouse wheel changes: spin and date boxes, pickers, sliders.
+VALUE_WIDGETS = (QAbstractSpinBox, QComboBox, QAbstractSlider)
+
+
+def holds_value(widget: QObject) -> TypeGuard[QWidget]:
+    """A value someone entered (a scroll bar is a slider too, but only moves the view)."""
+    return isinstance(widget, VALUE_WIDGETS) and not isinstance(widget, QScrollBar)
+
+
+class WheelGuard(QObject):
+    """The wheel changes only the value being worked on, never one it passes over.
+
+    Installed once on the application. A wheel event over a value widget without
+    focus is ignored and swallowed, so Qt hands it on to the scroll area beneath
+    (the page scrolls) and the capital score the pointer crossed stays as it was.
+    Each value widget also takes ``StrongFocus`` when first polished, so the wheel
+    never gives it focus either: only a click or Tab does.
+    """
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if kind == QEvent.Type.Polish and holds_value(watched):
+            steady(watched)
+        elif kind == QEvent.Type.Wheel and holds_value(watched):
+            if watched.hasFocus():
+                return False
+            event.ignore()  # unaccepted: it goes on to the parent, which scrolls
+            return True
+        return False
+
+
+_guard: WheelGuard | None = None
+
+
+def install_wheel_guard() -> WheelGuard | None:
+    """Install the one application-wide ``WheelGuard`` (again is harmless)."""
+    global _guard
+    app = QApplication.instance()
+    if app is None:
+        return None
+    if _guard is None:
+        _guard = WheelGuard()
+    app.removeEventFilter(_guard)  # never twice in the filter list
+    app.installEventFilter(_guard)
+    return _guard
+
+
+def steady(widget: QWidget) -> None:
+    """Focus by click or Tab only (not by the wheel), for a widget holding a value."""
+    if widget.focusPolicy() != Qt.FocusPolicy.NoFocus:
+        widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)

@@ -180,7 +180,9 @@ class ApprovalsPage(QWidget):
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(slot)
         self.decision_fields.focus_chain()
-        self.refresh()
+        self._load_problem = ""  # why the last refresh failed, while it is on screen
+        if context.current_user is not None:  # built before sign-in: nothing to show yet
+            self.refresh()
 
     # -- building -------------------------------------------------------------
     def _detail(self) -> QWidget:
@@ -281,8 +283,12 @@ class ApprovalsPage(QWidget):
             self._show_detail()
             self._set_enabled(False)
             self.count.setText("")
-            show_banner(self.message, str(exc), error=True)
+            self._load_problem = str(exc)
+            show_banner(self.message, self._load_problem, error=True)
             return
+        if self._load_problem and self.message.text() == self._load_problem:
+            self.message.hide()  # loaded now: why the last load failed is no longer true
+        self._load_problem = ""
         try:
             self._fund, self._fund_problem = fund.fund_view(ctx.store, ctx.user, self._today()), ""
         except ServiceError as exc:

@@ -148,7 +148,9 @@ class FundPage(QWidget):
             self.refresh_button,
         ]
         tab_chain(chain)
-        self.refresh()
+        self._load_problem = ""  # why the last refresh failed, while it is on screen
+        if context.current_user is not None:  # built before sign-in: nothing to show yet
+            self.refresh()
 
     # -- building -------------------------------------------------------------
     def _open_box(self) -> QGroupBox:
@@ -236,8 +238,10 @@ class FundPage(QWidget):
             self.view = None
             self.open_box.hide()
             self.balances_box.hide()
-            show_banner(self.message, str(exc), error=True)
+            self._load_problem = str(exc)
+            show_banner(self.message, self._load_problem, error=True)
             return
+        self._clear_load_problem()
         self.open_box.setVisible(self.view is None)
         self.balances_box.setVisible(self.view is not None)
         if self.view is None:
@@ -270,6 +274,12 @@ class FundPage(QWidget):
             self.grant_amount.setText(pounds(fund.DEFAULT_ALLOWANCE_PENCE))
 
     # -- acting ---------------------------------------------------------------
+    def _clear_load_problem(self) -> None:
+        """Loaded now: a banner saying why the last load failed is no longer true."""
+        if self._load_problem and self.message.text() == self._load_problem:
+            self.message.hide()
+        self._load_problem = ""
+
     def _done(self, text: str) -> None:
         self.refresh()
         show_banner(self.message, text)

@@ -101,6 +101,15 @@ class SearchPage(QWidget):
         if index.isValid():
             self.open_household.emit(self.model.summary(index.row()).id)
 
+    def reset(self) -> None:
+        """Forget the search text and its results (sign out, another person signs in)."""
+        self._timer.stop()
+        self.search.blockSignals(True)
+        self.search.clear()
+        self.search.blockSignals(False)
+        self.model.clear()
+        self.count.clear()
+
     def focus_search(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search.selectAll()

@@ -66,6 +66,14 @@ class SignInPage(QWidget):
         self.sign_in_box.setVisible(not first_run)
         self._box_focus(self.setup_box if first_run else self.sign_in_box)
 
+    def reset(self) -> None:
+        """Back to an empty form, as at start-up (after a sign out)."""
+        self.message.hide()
+        self.fields.clear_errors()
+        self.code.clear()
+        self.password.clear()
+        self.refresh()
+
     @staticmethod
     def _box_focus(box: QGroupBox) -> None:
         first = box.findChild(QLineEdit)

@@ -49,10 +49,8 @@ from sqlmodel import col, func, select
 from caseworker.domain.assessment import CAPITALS
 from caseworker.domain.household import Household
 from caseworker.domain.money import format_pence
-from caseworker.domain.packages import PackageStatus
 from caseworker.domain.reviews import sorted_clauses
 from caseworker.domain.rules import (
-    AwardStatus,
     Facts,
     NoRulesInForce,
     Problem,
@@ -64,7 +62,7 @@ from caseworker.domain.rules import (
 from caseworker.domain.rules.loader import load_folders
 from caseworker.domain.visit import Visit
 from caseworker.services.errors import ServiceError
-from caseworker.services.merge import merge_roots
+from caseworker.services.facts_reader import AWARD_STATUS, families, raw_survivors
 from caseworker.services.rules_state import override_dir
 from caseworker.store.database import Store
 from caseworker.store.tables import HouseholdRow, MemberRow, PackageRow, VisitRow
@@ -108,13 +106,6 @@ _VISIT_FIELDS = tuple(
         "need_categories",
     )
 )
-_AWARD_STATUS = {
-    PackageStatus.APPROVED_ON_SPOT.value: AwardStatus.APPROVED.value,
-    PackageStatus.APPROVED.value: AwardStatus.APPROVED.value,
-    PackageStatus.PAID.value: AwardStatus.PAID.value,
-    PackageStatus.REJECTED.value: AwardStatus.REJECTED.value,
-    PackageStatus.WITHDRAWN.value: AwardStatus.WITHDRAWN.value,
-}
 assert {f for f in Household.model_fields if f not in _HOUSEHOLD_FIELDS} == {
     "id",
     "reference",
@@ -440,11 +431,11 @@ def read_cases(store: Store, ids: IdRange = (None, None)) -> tuple[int, list[Cas
     latest visit and the prior awards of every record merged into it count as its.
     """
     with store.read() as session:
-        merges = merge_roots(session)
-        merged_here = [m for m, root in merges.items() if _in_range(root, ids)]
-        # Rows are read raw (see _raw): the local store keeps ids as 32 hex digits.
-        roots = {merged.hex: root.hex for merged, root in merges.items()}
+        fams = families(session)
+        merged_here = [m for m, root in fams.survivors().items() if _in_range(root, ids)]
         conn = session.connection()
+        # Rows are read raw (see _raw): the local store keeps ids as 32 hex digits.
+        roots = raw_survivors(fams, hex_ids=conn.dialect.name == "sqlite")
 
         def records(column: Any) -> Any:
             """The households in range, and the records merged into them."""
@@ -532,9 +523,9 @@ def case_facts(case: Case) -> dict[str, Any]:
         },
         # 6.1's prior awards, except the packages made for this very visit.
         "prior_awards": [
-            {"award_date": a[2], "amount_pence": a[3], "status": _AWARD_STATUS[a[4]]}
+            {"award_date": a[2], "amount_pence": a[3], "status": AWARD_STATUS[a[4]].value}
             for a in awards
-            if a[1] != visit_id and a[4] in _AWARD_STATUS
+            if a[1] != visit_id and a[4] in AWARD_STATUS
         ],
     }
 

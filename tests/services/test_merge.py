@@ -32,9 +32,9 @@ from caseworker.services import (
     visits,
 )
 from caseworker.services.errors import InvalidInput, NotFound, PermissionRefused
+from caseworker.services.facts_reader import household_group
 from caseworker.services.merge import (
     MergeRefused,
-    household_group,
     merge_households,
     recent_merges,
     undo_merge,

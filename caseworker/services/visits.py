@@ -48,12 +48,13 @@ def record_visit(
         if household is None:
             raise NotFound("That household no longer exists in this store.")
         row = repo.visit_to_row(visit, user.id)
+        session.add(row)
         if rules is not None:
+            session.flush()  # the engine reads the visit as the store holds it
             recommendation = _recommend(session, rules, visit, user)
             if recommendation is not None:
                 row.policy_version = recommendation.policy_version
                 row.recommendation = canonical(recommendation.to_json())
-        session.add(row)
         if household.last_visit_date is None or visit.visit_date > household.last_visit_date:
             household.last_visit_date = visit.visit_date
             session.add(household)
@@ -71,7 +72,7 @@ def record_visit(
 
 
 def _recommend(session: Session, rules: RuleSet, visit: Visit, user: User) -> Recommendation | None:
-    facts = read_facts(session, visit.household_id, visit)
+    facts = read_facts(session, visit.household_id, visit.id)
     try:
         return evaluate(
             facts, rules, allowance_left_pence=allowance_left(session, user, visit.visit_date)

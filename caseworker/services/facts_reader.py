@@ -330,7 +330,7 @@ def read_cases(
     owner: dict[Any, Any]
     if households is None:
         merged_here = [m for m, root in fams.survivors().items() if _in_range(root, ids)]
-        owner = _raw_survivors(fams, hex_ids=conn.dialect.name == "sqlite")
+        owner = _raw_survivors(fams)
         asked = sa.and_(col(HouseholdRow.archived).is_(False), _within(col(HouseholdRow.id), ids))
     else:
         merged_here = []
@@ -497,8 +497,8 @@ def counted_total(awards: Iterable[PriorAward], day: date, window_days: int) -> 
     )
 
 
-def _raw_survivors(fams: Families, hex_ids: bool) -> dict[Any, Any]:
-    """:meth:`Families.survivors` with ids as a raw read gives them: 32 hex digits (the
-    local store) or the hyphenated form (PostgreSQL)."""
-    spell = (lambda u: u.hex) if hex_ids else str
-    return {spell(merged): spell(root) for merged, root in fams.survivors().items()}
+def _raw_survivors(fams: Families) -> dict[Any, Any]:
+    """:meth:`Families.survivors` keyed as a raw read gives ids: 32 hex digits from the
+    local store, ``uuid.UUID`` from PostgreSQL (whose driver parses uuid columns itself)."""
+    survivors = fams.survivors()
+    return {**survivors, **{m.hex: r.hex for m, r in survivors.items()}}

@@ -51,7 +51,7 @@ EARLIER_AWARD = 50_000
 
 
 @pytest.fixture
-def team(store_url: str) -> Iterator[Team]:
+def team(store_url: str) -> Iterator[Team]:  # noqa: F811 (the imported fixture)
     store = Store.open_shared(store_url, upgrade=True)
     yield team_on(store)
     store.dispose()
@@ -86,7 +86,7 @@ def without_names(facts: Facts) -> dict[str, Any]:
 
 def test_every_consumer_reads_the_same_facts_for_a_merged_family(team: Team) -> None:
     officer = team.officers[0]
-    kept, merged = merged_family(team)
+    kept, _merged = merged_family(team)
     visit = add_visit(team.store, officer, kept, day=TODAY)
     counted = [PriorAward(award_date=EARLIER, amount_pence=EARLIER_AWARD, status="approved")]
 

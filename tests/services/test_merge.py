@@ -380,4 +380,5 @@ def test_impact_reads_a_merged_family_as_one_household(team: Team) -> None:
         household, _members, visit, awards = family
         assert household[0] == kept.id.hex  # read raw, as stored
         assert theirs.visit_id is not None and visit[3] == theirs.visit_id.hex
-        assert {a.visit_id for a in awards} == {p.visit_id.hex for p in (mine, theirs) if p.visit_id}
+        made = {p.visit_id.hex for p in (mine, theirs) if p.visit_id}
+        assert {a.visit_id for a in awards} == made

@@ -133,6 +133,17 @@ class AwardRow(NamedTuple):
     status: str
 
 
+# The columns of an AwardRow, in its order.
+_AWARD_COLUMNS = (
+    col(PackageRow.household_id),
+    col(PackageRow.id),
+    col(PackageRow.visit_id),
+    col(PackageRow.approved_on),
+    col(PackageRow.total_pence),
+    col(PackageRow.status),
+)
+
+
 def award_dicts(
     rows: Iterable[AwardRow], excluding: Collection[Any] = (), visit_id: Any = None
 ) -> list[dict[str, Any]]:
@@ -168,26 +179,20 @@ def award_rows(
     records = {r for h in household_ids for r in fams.records(h)}
     if not records:
         return {}
-    query = sa_select(
-        col(PackageRow.household_id),
-        col(PackageRow.id),
-        col(PackageRow.visit_id),
-        col(PackageRow.approved_on),
-        col(PackageRow.total_pence),
-        col(PackageRow.status),
-    ).where(col(PackageRow.household_id).in_(records), col(PackageRow.approved_on).is_not(None))
+    query = sa_select(*_AWARD_COLUMNS).where(
+        col(PackageRow.household_id).in_(records), col(PackageRow.approved_on).is_not(None)
+    )
     if since is not None:
         query = query.where(col(PackageRow.approved_on) >= since)
     if until is not None:
         query = query.where(col(PackageRow.approved_on) <= until)
     out: dict[uuid.UUID, list[AwardRow]] = {}
-    for household, package, visit, approved_on, amount, status in session.execute(query).all():
-        if approved_on is None or status not in AWARD_STATUS:
+    for row in session.execute(query).all():
+        award = AwardRow(*row)
+        if counted_only and award.status not in COUNTED_PACKAGE_STATUSES:
             continue
-        if counted_only and status not in COUNTED_PACKAGE_STATUSES:
-            continue
-        root = fams.survivor(household)
-        out.setdefault(root, []).append(AwardRow(root, package, visit, approved_on, amount, status))
+        root = fams.survivor(award.household_id)
+        out.setdefault(root, []).append(award._replace(household_id=root))
     return out
 
 
@@ -387,14 +392,9 @@ def read_cases(
             latest[family] = tuple(row)
     awards: dict[Any, list[AwardRow]] = {}
     for row in conn.execute(
-        select(
-            col(PackageRow.household_id),
-            col(PackageRow.id),
-            col(PackageRow.visit_id),
-            col(PackageRow.approved_on),
-            col(PackageRow.total_pence),
-            col(PackageRow.status),
-        ).where(col(PackageRow.approved_on).is_not(None), records(col(PackageRow.household_id)))
+        select(*_AWARD_COLUMNS).where(
+            col(PackageRow.approved_on).is_not(None), records(col(PackageRow.household_id))
+        )
     ).all():
         award = AwardRow(*row)
         household = owner.get(award.household_id, award.household_id)

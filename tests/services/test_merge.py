@@ -23,6 +23,7 @@ from caseworker.domain.users import User
 from caseworker.services import (
     duplicates,
     evaluation,
+    facts_reader,
     households,
     impact,
     packages,
@@ -191,7 +192,7 @@ def test_the_cap_counts_both_records_awards_after_a_merge(team: Team) -> None:
     # laptop), the package meets the same one cap.
     late = add_visit(team.store, other, merged, day=TODAY)
     with team.store.read() as session:
-        counted = recommend.prior_awards(session, merged.id)
+        counted = facts_reader.prior_awards(session, merged.id)
     assert sum(a.amount_pence for a in counted) == 70_000
     package = packages.propose(team.store, other, team.rules, late.id, [], TODAY)
     assert package.total_pence <= cap - 70_000

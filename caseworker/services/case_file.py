@@ -14,7 +14,7 @@ import json
 import logging
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import func, or_
@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 from caseworker.domain import clock
 from caseworker.domain.household import Household
 from caseworker.domain.packages import APPROVED_STATUSES, Package, PackageStatus, PaymentMethod
+from caseworker.domain.reviews import due_date
 from caseworker.domain.visit import Visit
 from caseworker.services.errors import NotFound
 from caseworker.services.packages import package_from_row
@@ -40,7 +41,6 @@ from caseworker.store.tables import (
 
 log = logging.getLogger(__name__)
 
-REVIEW_AFTER = timedelta(days=84)  # policy part 8: review 12 weeks after approval
 NOT_RECORDED = "not recorded"
 
 
@@ -82,10 +82,10 @@ class PackageRecord:
 
     @property
     def review_due(self) -> date | None:
-        """Policy part 8: 84 days after approval, for a package that was approved."""
+        """Policy part 8 (``domain.reviews.due_date``), for a package that was approved."""
         if self.package.approved_on is None or not self.approved:
             return None
-        return self.package.approved_on + REVIEW_AFTER
+        return due_date(self.package.approved_on)
 
     @property
     def payment(self) -> DecisionEvent | None:

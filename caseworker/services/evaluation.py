@@ -64,8 +64,8 @@ from caseworker.domain.packages import APPROVED_STATUSES, PackageStatus
 from caseworker.domain.reviews import sorted_clauses
 from caseworker.domain.users import User
 from caseworker.services.errors import InvalidInput, ServiceError
+from caseworker.services.facts_reader import families
 from caseworker.services.fund import DEFAULT_TEAM, year_of
-from caseworker.services.merge import merge_roots
 from caseworker.services.users import require_manager
 from caseworker.store.database import Store
 from caseworker.store.review_tables import ReviewRow
@@ -421,10 +421,10 @@ def _visits(session: Session, date_from: date, date_to: date) -> tuple[int, int,
     in_period = _in(VisitRow.visit_date, date_from, date_to)
     visits = session.execute(sa.select(func.count()).where(in_period)).scalar_one()
     # A family registered twice and merged is one household seen, not two.
-    roots = merge_roots(session)
+    fams = families(session)
     seen = len(
         {
-            roots.get(household_id, household_id)
+            fams.survivor(household_id)
             for household_id in session.execute(
                 sa.select(col(VisitRow.household_id)).where(in_period).distinct()
             ).scalars()

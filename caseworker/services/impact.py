@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
-import itertools
 import json
 import multiprocessing
 import os
@@ -42,17 +41,12 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 from pydantic import ValidationError
 from sqlmodel import col, func, select
 
-from caseworker.domain.assessment import CAPITALS
-from caseworker.domain.household import Household
 from caseworker.domain.money import format_pence
-from caseworker.domain.packages import PackageStatus
 from caseworker.domain.reviews import sorted_clauses
 from caseworker.domain.rules import (
-    AwardStatus,
     Facts,
     NoRulesInForce,
     Problem,
@@ -62,69 +56,16 @@ from caseworker.domain.rules import (
     evaluate,
 )
 from caseworker.domain.rules.loader import load_folders
-from caseworker.domain.visit import Visit
+from caseworker.services import facts_reader
 from caseworker.services.errors import ServiceError
-from caseworker.services.merge import merge_roots
+from caseworker.services.facts_reader import Case, IdRange, case_facts, id_ranges
 from caseworker.services.rules_state import override_dir
 from caseworker.store.database import Store
-from caseworker.store.tables import HouseholdRow, MemberRow, PackageRow, VisitRow
+from caseworker.store.tables import HouseholdRow
 
 CHUNK = 2_000  # households per task: big enough to amortise pickling, small enough to share
 READ_PARTS = 16  # with worker processes, the store is read in this many parts
 PARALLEL_FROM = 20_000  # below this, starting processes costs more than it saves
-
-_HOUSEHOLD_FIELDS = (
-    "postcode",
-    "tenure",
-    "savings_pence",
-    "rent_arrears_pence",
-    "mortgage_arrears_pence",
-    "utility_arrears_pence",
-    "council_tax_arrears_pence",
-    "other_debts_pence",
-    "benefits",
-)
-_MEMBER_FIELDS = (
-    "date_of_birth",
-    "relationship",
-    "work_status",
-    "reduced_hours",
-    "earnings_fell_on",
-    "earnings_fall_reason",
-    "in_education_or_training",
-)
-# Every Visit field the engine can read (never the venue or the point of need).
-_VISIT_FIELDS = tuple(
-    name
-    for name in Visit.model_fields
-    if name
-    not in (
-        "id",
-        "household_id",
-        "visit_date",
-        "capitals",
-        "venue",
-        "point_of_need",
-        "need_categories",
-    )
-)
-_AWARD_STATUS = {
-    PackageStatus.APPROVED_ON_SPOT.value: AwardStatus.APPROVED.value,
-    PackageStatus.APPROVED.value: AwardStatus.APPROVED.value,
-    PackageStatus.PAID.value: AwardStatus.PAID.value,
-    PackageStatus.REJECTED.value: AwardStatus.REJECTED.value,
-    PackageStatus.WITHDRAWN.value: AwardStatus.WITHDRAWN.value,
-}
-assert {f for f in Household.model_fields if f not in _HOUSEHOLD_FIELDS} == {
-    "id",
-    "reference",
-    "address_line1",
-    "address_line2",
-    "town",
-    "phone",
-    "email",
-    "members",
-}, "a new Household field: decide whether the engine reads it"
 
 
 class DraftRulesInvalid(ServiceError):
@@ -383,160 +324,10 @@ def load_rule_sets(folders: RuleFolders) -> tuple[RuleSet, RuleSet]:
 # -- reading the store in bulk --------------------------------------------------------
 
 
-Row = tuple[Any, ...]
-# One household's latest visit as the store holds it: (household, members, visit, awards).
-# Plain tuples of stored values, so a batch is cheap to send to a worker process, where
-# it is turned into Facts (in parallel with the other workers).
-Case = tuple[Row, list[Row], Row, list[Row]]
-
-
-def _raw(column: Any) -> Any:
-    """The column as stored: skip turning ids, dates and JSON into objects here.
-
-    Converting 800,000 ids to ``uuid.UUID`` one by one costs seconds; pydantic
-    parses the stored text far faster, and only for the households evaluated.
-    """
-    kind = column.type.impl if isinstance(column.type, sa.TypeDecorator) else column.type
-    if isinstance(kind, sa.Uuid | sa.Date | sa.DateTime | sa.JSON):
-        return sa.type_coerce(column, sa.String)
-    return column
-
-
-def _select(*columns: Any) -> Any:
-    return sa.select(*(_raw(c) for c in columns))
-
-
-IdRange = tuple[uuid.UUID | None, uuid.UUID | None]
-
-
-def id_ranges(parts: int) -> list[IdRange]:
-    """``parts`` ranges of household ids covering them all (ids are random, so ranges are even)."""
-    bounds: list[uuid.UUID | None] = [
-        None,
-        *(uuid.UUID(int=(i << 128) // parts) for i in range(1, parts)),
-        None,
-    ]
-    return list(itertools.pairwise(bounds))
-
-
-def _within(column: Any, ids: IdRange) -> Any:
-    low, high = ids
-    return sa.and_(
-        sa.true() if low is None else column >= low, sa.true() if high is None else column < high
-    )
-
-
-def _in_range(household_id: uuid.UUID, ids: IdRange) -> bool:
-    low, high = ids
-    return (low is None or household_id >= low) and (high is None or household_id < high)
-
-
 def read_cases(store: Store, ids: IdRange = (None, None)) -> tuple[int, list[Case]]:
-    """Every non-archived household's latest visit, in four bulk queries; and the household count.
-
-    ``ids`` limits the read to households whose id is in that range (to read in
-    parts while worker processes evaluate). Households with no visit are counted
-    but have no case. A family registered twice and merged is one household: the
-    latest visit and the prior awards of every record merged into it count as its.
-    """
+    """Every live household's latest visit in the id range (see ``facts_reader.read_cases``)."""
     with store.read() as session:
-        merges = merge_roots(session)
-        merged_here = [m for m, root in merges.items() if _in_range(root, ids)]
-        # Rows are read raw (see _raw): the local store keeps ids as 32 hex digits.
-        roots = {merged.hex: root.hex for merged, root in merges.items()}
-        conn = session.connection()
-
-        def records(column: Any) -> Any:
-            """The households in range, and the records merged into them."""
-            within = _within(column, ids)
-            return sa.or_(within, column.in_(merged_here)) if merged_here else within
-
-        households = conn.execute(
-            _select(
-                col(HouseholdRow.id),
-                col(HouseholdRow.reference),
-                *(getattr(HouseholdRow, f) for f in _HOUSEHOLD_FIELDS),
-            ).where(col(HouseholdRow.archived).is_(False), _within(col(HouseholdRow.id), ids))
-        ).all()
-        members: dict[Any, list[Row]] = {}
-        for row in conn.execute(
-            _select(
-                col(MemberRow.household_id),
-                col(MemberRow.position),
-                col(MemberRow.id),
-                *(getattr(MemberRow, f) for f in _MEMBER_FIELDS),
-            ).where(_within(col(MemberRow.household_id), ids))
-        ).all():
-            members.setdefault(row[0], []).append(tuple(row))
-        latest: dict[Any, Row] = {}
-        for row in conn.execute(
-            _select(
-                col(VisitRow.household_id),
-                col(VisitRow.visit_date),
-                col(VisitRow.created_at),
-                col(VisitRow.id),
-                *(getattr(VisitRow, f) for f in (*_VISIT_FIELDS, *CAPITALS)),
-            ).where(records(col(VisitRow.household_id)))
-        ).all():
-            family = roots.get(row[0], row[0])
-            held = latest.get(family)
-            if held is None or (row[1], row[2]) > (held[1], held[2]):
-                latest[family] = tuple(row)
-        awards: dict[Any, list[Row]] = {}
-        for row in conn.execute(
-            _select(
-                col(PackageRow.household_id),
-                col(PackageRow.visit_id),
-                col(PackageRow.approved_on),
-                col(PackageRow.total_pence),
-                col(PackageRow.status),
-            ).where(
-                col(PackageRow.approved_on).is_not(None),
-                records(col(PackageRow.household_id)),
-            )
-        ).all():
-            awards.setdefault(roots.get(row[0], row[0]), []).append(tuple(row))
-    cases: list[Case] = [
-        (tuple(h), members.get(h[0], []), visit, awards.get(h[0], []))
-        for h in households
-        if (visit := latest.get(h[0])) is not None
-    ]
-    return len(households), cases
-
-
-def case_facts(case: Case) -> dict[str, Any]:
-    """The FACTS.json form of a stored case (names replaced: they are never needed)."""
-    household, members, visit, awards = case
-    household_id, visit_id = household[0], visit[3]
-    values = dict(zip(_HOUSEHOLD_FIELDS, household[2:], strict=True))
-    if isinstance(values["benefits"], str):
-        values["benefits"] = json.loads(values["benefits"])
-    people = [
-        {
-            "id": m[2],
-            "first_name": "Member",
-            "surname": str(m[1] + 1),
-            **dict(zip(_MEMBER_FIELDS, m[3:], strict=True)),
-        }
-        for m in sorted(members, key=lambda m: m[1])
-    ]
-    stop = 4 + len(_VISIT_FIELDS)
-    return {
-        "household": {"id": household_id, **values, "members": people},
-        "visit": {
-            "id": visit_id,
-            "household_id": household_id,
-            "visit_date": visit[1],
-            **dict(zip(_VISIT_FIELDS, visit[4:stop], strict=True)),
-            "capitals": dict(zip(CAPITALS, visit[stop:], strict=True)),
-        },
-        # 6.1's prior awards, except the packages made for this very visit.
-        "prior_awards": [
-            {"award_date": a[2], "amount_pence": a[3], "status": _AWARD_STATUS[a[4]]}
-            for a in awards
-            if a[1] != visit_id and a[4] in _AWARD_STATUS
-        ],
-    }
+        return facts_reader.read_cases(session, ids)
 
 
 # -- comparing ------------------------------------------------------------------------

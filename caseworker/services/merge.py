@@ -4,7 +4,7 @@ At a busy drop-in the same family is easily registered twice. A team manager
 merges the two: the merge is recorded (``household_merge``) and the merged
 household is archived, so it leaves the case list and the duplicate scan. No
 visit, package, decision, payment, review or audit entry is rewritten: each
-keeps its household, and :func:`household_group` gives every listing (and the
+keeps its household, and ``facts_reader.Families`` gives every listing (and the
 household cap, 6.1) the ids to read through the kept household. So the audit
 chain is untouched, sync replays the merge as one small change, and an undo is
 exact: it stamps the merge as undone and brings the merged household back.
@@ -17,8 +17,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, bindparam, delete, or_
-from sqlalchemy import select as sa_select
+from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from caseworker.domain.duplicates import Pair, Person, as_sentence
@@ -27,6 +26,7 @@ from caseworker.domain.users import User
 from caseworker.services import duplicates
 from caseworker.services.audit import AuditTrail
 from caseworker.services.errors import InvalidInput, NotFound, ServiceError
+from caseworker.services.facts_reader import families
 from caseworker.services.outbox import mutation
 from caseworker.services.users import require_manager
 from caseworker.store import duplicates as duplicates_repo
@@ -52,85 +52,15 @@ class MergeRefused(ServiceError):
 # -- reading through a merge ----------------------------------------------------------
 
 
-def _live_merges() -> ColumnElement[bool]:
-    return col(HouseholdMergeRow.undone_at).is_(None)
-
-
-def kept_household(session: Session, household_id: uuid.UUID) -> uuid.UUID | None:
-    """The household this one is merged into (at the end of any chain), or ``None``."""
-    current, seen = household_id, {household_id}
-    while True:
-        parent = session.exec(
-            select(HouseholdMergeRow.kept_id).where(
-                HouseholdMergeRow.merged_id == current, _live_merges()
-            )
-        ).first()
-        if parent is None or parent in seen:
-            return None if current == household_id else current
-        seen.add(parent)
-        current = parent
-
-
-# Built once: this runs on every decision, and building a query costs more than running it.
-_TOUCHING = (
-    sa_select(col(HouseholdMergeRow.id))
-    .where(
-        or_(
-            col(HouseholdMergeRow.kept_id) == bindparam("household_id"),
-            col(HouseholdMergeRow.merged_id) == bindparam("household_id"),
-        ),
-        col(HouseholdMergeRow.undone_at).is_(None),
-    )
-    .limit(1)
-)
-
-
-def household_group(session: Session, household_id: uuid.UUID) -> list[uuid.UUID]:
-    """The kept household first, then every household merged into it and not undone.
-
-    Asked for any member of a group, it answers the whole group: a package made for
-    the merged household (offline, before the merge reached the laptop) still counts
-    every award of the family against one household cap (6.1). One query when nothing
-    is merged, which is nearly always.
-    """
-    touching = session.execute(_TOUCHING, {"household_id": household_id}).first()
-    if touching is None:  # the common case: one query, answered from the indexes
-        return [household_id]
-    root = kept_household(session, household_id) or household_id
-    group, frontier = [root], [root]
-    while frontier:
-        found = session.exec(
-            select(HouseholdMergeRow.merged_id)
-            .where(col(HouseholdMergeRow.kept_id).in_(frontier), _live_merges())
-            .order_by(col(HouseholdMergeRow.merged_at))
-        ).all()
-        frontier = [h for h in dict.fromkeys(found) if h not in group]
-        group.extend(frontier)
-    return group
-
-
-def merge_roots(session: Session) -> dict[uuid.UUID, uuid.UUID]:
-    """Every household merged into another (and not undone) → the household its family
-    is read through, at the end of any chain: for counting families, not records."""
-    parent = dict(
-        session.exec(
-            select(HouseholdMergeRow.merged_id, HouseholdMergeRow.kept_id).where(_live_merges())
-        ).all()
-    )
-    roots = {}
-    for household_id in parent:
-        current, seen = household_id, {household_id}
-        while current in parent and parent[current] not in seen:
-            current = parent[current]
-            seen.add(current)
-        roots[household_id] = current
-    return roots
+# The merged-family rule itself lives in ``services.facts_reader`` (one place).
 
 
 def merged_into_reference(session: Session, household_id: uuid.UUID) -> str | None:
     """The case reference a merged household is now read through, or ``None``."""
-    kept = kept_household(session, household_id)
-    row = session.get(HouseholdRow, kept) if kept is not None else None
+    fams = families(session)
+    if not fams.merged_away(household_id):
+        return None
+    row = session.get(HouseholdRow, fams.survivor(household_id))
     return row.reference if row is not None else None
 
 

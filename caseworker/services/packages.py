@@ -3,7 +3,7 @@
 Every rule of policy part 6 is enforced here, where no screen, script or
 future sync can go round it: the package is re-evaluated by the rules engine
 against the store's own facts (the household, the visit, its awards in the
-last 365 days, the officer's allowance left) at each decision. Each decision
+6.1 window the policy sets, the officer's allowance left) at each decision. Each decision
 is an appended ``package_event``, a fund movement where money moves, and an
 audit entry, all in one transaction.
 """
@@ -35,8 +35,6 @@ from caseworker.domain.packages import (
 from caseworker.domain.rules import (
     AdjustedPackage,
     Adjustment,
-    AwardStatus,
-    Facts,
     Recommendation,
     RuleSet,
     apply_adjustments,
@@ -46,14 +44,19 @@ from caseworker.domain.stamps import new_id
 from caseworker.domain.users import Role, User
 from caseworker.services.audit import AuditTrail, canonical
 from caseworker.services.errors import InvalidInput, NotFound, PermissionRefused, ServiceError
+from caseworker.services.facts_reader import (
+    award_window_days,
+    counted_total,
+    household_group,
+    prior_awards,
+    read_facts,
+)
 from caseworker.services.fund import add_entry, fund_row
-from caseworker.services.merge import household_group
 from caseworker.services.outbox import mutation
 from caseworker.services.recommend import (
     allowance_left,
     duplicate_note,
     duplicates_with_awards,
-    prior_awards,
     route_for_duplicates,
 )
 from caseworker.services.reviews import schedule_review
@@ -98,23 +101,6 @@ def package_from_row(row: PackageRow) -> Package:
     )
 
 
-def _facts(
-    session: Session,
-    household_id: uuid.UUID,
-    visit_id: uuid.UUID,
-    excluding: uuid.UUID | None = None,
-) -> Facts:
-    household = repo.load_household(session, household_id)
-    visit = repo.load_visit(session, visit_id)
-    if household is None or visit is None or visit.household_id != household_id:
-        raise NotFound("That household or visit is not in this store.")
-    return Facts(
-        household=household,
-        visit=visit,
-        prior_awards=prior_awards(session, household_id, excluding),
-    )
-
-
 def recommend(
     store: Store, user: User, rules: RuleSet, visit_id: uuid.UUID, day: date
 ) -> Recommendation:
@@ -123,7 +109,7 @@ def recommend(
         visit = repo.load_visit(session, visit_id)
         if visit is None:
             raise NotFound("That visit is not in this store.")
-        facts = _facts(session, visit.household_id, visit_id)
+        facts = read_facts(session, visit.household_id, visit_id)
         return evaluate(facts, rules, allowance_left_pence=allowance_left(session, user, day))
 
 
@@ -157,8 +143,9 @@ class QueueEntry:
     waiting_since: datetime  # when it was sent to a manager
 
 
-def manager_queue(store: Store, manager: User) -> list[QueueEntry]:
-    """Packages waiting for a team manager, oldest first."""
+def manager_queue(store: Store, manager: User, rules: RuleSet) -> list[QueueEntry]:
+    """Packages waiting for a team manager, oldest first; each with its household's awards
+    in the policy's 6.1 window ending on its visit date."""
     _require_role(manager, Role.MANAGER, "see the approvals queue")
     with store.read() as session:
         rows = session.exec(
@@ -170,13 +157,9 @@ def manager_queue(store: Store, manager: User) -> list[QueueEntry]:
         for row in rows:
             household = repo.load_household(session, row.household_id)
             creator = session.get(UserAccount, row.created_by)
-            awards = prior_awards(session, row.household_id, row.id)
-            counted = sum(
-                a.amount_pence
-                for a in awards
-                if a.status in (AwardStatus.APPROVED, AwardStatus.PAID)
-                and 0 <= (row.visit_date - a.award_date).days < 365
-            )
+            awards = prior_awards(session, row.household_id, [row.id])
+            window = award_window_days(rules, row.visit_date)
+            counted = counted_total(awards, row.visit_date, window)
             visit = session.get(VisitRow, row.visit_id) if row.visit_id else None
             stage = Stage(visit.stage) if visit is not None and visit.stage else None
             sent = session.exec(
@@ -279,7 +262,7 @@ def _adjusted(
 ) -> tuple[Recommendation, AdjustedPackage]:
     """Re-run the engine on today's store facts and re-apply the package's items."""
     assert row.visit_id is not None
-    facts = _facts(session, row.household_id, row.visit_id, excluding=row.id)
+    facts = read_facts(session, row.household_id, row.visit_id, excluding=[row.id])
     recommendation = evaluate(
         facts, rules, allowance_left_pence=allowance_left(session, actor, day)
     )
@@ -330,7 +313,7 @@ def propose(
         visit = repo.load_visit(session, visit_id)
         if visit is None:
             raise NotFound("That visit is not in this store.")
-        facts = _facts(session, visit.household_id, visit_id)
+        facts = read_facts(session, visit.household_id, visit_id)
         recommendation = evaluate(
             facts, rules, allowance_left_pence=allowance_left(session, user, day)
         )
@@ -340,9 +323,10 @@ def propose(
         if adjusted.total_pence <= 0:
             raise DecisionRefused("There is no cash award in this package to decide.")
         # A likely duplicate with awards sends it to a manager, saying so (6.1).
-        duplicates = duplicates_with_awards(session, visit.household_id, visit.visit_date)
-        adjusted = route_for_duplicates(adjusted, duplicates, visit.visit_date)
-        note = duplicate_note(duplicates, visit.visit_date)
+        window = award_window_days(rules, visit.visit_date)
+        duplicates = duplicates_with_awards(session, visit.household_id, rules, visit.visit_date)
+        adjusted = route_for_duplicates(adjusted, duplicates, visit.visit_date, window)
+        note = duplicate_note(duplicates, visit.visit_date, window)
         items = _items(adjusted)
         row = PackageRow(
             id=new_id(),
@@ -396,8 +380,9 @@ def approve_on_the_spot(
         package = package_from_row(row)
         _recommendation, adjusted = _adjusted(session, row, rules, officer, day, package.items)
         if adjusted.route == "officer":  # else refused below anyway: spare the check
-            duplicates = duplicates_with_awards(session, row.household_id, row.visit_date)
-            adjusted = route_for_duplicates(adjusted, duplicates, row.visit_date)
+            window = award_window_days(rules, row.visit_date)
+            duplicates = duplicates_with_awards(session, row.household_id, rules, row.visit_date)
+            adjusted = route_for_duplicates(adjusted, duplicates, row.visit_date, window)
         if adjusted.route != "officer":
             raise DecisionRefused(
                 f"This package cannot be approved on the spot. {adjusted.route_explanation}"

@@ -4,10 +4,11 @@ The engine itself is pure domain code; this module gathers what it reads
 from the store (the household's awards, the officer's allowance left) so the
 visit screen can re-evaluate on every keystroke without touching the store.
 
-A household's awards are those of its whole merge group (6.1 counts one family
-once). A likely duplicate that is *not* merged, with awards in the last 365
-days, is a fact gathered here too: it sends the package to a team manager
-(:func:`route_for_duplicates`), so a second record never gives a second cap.
+A household's awards are those of its whole family (6.1 counts one family once;
+``facts_reader`` reads them). A likely duplicate that is *not* merged, with awards
+in the policy's 6.1 window (``award_window_days``), is a fact gathered here too:
+it sends the package to a team manager (:func:`route_for_duplicates`), so a
+second record never gives a second cap.
 """
 
 from __future__ import annotations
@@ -20,18 +21,16 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import BindParameter, Date, Select, bindparam, func, union
+from sqlalchemy import BindParameter, CompoundSelect, Select, bindparam, func, union
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from caseworker.domain.duplicates import Person, Profile, email_key, phone_key, rank
 from caseworker.domain.household import Household
 from caseworker.domain.money import format_pence
-from caseworker.domain.packages import PackageStatus
 from caseworker.domain.rules import (
     AdjustedPackage,
     Adjustment,
-    AwardStatus,
     Facts,
     PriorAward,
     Recommendation,
@@ -43,43 +42,20 @@ from caseworker.domain.search_terms import date_term
 from caseworker.domain.users import User
 from caseworker.domain.visit import Visit
 from caseworker.services.errors import ServiceError
+from caseworker.services.facts_reader import (
+    Families,
+    award_rows,
+    award_window_days,
+    counted_total,
+    families,
+    prior_awards,
+    prior_awards_of,
+)
 from caseworker.services.fund import fund_balances, fund_row
-from caseworker.services.merge import household_group
 from caseworker.store import duplicates as duplicates_repo
 from caseworker.store.database import Store
 from caseworker.store.duplicates import CANDIDATE_LIMIT
-from caseworker.store.sync_tables import HouseholdMergeRow
-from caseworker.store.tables import HouseholdRow, MemberRow, PackageRow, SearchTermRow
-
-_AWARD_STATUS = {
-    PackageStatus.APPROVED_ON_SPOT: AwardStatus.APPROVED,
-    PackageStatus.APPROVED: AwardStatus.APPROVED,
-    PackageStatus.PAID: AwardStatus.PAID,
-    PackageStatus.REJECTED: AwardStatus.REJECTED,
-    PackageStatus.WITHDRAWN: AwardStatus.WITHDRAWN,
-}
-
-
-def prior_awards(
-    session: Session, household_id: uuid.UUID, excluding: uuid.UUID | None = None
-) -> list[PriorAward]:
-    """The household's decided packages, dated by approval (the engine keeps those of 6.1);
-    after a merge, those of every record of the family."""
-    rows = session.exec(
-        select(PackageRow).where(
-            col(PackageRow.household_id).in_(household_group(session, household_id)),
-            col(PackageRow.approved_on).is_not(None),
-        )
-    ).all()
-    return [
-        PriorAward(
-            award_date=r.approved_on,
-            amount_pence=r.total_pence,
-            status=_AWARD_STATUS[PackageStatus(r.status)],
-        )
-        for r in rows
-        if r.id != excluding and r.approved_on is not None
-    ]
+from caseworker.store.tables import HouseholdRow, MemberRow, SearchTermRow
 
 
 def allowance_left(session: Session, user: User, day: date) -> int | None:
@@ -93,10 +69,6 @@ def allowance_left(session: Session, user: User, day: date) -> int | None:
 
 # -- likely duplicates with awards (6.1) ------------------------------------------------
 
-_COUNTED = (AwardStatus.APPROVED, AwardStatus.PAID)
-AWARD_WINDOW_DAYS = 365  # 6.1: the 365 days ending on the visit date
-_COUNTED_STATUSES = [s.value for s, a in _AWARD_STATUS.items() if a in _COUNTED]
-
 
 @dataclass(frozen=True)
 class DuplicateAwards:
@@ -106,20 +78,20 @@ class DuplicateAwards:
     reference: str
     awards: tuple[PriorAward, ...]
 
-    def total_pence(self, visit_date: date) -> int:
-        """Its approved or paid awards in the 365 days ending on ``visit_date`` (6.1)."""
-        return sum(
-            a.amount_pence
-            for a in self.awards
-            if a.status in _COUNTED and 0 <= (visit_date - a.award_date).days < AWARD_WINDOW_DAYS
-        )
+    def total_pence(self, visit_date: date, window_days: int) -> int:
+        """Its approved or paid awards in the policy's window ending on ``visit_date`` (6.1)."""
+        return counted_total(self.awards, visit_date, window_days)
 
 
 def duplicates_with_awards(
-    session: Session, household_id: uuid.UUID, on: date | None = None
+    session: Session,
+    household_id: uuid.UUID,
+    rules: RuleSet | None = None,
+    on: date | None = None,
 ) -> tuple[DuplicateAwards, ...]:
     """Live households that look like this one, are not merged with it and have awards
-    (with ``on``, only those approved in the 365 days ending on ``on``).
+    (with ``rules`` and ``on``, only those approved in the policy's 6.1 window ending on
+    ``on``).
 
     The households ``services.duplicates.likely_matches`` weighs (sharing a birth
     date, the postcode, the phone or the email) are narrowed in one query to those
@@ -130,8 +102,13 @@ def duplicates_with_awards(
     profile = _profile(session, household_id)
     if profile is None:
         return ()
-    awards = _lookalike_awards(session, profile, on)
-    for member in household_group(session, household_id) if awards else ():
+    fams = families(session)
+    window = None
+    if rules is not None and on is not None:
+        days = award_window_days(rules, on)
+        window = (on - timedelta(days=days - 1), on)
+    awards = _lookalike_awards(session, profile, fams, window)
+    for member in fams.records(household_id) if awards else ():
         awards.pop(member, None)  # already one family: its awards count in the cap
     if not awards:
         return ()
@@ -167,10 +144,10 @@ def _profile(session: Session, household_id: uuid.UUID) -> Profile | None:
 
 
 def _lookalike_awards(
-    session: Session, profile: Profile, on: date | None
+    session: Session, profile: Profile, fams: Families, window: tuple[date, date] | None
 ) -> dict[uuid.UUID, list[PriorAward]]:
-    """Approved or paid awards of the households sharing a key fact with ``profile`` (and
-    of the households merged into them), by household, in one round trip."""
+    """Approved or paid awards of the families of the households sharing a key fact with
+    ``profile``, by surviving household (approved within ``window``, if given)."""
     params: dict[str, Any] = {}
     if births := sorted({date_term(p.date_of_birth) for p in profile.people if p.date_of_birth}):
         params["births"] = births
@@ -182,30 +159,16 @@ def _lookalike_awards(
         params["email"] = email
     if not params:
         return {}
-    if on is not None:
-        params["until"], params["after"] = on, on - timedelta(days=AWARD_WINDOW_DAYS)
-    query = _lookalike_query(frozenset(params))
-    out: dict[uuid.UUID, list[PriorAward]] = {}
-    for root, approved_on, amount, status in session.execute(query, params).all():
-        if approved_on is not None and status in _COUNTED_STATUSES:
-            out.setdefault(root, []).append(
-                PriorAward(
-                    award_date=approved_on,
-                    amount_pence=amount,
-                    status=_AWARD_STATUS[PackageStatus(status)],
-                )
-            )
-    return out
+    found = list(session.execute(_lookalike_query(frozenset(params)), params).scalars())
+    since, until = window if window is not None else (None, None)
+    rows = award_rows(session, found, fams, since, until, counted_only=True)
+    return {root: prior_awards_of(awards) for root, awards in rows.items()}
 
 
 @functools.lru_cache(maxsize=64)
-def _lookalike_query(given: frozenset[str]) -> Select[Any]:
-    """The query for the facts ``given``, built once: building it costs more than running it.
-
-    Households sharing a fact, plus (recursively) those merged into them; then their
-    packages. The status is checked by the caller: in SQL it would lead SQLite to read
-    every approval in the store instead of each candidate's few packages.
-    """
+def _lookalike_query(given: frozenset[str]) -> CompoundSelect[Any]:
+    """The households sharing the facts ``given``; the query is built once: building it
+    costs more than running it."""
     household = col(HouseholdRow.id)
     keys: list[Select[Any]] = []
     if "births" in given:
@@ -225,35 +188,18 @@ def _lookalike_query(given: frozenset[str]) -> Select[Any]:
     # At most CANDIDATE_LIMIT households per fact, as the intake check: a birth date or
     # postcode shared by hundreds (a hostel, a placeholder date) must not slow a decision.
     limited = [sa_select(sub.c[0]) for sub in (k.limit(CANDIDATE_LIMIT).subquery() for k in keys)]
-    found = union(*limited).subquery("found")
-    first = found.c[0]
-    family = sa_select(first.label("root"), first.label("member")).cte("family", recursive=True)
-    family = family.union(
-        sa_select(family.c.root, col(HouseholdMergeRow.merged_id)).where(
-            col(HouseholdMergeRow.kept_id) == family.c.member,
-            col(HouseholdMergeRow.undone_at).is_(None),
-        )
-    )
-    query = sa_select(
-        family.c.root,
-        col(PackageRow.approved_on),
-        col(PackageRow.total_pence),
-        col(PackageRow.status),
-    ).join(PackageRow, col(PackageRow.household_id) == family.c.member)
-    if "until" in given:
-        query = query.where(
-            col(PackageRow.approved_on) <= bindparam("until", type_=Date()),
-            col(PackageRow.approved_on) > bindparam("after", type_=Date()),
-        )
-    return query
+    return union(*limited)
 
 
 def route_for_duplicates(
-    adjusted: AdjustedPackage, duplicates: Sequence[DuplicateAwards], visit_date: date
+    adjusted: AdjustedPackage,
+    duplicates: Sequence[DuplicateAwards],
+    visit_date: date,
+    window_days: int,
 ) -> AdjustedPackage:
     """The package sent to a team manager, saying why, when a likely duplicate of the
-    household has awards in the 365 days ending on the visit date; else unchanged."""
-    note = duplicate_note(duplicates, visit_date)
+    household has awards in the 6.1 window ending on the visit date; else unchanged."""
+    note = duplicate_note(duplicates, visit_date, window_days)
     if note is None or adjusted.route == "none":
         return adjusted
     if adjusted.route == "officer":
@@ -261,9 +207,11 @@ def route_for_duplicates(
     return dataclasses.replace(adjusted, route_explanation=f"{adjusted.route_explanation} {note}")
 
 
-def duplicate_note(duplicates: Sequence[DuplicateAwards], visit_date: date) -> str | None:
+def duplicate_note(
+    duplicates: Sequence[DuplicateAwards], visit_date: date, window_days: int
+) -> str | None:
     """The sentence that sends the package to a manager, or ``None`` if nothing counts."""
-    counted = [(d, d.total_pence(visit_date)) for d in duplicates]
+    counted = [(d, d.total_pence(visit_date, window_days)) for d in duplicates]
     counted = [(d, total) for d, total in counted if total > 0]
     if not counted:
         return None
@@ -272,8 +220,8 @@ def duplicate_note(duplicates: Sequence[DuplicateAwards], visit_date: date) -> s
     return (
         f"6.1 A team manager must decide: this household looks like "
         f"{'households' if many else 'household'} {listed}, not merged, with awards in the "
-        f"365 days before the visit. Merge {'them' if many else 'it'} first if it is the same "
-        "family, so one household cap counts both."
+        f"{window_days} days before the visit. Merge {'them' if many else 'it'} first if it is "
+        "the same family, so one household cap counts both."
     )
 
 
@@ -291,7 +239,7 @@ def decision_context(
 ) -> DecisionContext:
     with store.read() as session:
         return DecisionContext(
-            tuple(prior_awards(session, household_id)),
+            tuple(prior_awards(session, household_id)),  # every record of the family
             allowance_left(session, user, day),
             duplicates_with_awards(session, household_id),
         )
@@ -308,4 +256,7 @@ def preview(
     facts = Facts(household=household, visit=visit, prior_awards=list(context.prior_awards))
     recommendation = evaluate(facts, rules, allowance_left_pence=context.allowance_left_pence)
     adjusted = apply_adjustments(recommendation, adjustments)
-    return recommendation, route_for_duplicates(adjusted, context.duplicates, visit.visit_date)
+    window = award_window_days(rules, visit.visit_date)
+    return recommendation, route_for_duplicates(
+        adjusted, context.duplicates, visit.visit_date, window
+    )

@@ -22,7 +22,7 @@ from caseworker.domain.users import User
 from caseworker.services import erasure
 from caseworker.services.audit import AuditTrail
 from caseworker.services.errors import NotFound
-from caseworker.services.merge import household_group
+from caseworker.services.facts_reader import household_group
 from caseworker.services.outbox import mutation
 from caseworker.services.users import require_manager
 from caseworker.store.database import Store

@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, exists, or_
+from sqlalchemy import ColumnElement, or_
 from sqlmodel import Session, col, select
 
 from caseworker.domain.assessment import CAPITALS, Capitals, Stage, stage_of
@@ -33,11 +33,10 @@ from caseworker.domain.stamps import new_id
 from caseworker.domain.users import Role, User
 from caseworker.services.audit import AuditTrail, canonical
 from caseworker.services.errors import InvalidInput, NotFound, PermissionRefused, ServiceError
-from caseworker.services.merge import household_group
+from caseworker.services.facts_reader import Families, families, household_group
 from caseworker.services.outbox import mutation
 from caseworker.store.database import Store
 from caseworker.store.review_tables import ReviewRow
-from caseworker.store.sync_tables import HouseholdMergeRow
 from caseworker.store.tables import HouseholdRow, MemberRow, PackageRow, VisitRow
 
 log = logging.getLogger(__name__)
@@ -174,12 +173,9 @@ def _entry(
     )
 
 
-def _merged() -> ColumnElement[bool]:
+def _merged(fams: Families) -> ColumnElement[bool]:
     """The household is archived by a merge (not de-identified): its reviews are still due."""
-    return exists().where(
-        col(HouseholdMergeRow.merged_id) == col(HouseholdRow.id),
-        col(HouseholdMergeRow.undone_at).is_(None),
-    )
+    return col(HouseholdRow.id).in_(list(fams.parent))
 
 
 def reviews_for(store: Store, user: User, today: date, everyone: bool = False) -> ReviewLists:
@@ -201,7 +197,7 @@ def reviews_for(store: Store, user: User, today: date, everyone: bool = False) -
                 col(ReviewRow.completed_on).is_(None),
                 col(ReviewRow.due_on) <= horizon,
                 col(PackageRow.status).in_(_LIVE),
-                or_(col(HouseholdRow.archived).is_(False), _merged()),
+                or_(col(HouseholdRow.archived).is_(False), _merged(families(session))),
             )
             .order_by(col(ReviewRow.due_on), col(HouseholdRow.reference))
         )

@@ -12,16 +12,16 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from caseworker.domain.assessment import CAPITALS, Capitals
-from caseworker.domain.rules import Facts, NoRulesInForce, Recommendation, RuleSet, evaluate
+from caseworker.domain.rules import NoRulesInForce, Recommendation, RuleSet, evaluate
 from caseworker.domain.users import User
 from caseworker.domain.visit import Visit
 from caseworker.services.audit import AuditTrail, canonical, diff, payload_of
 from caseworker.services.drafts import drop_draft
 from caseworker.services.errors import InvalidInput, NotFound
+from caseworker.services.facts_reader import household_group, read_facts
 from caseworker.services.forms import build, to_form
-from caseworker.services.merge import household_group
 from caseworker.services.outbox import mutation
-from caseworker.services.recommend import allowance_left, prior_awards
+from caseworker.services.recommend import allowance_left
 from caseworker.store import households as repo
 from caseworker.store.database import Store
 from caseworker.store.tables import AuditEventRow, HouseholdRow, UserAccount, VisitRow
@@ -48,12 +48,13 @@ def record_visit(
         if household is None:
             raise NotFound("That household no longer exists in this store.")
         row = repo.visit_to_row(visit, user.id)
+        session.add(row)
         if rules is not None:
+            session.flush()  # the engine reads the visit as the store holds it
             recommendation = _recommend(session, rules, visit, user)
             if recommendation is not None:
                 row.policy_version = recommendation.policy_version
                 row.recommendation = canonical(recommendation.to_json())
-        session.add(row)
         if household.last_visit_date is None or visit.visit_date > household.last_visit_date:
             household.last_visit_date = visit.visit_date
             session.add(household)
@@ -71,11 +72,7 @@ def record_visit(
 
 
 def _recommend(session: Session, rules: RuleSet, visit: Visit, user: User) -> Recommendation | None:
-    household = repo.load_household(session, visit.household_id)
-    assert household is not None
-    facts = Facts(
-        household=household, visit=visit, prior_awards=prior_awards(session, household.id)
-    )
+    facts = read_facts(session, visit.household_id, visit.id)
     try:
         return evaluate(
             facts, rules, allowance_left_pence=allowance_left(session, user, visit.visit_date)

@@ -107,7 +107,7 @@ class HouseholdConflict(SQLModel, table=True):
 
 class HouseholdMergeRow(SQLModel, table=True):
     """A manager's merge of two records of one family: nothing moves, the merged one is
-    archived and read through the kept one (``services.merge.household_group``).
+    archived and read through the kept one (``services.facts_reader.Families``).
 
     Never deleted: an undo is stamped on the row (once), so the history stays whole.
     """

@@ -294,7 +294,7 @@ def test_queue_model_passes_qt_model_checks(team: Team, qtmodeltester: ModelTest
     qtmodeltester.check(model, force_py=False)
     waiting(team, team.officers[0], 40_000, food=True)
     waiting(team, team.officers[1], 30_000)
-    model.set_entries(packages.manager_queue(team.store, team.managers[0]))
+    model.set_entries(packages.manager_queue(team.store, team.managers[0], team.rules))
     qtmodeltester.check(model, force_py=False)
     assert model.rowCount() == 2 and model.columnCount() == 6
     assert model.index(1, 3).data() == "£300.00"

@@ -277,7 +277,7 @@ class ApprovalsPage(QWidget):
         keep = self._selected.package.id if self._selected else None
         row = max(self.table.currentIndex().row(), 0)
         try:
-            entries = packages.manager_queue(ctx.store, ctx.user)
+            entries = packages.manager_queue(ctx.store, ctx.user, self._rules())
         except ServiceError as exc:
             self.model.set_entries([])
             self._show_detail()

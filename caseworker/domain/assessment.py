@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, Strict
 
 from caseworker.domain.household import DomainModel
 
-Score = int | None
+Score = Annotated[int, Strict()] | None  # strict: `true` or "2" is not a score
 
 
 class Stage(IntEnum):

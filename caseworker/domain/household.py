@@ -136,7 +136,10 @@ class Member(DomainModel):
     earnings_fall_reason: IncomeDropReason | None = Field(default=None, title="Why earnings fell")
     in_education_or_training: Flag = Field(default=False, title="In education or training")
 
-    _check_dob = field_validator("date_of_birth")(validate_birth_date)
+    @field_validator("date_of_birth")
+    @classmethod
+    def _check_dob(cls, value: date | None, info: ValidationInfo) -> date | None:
+        return validate_birth_date(value, info)
 
     @field_validator("earnings_fell_on")
     @classmethod

@@ -135,6 +135,7 @@ def facts_problems(facts: Facts, ruleset: RuleSet) -> list[str]:
             f"{bounds.max_days_after_version} days after policy version {version.name} came "
             f"into force ({version.in_force_from.isoformat()}); check the year"
         )
+        return problems  # every other date is measured from this one
     earliest = day - timedelta(days=bounds.max_days_before_visit)
     latest = day + timedelta(days=bounds.max_days_after_visit)
     household, visit = facts.household, facts.visit
@@ -285,7 +286,10 @@ class _Place:
     field: str | None
 
     def text(self) -> str:
-        return ": ".join(self.parts) if self.parts else "The facts"
+        if self.parts:
+            return ": ".join(self.parts)
+        names: dict[type[BaseModel] | None, str] = {Household: "Household", Visit: "Visit"}
+        return names.get(self.model, "The facts")
 
 
 def _place(loc: tuple[int | str, ...], raw: Any) -> _Place:

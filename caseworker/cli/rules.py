@@ -131,11 +131,13 @@ def _evaluate(args: argparse.Namespace) -> int:
     if not isinstance(ruleset, RuleSet):
         return EXIT_BAD_INPUT
     if args.allowance_left is not None:
+        from caseworker.domain.money import format_pence
+
         most = min(segment.bounds.max_amount for segment in ruleset.segments)
         if args.allowance_left > most:
             print(
                 f"--allowance-left: {args.allowance_left} pence is more than the most accepted, "
-                f"{most} pence; check for extra zeros",
+                f"{format_pence(most)} ({most} pence); check for extra zeros",
                 file=sys.stderr,
             )
             return EXIT_BAD_INPUT
@@ -192,6 +194,8 @@ def _evaluate_many(args: argparse.Namespace, ruleset: object) -> int:
                 print(json.dumps({**where, "refused": True}))
                 continue
             print(json.dumps({**where, **result}, ensure_ascii=False))
+    except BrokenPipeError:
+        raise  # the reader (e.g. head) has gone: main ends quietly
     except OSError as exc:
         print(f"{args.facts}: cannot read: {exc.strerror}", file=sys.stderr)
         return EXIT_ENVIRONMENT

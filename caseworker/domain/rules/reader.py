@@ -106,14 +106,39 @@ def read_facts(data: bytes | str, ruleset: RuleSet) -> Facts:
             ['expected one household\'s facts: a JSON object with "household" and "visit"']
         )
     # Strict per field (caseworker.domain.household: Pence, Flag, Day): nothing coerced.
+    problems = _strict_scores(raw)
     try:
         facts = Facts.model_validate(raw, context={CHECKED_AGAINST_VISIT: True})
     except ValidationError as exc:
-        raise FactsRefused(describe_errors(exc, raw)) from exc
+        raise FactsRefused(problems + describe_errors(exc, raw)) from exc
+    if problems:
+        raise FactsRefused(problems)
     problems = facts_problems(facts, ruleset)
     if problems:
         raise FactsRefused(problems)
     return facts
+
+
+def _strict_scores(raw: dict[str, Any]) -> list[str]:
+    """The four capitals without coercion (``"2"`` or ``true`` is not a score).
+
+    The visit form gives scores as text, so the domain model reads them laxly;
+    a facts file must give numbers.
+    """
+    visit = raw.get("visit")
+    scores = visit.get("capitals") if isinstance(visit, dict) else None
+    if not isinstance(scores, dict):
+        return []
+    try:
+        Capitals.model_validate(scores, strict=True)
+    except ValidationError as exc:
+        lines = [
+            _describe({**e, "loc": ("visit", "capitals", *e["loc"][:1])}, raw)
+            for e in exc.errors(include_url=False)
+            if e["type"] not in ("greater_than_equal", "less_than_equal", "extra_forbidden")
+        ]
+        return list(dict.fromkeys(lines))
+    return []
 
 
 # ---------------------------------------------------------------- the checks

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from enum import IntEnum
-from typing import Annotated
 
-from pydantic import Field, Strict
+from pydantic import Field
 
 from caseworker.domain.household import DomainModel
 
-Score = Annotated[int, Strict()] | None  # strict: `true` or "2" is not a score
+Score = int | None
 
 
 class Stage(IntEnum):

@@ -238,12 +238,24 @@ def _years_between(born: date, day: date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
+def _pence_fields(kind: type[BaseModel]) -> tuple[tuple[str, str], ...]:
+    return tuple(
+        (name, f"{info.title} ({name})")
+        for name, info in kind.model_fields.items()
+        if name.endswith("_pence")
+    )
+
+
+# Worked out once: the reader runs for every line of a JSON-lines file.
+_PENCE_FIELDS = {Household: _pence_fields(Household), Visit: _pence_fields(Visit)}
+
+
 def _amounts(model: BaseModel, kind: type[BaseModel]) -> list[tuple[str, int]]:
     out = []
-    for name, info in kind.model_fields.items():
+    for name, where in _PENCE_FIELDS[kind]:
         value = getattr(model, name)
-        if name.endswith("_pence") and isinstance(value, int):
-            out.append((f"{info.title} ({name})", value))
+        if value is not None:
+            out.append((where, value))
     return out
 
 

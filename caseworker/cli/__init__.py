@@ -65,6 +65,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command; output piped into ``head`` (which closes early) is not an error."""
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # The Python docs' recipe (library/signal, "Note on SIGPIPE"): stop writing
+        # to the closed pipe, and let the interpreter's final flush go nowhere.
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     paths.set_data_dir(args.data_dir)
     paths.set_demo_mode(args.demo)
@@ -86,6 +100,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_app(crash_dialog=not args.no_crash_dialog)
     try:
         code: int = func(args)
+    except BrokenPipeError:
+        raise  # handled by main: the reader went away, nothing is wrong
     except Exception as exc:
         return _explain(exc)
     return code

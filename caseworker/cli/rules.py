@@ -16,19 +16,42 @@ from caseworker.cli import impact
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
+EXIT_ENVIRONMENT = 3
+
+EXIT_CODES = """exit codes:
+  0  done (for check and test: everything passed)
+  1  a rule file check or a policy test case failed
+  2  bad input: the facts, a file or an option must change (each problem is
+     printed on its own line, naming the field as the form does)
+  3  the environment: a file or folder cannot be read, the disk or store failed"""
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``rules`` and its subcommands to the ``caseworker`` parser."""
-    rules = sub.add_parser("rules", help="evaluate visits and check or test the policy rules")
+    rules = sub.add_parser(
+        "rules",
+        help="evaluate visits and check or test the policy rules",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     rules.set_defaults(func=lambda _args: _usage(rules))
     commands = rules.add_subparsers(dest="rules_command", metavar="SUBCOMMAND")
 
-    evaluate = commands.add_parser("evaluate", help="print the recommendation for FACTS.json")
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="print the recommendation for FACTS.json, a JSON-lines file or a folder",
+        description="Print the recommendation for one household's facts (FACTS.json). "
+        "Given a JSON-lines file (.jsonl, one household's facts a line) or a folder of "
+        ".json files, print one result a line (JSON lines), each with the line or file "
+        "it came from; a refused line is reported with its line number and the rest "
+        "are still evaluated.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     evaluate.add_argument("facts", type=Path, metavar="FACTS.json")
     evaluate.add_argument(
         "--allowance-left",
-        type=int,
+        type=_pence,
         metavar="PENCE",
         help="the officer's offline allowance left, in pence (overrides the facts file)",
     )
@@ -56,6 +79,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     test.set_defaults(func=_test)
 
     impact.register(commands)
+
+
+def _pence(text: str) -> int:
+    """An amount in pence given on the command line: a whole number, 0 or more."""
+    try:
+        value = int(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number of pence, such as 25000 for £250.00; got {text!r}"
+        ) from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more pence; got {value}")
+    return value
 
 
 def _override_option(parser: argparse.ArgumentParser) -> None:
@@ -88,30 +124,82 @@ def _load(override: Path | None) -> object:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from pydantic import ValidationError
+    from caseworker.domain.rules import RuleSet
+    from caseworker.domain.rules.reader import is_many
 
-    from caseworker.domain.rules import Facts, NoRulesInForce, RuleSet, evaluate
-
-    try:
-        facts = Facts.model_validate_json(args.facts.read_bytes())
-    except OSError as exc:
-        print(f"{args.facts}: cannot read the file: {exc.strerror}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except ValidationError as exc:
-        for error in exc.errors(include_url=False):
-            where = ".".join(str(p) for p in error["loc"]) or "(file)"
-            print(f"{args.facts}: {where}: {error['msg']}", file=sys.stderr)
-        return EXIT_BAD_INPUT
     ruleset = _load(args.override)
     if not isinstance(ruleset, RuleSet):
         return EXIT_BAD_INPUT
-    try:
-        result = evaluate(facts, ruleset, allowance_left_pence=args.allowance_left)
-    except NoRulesInForce as exc:
-        print(f"{args.facts}: {exc}", file=sys.stderr)
+    if args.allowance_left is not None:
+        from caseworker.domain.money import format_pence
+
+        most = min(segment.bounds.max_amount for segment in ruleset.segments)
+        if args.allowance_left > most:
+            print(
+                f"--allowance-left: {args.allowance_left} pence is more than the most accepted, "
+                f"{format_pence(most)} ({most} pence); check for extra zeros",
+                file=sys.stderr,
+            )
+            return EXIT_BAD_INPUT
+    if not args.facts.exists():
+        print(f"{args.facts}: no such file or folder", file=sys.stderr)
         return EXIT_BAD_INPUT
-    print(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
+    if is_many(args.facts):
+        return _evaluate_many(args, ruleset)
+    try:
+        data = args.facts.read_bytes()
+    except OSError as exc:
+        print(f"{args.facts}: cannot read the file: {exc.strerror}", file=sys.stderr)
+        return EXIT_ENVIRONMENT
+    result = _evaluate_one(str(args.facts), data, ruleset, args.allowance_left)
+    if result is None:
+        return EXIT_BAD_INPUT
+    print(json.dumps(result, indent=2, ensure_ascii=False))
     return EXIT_OK
+
+
+def _evaluate_one(
+    name: str, data: bytes, ruleset: object, allowance_left: int | None
+) -> dict[str, object] | None:
+    """The result as JSON, or ``None`` after printing each problem as ``name: problem``."""
+    from caseworker.domain.rules import RuleSet, evaluate
+    from caseworker.domain.rules.reader import FactsRefused, read_facts
+
+    assert isinstance(ruleset, RuleSet)
+    try:
+        facts = read_facts(data, ruleset)
+    except FactsRefused as exc:
+        for problem in exc.problems:
+            print(f"{name}: {problem}", file=sys.stderr)
+        return None
+    result: dict[str, object] = evaluate(
+        facts, ruleset, allowance_left_pence=allowance_left
+    ).to_json()
+    return result
+
+
+def _evaluate_many(args: argparse.Namespace, ruleset: object) -> int:
+    """One JSON line for each household; refused ones are named on stderr by line or file."""
+    from caseworker.domain.rules.reader import sources
+
+    code = EXIT_OK
+    try:
+        for source in sources(args.facts):
+            where: dict[str, object] = (
+                {"line": source.line} if source.line is not None else {"file": source.name}
+            )
+            result = _evaluate_one(source.name, source.data, ruleset, args.allowance_left)
+            if result is None:
+                code = EXIT_BAD_INPUT
+                print(json.dumps({**where, "refused": True}))
+                continue
+            print(json.dumps({**where, **result}, ensure_ascii=False))
+    except BrokenPipeError:
+        raise  # the reader (e.g. head) has gone: main ends quietly
+    except OSError as exc:
+        print(f"{args.facts}: cannot read: {exc.strerror}", file=sys.stderr)
+        return EXIT_ENVIRONMENT
+    return code
 
 
 def _schema(args: argparse.Namespace) -> int:

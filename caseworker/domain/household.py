@@ -5,8 +5,18 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from caseworker.domain import clock
 from caseworker.domain.postcode import normalise_postcode
@@ -14,7 +24,28 @@ from caseworker.domain.stamps import new_id
 
 EARLIEST_BIRTH_YEAR = 1900
 MAX_NAME_LENGTH = 100
-PenceOrNone = int | None
+# Strict per field: `true` is not 1p, "1200" is not 1200 and "yes" is not true.
+Pence = Annotated[int, Strict()]
+PenceOrNone = Pence | None
+Flag = Annotated[bool, Strict()]
+
+
+def _iso_date_only(value: object) -> object:
+    """A date, or text written YYYY-MM-DD; not a number (pydantic would read 0 as 1970)."""
+    if isinstance(value, date) or (
+        isinstance(value, str) and len(value) == 10 and value[4] == value[7] == "-"
+    ):
+        return value
+    if isinstance(value, str):
+        raise PydanticCustomError("date_parsing", "expected a date written as YYYY-MM-DD")
+    raise PydanticCustomError("date_type", "expected a date written as YYYY-MM-DD")
+
+
+Day = Annotated[date, BeforeValidator(_iso_date_only)]
+
+# Validation context key: the dates are checked against the visit's date by the
+# facts reader (caseworker.domain.rules.reader), not against the machine clock.
+CHECKED_AGAINST_VISIT = "checked_against_visit"
 
 # What de-identification (retention) writes in place of a personal field's text.
 ERASED = "(erased)"
@@ -69,11 +100,18 @@ class Benefit(StrEnum):
     OTHER = "other"
 
 
-def validate_birth_date(value: date | None) -> date | None:
-    """Refuse dates of birth in the future or before 1900."""
+def _against_clock(info: ValidationInfo | None) -> bool:
+    """True when recording (today is the date to check against, the clock the last
+    resort); False when the facts of a visit are read, which check its own date."""
+    context = info.context if info is not None else None
+    return not (isinstance(context, dict) and context.get(CHECKED_AGAINST_VISIT))
+
+
+def validate_birth_date(value: date | None, info: ValidationInfo | None = None) -> date | None:
+    """Refuse dates of birth in the future (when recording) or before 1900."""
     if value is None:
         return None
-    if value > clock.today():
+    if _against_clock(info) and value > clock.today():
         raise ValueError("cannot be in the future; check the year")
     if value.year < EARLIEST_BIRTH_YEAR:
         raise ValueError(f"must be in {EARLIEST_BIRTH_YEAR} or later; check the year")
@@ -90,20 +128,23 @@ class Member(DomainModel):
     id: uuid.UUID = Field(default_factory=new_id)
     first_name: str = Field(title="First name", min_length=1, max_length=MAX_NAME_LENGTH)
     surname: str = Field(title="Surname", min_length=1, max_length=MAX_NAME_LENGTH)
-    date_of_birth: date | None = Field(default=None, title="Date of birth")
+    date_of_birth: Day | None = Field(default=None, title="Date of birth")
     relationship: Relationship = Field(default=Relationship.LEAD, title="Relationship")
     work_status: WorkStatus | None = Field(default=None, title="Work status")
-    reduced_hours: bool = Field(default=False, title="Reduced hours")
-    earnings_fell_on: date | None = Field(default=None, title="Date earnings fell")
+    reduced_hours: Flag = Field(default=False, title="Reduced hours")
+    earnings_fell_on: Day | None = Field(default=None, title="Date earnings fell")
     earnings_fall_reason: IncomeDropReason | None = Field(default=None, title="Why earnings fell")
-    in_education_or_training: bool = Field(default=False, title="In education or training")
+    in_education_or_training: Flag = Field(default=False, title="In education or training")
 
-    _check_dob = field_validator("date_of_birth")(validate_birth_date)
+    @field_validator("date_of_birth")
+    @classmethod
+    def _check_dob(cls, value: date | None, info: ValidationInfo) -> date | None:
+        return validate_birth_date(value, info)
 
     @field_validator("earnings_fell_on")
     @classmethod
-    def _earnings_not_future(cls, value: date | None) -> date | None:
-        if value is not None and value > clock.today():
+    def _earnings_not_future(cls, value: date | None, info: ValidationInfo) -> date | None:
+        if value is not None and _against_clock(info) and value > clock.today():
             raise ValueError("cannot be in the future")
         return value
 

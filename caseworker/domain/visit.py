@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from enum import StrEnum
 
 from pydantic import Field
 
 from caseworker.domain.assessment import Capitals
-from caseworker.domain.household import DomainModel, PenceOrNone
+from caseworker.domain.household import Day, DomainModel, Flag, PenceOrNone
 from caseworker.domain.stamps import new_id
 
 MAX_NOTE_LENGTH = 100_000
@@ -41,19 +40,19 @@ class WorkEvent(StrEnum):
 class Visit(DomainModel):
     id: uuid.UUID = Field(default_factory=new_id)
     household_id: uuid.UUID
-    visit_date: date = Field(title="Visit date")
+    visit_date: Day = Field(title="Visit date")
     venue: str = Field(default="", title="Venue", max_length=200)
     point_of_need: str = Field(default="", title="Point of need", max_length=MAX_NOTE_LENGTH)
     need_categories: list[NeedCategory] = Field(default_factory=list, title="Need categories")
-    no_money_for_food_or_fuel: bool = Field(default=False, title="No money for food or fuel")
-    unfamiliar_with_benefits: bool = Field(
+    no_money_for_food_or_fuel: Flag = Field(default=False, title="No money for food or fuel")
+    unfamiliar_with_benefits: Flag = Field(
         default=False, title="Unfamiliar with the benefit system"
     )
-    family_strain: bool = Field(default=False, title="Family strain")
-    substance_use: bool = Field(default=False, title="Substance use")
-    hearing_date: date | None = Field(default=None, title="Possession or eviction hearing")
+    family_strain: Flag = Field(default=False, title="Family strain")
+    substance_use: Flag = Field(default=False, title="Substance use")
+    hearing_date: Day | None = Field(default=None, title="Possession or eviction hearing")
     work_event: WorkEvent | None = Field(default=None, title="Getting to work")
-    work_event_date: date | None = Field(default=None, title="Date of job, interview or hours")
+    work_event_date: Day | None = Field(default=None, title="Date of job, interview or hours")
     work_member_id: uuid.UUID | None = Field(default=None, title="Who is getting to work")
     getting_to_work_cost_pence: PenceOrNone = Field(
         default=None, title="Cost of getting to work", ge=0

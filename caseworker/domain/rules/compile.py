@@ -127,6 +127,7 @@ class Segment:
     items: list[Item]
     referrals: list[Clause]
     cut_order: list[Item] = field(default_factory=list)  # lowest priority first
+    bounds: m.Bounds = field(default_factory=m.Bounds)  # what facts the version accepts
     item_facts_early: bool = True  # a stage, eligibility or referral rule reads an item fact
     # The default stage table reads only the four scores: its answers are memoised.
     scores_only: bool = False
@@ -471,6 +472,7 @@ def _segment(c: _Compiler, day: date) -> Segment:
         eligibility,
         items,
         referrals,
+        bounds=c.params.bounds,
     )
     _check_clauses(c, policy, day)
     in_force = {r.clause for r in policy.items if _in_force(r, day)}

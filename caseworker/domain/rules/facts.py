@@ -9,13 +9,12 @@ storage.
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from enum import StrEnum
 from typing import Any
 
 from pydantic import Field, model_validator
 
-from caseworker.domain.household import DomainModel, Household
+from caseworker.domain.household import Day, DomainModel, Household, Pence, PenceOrNone
 from caseworker.domain.visit import Visit
 
 
@@ -35,8 +34,8 @@ COUNTED_STATUSES = frozenset({AwardStatus.APPROVED, AwardStatus.PAID})
 class PriorAward(DomainModel):
     """An earlier package for the same household, dated by its approval."""
 
-    award_date: date = Field(title="Date approved")
-    amount_pence: int = Field(title="Amount", ge=0)
+    award_date: Day = Field(title="Date approved")
+    amount_pence: Pence = Field(title="Amount", ge=0)
     status: AwardStatus = Field(default=AwardStatus.APPROVED, title="Status")
 
 
@@ -51,7 +50,7 @@ class Facts(DomainModel):
     household: Household
     visit: Visit
     prior_awards: list[PriorAward] = Field(default_factory=list, title="Awards in the last year")
-    allowance_left_pence: int | None = Field(
+    allowance_left_pence: PenceOrNone = Field(
         default=None, title="Officer's offline allowance left", ge=0
     )
 

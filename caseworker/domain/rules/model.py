@@ -210,6 +210,20 @@ class Limits(RuleModel):
     cap_priority: list[ClauseId] = Field(min_length=1)
 
 
+class Bounds(RuleModel):
+    """The range each fact of a visit must be in; outside it is a typing slip, refused.
+
+    The shipped versions state every bound with its reason; these defaults only
+    serve a council's version file written before bounds existed.
+    """
+
+    max_amount: Money = Field(default=100_000_000, description="any amount in the facts")
+    max_age_years: int = Field(default=120, ge=1, le=150)
+    max_days_before_visit: int = Field(default=3660, ge=1, le=36600)
+    max_days_after_visit: int = Field(default=366, ge=1, le=3660)
+    max_days_after_version: int = Field(default=1096, ge=1, le=36600)
+
+
 class ParametersFile(RuleModel):
     """``kind: parameters``: one version of the amounts, lists and thresholds."""
 
@@ -222,6 +236,7 @@ class ParametersFile(RuleModel):
     amounts: dict[Name, Money] = Field(default_factory=dict)
     numbers: dict[Name, int] = Field(default_factory=dict)
     lists: dict[Name, list[str]] = Field(default_factory=dict)
+    bounds: Bounds = Field(default_factory=Bounds)
 
 
 class Expected(RuleModel):

@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from caseworker.domain.household import CHECKED_AGAINST_VISIT
 from caseworker.domain.rules.compile import Loaded, NoRulesInForce, RuleSet
 from caseworker.domain.rules.engine import evaluate
 from caseworker.domain.rules.facts import Facts
@@ -69,9 +70,15 @@ def load_cases(path: Path) -> tuple[list[Loaded[TestFile]], list[Problem]]:
 
 
 def case_facts(loaded: Loaded[TestFile], index: int) -> Facts:
-    """The case's facts merged over the file's base facts, validated."""
+    """The case's facts merged over the file's base facts, validated.
+
+    Dates are checked against the case's visit date, not today's: a case for a
+    version that starts in the future must pass today too.
+    """
     case = loaded.model.cases[index]
-    return Facts.model_validate(merge(loaded.model.base_facts, case.facts))
+    return Facts.model_validate(
+        merge(loaded.model.base_facts, case.facts), context={CHECKED_AGAINST_VISIT: True}
+    )
 
 
 def run_case(loaded: Loaded[TestFile], index: int, rules: RuleSet) -> CaseResult:

@@ -30,6 +30,7 @@ from caseworker.domain.rules.conditions import (
     Leaf,
     Node,
     NotOf,
+    StageLeaf,
     unique,
 )
 from caseworker.domain.rules.derive import (
@@ -83,6 +84,7 @@ class StageDecision:
     row: StageRow | None
     missing: tuple[Missing, ...]
     text: str
+    options: tuple[int, ...] = ()  # when undecided: the stages the facts still allow
 
 
 @dataclass(frozen=True)
@@ -153,9 +155,30 @@ class Segment:
                 return StageDecision(row, (), f"3 Stage {row.stage}, {row.name}: {because}.")
             if result is None:
                 missing = tuple(row.when.missing(d))
-                text = f"3 Stage not decided: {missing_labels(missing)}."
-                return StageDecision(None, missing, text)
+                options = self._possible_stages(d, row)
+                text = (
+                    f"3 Stage not decided ({_choices([str(s) for s in options])}): "
+                    f"{missing_labels(missing)}."
+                )
+                return StageDecision(None, missing, text, options)
         raise AssertionError("the last stage row has no condition (checked when compiled)")
+
+    def _possible_stages(self, d: Derived, undecided: StageRow) -> tuple[int, ...]:
+        """The stages the recorded facts still allow, from the first undecided row on.
+
+        Rows above it do not hold; it may hold; a later row may win only if it
+        is not known to fail, and nothing after a row that holds can win.
+        """
+        found = [undecided.stage]
+        rows = self.stages
+        for row in rows[rows.index(undecided) + 1 :]:
+            result = True if row.when is None else row.when.test(d)
+            if result is False:
+                continue
+            found.append(row.stage)
+            if result:
+                break
+        return tuple(sorted(found))
 
     def stage_hint(self, d: Derived, leaf: Leaf) -> str:
         """The smallest single score rise that would give a stage passing ``leaf``."""
@@ -175,9 +198,10 @@ class Segment:
                 if high is None or now + rise > MAX_SCORE:
                     continue
                 d.values[name] = (now + rise, now + rise)  # try it, then put it back
-                row = self.decide_stage(d).row
+                decision = self.decide_stage(d)
                 d.values[name] = (now, now)
-                if row is not None and leaf.run((row.stage, row.stage), leaf.const):
+                stages = (decision.row.stage,) if decision.row else decision.options
+                if stages and all(leaf.run((s, s), leaf.const) for s in stages):
                     return f" (for example {capital} score {now + rise}, now {now})"
         return ""
 
@@ -280,6 +304,8 @@ class _Compiler:
             self.fail((*path, "value"), error)
             return fallback
         assert const is not None
+        if spec.name == "stage":
+            return StageLeaf(spec, test.operator, const, text)
         return Leaf(spec, test.operator, const, text)
 
     def resolve(self, value: m.Value, path: Path_) -> m.Value | None:

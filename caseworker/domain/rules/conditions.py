@@ -252,6 +252,24 @@ class Leaf(Node):
         return [self.name]
 
 
+class StageLeaf(Leaf):
+    """A test of the stage, which may be undecided between a few stages (part 3).
+
+    The test holds (or fails) when it does so for every stage the recorded
+    facts still allow, so 4.2 "stage 3 or 4" is met when the stage is 3 or 4.
+    """
+
+    __slots__ = ()
+
+    def test(self, d: Derived) -> Tri:
+        value = d.values.get(self.name)
+        if not isinstance(value, tuple) or value[0] == value[1]:
+            return self.run(value, self.const)
+        options: tuple[int, ...] = d.detail.get(self.name, ())
+        results = {self.run((s, s), self.const) for s in options}
+        return results.pop() if len(results) == 1 else None
+
+
 class AllOf(Node):
     __slots__ = ("children",)
 

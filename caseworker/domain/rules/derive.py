@@ -502,6 +502,16 @@ def _youngest_phrase(d: Derived, name: str) -> str:
     return f"{p.name} is {p.age}"
 
 
+def _stage_phrase(d: Derived, name: str) -> str:
+    low, high = d.number(name)
+    if low == high:
+        return f"stage {low}"
+    options: tuple[int, ...] = d.detail.get(name, ())
+    if not options:
+        return "stage not decided"
+    return "stage " + ", ".join(str(s) for s in options[:-1]) + f" or {options[-1]}"
+
+
 def _benefits_phrase(d: Derived, name: str) -> str:
     benefits: list[Benefit] = d.detail[name]
     names = ", ".join(b.value.replace("_", " ") for b in benefits)
@@ -520,7 +530,7 @@ def _number(name: str, kind: Kind, label: str, describe: Any = None) -> FactSpec
 
 _FACT_LIST = (
     *(_number(f"{c}_score", Kind.NUMBER, f"{c} score") for c in CAPITALS),
-    _number("stage", Kind.NUMBER, "stage"),
+    _number("stage", Kind.NUMBER, "stage", _stage_phrase),
     FactSpec("postcode_district", Kind.TEXT, "postcode district"),
     _number("savings", Kind.MONEY, "savings", _describe_parts),
     _number("rent_and_mortgage_arrears", Kind.MONEY, "rent and mortgage arrears", _describe_parts),

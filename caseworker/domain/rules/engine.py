@@ -90,7 +90,11 @@ def evaluate(
     decision = segment.decide_stage(d)
     row = decision.row
     if row is None:
-        d.values["stage"] = UNKNOWN
+        # Undecided: the stages the facts still allow, so a clause that holds for
+        # each of them is decided (4.2 "stage 3 or 4" when it is 3 or 4).
+        options = decision.options
+        d.values["stage"] = (options[0], options[-1]) if options else UNKNOWN
+        d.detail["stage"] = options
         d.missing["stage"] = decision.missing
         gaps.add(decision.missing, "3")
     else:

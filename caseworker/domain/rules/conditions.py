@@ -139,6 +139,43 @@ _OTHER_OPERATIONS: dict[Operator, Callable[[FactValue, Any], Tri]] = {
 }
 
 
+Change = dict[str, FactValue]
+_MAX_CHANGES = 16
+_OPPOSITE = {
+    Operator.EQUAL: Operator.NOT_EQUAL,
+    Operator.NOT_EQUAL: Operator.EQUAL,
+    Operator.LESS_THAN: Operator.AT_LEAST,
+    Operator.AT_MOST: Operator.GREATER_THAN,
+    Operator.GREATER_THAN: Operator.AT_MOST,
+    Operator.AT_LEAST: Operator.LESS_THAN,
+    Operator.IN: Operator.NOT_IN,
+    Operator.NOT_IN: Operator.IN,
+}
+
+
+def _satisfying(kind: Kind, op: Operator, c: Any) -> FactValue:
+    """A value of a fact that passes ``fact op c`` (the what-if's suggested value)."""
+    if kind is Kind.BOOL:
+        return bool(c) if op is Operator.EQUAL else not c
+    if kind is Kind.TEXT:
+        if op is Operator.EQUAL:
+            return str(c)
+        if op is Operator.IN:
+            return str(min(c))
+        return "".join(sorted(c if isinstance(c, frozenset) else {c})) + "X"
+    number = {
+        Operator.LESS_THAN: lambda: c - 1,
+        Operator.AT_MOST: lambda: c,
+        Operator.GREATER_THAN: lambda: c + 1,
+        Operator.AT_LEAST: lambda: c,
+        Operator.EQUAL: lambda: c,
+        Operator.NOT_EQUAL: lambda: c + 1,
+        Operator.IN: lambda: min(c),
+        Operator.NOT_IN: lambda: max(c) + 1,
+    }[op]()
+    return (number, number)
+
+
 def _words(*parts: str) -> str:
     return " ".join(p for p in parts if p)
 
@@ -165,6 +202,13 @@ class Node:
 
     def needed(self, d: Derived) -> str:
         """What would have to be true for a failing condition to hold."""
+        raise NotImplementedError
+
+    def changes(self, d: Derived) -> list[Change]:
+        """Alternative new fact values, each of which would make the condition hold.
+
+        The same change :meth:`needed` describes, in a form a test can apply.
+        """
         raise NotImplementedError
 
     def facts(self) -> list[str]:
@@ -248,6 +292,13 @@ class Leaf(Node):
             text += f" (now {format_value(self.spec.kind, value[0])})"
         return text
 
+    def changes(self, d: Derived) -> list[Change]:
+        return [{self.name: _satisfying(self.spec.kind, self.op, self.const)}]
+
+    def opposite(self) -> list[Change]:
+        """A value that makes the test fail (for ``not``)."""
+        return [{self.name: _satisfying(self.spec.kind, _OPPOSITE[self.op], self.const)}]
+
     def facts(self) -> list[str]:
         return [self.name]
 
@@ -295,6 +346,20 @@ class AllOf(Node):
     def needed(self, d: Derived) -> str:
         return " and ".join(c.needed(d) for c in self.children if c.test(d) is not True)
 
+    def changes(self, d: Derived) -> list[Change]:
+        found: list[Change] = [{}]
+        for child in self.children:
+            if child.test(d) is True:
+                continue
+            merged = []
+            for before in found:
+                for option in child.changes(d):
+                    clash = any(k in before and before[k] != v for k, v in option.items())
+                    if not clash:
+                        merged.append({**before, **option})
+            found = merged[:_MAX_CHANGES]
+        return found
+
     def facts(self) -> list[str]:
         return [f for c in self.children for f in c.facts()]
 
@@ -316,6 +381,9 @@ class AnyOf(AllOf):
         options = [c.needed(d) for c in self.children]
         return options[0] if len(options) == 1 else "either " + ", or ".join(options)
 
+    def changes(self, d: Derived) -> list[Change]:
+        return [option for c in self.children for option in c.changes(d)][:_MAX_CHANGES]
+
 
 class NotOf(Node):
     __slots__ = ("child",)
@@ -334,6 +402,9 @@ class NotOf(Node):
 
     def needed(self, d: Derived) -> str:
         return "it is no longer so that " + ", ".join(self.child.reasons(d, True))
+
+    def changes(self, d: Derived) -> list[Change]:
+        return self.child.opposite() if isinstance(self.child, Leaf) else []
 
     def facts(self) -> list[str]:
         return self.child.facts()
@@ -359,6 +430,9 @@ class ClauseRef(Node):
 
     def needed(self, d: Derived) -> str:
         return f"{self.clause} applying ({self.target.needed(d)})"
+
+    def changes(self, d: Derived) -> list[Change]:
+        return self.target.changes(d)
 
     def facts(self) -> list[str]:
         return self.target.facts()

@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from caseworker.domain.money import format_pence
 from caseworker.domain.rules.approval import decide_route
-from caseworker.domain.rules.compile import Item, RuleSet, Segment
+from caseworker.domain.rules.compile import Item, RuleSet, Segment, StageDecision
 from caseworker.domain.rules.conditions import unique
 from caseworker.domain.rules.derive import (
     UNKNOWN,
@@ -84,21 +84,11 @@ def evaluate(
     """
     visit_date = facts.visit.visit_date
     segment = rules.segment_for(visit_date)
-    d = derive(facts, segment.definitions, item_facts=segment.item_facts_early)
-    gaps = _Gaps()
-
-    decision = segment.decide_stage(d)
+    d, decision = derive_with_stage(facts, segment)
     row = decision.row
+    gaps = _Gaps()
     if row is None:
-        # Undecided: the stages the facts still allow, so a clause that holds for
-        # each of them is decided (4.2 "stage 3 or 4" when it is 3 or 4).
-        options = decision.options
-        d.values["stage"] = (options[0], options[-1]) if options else UNKNOWN
-        d.detail["stage"] = options
-        d.missing["stage"] = decision.missing
         gaps.add(decision.missing, "3")
-    else:
-        d.values["stage"] = (row.stage, row.stage)
 
     eligibility = []
     what_if: list[WhatIf] = []
@@ -168,6 +158,23 @@ def evaluate(
         officer_limit_pence=segment.limits.officer_limit,
         terms=terms,
     )
+
+
+def derive_with_stage(facts: Facts, segment: Segment) -> tuple[Derived, StageDecision]:
+    """The named facts, the ``stage`` fact included (part 3), for one visit."""
+    d = derive(facts, segment.definitions, item_facts=segment.item_facts_early)
+    decision = segment.decide_stage(d)
+    row = decision.row
+    if row is None:
+        # Undecided: the stages the facts still allow, so a clause that holds for
+        # each of them is decided (4.2 "stage 3 or 4" when it is 3 or 4).
+        options = decision.options
+        d.values["stage"] = (options[0], options[-1]) if options else UNKNOWN
+        d.detail["stage"] = options
+        d.missing["stage"] = decision.missing
+    else:
+        d.values["stage"] = (row.stage, row.stage)
+    return d, decision
 
 
 def _package(

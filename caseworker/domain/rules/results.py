@@ -147,16 +147,16 @@ class MissingFact(NamedTuple):
 class WhatIf(NamedTuple):
     """The smallest change of the facts that would change a clause's outcome.
 
-    ``change`` says the same as the explanation in terms a test can apply: the
-    named facts' new values (``counted_prior_awards_pence``: the approved
-    awards counted towards the cap), and ``promised_pence`` the amount the
-    clause's item would then be.
+    ``change`` says the same as the explanation in terms a test can apply:
+    alternatives, each giving named facts' new values (for the cap,
+    ``counted_prior_awards_pence``: the approved awards counted towards it),
+    and ``promised_pence`` the amount the clause's item would then be.
     """
 
     clause: str
     facts: tuple[str, ...]
     explanation: str
-    change: tuple[tuple[str, Any], ...] = ()
+    change: tuple[tuple[tuple[str, Any], ...], ...] = ()
     promised_pence: int | None = None
 
     def to_json(self) -> dict[str, Any]:

@@ -23,7 +23,9 @@ from caseworker.domain.rules.results import Cut, WhatIf
 def clause_what_if(clause: Clause, d: Derived) -> WhatIf:
     """What would make a failing clause hold."""
     needed = clause.when.needed(d)
-    return WhatIf(clause.clause, clause.facts, f"{needed} would meet clause {clause.clause}.")
+    change = tuple(tuple(option.items()) for option in clause.when.changes(d))
+    text = f"{needed} would meet clause {clause.clause}."
+    return WhatIf(clause.clause, clause.facts, text, change)
 
 
 def cap_what_if(
@@ -82,7 +84,7 @@ def cap_what_if(
                     f" ({days_text((day - d.visit_date).days)} after this visit)"
                 )
                 break
-        change = (("counted_prior_awards_pence", prior - less),)
+        change = ((("counted_prior_awards_pence", prior - less),),)
         results.append(WhatIf(cut.clause, ("prior_awards",), text + ".", change, to))
     return results
 

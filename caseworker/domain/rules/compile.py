@@ -13,10 +13,10 @@ from __future__ import annotations
 import bisect
 import difflib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, cast
 
 from caseworker.domain.assessment import CAPITALS
 from caseworker.domain.money import format_pence
@@ -39,6 +39,8 @@ from caseworker.domain.rules.derive import (
     Derived,
     Kind,
     Missing,
+    Tri,
+    fact_key,
     missing_labels,
 )
 from caseworker.domain.rules.yamlsource import Path_, Problem, SourceMap
@@ -87,6 +89,11 @@ class StageDecision:
     options: tuple[int, ...] = ()  # when undecided: the stages the facts still allow
 
 
+_MEMO_TRIAL = 512  # distinct explanations a clause keeps before the table is judged
+_MEMO_USES = 4  # ... and the evaluations per explanation it must have served to stay
+ExplainT = TypeVar("ExplainT")
+
+
 @dataclass(frozen=True)
 class Clause:
     """An eligibility clause or a referral."""
@@ -96,10 +103,44 @@ class Clause:
     when: Node
     head: str = field(init=False)  # "4.4 Savings below the limit", made once
     facts: tuple[str, ...] = field(init=False)  # the facts its condition reads
+    # Its explanations, by outcome and fact_key of each fact it reads.
+    memo: dict[object, object] | None = field(init=False, compare=False, repr=False)
+    uses: list[int] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "head", f"{self.clause} {self.title}")
         object.__setattr__(self, "facts", tuple(dict.fromkeys(self.when.facts())))
+        object.__setattr__(self, "memo", {})
+        object.__setattr__(self, "uses", [0])
+
+    def explain(
+        self, d: Derived, build: Callable[[Clause, Derived, Tri], ExplainT]
+    ) -> tuple[Tri, ExplainT]:
+        """The outcome and ``build``'s explanation of it, built once per distinct key.
+
+        The key is everything the explanation reads (derive.fact_key), so the
+        table gives what ``build`` would. An undecided outcome names the
+        household's own members, so it is always built. A clause whose
+        explanation names what nearly every household has its own of (a
+        member's name, a sum of debts) gives up its table: after
+        ``_MEMO_TRIAL`` distinct keys in fewer than ``_MEMO_USES`` times as
+        many evaluations, it only costs.
+        """
+        outcome = self.when.test(d)
+        memo = self.memo
+        if outcome is None or memo is None:
+            return outcome, build(self, d, outcome)
+        key = (outcome, *[fact_key(d, name) for name in self.facts])
+        self.uses[0] += 1
+        found = memo.get(key, memo)
+        if found is memo:
+            found = build(self, d, outcome)
+            memo[key] = found
+            if len(memo) >= _MEMO_TRIAL:
+                rare = self.uses[0] < _MEMO_TRIAL * _MEMO_USES
+                object.__setattr__(self, "memo", None if rare else {})
+                self.uses[0] = 0
+        return outcome, cast(ExplainT, found)
 
 
 @dataclass(frozen=True)

@@ -673,3 +673,64 @@ def _work_event_text(d: Derived) -> str:
 
 FACTS: dict[str, FactSpec] = {spec.name: spec for spec in _FACT_LIST}
 """Every fact a rule file may name."""
+
+
+# --- what an explanation of a fact depends on -----------------------------------------
+#
+# A clause's explanation depends only on the values of the facts it reads and on
+# what their descriptions read from ``Derived.detail``. ``fact_key`` is that, as a
+# hashable value, so the compiled policy can keep each clause's explanation in a
+# table and build it once per distinct key (see compile.Clause.explain).
+
+
+def _witness_key(d: Derived, name: str) -> object:
+    p: _Person | None = d.detail.get(name)
+    if p is None:
+        return None
+    return (p.name, p.age, p.status, p.member.earnings_fell_on)
+
+
+def _parts_key(d: Derived, name: str) -> object:
+    return tuple(pence for _, _, pence in d.detail[name])
+
+
+def _detail_key(d: Derived, name: str) -> object:
+    detail = d.detail.get(name)
+    return tuple(detail) if isinstance(detail, list) else detail
+
+
+_KEYS: dict[str, Callable[[Derived, str], object]] = {
+    "stage": lambda d, n: (d.detail.get(n), *(d.values.get(s) for _, s in _SCORE_FACTS)),
+    "homeless_or_temporary_accommodation": lambda d, n: d.facts.household.tenure,
+    "work_event_days_away": lambda d, n: (d.detail.get(n), d.facts.visit.work_event_date),
+    "youngest_member_age": _witness_key,
+    "benefits_claimed": _detail_key,
+    "out_of_work_benefits": _detail_key,
+    "hearing_days_away": _detail_key,
+    **{
+        name: _parts_key
+        for name in ("savings", "rent_and_mortgage_arrears", "utility_arrears", "arrears_and_debts")
+    },
+    **{
+        name: _witness_key
+        for name in (
+            "adult_work_income_drop",
+            "neet_young_person",
+            "self_employed_income_drop",
+            "adult_unemployed_or_reduced_hours",
+            "adult_in_work",
+            "work_person_adult",
+            "course_person_adult",
+            "course_person_neet",
+        )
+    },
+}
+# A fact whose description reads more than its value must say what it reads.
+assert all(spec.describe is None or spec.name in _KEYS for spec in _FACT_LIST)
+
+
+def fact_key(d: Derived, name: str) -> object:
+    """Everything a fact's value and description depend on, as a hashable value."""
+    key = _KEYS.get(name)
+    value = d.values.get(name)
+    return value if key is None else (value, key(d, name))

@@ -9,17 +9,19 @@ says which recorded fact it is waiting for.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
+from typing import Any
 
 from caseworker.domain.money import format_pence
 from caseworker.domain.rules.approval import decide_route
-from caseworker.domain.rules.compile import Item, RuleSet, Segment, StageDecision
+from caseworker.domain.rules.compile import Clause, Item, RuleSet, Segment, StageDecision
 from caseworker.domain.rules.conditions import unique
 from caseworker.domain.rules.derive import (
     UNKNOWN,
     Derived,
     Missing,
+    Tri,
     derive,
     derive_item_facts,
     long_date,
@@ -39,6 +41,8 @@ from caseworker.domain.rules.results import (
     WhatIf,
 )
 from caseworker.domain.rules.whatif import cap_what_if, clause_what_if
+
+_Line = Any  # a clause's line and what goes with it (what-if, missing facts)
 
 
 class _Gaps:
@@ -80,8 +84,64 @@ def evaluate(
     ``allowance_left_pence`` (the officer's offline allowance left, 6.3)
     overrides ``facts.allowance_left_pence``. Raises
     :class:`~caseworker.domain.rules.compile.NoRulesInForce` for a visit
-    before the first version.
+    before the first version. Each clause's explanation comes from the
+    compiled policy's table (built once per distinct set of facts it reads);
+    the result is the same as :func:`evaluate_reference`'s.
     """
+    return _evaluate(facts, rules, allowance_left_pence, _tabled)
+
+
+def evaluate_reference(
+    facts: Facts, rules: RuleSet, *, allowance_left_pence: int | None = None
+) -> Recommendation:
+    """:func:`evaluate`, building every explanation afresh (what the tables must match)."""
+    return _evaluate(facts, rules, allowance_left_pence, _afresh)
+
+
+_Explain = Callable[[Clause, Derived, Callable[[Clause, Derived, Tri], _Line]], tuple[Tri, _Line]]
+
+
+def _afresh(
+    clause: Clause, d: Derived, build: Callable[[Clause, Derived, Tri], _Line]
+) -> tuple[Tri, _Line]:
+    outcome = clause.when.test(d)
+    return outcome, build(clause, d, outcome)
+
+
+def _tabled(
+    clause: Clause, d: Derived, build: Callable[[Clause, Derived, Tri], _Line]
+) -> tuple[Tri, _Line]:
+    return clause.explain(d, build)
+
+
+def _eligibility_line(clause: Clause, d: Derived, outcome: Tri) -> _Line:
+    """A part 4 clause's line, and what would meet it if it fails."""
+    head = clause.head
+    if outcome:
+        text = f"{head}: met ({'; '.join(unique(clause.when.reasons(d, True)))})."
+        return ClauseOutcome(clause.clause, clause.title, outcome, text), None
+    if outcome is None:
+        missing = clause.when.missing(d)
+        text = f"{head}: not decided ({missing_labels(missing)})."
+        return ClauseOutcome(clause.clause, clause.title, outcome, text), tuple(missing)
+    text = f"{head}: not met ({'; '.join(unique(clause.when.reasons(d, False)))})."
+    line = ClauseOutcome(clause.clause, clause.title, outcome, text)
+    return line, clause_what_if(clause, d)
+
+
+def _referral_line(clause: Clause, d: Derived, outcome: Tri) -> _Line:
+    """A part 7 referral that applies, or what it is waiting for."""
+    if outcome:
+        because = "; ".join(unique(clause.when.reasons(d, True)))
+        return Referral(clause.clause, clause.title, f"{clause.head}: {because}."), None
+    if outcome is None:
+        return None, tuple(clause.when.missing(d))
+    return None, None
+
+
+def _evaluate(
+    facts: Facts, rules: RuleSet, allowance_left_pence: int | None, explain: _Explain
+) -> Recommendation:
     visit_date = facts.visit.visit_date
     segment = rules.segment_for(visit_date)
     d, decision = derive_with_stage(facts, segment)
@@ -92,20 +152,16 @@ def evaluate(
 
     eligibility = []
     what_if: list[WhatIf] = []
+    eligible = True
     for clause in segment.eligibility:
-        outcome = clause.when.test(d)
-        head = clause.head
-        if outcome:
-            text = f"{head}: met ({'; '.join(unique(clause.when.reasons(d, True)))})."
-        elif outcome is None:
-            missing = clause.when.missing(d)
-            gaps.add(missing, clause.clause)
-            text = f"{head}: not decided ({missing_labels(missing)})."
-        else:
-            text = f"{head}: not met ({'; '.join(unique(clause.when.reasons(d, False)))})."
-            what_if.append(clause_what_if(clause, d))
-        eligibility.append(ClauseOutcome(clause.clause, clause.title, outcome, text))
-    eligible = all(c.outcome for c in eligibility)
+        outcome, (line, extra) = explain(clause, d, _eligibility_line)
+        eligibility.append(line)
+        if outcome is None:
+            gaps.add(extra, clause.clause)
+            eligible = False
+        elif not outcome:
+            what_if.append(extra)
+            eligible = False
 
     allowance = allowance_left_pence
     if allowance is None:
@@ -130,12 +186,11 @@ def evaluate(
 
     referrals = []
     for clause in segment.referrals:
-        outcome = clause.when.test(d)
+        outcome, (referral, missing) = explain(clause, d, _referral_line)
         if outcome:
-            because = "; ".join(unique(clause.when.reasons(d, True)))
-            referrals.append(Referral(clause.clause, clause.title, f"{clause.head}: {because}."))
+            referrals.append(referral)
         elif outcome is None:
-            gaps.add(clause.when.missing(d), clause.clause)
+            gaps.add(missing, clause.clause)
 
     return Recommendation(
         policy_version=segment.version.name,

@@ -25,6 +25,7 @@ RULES: RuleSet = load_rules()[0]
 VISITS = st.dates(date(2026, 4, 1), date(2026, 11, 20))
 PENCE = st.one_of(st.none(), st.integers(0, 300_000))
 SCORE = st.one_of(st.none(), st.integers(0, 3))
+TENURES = [None, "private_renter", "owner_mortgage", "homeless", "temporary_accommodation"]
 
 
 @st.composite
@@ -36,8 +37,8 @@ def facts(draw: st.DrawFn) -> Facts:
         age_days = draw(st.integers(19 * 365 if lead else 1, 80 * 365))
         fell = draw(st.one_of(st.none(), st.integers(0, 500)))
         return {
-            "first_name": "A",
-            "surname": "B",
+            "first_name": draw(st.sampled_from(["Ann", "Ben", "Mia"])),
+            "surname": draw(st.sampled_from(["Lee", "Ray"])),
             "relationship": "lead_contact" if lead else "child",
             "date_of_birth": visit - timedelta(days=age_days)
             if lead
@@ -54,15 +55,20 @@ def facts(draw: st.DrawFn) -> Facts:
     data = {
         "household": {
             "postcode": draw(st.sampled_from(["SE1 1AA", "SE11 4AA", "SE15 4QF", "SE22 8AA"])),
-            "tenure": draw(st.sampled_from([None, "private_renter", "owner_mortgage", "homeless"])),
+            "tenure": draw(st.sampled_from(TENURES)),
             "savings_pence": draw(st.one_of(st.none(), st.integers(0, 800_000))),
             "rent_arrears_pence": draw(PENCE),
             "mortgage_arrears_pence": draw(PENCE),
             "utility_arrears_pence": draw(PENCE),
+            "council_tax_arrears_pence": draw(PENCE),
             "other_debts_pence": draw(PENCE),
             "benefits": draw(
                 st.one_of(
-                    st.none(), st.lists(st.sampled_from(["universal_credit", "income_support"]))
+                    st.none(),
+                    st.lists(
+                        st.sampled_from(["universal_credit", "income_support", "child_benefit"]),
+                        unique=True,
+                    ),
                 )
             ),
             "members": members,
@@ -70,7 +76,13 @@ def facts(draw: st.DrawFn) -> Facts:
         "visit": {
             "visit_date": visit,
             "no_money_for_food_or_fuel": draw(st.booleans()),
-            "work_event": draw(st.sampled_from([None, "job_start"])),
+            "unfamiliar_with_benefits": draw(st.booleans()),
+            "family_strain": draw(st.booleans()),
+            "substance_use": draw(st.booleans()),
+            "hearing_date": draw(
+                st.one_of(st.none(), st.integers(-5, 40).map(lambda n: visit + timedelta(days=n)))
+            ),
+            "work_event": draw(st.sampled_from([None, "job_start", "job_interview"])),
             "work_event_date": visit + timedelta(days=draw(st.integers(-3, 35))),
             "getting_to_work_cost_pence": draw(PENCE),
             "tools_cost_pence": draw(PENCE),

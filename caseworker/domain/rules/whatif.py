@@ -48,6 +48,7 @@ def cap_what_if(
     prior = sum(a.amount_pence for a in counted)
     free = limits.household_cap - prior  # room before 6.2's package maximum
     best_room = min(limits.household_cap, limits.package_max)  # with no counted awards
+    reduced = sum(c.from_pence - c.to_pence for c in cuts)
     expiries = sorted((a.award_date + timedelta(days=window_days), a.amount_pence) for a in counted)
     for index, cut in enumerate(cuts):
         head = f"{cut.clause} {cut.item}"
@@ -62,7 +63,7 @@ def cap_what_if(
             less = best_room - free
             if less <= 0:
                 continue  # the package maximum already binds: fewer awards change nothing
-            to = _after_cuts(cuts, index, wanted - best_room)
+            to = _after_cuts(cuts, index, reduced - (best_room - room))
             if to <= cut.to_pence:
                 continue
             why = (

@@ -31,16 +31,17 @@ from caseworker.domain.rules.conditions import (
     Node,
     NotOf,
     StageLeaf,
+    compile_test,
     unique,
 )
 from caseworker.domain.rules.derive import (
     FACTS,
     ITEM_FACTS,
+    KEYS,
     Derived,
     Kind,
     Missing,
     Tri,
-    fact_key,
     missing_labels,
 )
 from caseworker.domain.rules.yamlsource import Path_, Problem, SourceMap
@@ -103,34 +104,51 @@ class Clause:
     when: Node
     head: str = field(init=False)  # "4.4 Savings below the limit", made once
     facts: tuple[str, ...] = field(init=False)  # the facts its condition reads
-    # Its explanations, by outcome and fact_key of each fact it reads.
+    # Its explanations, by outcome, the facts' values and what derive.KEYS says they read.
     memo: dict[object, object] | None = field(init=False, compare=False, repr=False)
     uses: list[int] = field(init=False, compare=False, repr=False)
+    check: Callable[[Derived], Tri] = field(init=False, compare=False, repr=False)
+    # The facts whose explanation reads more than their value, with what it reads.
+    keyed: tuple[tuple[str, Callable[[Derived, str], object]], ...] = field(
+        init=False, compare=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "head", f"{self.clause} {self.title}")
         object.__setattr__(self, "facts", tuple(dict.fromkeys(self.when.facts())))
         object.__setattr__(self, "memo", {})
         object.__setattr__(self, "uses", [0])
+        object.__setattr__(self, "check", compile_test(self.when))
+        keyed = tuple((n, KEYS[n]) for n in self.facts if n in KEYS)
+        object.__setattr__(self, "keyed", keyed)
 
     def explain(
-        self, d: Derived, build: Callable[[Clause, Derived, Tri], ExplainT]
+        self,
+        d: Derived,
+        build: Callable[[Clause, Derived, Tri], ExplainT],
+        failed: ExplainT | None = None,
     ) -> tuple[Tri, ExplainT]:
         """The outcome and ``build``'s explanation of it, built once per distinct key.
 
-        The key is everything the explanation reads (derive.fact_key), so the
+        The key is everything the explanation reads (derive.KEYS), so the
         table gives what ``build`` would. An undecided outcome names the
         household's own members, so it is always built. A clause whose
         explanation names what nearly every household has its own of (a
         member's name, a sum of debts) gives up its table: after
         ``_MEMO_TRIAL`` distinct keys in fewer than ``_MEMO_USES`` times as
-        many evaluations, it only costs.
+        many evaluations, it only costs. ``failed``, if given, is the answer
+        when the clause does not hold (a referral that does not apply).
         """
-        outcome = self.when.test(d)
+        outcome = self.check(d)
+        if outcome is False and failed is not None:
+            return False, failed
         memo = self.memo
         if outcome is None or memo is None:
             return outcome, build(self, d, outcome)
-        key = (outcome, *[fact_key(d, name) for name in self.facts])
+        values = d.values
+        key: tuple[object, ...] = (outcome, *map(values.get, self.facts))
+        if self.keyed:
+            key += tuple([fn(d, name) for name, fn in self.keyed])
         self.uses[0] += 1
         found = memo.get(key, memo)
         if found is memo:

@@ -678,16 +678,29 @@ FACTS: dict[str, FactSpec] = {spec.name: spec for spec in _FACT_LIST}
 # --- what an explanation of a fact depends on -----------------------------------------
 #
 # A clause's explanation depends only on the values of the facts it reads and on
-# what their descriptions read from ``Derived.detail``. ``fact_key`` is that, as a
-# hashable value, so the compiled policy can keep each clause's explanation in a
-# table and build it once per distinct key (see compile.Clause.explain).
+# what their descriptions read from ``Derived.detail``. ``KEYS[fact]`` is that, as a
+# hashable value (with the value itself), so the compiled policy can keep each
+# clause's explanation in a table and build it once per distinct key (see
+# compile.Clause.explain). A fact not listed is explained by its value alone.
 
 
-def _witness_key(d: Derived, name: str) -> object:
+def _witness(*attributes: str) -> Callable[[Derived, str], object]:
+    """Key a member fact by what its phrase reads of the member who made it true."""
+
+    def key(d: Derived, name: str) -> object:
+        p: _Person | None = d.detail.get(name)
+        if p is None:
+            return None
+        return (p.member.first_name, p.member.surname, *(getattr(p, a) for a in attributes))
+
+    return key
+
+
+def _fell_key(d: Derived, name: str) -> object:
     p: _Person | None = d.detail.get(name)
     if p is None:
         return None
-    return (p.name, p.age, p.status, p.member.earnings_fell_on)
+    return (p.member.first_name, p.member.surname, p.member.earnings_fell_on)
 
 
 def _parts_key(d: Derived, name: str) -> object:
@@ -699,11 +712,11 @@ def _detail_key(d: Derived, name: str) -> object:
     return tuple(detail) if isinstance(detail, list) else detail
 
 
-_KEYS: dict[str, Callable[[Derived, str], object]] = {
+KEYS: dict[str, Callable[[Derived, str], object]] = {
     "stage": lambda d, n: (d.detail.get(n), *(d.values.get(s) for _, s in _SCORE_FACTS)),
     "homeless_or_temporary_accommodation": lambda d, n: d.facts.household.tenure,
     "work_event_days_away": lambda d, n: (d.detail.get(n), d.facts.visit.work_event_date),
-    "youngest_member_age": _witness_key,
+    "youngest_member_age": _witness("age"),
     "benefits_claimed": _detail_key,
     "out_of_work_benefits": _detail_key,
     "hearing_days_away": _detail_key,
@@ -711,26 +724,14 @@ _KEYS: dict[str, Callable[[Derived, str], object]] = {
         name: _parts_key
         for name in ("savings", "rent_and_mortgage_arrears", "utility_arrears", "arrears_and_debts")
     },
-    **{
-        name: _witness_key
-        for name in (
-            "adult_work_income_drop",
-            "neet_young_person",
-            "self_employed_income_drop",
-            "adult_unemployed_or_reduced_hours",
-            "adult_in_work",
-            "work_person_adult",
-            "course_person_adult",
-            "course_person_neet",
-        )
-    },
+    "adult_work_income_drop": _fell_key,  # "Ann Lee's earnings fell on 1 May 2026"
+    "self_employed_income_drop": _fell_key,
+    "neet_young_person": _witness("age"),  # "Sam Lee (19) is not in education, ..."
+    "course_person_neet": _witness("age"),
+    "work_person_adult": _witness("age"),  # "Ann Lee is 41"
+    "course_person_adult": _witness("age"),
+    "adult_unemployed_or_reduced_hours": _witness("status"),  # "Ann Lee is unemployed"
+    "adult_in_work": _witness("status"),  # "Ann Lee is employed"
 }
 # A fact whose description reads more than its value must say what it reads.
-assert all(spec.describe is None or spec.name in _KEYS for spec in _FACT_LIST)
-
-
-def fact_key(d: Derived, name: str) -> object:
-    """Everything a fact's value and description depend on, as a hashable value."""
-    key = _KEYS.get(name)
-    value = d.values.get(name)
-    return value if key is None else (value, key(d, name))
+assert all(spec.describe is None or spec.name in KEYS for spec in _FACT_LIST)

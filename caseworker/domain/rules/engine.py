@@ -98,20 +98,27 @@ def evaluate_reference(
     return _evaluate(facts, rules, allowance_left_pence, _afresh)
 
 
-_Explain = Callable[[Clause, Derived, Callable[[Clause, Derived, Tri], _Line]], tuple[Tri, _Line]]
+_Build = Callable[[Clause, Derived, Tri], _Line]
+_Explain = Callable[[Clause, Derived, _Build, _Line | None], tuple[Tri, _Line]]
 
 
 def _afresh(
-    clause: Clause, d: Derived, build: Callable[[Clause, Derived, Tri], _Line]
+    clause: Clause,
+    d: Derived,
+    build: _Build,
+    failed: _Line | None = None,
 ) -> tuple[Tri, _Line]:
     outcome = clause.when.test(d)
     return outcome, build(clause, d, outcome)
 
 
 def _tabled(
-    clause: Clause, d: Derived, build: Callable[[Clause, Derived, Tri], _Line]
+    clause: Clause,
+    d: Derived,
+    build: _Build,
+    failed: _Line | None = None,
 ) -> tuple[Tri, _Line]:
-    return clause.explain(d, build)
+    return clause.explain(d, build, failed)
 
 
 def _eligibility_line(clause: Clause, d: Derived, outcome: Tri) -> _Line:
@@ -127,6 +134,9 @@ def _eligibility_line(clause: Clause, d: Derived, outcome: Tri) -> _Line:
     text = f"{head}: not met ({'; '.join(unique(clause.when.reasons(d, False)))})."
     line = ClauseOutcome(clause.clause, clause.title, outcome, text)
     return line, clause_what_if(clause, d)
+
+
+_NO_REFERRAL = (None, None)
 
 
 def _referral_line(clause: Clause, d: Derived, outcome: Tri) -> _Line:
@@ -154,7 +164,7 @@ def _evaluate(
     what_if: list[WhatIf] = []
     eligible = True
     for clause in segment.eligibility:
-        outcome, (line, extra) = explain(clause, d, _eligibility_line)
+        outcome, (line, extra) = explain(clause, d, _eligibility_line, None)
         eligibility.append(line)
         if outcome is None:
             gaps.add(extra, clause.clause)
@@ -186,7 +196,7 @@ def _evaluate(
 
     referrals = []
     for clause in segment.referrals:
-        outcome, (referral, missing) = explain(clause, d, _referral_line)
+        outcome, (referral, missing) = explain(clause, d, _referral_line, _NO_REFERRAL)
         if outcome:
             referrals.append(referral)
         elif outcome is None:

@@ -123,12 +123,9 @@ class Clause:
         object.__setattr__(self, "keyed", keyed)
 
     def explain(
-        self,
-        d: Derived,
-        build: Callable[[Clause, Derived, Tri], ExplainT],
-        failed: ExplainT | None = None,
-    ) -> tuple[Tri, ExplainT]:
-        """The outcome and ``build``'s explanation of it, built once per distinct key.
+        self, d: Derived, build: Callable[[Clause, Derived, Tri], ExplainT], outcome: Tri
+    ) -> ExplainT:
+        """``build``'s explanation of ``outcome`` (from :attr:`check`), built once per key.
 
         The key is everything the explanation reads (derive.KEYS), so the
         table gives what ``build`` would. An undecided outcome names the
@@ -136,17 +133,12 @@ class Clause:
         explanation names what nearly every household has its own of (a
         member's name, a sum of debts) gives up its table: after
         ``_MEMO_TRIAL`` distinct keys in fewer than ``_MEMO_USES`` times as
-        many evaluations, it only costs. ``failed``, if given, is the answer
-        when the clause does not hold (a referral that does not apply).
+        many evaluations, it only costs.
         """
-        outcome = self.check(d)
-        if outcome is False and failed is not None:
-            return False, failed
         memo = self.memo
         if outcome is None or memo is None:
-            return outcome, build(self, d, outcome)
-        values = d.values
-        key: tuple[object, ...] = (outcome, *map(values.get, self.facts))
+            return build(self, d, outcome)
+        key: tuple[object, ...] = (outcome, *map(d.values.get, self.facts))
         if self.keyed:
             key += tuple([fn(d, name) for name, fn in self.keyed])
         self.uses[0] += 1
@@ -158,7 +150,7 @@ class Clause:
                 rare = self.uses[0] < _MEMO_TRIAL * _MEMO_USES
                 object.__setattr__(self, "memo", None if rare else {})
                 self.uses[0] = 0
-        return outcome, cast(ExplainT, found)
+        return cast(ExplainT, found)
 
 
 @dataclass(frozen=True)

@@ -219,6 +219,7 @@ class Leaf(Node):
     """``fact operator value``."""
 
     __slots__ = (
+        "change",
         "const",
         "const_text",
         "failed_text",
@@ -247,6 +248,7 @@ class Leaf(Node):
         else:
             self.required_text = _words(spec.label, OP_PHRASES[op], const_text)
         self.failed_text = f", {FAILED_PHRASES[op]} {const_text}"
+        self.change: list[Change] = [{self.name: _satisfying(spec.kind, op, const)}]
 
     def test(self, d: Derived) -> Tri:
         return self.run(d.values.get(self.name), self.const)
@@ -293,7 +295,7 @@ class Leaf(Node):
         return text
 
     def changes(self, d: Derived) -> list[Change]:
-        return [{self.name: _satisfying(self.spec.kind, self.op, self.const)}]
+        return self.change  # shared: callers build new dicts, never change this one
 
     def opposite(self) -> list[Change]:
         """A value that makes the test fail (for ``not``)."""

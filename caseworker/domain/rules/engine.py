@@ -9,7 +9,7 @@ says which recorded fact it is waiting for.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -88,37 +88,14 @@ def evaluate(
     compiled policy's table (built once per distinct set of facts it reads);
     the result is the same as :func:`evaluate_reference`'s.
     """
-    return _evaluate(facts, rules, allowance_left_pence, _tabled)
+    return _evaluate(facts, rules, allowance_left_pence, True)
 
 
 def evaluate_reference(
     facts: Facts, rules: RuleSet, *, allowance_left_pence: int | None = None
 ) -> Recommendation:
     """:func:`evaluate`, building every explanation afresh (what the tables must match)."""
-    return _evaluate(facts, rules, allowance_left_pence, _afresh)
-
-
-_Build = Callable[[Clause, Derived, Tri], _Line]
-_Explain = Callable[[Clause, Derived, _Build, _Line | None], tuple[Tri, _Line]]
-
-
-def _afresh(
-    clause: Clause,
-    d: Derived,
-    build: _Build,
-    failed: _Line | None = None,
-) -> tuple[Tri, _Line]:
-    outcome = clause.when.test(d)
-    return outcome, build(clause, d, outcome)
-
-
-def _tabled(
-    clause: Clause,
-    d: Derived,
-    build: _Build,
-    failed: _Line | None = None,
-) -> tuple[Tri, _Line]:
-    return clause.explain(d, build, failed)
+    return _evaluate(facts, rules, allowance_left_pence, False)
 
 
 def _eligibility_line(clause: Clause, d: Derived, outcome: Tri) -> _Line:
@@ -136,21 +113,16 @@ def _eligibility_line(clause: Clause, d: Derived, outcome: Tri) -> _Line:
     return line, clause_what_if(clause, d)
 
 
-_NO_REFERRAL = (None, None)
-
-
 def _referral_line(clause: Clause, d: Derived, outcome: Tri) -> _Line:
-    """A part 7 referral that applies, or what it is waiting for."""
+    """A part 7 referral that applies, or what it is waiting for (not decided)."""
     if outcome:
         because = "; ".join(unique(clause.when.reasons(d, True)))
         return Referral(clause.clause, clause.title, f"{clause.head}: {because}."), None
-    if outcome is None:
-        return None, tuple(clause.when.missing(d))
-    return None, None
+    return None, tuple(clause.when.missing(d))
 
 
 def _evaluate(
-    facts: Facts, rules: RuleSet, allowance_left_pence: int | None, explain: _Explain
+    facts: Facts, rules: RuleSet, allowance_left_pence: int | None, tabled: bool
 ) -> Recommendation:
     visit_date = facts.visit.visit_date
     segment = rules.segment_for(visit_date)
@@ -164,7 +136,12 @@ def _evaluate(
     what_if: list[WhatIf] = []
     eligible = True
     for clause in segment.eligibility:
-        outcome, (line, extra) = explain(clause, d, _eligibility_line, None)
+        if tabled:
+            outcome = clause.check(d)
+            line, extra = clause.explain(d, _eligibility_line, outcome)
+        else:
+            outcome = clause.when.test(d)
+            line, extra = _eligibility_line(clause, d, outcome)
         eligibility.append(line)
         if outcome is None:
             gaps.add(extra, clause.clause)
@@ -196,10 +173,16 @@ def _evaluate(
 
     referrals = []
     for clause in segment.referrals:
-        outcome, (referral, missing) = explain(clause, d, _referral_line, _NO_REFERRAL)
+        outcome = clause.check(d) if tabled else clause.when.test(d)
+        if outcome is False:
+            continue
+        if tabled:
+            referral, missing = clause.explain(d, _referral_line, outcome)
+        else:
+            referral, missing = _referral_line(clause, d, outcome)
         if outcome:
             referrals.append(referral)
-        elif outcome is None:
+        else:
             gaps.add(missing, clause.clause)
 
     return Recommendation(

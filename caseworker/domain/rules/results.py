@@ -147,10 +147,10 @@ class MissingFact(NamedTuple):
 class WhatIf(NamedTuple):
     """The smallest change of the facts that would change a clause's outcome.
 
-    ``change`` says the same as the explanation in terms a test can apply:
-    alternatives, each giving named facts' new values (for the cap,
-    ``counted_prior_awards_pence``: the approved awards counted towards it),
-    and ``promised_pence`` the amount the clause's item would then be.
+    For the household cap, ``change`` says the same as the explanation in
+    terms a test can apply (``counted_prior_awards_pence``: the approved
+    awards counted towards the cap), and ``promised_pence`` the amount the
+    item would then be. For a clause, ``whatif.clause_changes`` gives them.
     """
 
     clause: str

@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from caseworker.domain.money import format_pence
 from caseworker.domain.rules.compile import Clause
-from caseworker.domain.rules.derive import Derived, days_text, long_date
+from caseworker.domain.rules.derive import Derived, FactValue, days_text, long_date
 from caseworker.domain.rules.facts import PriorAward
 from caseworker.domain.rules.model import Limits
 from caseworker.domain.rules.results import Cut, WhatIf
@@ -23,9 +23,15 @@ from caseworker.domain.rules.results import Cut, WhatIf
 def clause_what_if(clause: Clause, d: Derived) -> WhatIf:
     """What would make a failing clause hold."""
     needed = clause.when.needed(d)
-    change = tuple(tuple(option.items()) for option in clause.when.changes(d))
-    text = f"{needed} would meet clause {clause.clause}."
-    return WhatIf(clause.clause, clause.facts, text, change)
+    return WhatIf(clause.clause, clause.facts, f"{needed} would meet clause {clause.clause}.")
+
+
+def clause_changes(clause: Clause, d: Derived) -> list[dict[str, FactValue]]:
+    """The changes :func:`clause_what_if` describes, as new fact values (one per option).
+
+    Worked out on demand (a test applies them), not on every evaluation.
+    """
+    return clause.when.changes(d)
 
 
 def cap_what_if(

@@ -104,8 +104,9 @@ class Clause:
     when: Node
     head: str = field(init=False)  # "4.4 Savings below the limit", made once
     facts: tuple[str, ...] = field(init=False)  # the facts its condition reads
-    # Its explanations, by outcome, the facts' values and what derive.KEYS says they read.
-    memo: dict[object, object] | None = field(init=False, compare=False, repr=False)
+    # Its explanations when not met and when met, by the facts' values and what
+    # derive.KEYS says their descriptions read.
+    memo: list[dict[object, object] | None] = field(init=False, compare=False, repr=False)
     uses: list[int] = field(init=False, compare=False, repr=False)
     check: Callable[[Derived], Tri] = field(init=False, compare=False, repr=False)
     # The facts whose explanation reads more than their value, with what it reads.
@@ -116,8 +117,8 @@ class Clause:
     def __post_init__(self) -> None:
         object.__setattr__(self, "head", f"{self.clause} {self.title}")
         object.__setattr__(self, "facts", tuple(dict.fromkeys(self.when.facts())))
-        object.__setattr__(self, "memo", {})
-        object.__setattr__(self, "uses", [0])
+        object.__setattr__(self, "memo", [{}, {}])  # not met, met
+        object.__setattr__(self, "uses", [0, 0])
         object.__setattr__(self, "check", compile_test(self.when))
         keyed = tuple((n, KEYS[n]) for n in self.facts if n in KEYS)
         object.__setattr__(self, "keyed", keyed)
@@ -135,21 +136,25 @@ class Clause:
         ``_MEMO_TRIAL`` distinct keys in fewer than ``_MEMO_USES`` times as
         many evaluations, it only costs.
         """
-        memo = self.memo
-        if outcome is None or memo is None:
+        if outcome is None:
             return build(self, d, outcome)
-        key: tuple[object, ...] = (outcome, *map(d.values.get, self.facts))
+        index = 1 if outcome else 0  # a table per outcome: "met" names members, "not met" rarely
+        memo = self.memo[index]
+        if memo is None:
+            return build(self, d, outcome)
+        key: tuple[object, ...] = tuple(map(d.values.get, self.facts))
         if self.keyed:
             key += tuple([fn(d, name) for name, fn in self.keyed])
-        self.uses[0] += 1
+        uses = self.uses
+        uses[index] += 1
         found = memo.get(key, memo)
         if found is memo:
             found = build(self, d, outcome)
             memo[key] = found
             if len(memo) >= _MEMO_TRIAL:
-                rare = self.uses[0] < _MEMO_TRIAL * _MEMO_USES
-                object.__setattr__(self, "memo", None if rare else {})
-                self.uses[0] = 0
+                rare = uses[index] < _MEMO_TRIAL * _MEMO_USES
+                self.memo[index] = None if rare else {}
+                uses[index] = 0
         return cast(ExplainT, found)
 
 

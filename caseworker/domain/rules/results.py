@@ -2,7 +2,7 @@
 
 Results are immutable NamedTuples rather than pydantic models: an officer's
 laptop re-evaluates the package as the visit form is filled in, and the
-benchmark asks for 20,000 evaluations a second, so building a result must cost
+benchmark asks for 40,000 evaluations a second, so building a result must cost
 almost nothing (validation already happened on the way in). ``to_json`` gives
 the documented JSON shape (money in integer pence) for the CLI, store and PDFs.
 """

@@ -115,11 +115,13 @@ def bench_evaluate() -> None:
     per_second = 1e6 / median_us
     eligible = sum(evaluate(f, rules).eligible for f in facts)
     print(f"households: {HOUSEHOLDS} varied ({eligible} eligible), one core")
-    print(f"evaluate + explanations: median {median_us:.1f} us, p95 {p95_us:.1f} us")
     print(
-        f"  = {per_second:,.0f} evaluations/s at the median "
-        f"(target >= {EVALS_TARGET_PER_SECOND:,}); "
+        f"evaluate + explanations: median {median_us:.1f} us, p95 {p95_us:.1f} us; "
         f"{HOUSEHOLDS / wall:,.0f}/s over the whole run"
+    )
+    print(
+        f"at the median, one core (target >= {EVALS_TARGET_PER_SECOND:,}): "
+        f"{per_second:,.0f} evaluations/s"
     )
 
 

@@ -1,6 +1,6 @@
 """Benchmark the Today's yes rules engine and print the figures.
 
-Targets (from the rules issue): at least 20,000 full-policy evaluations a
+Targets (from the rules issues): at least 40,000 full-policy evaluations a
 second on one core, explanations included, for typical households (the median
 over 10,000 varied households), and rules load + validation at start-up
 within 100 ms.
@@ -22,7 +22,7 @@ from caseworker.domain.rules import Facts, evaluate, load_rules
 
 HOUSEHOLDS = 10_000
 SEED = 2026
-EVALS_TARGET_PER_SECOND = 20_000
+EVALS_TARGET_PER_SECOND = 40_000
 LOAD_TARGET_MS = 100.0
 FIRST_VISIT = date(2026, 4, 1)
 LAST_VISIT = date(2026, 11, 20)
@@ -115,11 +115,13 @@ def bench_evaluate() -> None:
     per_second = 1e6 / median_us
     eligible = sum(evaluate(f, rules).eligible for f in facts)
     print(f"households: {HOUSEHOLDS} varied ({eligible} eligible), one core")
-    print(f"evaluate + explanations: median {median_us:.1f} us, p95 {p95_us:.1f} us")
     print(
-        f"  = {per_second:,.0f} evaluations/s at the median "
-        f"(target >= {EVALS_TARGET_PER_SECOND:,}); "
+        f"evaluate + explanations: median {median_us:.1f} us, p95 {p95_us:.1f} us; "
         f"{HOUSEHOLDS / wall:,.0f}/s over the whole run"
+    )
+    print(
+        f"at the median, one core (target >= {EVALS_TARGET_PER_SECOND:,}): "
+        f"{per_second:,.0f} evaluations/s"
     )
 
 

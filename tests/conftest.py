@@ -23,6 +23,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from caseworker import paths
 from caseworker.domain.clock import FixedClock, use_clock
@@ -30,6 +31,12 @@ from caseworker.domain.household import Household, Member, Relationship, WorkSta
 from caseworker.domain.users import Role, User
 from caseworker.services import users
 from caseworker.store.database import Store
+
+# Hypothesis: the default profile locally; HYPOTHESIS_PROFILE=ci runs 2,000 examples of
+# each property. No deadline: the machine running the tests may be busy.
+settings.register_profile("ci", max_examples=2000, deadline=None)
+if os.environ.get("HYPOTHESIS_PROFILE"):
+    settings.load_profile(os.environ["HYPOTHESIS_PROFILE"])
 
 #: The instant every test runs at (a Friday, 10:00 in London), and its date.
 FIXED_NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)

@@ -13,10 +13,10 @@ from __future__ import annotations
 import bisect
 import difflib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, cast
 
 from caseworker.domain.assessment import CAPITALS
 from caseworker.domain.money import format_pence
@@ -30,14 +30,18 @@ from caseworker.domain.rules.conditions import (
     Leaf,
     Node,
     NotOf,
+    StageLeaf,
+    compile_test,
     unique,
 )
 from caseworker.domain.rules.derive import (
     FACTS,
     ITEM_FACTS,
+    KEYS,
     Derived,
     Kind,
     Missing,
+    Tri,
     missing_labels,
 )
 from caseworker.domain.rules.yamlsource import Path_, Problem, SourceMap
@@ -83,6 +87,12 @@ class StageDecision:
     row: StageRow | None
     missing: tuple[Missing, ...]
     text: str
+    options: tuple[int, ...] = ()  # when undecided: the stages the facts still allow
+
+
+_MEMO_TRIAL = 512  # distinct explanations a clause keeps before the table is judged
+_MEMO_USES = 4  # ... and the evaluations per explanation it must have served to stay
+ExplainT = TypeVar("ExplainT")
 
 
 @dataclass(frozen=True)
@@ -94,10 +104,58 @@ class Clause:
     when: Node
     head: str = field(init=False)  # "4.4 Savings below the limit", made once
     facts: tuple[str, ...] = field(init=False)  # the facts its condition reads
+    # Its explanations when not met and when met, by the facts' values and what
+    # derive.KEYS says their descriptions read.
+    memo: list[dict[object, object] | None] = field(init=False, compare=False, repr=False)
+    uses: list[int] = field(init=False, compare=False, repr=False)
+    check: Callable[[Derived], Tri] = field(init=False, compare=False, repr=False)
+    # The facts whose explanation reads more than their value, with what it reads.
+    keyed: tuple[tuple[str, Callable[[Derived, str], object]], ...] = field(
+        init=False, compare=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "head", f"{self.clause} {self.title}")
         object.__setattr__(self, "facts", tuple(dict.fromkeys(self.when.facts())))
+        object.__setattr__(self, "memo", [{}, {}])  # not met, met
+        object.__setattr__(self, "uses", [0, 0])
+        object.__setattr__(self, "check", compile_test(self.when))
+        keyed = tuple((n, KEYS[n]) for n in self.facts if n in KEYS)
+        object.__setattr__(self, "keyed", keyed)
+
+    def explain(
+        self, d: Derived, build: Callable[[Clause, Derived, Tri], ExplainT], outcome: Tri
+    ) -> ExplainT:
+        """``build``'s explanation of ``outcome`` (from :attr:`check`), built once per key.
+
+        The key is everything the explanation reads (derive.KEYS), so the
+        table gives what ``build`` would. An undecided outcome names the
+        household's own members, so it is always built. A clause whose
+        explanation names what nearly every household has its own of (a
+        member's name, a sum of debts) gives up its table: after
+        ``_MEMO_TRIAL`` distinct keys in fewer than ``_MEMO_USES`` times as
+        many evaluations, it only costs.
+        """
+        if outcome is None:
+            return build(self, d, outcome)
+        index = 1 if outcome else 0  # a table per outcome: "met" names members, "not met" rarely
+        memo = self.memo[index]
+        if memo is None:
+            return build(self, d, outcome)
+        key: tuple[object, ...] = tuple(map(d.values.get, self.facts))
+        if self.keyed:
+            key += tuple([fn(d, name) for name, fn in self.keyed])
+        uses = self.uses
+        uses[index] += 1
+        found = memo.get(key, memo)
+        if found is memo:
+            found = build(self, d, outcome)
+            memo[key] = found
+            if len(memo) >= _MEMO_TRIAL:
+                rare = uses[index] < _MEMO_TRIAL * _MEMO_USES
+                self.memo[index] = None if rare else {}
+                uses[index] = 0
+        return cast(ExplainT, found)
 
 
 @dataclass(frozen=True)
@@ -154,9 +212,30 @@ class Segment:
                 return StageDecision(row, (), f"3 Stage {row.stage}, {row.name}: {because}.")
             if result is None:
                 missing = tuple(row.when.missing(d))
-                text = f"3 Stage not decided: {missing_labels(missing)}."
-                return StageDecision(None, missing, text)
+                options = self._possible_stages(d, row)
+                text = (
+                    f"3 Stage not decided ({_choices([str(s) for s in options])}): "
+                    f"{missing_labels(missing)}."
+                )
+                return StageDecision(None, missing, text, options)
         raise AssertionError("the last stage row has no condition (checked when compiled)")
+
+    def _possible_stages(self, d: Derived, undecided: StageRow) -> tuple[int, ...]:
+        """The stages the recorded facts still allow, from the first undecided row on.
+
+        Rows above it do not hold; it may hold; a later row may win only if it
+        is not known to fail, and nothing after a row that holds can win.
+        """
+        found = [undecided.stage]
+        rows = self.stages
+        for row in rows[rows.index(undecided) + 1 :]:
+            result = True if row.when is None else row.when.test(d)
+            if result is False:
+                continue
+            found.append(row.stage)
+            if result:
+                break
+        return tuple(sorted(found))
 
     def stage_hint(self, d: Derived, leaf: Leaf) -> str:
         """The smallest single score rise that would give a stage passing ``leaf``."""
@@ -176,9 +255,10 @@ class Segment:
                 if high is None or now + rise > MAX_SCORE:
                     continue
                 d.values[name] = (now + rise, now + rise)  # try it, then put it back
-                row = self.decide_stage(d).row
+                decision = self.decide_stage(d)
                 d.values[name] = (now, now)
-                if row is not None and leaf.run((row.stage, row.stage), leaf.const):
+                stages = (decision.row.stage,) if decision.row else decision.options
+                if stages and all(leaf.run((s, s), leaf.const) for s in stages):
                     return f" (for example {capital} score {now + rise}, now {now})"
         return ""
 
@@ -281,6 +361,8 @@ class _Compiler:
             self.fail((*path, "value"), error)
             return fallback
         assert const is not None
+        if spec.name == "stage":
+            return StageLeaf(spec, test.operator, const, text)
         return Leaf(spec, test.operator, const, text)
 
     def resolve(self, value: m.Value, path: Path_) -> m.Value | None:

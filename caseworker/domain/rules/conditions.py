@@ -139,6 +139,43 @@ _OTHER_OPERATIONS: dict[Operator, Callable[[FactValue, Any], Tri]] = {
 }
 
 
+Change = dict[str, FactValue]
+_MAX_CHANGES = 16
+_OPPOSITE = {
+    Operator.EQUAL: Operator.NOT_EQUAL,
+    Operator.NOT_EQUAL: Operator.EQUAL,
+    Operator.LESS_THAN: Operator.AT_LEAST,
+    Operator.AT_MOST: Operator.GREATER_THAN,
+    Operator.GREATER_THAN: Operator.AT_MOST,
+    Operator.AT_LEAST: Operator.LESS_THAN,
+    Operator.IN: Operator.NOT_IN,
+    Operator.NOT_IN: Operator.IN,
+}
+
+
+def _satisfying(kind: Kind, op: Operator, c: Any) -> FactValue:
+    """A value of a fact that passes ``fact op c`` (the what-if's suggested value)."""
+    if kind is Kind.BOOL:
+        return bool(c) if op is Operator.EQUAL else not c
+    if kind is Kind.TEXT:
+        if op is Operator.EQUAL:
+            return str(c)
+        if op is Operator.IN:
+            return str(min(c))
+        return "".join(sorted(c if isinstance(c, frozenset) else {c})) + "X"
+    number = {
+        Operator.LESS_THAN: lambda: c - 1,
+        Operator.AT_MOST: lambda: c,
+        Operator.GREATER_THAN: lambda: c + 1,
+        Operator.AT_LEAST: lambda: c,
+        Operator.EQUAL: lambda: c,
+        Operator.NOT_EQUAL: lambda: c + 1,
+        Operator.IN: lambda: min(c),
+        Operator.NOT_IN: lambda: max(c) + 1,
+    }[op]()
+    return (number, number)
+
+
 def _words(*parts: str) -> str:
     return " ".join(p for p in parts if p)
 
@@ -167,6 +204,13 @@ class Node:
         """What would have to be true for a failing condition to hold."""
         raise NotImplementedError
 
+    def changes(self, d: Derived) -> list[Change]:
+        """Alternative new fact values, each of which would make the condition hold.
+
+        The same change :meth:`needed` describes, in a form a test can apply.
+        """
+        raise NotImplementedError
+
     def facts(self) -> list[str]:
         raise NotImplementedError
 
@@ -175,6 +219,7 @@ class Leaf(Node):
     """``fact operator value``."""
 
     __slots__ = (
+        "change",
         "const",
         "const_text",
         "failed_text",
@@ -203,6 +248,7 @@ class Leaf(Node):
         else:
             self.required_text = _words(spec.label, OP_PHRASES[op], const_text)
         self.failed_text = f", {FAILED_PHRASES[op]} {const_text}"
+        self.change: list[Change] = [{self.name: _satisfying(spec.kind, op, const)}]
 
     def test(self, d: Derived) -> Tri:
         return self.run(d.values.get(self.name), self.const)
@@ -248,8 +294,33 @@ class Leaf(Node):
             text += f" (now {format_value(self.spec.kind, value[0])})"
         return text
 
+    def changes(self, d: Derived) -> list[Change]:
+        return self.change  # shared: callers build new dicts, never change this one
+
+    def opposite(self) -> list[Change]:
+        """A value that makes the test fail (for ``not``)."""
+        return [{self.name: _satisfying(self.spec.kind, _OPPOSITE[self.op], self.const)}]
+
     def facts(self) -> list[str]:
         return [self.name]
+
+
+class StageLeaf(Leaf):
+    """A test of the stage, which may be undecided between a few stages (part 3).
+
+    The test holds (or fails) when it does so for every stage the recorded
+    facts still allow, so 4.2 "stage 3 or 4" is met when the stage is 3 or 4.
+    """
+
+    __slots__ = ()
+
+    def test(self, d: Derived) -> Tri:
+        value = d.values.get(self.name)
+        if not isinstance(value, tuple) or value[0] == value[1]:
+            return self.run(value, self.const)
+        options: tuple[int, ...] = d.detail.get(self.name, ())
+        results = {self.run((s, s), self.const) for s in options}
+        return results.pop() if len(results) == 1 else None
 
 
 class AllOf(Node):
@@ -277,6 +348,20 @@ class AllOf(Node):
     def needed(self, d: Derived) -> str:
         return " and ".join(c.needed(d) for c in self.children if c.test(d) is not True)
 
+    def changes(self, d: Derived) -> list[Change]:
+        found: list[Change] = [{}]
+        for child in self.children:
+            if child.test(d) is True:
+                continue
+            merged = []
+            for before in found:
+                for option in child.changes(d):
+                    clash = any(k in before and before[k] != v for k, v in option.items())
+                    if not clash:
+                        merged.append({**before, **option})
+            found = merged[:_MAX_CHANGES]
+        return found
+
     def facts(self) -> list[str]:
         return [f for c in self.children for f in c.facts()]
 
@@ -298,6 +383,9 @@ class AnyOf(AllOf):
         options = [c.needed(d) for c in self.children]
         return options[0] if len(options) == 1 else "either " + ", or ".join(options)
 
+    def changes(self, d: Derived) -> list[Change]:
+        return [option for c in self.children for option in c.changes(d)][:_MAX_CHANGES]
+
 
 class NotOf(Node):
     __slots__ = ("child",)
@@ -316,6 +404,9 @@ class NotOf(Node):
 
     def needed(self, d: Derived) -> str:
         return "it is no longer so that " + ", ".join(self.child.reasons(d, True))
+
+    def changes(self, d: Derived) -> list[Change]:
+        return self.child.opposite() if isinstance(self.child, Leaf) else []
 
     def facts(self) -> list[str]:
         return self.child.facts()
@@ -342,8 +433,67 @@ class ClauseRef(Node):
     def needed(self, d: Derived) -> str:
         return f"{self.clause} applying ({self.target.needed(d)})"
 
+    def changes(self, d: Derived) -> list[Change]:
+        return self.target.changes(d)
+
     def facts(self) -> list[str]:
         return self.target.facts()
+
+
+def compile_test(node: Node) -> Callable[[Derived], Tri]:
+    """``node.test`` as plain nested closures: no method look-ups while evaluating.
+
+    Gives the same answer as ``node.test`` for every household (Kleene logic,
+    first False or True wins as there).
+    """
+    if isinstance(node, StageLeaf):
+        return node.test
+    if isinstance(node, Leaf):
+        run, name, const = node.run, node.name, node.const
+
+        def leaf(d: Derived) -> Tri:
+            return run(d.values.get(name), const)
+
+        return leaf
+    if isinstance(node, ClauseRef):
+        return compile_test(node.target)
+    if isinstance(node, NotOf):
+        child = compile_test(node.child)
+
+        def negation(d: Derived) -> Tri:
+            value = child(d)
+            return None if value is None else not value
+
+        return negation
+    assert isinstance(node, AllOf)
+    tests = tuple(compile_test(c) for c in node.children)
+    if len(tests) == 1:
+        return tests[0]
+    if isinstance(node, AnyOf):
+
+        def any_of(d: Derived) -> Tri:
+            result: Tri = False
+            for test in tests:
+                value = test(d)
+                if value:
+                    return True
+                if value is None:
+                    result = None
+            return result
+
+        return any_of
+
+    def all_of(d: Derived) -> Tri:
+        result: Tri = True
+        for test in tests:
+            value = test(d)
+            if value is False:
+                return False
+            if value is None:
+                result = None
+        return result
+
+    return all_of
 
 
 def unique(texts: list[str]) -> list[str]:

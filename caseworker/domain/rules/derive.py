@@ -502,6 +502,16 @@ def _youngest_phrase(d: Derived, name: str) -> str:
     return f"{p.name} is {p.age}"
 
 
+def _stage_phrase(d: Derived, name: str) -> str:
+    low, high = d.number(name)
+    if low == high:
+        return f"stage {low}"
+    options: tuple[int, ...] = d.detail.get(name, ())
+    if not options:
+        return "stage not decided"
+    return "stage " + ", ".join(str(s) for s in options[:-1]) + f" or {options[-1]}"
+
+
 def _benefits_phrase(d: Derived, name: str) -> str:
     benefits: list[Benefit] = d.detail[name]
     names = ", ".join(b.value.replace("_", " ") for b in benefits)
@@ -520,7 +530,7 @@ def _number(name: str, kind: Kind, label: str, describe: Any = None) -> FactSpec
 
 _FACT_LIST = (
     *(_number(f"{c}_score", Kind.NUMBER, f"{c} score") for c in CAPITALS),
-    _number("stage", Kind.NUMBER, "stage"),
+    _number("stage", Kind.NUMBER, "stage", _stage_phrase),
     FactSpec("postcode_district", Kind.TEXT, "postcode district"),
     _number("savings", Kind.MONEY, "savings", _describe_parts),
     _number("rent_and_mortgage_arrears", Kind.MONEY, "rent and mortgage arrears", _describe_parts),
@@ -663,3 +673,65 @@ def _work_event_text(d: Derived) -> str:
 
 FACTS: dict[str, FactSpec] = {spec.name: spec for spec in _FACT_LIST}
 """Every fact a rule file may name."""
+
+
+# --- what an explanation of a fact depends on -----------------------------------------
+#
+# A clause's explanation depends only on the values of the facts it reads and on
+# what their descriptions read from ``Derived.detail``. ``KEYS[fact]`` is that, as a
+# hashable value (with the value itself), so the compiled policy can keep each
+# clause's explanation in a table and build it once per distinct key (see
+# compile.Clause.explain). A fact not listed is explained by its value alone.
+
+
+def _witness(*attributes: str) -> Callable[[Derived, str], object]:
+    """Key a member fact by what its phrase reads of the member who made it true."""
+
+    def key(d: Derived, name: str) -> object:
+        p: _Person | None = d.detail.get(name)
+        if p is None:
+            return None
+        return (p.member.first_name, p.member.surname, *(getattr(p, a) for a in attributes))
+
+    return key
+
+
+def _fell_key(d: Derived, name: str) -> object:
+    p: _Person | None = d.detail.get(name)
+    if p is None:
+        return None
+    return (p.member.first_name, p.member.surname, p.member.earnings_fell_on)
+
+
+def _parts_key(d: Derived, name: str) -> object:
+    return tuple(pence for _, _, pence in d.detail[name])
+
+
+def _detail_key(d: Derived, name: str) -> object:
+    detail = d.detail.get(name)
+    return tuple(detail) if isinstance(detail, list) else detail
+
+
+KEYS: dict[str, Callable[[Derived, str], object]] = {
+    "stage": lambda d, n: (d.detail.get(n), *(d.values.get(s) for _, s in _SCORE_FACTS)),
+    "homeless_or_temporary_accommodation": lambda d, n: d.facts.household.tenure,
+    "work_event_days_away": lambda d, n: (d.detail.get(n), d.facts.visit.work_event_date),
+    "youngest_member_age": _witness("age"),
+    "benefits_claimed": _detail_key,
+    "out_of_work_benefits": _detail_key,
+    "hearing_days_away": _detail_key,
+    **{
+        name: _parts_key
+        for name in ("savings", "rent_and_mortgage_arrears", "utility_arrears", "arrears_and_debts")
+    },
+    "adult_work_income_drop": _fell_key,  # "Ann Lee's earnings fell on 1 May 2026"
+    "self_employed_income_drop": _fell_key,
+    "neet_young_person": _witness("age"),  # "Sam Lee (19) is not in education, ..."
+    "course_person_neet": _witness("age"),
+    "work_person_adult": _witness("age"),  # "Ann Lee is 41"
+    "course_person_adult": _witness("age"),
+    "adult_unemployed_or_reduced_hours": _witness("status"),  # "Ann Lee is unemployed"
+    "adult_in_work": _witness("status"),  # "Ann Lee is employed"
+}
+# A fact whose description reads more than its value must say what it reads.
+assert all(spec.describe is None or spec.name in KEYS for spec in _FACT_LIST)

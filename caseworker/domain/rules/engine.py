@@ -11,15 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import timedelta
+from typing import Any
 
 from caseworker.domain.money import format_pence
 from caseworker.domain.rules.approval import decide_route
-from caseworker.domain.rules.compile import Item, RuleSet, Segment
+from caseworker.domain.rules.compile import Clause, Item, RuleSet, Segment, StageDecision
 from caseworker.domain.rules.conditions import unique
 from caseworker.domain.rules.derive import (
     UNKNOWN,
     Derived,
     Missing,
+    Tri,
     derive,
     derive_item_facts,
     long_date,
@@ -39,6 +41,8 @@ from caseworker.domain.rules.results import (
     WhatIf,
 )
 from caseworker.domain.rules.whatif import cap_what_if, clause_what_if
+
+_Line = Any  # a clause's line and what goes with it (what-if, missing facts)
 
 
 class _Gaps:
@@ -80,38 +84,71 @@ def evaluate(
     ``allowance_left_pence`` (the officer's offline allowance left, 6.3)
     overrides ``facts.allowance_left_pence``. Raises
     :class:`~caseworker.domain.rules.compile.NoRulesInForce` for a visit
-    before the first version.
+    before the first version. Each clause's explanation comes from the
+    compiled policy's table (built once per distinct set of facts it reads);
+    the result is the same as :func:`evaluate_reference`'s.
     """
+    return _evaluate(facts, rules, allowance_left_pence, True)
+
+
+def evaluate_reference(
+    facts: Facts, rules: RuleSet, *, allowance_left_pence: int | None = None
+) -> Recommendation:
+    """:func:`evaluate`, building every explanation afresh (what the tables must match)."""
+    return _evaluate(facts, rules, allowance_left_pence, False)
+
+
+def _eligibility_line(clause: Clause, d: Derived, outcome: Tri) -> _Line:
+    """A part 4 clause's line, and what would meet it if it fails."""
+    head = clause.head
+    if outcome:
+        text = f"{head}: met ({'; '.join(unique(clause.when.reasons(d, True)))})."
+        return ClauseOutcome(clause.clause, clause.title, outcome, text), None
+    if outcome is None:
+        missing = clause.when.missing(d)
+        text = f"{head}: not decided ({missing_labels(missing)})."
+        return ClauseOutcome(clause.clause, clause.title, outcome, text), tuple(missing)
+    text = f"{head}: not met ({'; '.join(unique(clause.when.reasons(d, False)))})."
+    line = ClauseOutcome(clause.clause, clause.title, outcome, text)
+    return line, clause_what_if(clause, d)
+
+
+def _referral_line(clause: Clause, d: Derived, outcome: Tri) -> _Line:
+    """A part 7 referral that applies, or what it is waiting for (not decided)."""
+    if outcome:
+        because = "; ".join(unique(clause.when.reasons(d, True)))
+        return Referral(clause.clause, clause.title, f"{clause.head}: {because}."), None
+    return None, tuple(clause.when.missing(d))
+
+
+def _evaluate(
+    facts: Facts, rules: RuleSet, allowance_left_pence: int | None, tabled: bool
+) -> Recommendation:
     visit_date = facts.visit.visit_date
     segment = rules.segment_for(visit_date)
-    d = derive(facts, segment.definitions, item_facts=segment.item_facts_early)
-    gaps = _Gaps()
-
-    decision = segment.decide_stage(d)
+    d, decision = derive_with_stage(facts, segment)
     row = decision.row
+    gaps = _Gaps()
     if row is None:
-        d.values["stage"] = UNKNOWN
-        d.missing["stage"] = decision.missing
         gaps.add(decision.missing, "3")
-    else:
-        d.values["stage"] = (row.stage, row.stage)
 
     eligibility = []
     what_if: list[WhatIf] = []
+    eligible = True
     for clause in segment.eligibility:
-        outcome = clause.when.test(d)
-        head = clause.head
-        if outcome:
-            text = f"{head}: met ({'; '.join(unique(clause.when.reasons(d, True)))})."
-        elif outcome is None:
-            missing = clause.when.missing(d)
-            gaps.add(missing, clause.clause)
-            text = f"{head}: not decided ({missing_labels(missing)})."
+        if tabled:
+            outcome = clause.check(d)
+            line, extra = clause.explain(d, _eligibility_line, outcome)
         else:
-            text = f"{head}: not met ({'; '.join(unique(clause.when.reasons(d, False)))})."
-            what_if.append(clause_what_if(clause, d))
-        eligibility.append(ClauseOutcome(clause.clause, clause.title, outcome, text))
-    eligible = all(c.outcome for c in eligibility)
+            outcome = clause.when.test(d)
+            line, extra = _eligibility_line(clause, d, outcome)
+        eligibility.append(line)
+        if outcome is None:
+            gaps.add(extra, clause.clause)
+            eligible = False
+        elif not outcome:
+            what_if.append(extra)
+            eligible = False
 
     allowance = allowance_left_pence
     if allowance is None:
@@ -136,12 +173,17 @@ def evaluate(
 
     referrals = []
     for clause in segment.referrals:
-        outcome = clause.when.test(d)
+        outcome = clause.check(d) if tabled else clause.when.test(d)
+        if outcome is False:
+            continue
+        if tabled:
+            referral, missing = clause.explain(d, _referral_line, outcome)
+        else:
+            referral, missing = _referral_line(clause, d, outcome)
         if outcome:
-            because = "; ".join(unique(clause.when.reasons(d, True)))
-            referrals.append(Referral(clause.clause, clause.title, f"{clause.head}: {because}."))
-        elif outcome is None:
-            gaps.add(clause.when.missing(d), clause.clause)
+            referrals.append(referral)
+        else:
+            gaps.add(missing, clause.clause)
 
     return Recommendation(
         policy_version=segment.version.name,
@@ -164,6 +206,23 @@ def evaluate(
         officer_limit_pence=segment.limits.officer_limit,
         terms=terms,
     )
+
+
+def derive_with_stage(facts: Facts, segment: Segment) -> tuple[Derived, StageDecision]:
+    """The named facts, the ``stage`` fact included (part 3), for one visit."""
+    d = derive(facts, segment.definitions, item_facts=segment.item_facts_early)
+    decision = segment.decide_stage(d)
+    row = decision.row
+    if row is None:
+        # Undecided: the stages the facts still allow, so a clause that holds for
+        # each of them is decided (4.2 "stage 3 or 4" when it is 3 or 4).
+        options = decision.options
+        d.values["stage"] = (options[0], options[-1]) if options else UNKNOWN
+        d.detail["stage"] = options
+        d.missing["stage"] = decision.missing
+    else:
+        d.values["stage"] = (row.stage, row.stage)
+    return d, decision
 
 
 def _package(

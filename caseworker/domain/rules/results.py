@@ -2,7 +2,7 @@
 
 Results are immutable NamedTuples rather than pydantic models: an officer's
 laptop re-evaluates the package as the visit form is filled in, and the
-benchmark asks for 20,000 evaluations a second, so building a result must cost
+benchmark asks for 40,000 evaluations a second, so building a result must cost
 almost nothing (validation already happened on the way in). ``to_json`` gives
 the documented JSON shape (money in integer pence) for the CLI, store and PDFs.
 """
@@ -145,11 +145,19 @@ class MissingFact(NamedTuple):
 
 
 class WhatIf(NamedTuple):
-    """The smallest change of the facts that would change a clause's outcome."""
+    """The smallest change of the facts that would change a clause's outcome.
+
+    For the household cap, ``change`` says the same as the explanation in
+    terms a test can apply (``counted_prior_awards_pence``: the approved
+    awards counted towards the cap), and ``promised_pence`` the amount the
+    item would then be. For a clause, ``whatif.clause_changes`` gives them.
+    """
 
     clause: str
     facts: tuple[str, ...]
     explanation: str
+    change: tuple[tuple[tuple[str, Any], ...], ...] = ()
+    promised_pence: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {"clause": self.clause, "facts": list(self.facts), "explanation": self.explanation}

@@ -152,3 +152,54 @@ def test_ineligible_households_get_no_items_but_referrals(
 )
 def test_months_before_clamps_to_the_month_end(day: date, months: int, expected: date) -> None:
     assert months_before(day, months) == expected
+
+
+def test_a_clause_that_holds_for_every_possible_stage_is_decided(
+    rules: RuleSet, make_facts: MakeFacts
+) -> None:
+    # Financial 3 with mental not scored: stage 4 if mental is 2 or more, else 3.
+    facts = make_facts(visit={"capitals": {"financial": 3, "mental": None}})
+    rec = evaluate(facts, rules)
+    assert rec.stage is None
+    assert rec.stage_explanation == "3 Stage not decided (3 or 4): mental score not recorded."
+    [stage_clause] = [c for c in rec.eligibility if c.clause == "4.2"]
+    assert stage_clause.outcome is True
+    assert stage_clause.explanation == "4.2 Stage 3 or 4: met (stage 3 or 4)."
+    assert rec.eligible
+    assert [m.clauses for m in rec.missing_facts] == [("3", "7.5")]
+
+
+def test_cap_what_if_never_asks_for_more_than_the_awards_that_count(
+    rules: RuleSet, make_facts: MakeFacts
+) -> None:
+    # £50.00 counts towards the £750.00 cap; 5.2 is cut by £110.00, so taking every
+    # counted award away cannot restore it in full (the old answer was "£110.00 less").
+    facts = make_facts(
+        household={"rent_arrears_pence": 50_000, "utility_arrears_pence": 25_000},
+        visit={"no_money_for_food_or_fuel": True},
+        prior_awards=[
+            {"award_date": "2026-03-01", "amount_pence": 5_000, "status": "paid"},
+            {"award_date": "2026-03-02", "amount_pence": 90_000, "status": "rejected"},
+        ],
+    )
+    rec = evaluate(facts, rules)
+    assert rec.cap_reduction is not None
+    assert [(c.clause, c.to_pence) for c in rec.cap_reduction.cuts] == [("5.2", 14_000)]
+    [what_if] = rec.what_if
+    assert what_if.explanation == (
+        "£50.00 less in approved awards in the 365 days before the visit would raise "
+        "5.2 Utility arrears to £190.00 (now £140.00); it cannot be restored in full: "
+        "only £50.00 of approved awards counts towards the cap; enough earlier awards "
+        "leave the window on 1 March 2027 (259 days after this visit)."
+    )
+    assert what_if.promised_pence == 19_000
+
+
+def test_no_cap_what_if_when_no_awards_count(rules: RuleSet, make_facts: MakeFacts) -> None:
+    facts = make_facts(
+        household={"rent_arrears_pence": 90_000, "utility_arrears_pence": 40_000},
+        visit={"no_money_for_food_or_fuel": True},
+    )
+    rec = evaluate(facts, rules)
+    assert rec.cap_reduction is not None and rec.cap_reduction.cuts
+    assert rec.what_if == ()  # no approved awards count: none can be taken away

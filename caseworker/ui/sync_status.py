@@ -448,9 +448,8 @@ class SyncController(QObject):
             )
         if report.refused:
             self._notify(
-                f"The team store did not accept "
-                f"{_plural(len(report.refused), 'change', 'changes')}: kept on this laptop. "
-                "See Case > Conflicts to resend or discard."
+                f"{_plural(len(report.refused), 'change', 'changes')} not accepted, "
+                "kept here: see Case > Conflicts."
             )
         elif cancelled:
             self._notify("Sync stopped. What was not sent waits on this laptop for the next sync.")

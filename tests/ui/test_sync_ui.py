@@ -371,6 +371,7 @@ def test_a_refused_change_is_parked_with_its_reason_then_discarded_with_a_why(
     ui.shortcut("F9")
     window = ui.window
     ui.qtbot.waitUntil(lambda: bar(window)["refused"] == "1 change not accepted", timeout=5000)
+    assert "1 change not accepted, kept here" in window.statusBar().currentMessage()
     # Both yeses count here until a person decides: the refused one is not undone silently.
     assert fund.allowance_left(store, officer, TODAY) == -10_000
     reference = households.get_household(store, mine).reference

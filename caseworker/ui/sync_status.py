@@ -150,7 +150,10 @@ class SyncStatusBar(QWidget):
             self.conflicts,
             self.refused,
         )
+        gap = self.fontMetrics().horizontalAdvance(" ")
         for widget in self._items:
+            if isinstance(widget, QLabel):  # figures side by side must not run together
+                widget.setContentsMargins(gap, 0, gap, 0)
             row.addWidget(widget)
         self.show_connection(NOT_CONFIGURED)
         self.conflicts.clicked.connect(self.conflicts_clicked.emit)

@@ -197,14 +197,6 @@ def client_row(session: Session) -> SyncClient:
     return client
 
 
-def pending(session: Session) -> list[OutboxRow]:
-    return list(
-        session.exec(
-            select(OutboxRow).where(OutboxRow.state == "pending").order_by(OutboxRow.mutation_id)  # type: ignore[arg-type]
-        )
-    )
-
-
 def queue(session: Session) -> list[OutboxRow]:
     """Every row of the outbox in order: what a push sends (only pending ones replay)."""
     return list(session.exec(select(OutboxRow).order_by(OutboxRow.mutation_id)))  # type: ignore[arg-type]

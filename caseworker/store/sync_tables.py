@@ -45,7 +45,7 @@ class OutboxRow(SQLModel, table=True):
     touched: str = Field(sa_column=Column(Text, nullable=False))  # [[table, id], ...]
     digest: str = Field(index=True)
     created_at: datetime = Field(default_factory=utcnow)
-    state: str = Field(default="pending", index=True)  # see services.parked.STATES
+    state: str = Field(default="pending", index=True)  # the states are described in services.parked
     reason: str = ""
 
 

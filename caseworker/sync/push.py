@@ -43,6 +43,7 @@ from caseworker.services.audit import AuditTrail, write_pending
 from caseworker.services.errors import ServiceError
 from caseworker.services.fund import FundRefused
 from caseworker.services.outbox import load_user
+from caseworker.services.parked import PENDING
 from caseworker.services.registry import MUTATIONS
 from caseworker.store import households as repo
 from caseworker.store.database import Store
@@ -92,7 +93,7 @@ class Entry:
             row.tape,
             row.digest,
             row.touched,
-            hold=row.state != "pending",
+            hold=row.state != PENDING,
         )
 
 

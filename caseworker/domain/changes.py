@@ -46,6 +46,17 @@ def keys_of(args: str, touched: str) -> set[str]:
     return touched_keys(touched) | referred_keys(args)
 
 
+def depends_on(args: str, touched: str, blocked: set[str]) -> bool:
+    """Whether a change refers to, or touches, a row in ``blocked`` (the rows of changes
+    not accepted, or waiting): then it waits too."""
+    return not keys_of(args, touched).isdisjoint(blocked)
+
+
+def hold_back(touched: str, blocked: set[str]) -> None:
+    """Add the rows a change touched to ``blocked``: the changes about them must wait."""
+    blocked |= touched_keys(touched)
+
+
 def waiting_behind(
     changes: Iterable[tuple[int, str, str]], parked: Iterable[tuple[str, str]]
 ) -> set[int]:
@@ -53,10 +64,10 @@ def waiting_behind(
     parked change (args, touched) or on another change that waits."""
     blocked: set[str] = set()
     for _args, touched in parked:
-        blocked |= touched_keys(touched)
+        hold_back(touched, blocked)
     waiting: set[int] = set()
     for number, args, touched in changes:
-        if keys_of(args, touched) & blocked:
+        if depends_on(args, touched, blocked):
             waiting.add(number)
-            blocked |= touched_keys(touched)
+            hold_back(touched, blocked)
     return waiting

@@ -35,7 +35,7 @@ from sqlalchemy import insert, update
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlmodel import Session, col, select
 
-from caseworker.domain.changes import keys_of, touched_keys
+from caseworker.domain.changes import depends_on, hold_back
 from caseworker.domain.rules import RuleSet
 from caseworker.domain.stamps import Tape, on_tape
 from caseworker.domain.users import User
@@ -153,21 +153,15 @@ def _push_batch(
     """Replay a batch without savepoints, the common case; if the rules refuse any
     change in it, roll the whole batch back and replay it again one savepoint per
     change, so the refused one alone is left out."""
+    trial = set(blocked)  # a batch rolled back leaves ``blocked`` as it was
     try:
-        done = _replay_batch(shared, client_id, batch, rules, set(blocked), careful=False)
+        statuses = _replay_batch(shared, client_id, batch, rules, trial, careful=False)
     except _Refused:
-        done = _replay_batch(shared, client_id, batch, rules, blocked, careful=True)
+        statuses = _replay_batch(shared, client_id, batch, rules, blocked, careful=True)
     else:
-        blocked.clear()
-        blocked.update(done.blocked)
-    for status in done.statuses:
+        blocked |= trial
+    for status in statuses:
         report.count(status)
-
-
-@dataclass
-class _Done:
-    statuses: list[str]
-    blocked: set[str]
 
 
 class _Refused(Exception):
@@ -181,7 +175,7 @@ def _replay_batch(
     rules: RuleSet,
     blocked: set[str],
     careful: bool,
-) -> _Done:
+) -> list[str]:
     """Replay a batch in one store transaction; the status of each change replayed.
 
     ``blocked`` grows by the rows of each change refused or left waiting."""
@@ -227,14 +221,14 @@ def _replay_batch(
                 result["status"] = "held"
             elif entry.digest in seen:
                 result["status"] = "duplicate"  # pushed before under another client id
-            elif keys_of(entry.args, entry.touched) & blocked:
+            elif depends_on(entry.args, entry.touched, blocked):
                 result.update(status="waiting", reason=WAITING)
             else:
                 replay(entry, result)
             if result["status"] == "applied":
                 seen.add(entry.digest)
             elif result["status"] in ("refused", "waiting"):
-                blocked |= touched_keys(entry.touched)
+                hold_back(entry.touched, blocked)
             results.append(result)
             last = entry.mutation_id
         state.last_mutation_id = last
@@ -242,7 +236,7 @@ def _replay_batch(
         session.add(state)
         if results:
             session.execute(insert(SyncMutation.__table__), results)  # type: ignore[attr-defined]
-    return _Done([result["status"] for result in results], blocked)
+    return [result["status"] for result in results]
 
 
 WAITING = (

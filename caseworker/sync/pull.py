@@ -23,7 +23,6 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
@@ -207,29 +206,21 @@ def rebase(mine: Session, theirs: Session, touched: list[list[str]]) -> None:
             wanted[table].append(uuid.UUID(key))
     missing: dict[str, list[uuid.UUID]] = {}
     households: list[uuid.UUID] = []
-    audit: list[dict[str, Any]] = []
     with append_only_lifted(mine):
         for synced in SYNCED:
             ids = wanted.get(synced.name, [])
             found: set[uuid.UUID] = set()
             for rows in changed_rows(theirs, synced, 0, 0, ids=ids) if ids else ():
                 found.update(r["id"] for r in rows)
-                if synced.how == "chain":
-                    audit.extend(rows)  # replaced below: the laptop's may differ
-                else:
-                    apply_rows(mine, synced, rows, set())
-            # Audit entries are all taken back, then the store's copies appended.
-            missing[synced.name] = (
-                ids if synced.how == "chain" else [i for i in ids if i not in found]
-            )
+                # Audit entries too: one the laptop holds with other content is replaced.
+                apply_rows(mine, synced, rows, set())
+            missing[synced.name] = [i for i in ids if i not in found]
             if synced.name == "household":
                 households = [i for i in ids if i in found]
         first_seq = _take_back(mine, missing)
         replace_members(mine, theirs, households)
-        trail = AuditTrail(mine, None)
         if first_seq is not None:
-            trail.rechain_after(first_seq - 1)
-        trail.append_copies(audit)
+            AuditTrail(mine, None).rechain_after(first_seq - 1)
 
 
 def _take_back(session: Session, missing: dict[str, list[uuid.UUID]]) -> int | None:

@@ -30,6 +30,7 @@ from sqlalchemy import ColumnElement, Table, and_, delete, false, or_, select, u
 from sqlmodel import Session, SQLModel
 
 import caseworker.store.review_tables
+import caseworker.store.service_tables
 import caseworker.store.sync_tables  # noqa: F401  (registers the sync tables)
 from caseworker.domain.household import ERASED
 from caseworker.services.audit import canonical
@@ -236,6 +237,7 @@ INVENTORY: tuple[TableEntry, ...] = (
             Entry("touched", K, "table names and ids only", personal=False),
             Entry("digest", K, "a hash, needed to match the store's answer", personal=False),
             Entry("state", K, "pending or refused", personal=False),
+            Entry("signature", K, "the author's signature of the change", personal=False),
             Entry(
                 "reason",
                 E,
@@ -252,6 +254,8 @@ INVENTORY: tuple[TableEntry, ...] = (
             Entry("officer_code", K, STAFF, personal=False),
             Entry("role", K, STAFF, personal=False),
             Entry("password_hash", K, "a salted hash, never shown", personal=False),
+            Entry("public_key", K, "a signing key's public half", personal=False),
+            Entry("sealed_key", K, "a signing key, sealed under the password", personal=False),
         ),
     ),
     TableEntry(
@@ -274,10 +278,37 @@ INVENTORY: tuple[TableEntry, ...] = (
             Entry("digest", K, "a hash of the change", personal=False),
             Entry("status", K, "applied, refused or duplicate", personal=False),
             Entry("reason", K, "the app's own refusal message", personal=False),
+            Entry("signature", K, "the author's signature of the change", personal=False),
         ),
     ),
     TableEntry("sync_version", Link.NONE, ()),
     TableEntry("sync_client_state", Link.NONE, ()),
+    TableEntry(
+        "device",
+        Link.NONE,
+        (
+            Entry("name", K, "the laptop's name", personal=False),
+            Entry("token_hash", K, "a hash of the laptop's credential", personal=False),
+            Entry("escrow", K, "the laptop's store key, sealed to the team", personal=False),
+        ),
+    ),
+    TableEntry(
+        "enrolment_code", Link.NONE, (Entry("code_hash", K, "a hash of a code", personal=False),)
+    ),
+    TableEntry("audit_mac", Link.NONE, (Entry("mac", K, "the keyed chain", personal=False),)),
+    TableEntry(
+        "audit_head",
+        Link.NONE,
+        (
+            Entry("mac", K, "the keyed chain's head", personal=False),
+            Entry("ledger", K, "a digest of decisions and ledger", personal=False),
+            Entry("key_id", K, "which service key signed", personal=False),
+            Entry("signature", K, "the service's signature", personal=False),
+        ),
+    ),
+    TableEntry(
+        "team_key", Link.NONE, (Entry("public_key", K, "the team's public key", personal=False),)
+    ),
 )
 
 BY_TABLE: dict[str, TableEntry] = {t.table: t for t in INVENTORY}

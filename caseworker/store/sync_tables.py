@@ -28,6 +28,7 @@ class SyncClient(SQLModel, table=True):
     next_mutation_id: int = 1
     cursor: int = 0  # the store version this laptop has pulled up to
     machine: str = ""  # where this file was made: a copied file gets a new client id
+    device_id: uuid.UUID | None = None  # this laptop's enrolment with the sync service
     last_sync_at: datetime | None = None
 
 
@@ -47,6 +48,7 @@ class OutboxRow(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     state: str = Field(default="pending", index=True)  # the states are described in services.parked
     reason: str = ""
+    signature: str = Field(default="", sa_column_kwargs={"server_default": ""})  # the author's
 
 
 class SyncVersion(SQLModel, table=True):
@@ -66,6 +68,7 @@ class SyncClientState(SQLModel, table=True):
     client_id: uuid.UUID = Field(primary_key=True)
     last_mutation_id: int = 0
     last_seen_at: datetime = Field(default_factory=utcnow)
+    device_id: uuid.UUID | None = None  # the enrolled laptop this client id belongs to
 
 
 class SyncMutation(SQLModel, table=True):
@@ -84,6 +87,8 @@ class SyncMutation(SQLModel, table=True):
     flagged: bool = False  # refused by the fund re-check: tampering or a cloned store
     at: datetime = Field(default_factory=utcnow)
     server_version: int | None = Field(default=None, index=True)
+    signature: str = Field(default="", sa_column_kwargs={"server_default": ""})  # the author's
+    device_id: uuid.UUID | None = None  # the enrolled laptop that pushed it
 
 
 class HouseholdConflict(SQLModel, table=True):

@@ -30,6 +30,10 @@ class UserAccount(SQLModel, table=True):
     failed_sign_ins: int = 0
     locked_until: datetime | None = None
     active: bool = True
+    # The person's Ed25519 signing key: the public half, and the private half sealed
+    # under a key derived from their password (``domain.signing``).
+    public_key: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    sealed_key: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     server_version: int | None = Field(default=None, index=True)  # see caseworker.sync
 
 

@@ -23,6 +23,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
@@ -40,16 +41,10 @@ from caseworker.services.parked import (
     kept_keys,
 )
 from caseworker.store.database import Store
-from caseworker.store.sync_tables import OutboxRow, SyncMutation, SyncVersion
+from caseworker.store.sync_tables import OutboxRow
 from caseworker.store.tables import AuditEventRow, MemberRow, SearchTermRow, utcnow
-from caseworker.sync.rows import (
-    BY_NAME,
-    SYNCED,
-    append_only_lifted,
-    apply_rows,
-    changed_rows,
-    replace_members,
-)
+from caseworker.sync.remote import ANSWERS, MEMBERS, Part, Remote
+from caseworker.sync.rows import BY_NAME, append_only_lifted, apply_rows, replace_members
 
 PAGE_VERSIONS = 20
 
@@ -60,65 +55,60 @@ class PullReport:
     refused: list[str] = field(default_factory=list)  # the store's reasons, as shown
 
 
-def store_version(shared: Store) -> int:
-    with shared.read() as session:
-        row = session.get(SyncVersion, 1)
-        return row.version if row else 0
-
-
-def pull(local: Store, shared: Store, cancelled: Callable[[], bool] = lambda: False) -> PullReport:
+def pull(local: Store, remote: Remote, cancelled: Callable[[], bool] = lambda: False) -> PullReport:
     report = PullReport()
-    top = store_version(shared)
-    with local.unit_of_work() as session, shared.read() as theirs:
+    top = remote.version()
+    with local.unit_of_work() as session:
         cursor = client_row(session).cursor
-        _take_back_discarded(session, theirs)
+        _take_back_discarded(session, remote)
     while cursor < top and not cancelled():
         target = min(top, cursor + PAGE_VERSIONS)
-        with local.unit_of_work() as mine, shared.read() as theirs:
-            _apply_page(mine, theirs, cursor, target, report)
+        with local.unit_of_work() as mine:
+            _apply_page(mine, remote, cursor, target, report)
         cursor = target
     with local.unit_of_work() as session:
         client_row(session).last_sync_at = utcnow()
     return report
 
 
-def _apply_page(mine: Session, theirs: Session, after: int, upto: int, report: PullReport) -> None:
+def _apply_page(mine: Session, remote: Remote, after: int, upto: int, report: PullReport) -> None:
+    """One page in one local transaction: a page cut off half-way leaves nothing (the
+    next pull starts it again from the same cursor)."""
     client = client_row(mine)
-    answers = list(
-        theirs.exec(
-            select(SyncMutation).where(
-                SyncMutation.client_id == client.client_id,
-                col(SyncMutation.server_version) > after,
-                col(SyncMutation.server_version) <= upto,
-            )
-        )
-    )
-    settled = {a.mutation_id for a in answers if a.status not in ("refused", "waiting")}
-    held = _held(mine, settled)
-    households: list[uuid.UUID] = []
-    for synced in SYNCED:
-        for rows in changed_rows(theirs, synced, after, upto):
-            report.rows += apply_rows(mine, synced, rows, held)
-            if synced.name == "household":
-                households.extend(r["id"] for r in rows if r["id"].hex not in held)
-    replace_members(mine, theirs, households)
-    _acknowledge(mine, theirs, client.client_id, answers, report)
+    answers: list[dict[str, Any]] = []
+    held: set[str] = set()
+    for part in remote.page(client.client_id, after, upto):
+        if part.kind == ANSWERS:  # always first
+            answers = part.rows
+            settled = {a["mutation_id"] for a in answers if a["status"] not in _UNSETTLED}
+            held = _held(mine, settled)
+        elif part.kind == MEMBERS:
+            kept = [h for h in part.households if h.hex not in held]
+            replace_members(mine, part.rows, kept)
+        else:
+            report.rows += apply_rows(mine, BY_NAME[part.table], part.rows, held)
+    _acknowledge(mine, remote, client.client_id, answers, report)
     client.cursor = upto
     mine.add(client)
 
 
+_UNSETTLED = ("refused", "waiting")
+
+
 def _acknowledge(
     mine: Session,
-    theirs: Session,
+    remote: Remote,
     client_id: uuid.UUID,
-    answers: list[SyncMutation],
+    answers: list[dict[str, Any]],
     report: PullReport,
 ) -> None:
     """Drop outbox entries the store applied as made; rebase the ones it applied
     differently; park the ones it refused (with its reason) or left waiting."""
     outbox = OutboxRow.__table__  # type: ignore[attr-defined]
     done = [
-        a.mutation_id for a in answers if a.status in ("applied", "duplicate") and not a.diverged
+        a["mutation_id"]
+        for a in answers
+        if a["status"] in ("applied", "duplicate") and not a["diverged"]
     ]
     for start in range(0, len(done), 500):
         mine.execute(
@@ -129,9 +119,10 @@ def _acknowledge(
             )
         )
     for answer in answers:
-        if answer.status in ("applied", "duplicate") and not answer.diverged:
+        status, reason = answer["status"], answer["reason"]
+        if status in ("applied", "duplicate") and not answer["diverged"]:
             continue
-        entry = mine.get(OutboxRow, (answer.mutation_id, client_id))
+        entry = mine.get(OutboxRow, (answer["mutation_id"], client_id))
         if entry is None:
             continue
         if entry.state == WITHDRAWN:  # a copy of it was queued again
@@ -141,14 +132,14 @@ def _acknowledge(
             mine.add(entry)
         elif entry.state != PENDING:
             continue  # parked or discarded already: sent again only as a hold
-        elif answer.status in ("refused", "waiting"):
-            entry.state = PARKED if answer.status == "refused" else WAITING
-            entry.reason = answer.reason
+        elif status in _UNSETTLED:
+            entry.state = PARKED if status == "refused" else WAITING
+            entry.reason = reason
             mine.add(entry)
-            if answer.status == "refused":
-                report.refused.append(answer.reason)
+            if status == "refused":
+                report.refused.append(reason)
         else:  # applied, but the store's result differs: the store's is the record
-            rebase(mine, theirs, json.loads(entry.touched))
+            rebase(mine, remote, json.loads(entry.touched))
             mine.delete(entry)
 
 
@@ -165,7 +156,7 @@ def _held(session: Session, settled: set[int]) -> set[str]:
     return held
 
 
-def _take_back_discarded(mine: Session, theirs: Session) -> None:
+def _take_back_discarded(mine: Session, remote: Remote) -> None:
     """Make the rows of discarded changes equal to the store's, or take them back,
     leaving alone what another change still waiting here holds; then forget them."""
     discarded = mine.exec(select(OutboxRow).where(OutboxRow.state == DISCARDED)).all()
@@ -178,7 +169,8 @@ def _take_back_discarded(mine: Session, theirs: Session) -> None:
     touched = [
         pair for row in discarded for pair in json.loads(row.touched) if pair[1] not in still
     ]
-    rebase(mine, theirs, touched)
+    if touched:
+        rebase(mine, remote, touched)
 
 
 # Children before parents, for taking rows back.
@@ -198,27 +190,28 @@ _DELETE_ORDER = (
 )
 
 
-def rebase(mine: Session, theirs: Session, touched: list[list[str]]) -> None:
+def rebase(mine: Session, remote: Remote, touched: list[list[str]]) -> None:
     """Make every row a change touched equal to the store's copy, or remove it."""
     wanted: dict[str, list[uuid.UUID]] = defaultdict(list)
     for table, key in touched:
         if table in BY_NAME:
             wanted[table].append(uuid.UUID(key))
-    missing: dict[str, list[uuid.UUID]] = {}
-    households: list[uuid.UUID] = []
+    if not wanted:
+        return
+    parts: list[Part] = list(remote.rows(touched))
+    found: dict[str, set[uuid.UUID]] = defaultdict(set)
     with append_only_lifted(mine):
-        for synced in SYNCED:
-            ids = wanted.get(synced.name, [])
-            found: set[uuid.UUID] = set()
-            for rows in changed_rows(theirs, synced, 0, 0, ids=ids) if ids else ():
-                found.update(r["id"] for r in rows)
-                # Audit entries too: one the laptop holds with other content is replaced.
-                apply_rows(mine, synced, rows, set())
-            missing[synced.name] = [i for i in ids if i not in found]
-            if synced.name == "household":
-                households = [i for i in ids if i in found]
+        for part in parts:
+            if part.kind == MEMBERS:
+                replace_members(mine, part.rows, part.households)
+                continue
+            found[part.table].update(r["id"] for r in part.rows)
+            # Audit entries too: one the laptop holds with other content is replaced.
+            apply_rows(mine, BY_NAME[part.table], part.rows, set())
+        missing = {
+            name: [i for i in ids if i not in found[name]] for name, ids in wanted.items()
+        }
         first_seq = _take_back(mine, missing)
-        replace_members(mine, theirs, households)
         if first_seq is not None:
             AuditTrail(mine, None).rechain_after(first_seq - 1)
 

@@ -176,33 +176,35 @@ def _chain(session: Session, rows: list[dict[str, Any]]) -> int:
     return trail.append_copies(r for r in rows if r["id"] not in have or r["id"] in differing)
 
 
-def replace_members(local: Session, store: Session, household_ids: Iterable[uuid.UUID]) -> None:
-    """Each household's members as the store has them, and its search terms rebuilt (in
-    bulk: a new laptop takes every household at once); a household de-identified in the
-    store has its personal data erased here too."""
+def replace_members(
+    local: Session, members: list[dict[str, Any]], household_ids: Iterable[uuid.UUID]
+) -> None:
+    """Each household's members as the store has them (``members``: the store's members
+    of these households), and its search terms rebuilt, in bulk (a new laptop takes
+    every household at once); a household de-identified in the store has its personal
+    data erased here too."""
     ids = list(household_ids)
+    wanted = set(ids)
+    members = [m for m in members if m["household_id"] in wanted]
     members_table = MemberRow.__table__  # type: ignore[attr-defined]
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         local.execute(delete(MemberRow).where(col(MemberRow.household_id).in_(chunk)))
         local.execute(delete(SearchTermRow).where(col(SearchTermRow.household_id).in_(chunk)))
-        found = store.execute(
-            sa_select(members_table).where(members_table.c.household_id.in_(chunk))
+    if members:
+        columns = list(members_table.c)
+        insert_raw(
+            local,
+            f"INSERT INTO member ({', '.join(c.name for c in columns)}) "
+            f"VALUES ({', '.join('?' for _ in columns)})",
+            columns,
+            members,
         )
-        keys = list(found.keys())
-        members = [dict(zip(keys, m, strict=True)) for m in found]
-        if members:
-            columns = list(members_table.c)
-            insert_raw(
-                local,
-                f"INSERT INTO member ({', '.join(c.name for c in columns)}) "
-                f"VALUES ({', '.join('?' for _ in columns)})",
-                columns,
-                members,
-            )
-        names: dict[uuid.UUID, list[tuple[str, str, date | None]]] = defaultdict(list)
-        for m in members:
-            names[m["household_id"]].append((m["first_name"], m["surname"], m["date_of_birth"]))
+    names: dict[uuid.UUID, list[tuple[str, str, date | None]]] = defaultdict(list)
+    for m in members:
+        names[m["household_id"]].append((m["first_name"], m["surname"], m["date_of_birth"]))
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
         terms: list[tuple[str, str]] = []
         for h in local.execute(
             sa_select(

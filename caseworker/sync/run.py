@@ -22,14 +22,10 @@ from caseworker.services.outbox import client_row, queue, this_machine
 from caseworker.services.parked import LISTED, PENDING, kept_keys
 from caseworker.store.database import Store
 from caseworker.store.errors import translate
-from caseworker.store.sync_tables import (
-    HouseholdConflict,
-    OutboxRow,
-    SyncClient,
-    SyncClientState,
-)
+from caseworker.store.sync_tables import HouseholdConflict, OutboxRow, SyncClient
 from caseworker.sync.pull import pull
-from caseworker.sync.push import CopiedStore, Entry, PushReport, note_copy, push
+from caseworker.sync.push import CopiedStore, Entry, PushReport
+from caseworker.sync.remote import Remote, StoreRemote
 
 log = logging.getLogger(__name__)
 
@@ -73,24 +69,27 @@ def status(local: Store) -> SyncStatus:
 
 def sync(
     local: Store,
-    shared: Store,
+    shared: Store | Remote,
     rules: RuleSet,
     cancelled: Callable[[], bool] = lambda: False,
 ) -> SyncReport:
-    """Push then pull. When the store cannot be reached, raises the named problem from
-    ``store.errors`` (``ConnectionLost``, ``StoreBusy`` …): nothing here is lost."""
+    """Push then pull, with the sync service (a ``Remote``) or a store in this process
+    (a trial, a test: then ``rules`` are the ones it replays with). When the store
+    cannot be reached, raises the named problem from ``store.errors``
+    (``ConnectionLost``, ``StoreBusy`` …): nothing here is lost."""
+    remote = StoreRemote(shared, rules) if isinstance(shared, Store) else shared
     report = SyncReport()
     try:
-        report.new_client_id = ensure_identity(local, shared)
+        report.new_client_id = ensure_identity(local, remote)
         try:
-            report.pushed = _push(local, shared, rules, cancelled)
+            report.pushed = _push(local, remote, cancelled)
         except CopiedStore:
             old = _client_id(local)
             new = new_identity(local)
-            note_copy(shared, old, new)
+            remote.note_copy(old, new)
             report.new_client_id = True
-            report.pushed = _push(local, shared, rules, cancelled)
-        pulled = pull(local, shared, cancelled)
+            report.pushed = _push(local, remote, cancelled)
+        pulled = pull(local, remote, cancelled)
     except (DBAPIError, OSError) as exc:
         problem = translate(exc, shared=True)
         if problem is None:
@@ -125,14 +124,14 @@ def outgoing(local: Store) -> Outgoing:
         )
 
 
-def _push(local: Store, shared: Store, rules: RuleSet, cancelled: Callable[[], bool]) -> PushReport:
+def _push(local: Store, remote: Remote, cancelled: Callable[[], bool]) -> PushReport:
     out = outgoing(local)
-    if not out.entries:
+    if not out.entries or cancelled():
         return PushReport()
-    return push(shared, out.client_id, out.entries, rules, cancelled, out.blocked)
+    return remote.push(out.client_id, out.entries, out.blocked)
 
 
-def ensure_identity(local: Store, shared: Store) -> bool:
+def ensure_identity(local: Store, remote: Remote) -> bool:
     """Give this laptop a new client id if its store file was moved to another machine
     or restored from an old backup (the store has seen later changes from this id).
 
@@ -142,9 +141,7 @@ def ensure_identity(local: Store, shared: Store) -> bool:
     with local.read() as session:
         client = client_row(session)
         client_id, next_id, machine = client.client_id, client.next_mutation_id, client.machine
-    with shared.read() as theirs:
-        state = theirs.get(SyncClientState, client_id)
-    restored = state is not None and state.last_mutation_id >= next_id
+    restored = remote.restored(client_id, next_id)
     if machine == this_machine() and not restored:
         return False
     new_identity(local)

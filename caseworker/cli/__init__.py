@@ -17,7 +17,18 @@ import sys
 from collections.abc import Sequence
 
 from caseworker import paths
-from caseworker.cli import audit, export, households, report, retention, rules, sar, sync, users
+from caseworker.cli import (
+    audit,
+    export,
+    households,
+    report,
+    retention,
+    rules,
+    sar,
+    server,
+    sync,
+    users,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -60,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     retention.register(sub)
     rules.register(sub)
     sync.register(sub)
+    server.register(sub)
     report.register(sub)
     return parser
 

@@ -135,7 +135,7 @@ def _sync(args: argparse.Namespace) -> int:
     from caseworker.services.rules_state import RulesState, override_dir
     from caseworker.settings import current_settings
     from caseworker.store.errors import StoreError
-    from caseworker.sync.connect import open_team_store
+    from caseworker.sync.connect import open_remote
     from caseworker.sync.run import sync
 
     address = args.store or current_settings().shared_store_url
@@ -147,9 +147,13 @@ def _sync(args: argparse.Namespace) -> int:
         )
         return 2
     local = open_store()
+    rules = RulesState(override=override_dir()).current()
     try:
-        shared = open_team_store(address)
-        report = sync(local, shared, RulesState(override=override_dir()).current())
+        remote = open_remote(address, rules)
+        try:
+            report = sync(local, remote, rules)
+        finally:
+            remote.close()
     except StoreError as exc:
         print(f"caseworker: {exc}", file=sys.stderr)
         return exc.exit_code

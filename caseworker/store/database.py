@@ -106,14 +106,19 @@ class Store:
         self._writer = engine.execution_options(begin="IMMEDIATE")
 
     @classmethod
-    def open_shared(cls, url: str, upgrade: bool = False) -> Store:
+    def open_shared(cls, url: str, upgrade: bool = False, pool: int | None = None) -> Store:
         """The team's shared store at a SQLAlchemy URL (``sqlite:///`` or ``postgresql+psycopg://``).
 
         Without ``upgrade`` an old or empty schema is refused: ``caseworker store init``
-        is the one place that changes the shared schema.
+        is the one place that changes the shared schema. ``pool`` bounds the database
+        connections (the sync service): a request beyond it waits for one to be free.
         """
         if url.startswith("sqlite"):
             engine = _shared_sqlite_engine(url)
+        elif pool is not None:
+            engine = create_engine(
+                url, pool_pre_ping=True, pool_size=pool, max_overflow=0, pool_timeout=60
+            )
         else:
             engine = create_engine(url, pool_pre_ping=True)
         store = cls(engine, shared=True)

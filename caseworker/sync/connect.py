@@ -9,14 +9,19 @@ or ``sqlite:///`` address needs no credentials.
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 
 import keyring
 from keyring.errors import KeyringError, NoKeyringError
 from sqlalchemy.engine import make_url
 
+from caseworker import paths
+from caseworker.domain.rules import RuleSet
 from caseworker.store.database import Store
 from caseworker.store.errors import StoreUnavailable
+from caseworker.sync.http import HttpRemote, check_address, is_service
+from caseworker.sync.remote import Remote, StoreRemote
 
 KEYRING_SERVICE = "Caseworker shared store"
 NO_KEYRING = (
@@ -58,11 +63,56 @@ def with_login(address: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
-def open_team_store(address: str, upgrade: bool = False) -> Store:
+def open_team_store(address: str, upgrade: bool = False, pool: int | None = None) -> Store:
     """The shared store at ``address``; ``StoreUnavailable`` says what to do if not."""
     url = make_url(with_login(address))
     if url.drivername.startswith("postgresql"):
         # A short timeout and UTC times, unless the address already sets them.
         defaults = {"connect_timeout": "5", "options": "-c timezone=UTC"}
         url = url.update_query_dict({**defaults, **url.query})
-    return Store.open_shared(url.render_as_string(hide_password=False), upgrade=upgrade)
+    return Store.open_shared(url.render_as_string(hide_password=False), upgrade=upgrade, pool=pool)
+
+
+DEVICE_SERVICE = "Caseworker sync service"
+
+
+def _device_entry(address: str) -> str:
+    """The keyring entry's name: the service and this data folder (two folders on one
+    account, such as a trial beside the real one, are two devices)."""
+    return f"{check_address(address)} {paths.local_store_path()}"
+
+
+def save_device(address: str, device_id: uuid.UUID, token: str) -> None:
+    """Keep this laptop's device credential in the OS keyring."""
+    try:
+        keyring.set_password(
+            DEVICE_SERVICE, _device_entry(address), json.dumps([device_id.hex, token])
+        )
+    except (NoKeyringError, KeyringError) as exc:
+        raise StoreUnavailable(NO_KEYRING) from exc
+
+
+def device_credential(address: str) -> tuple[uuid.UUID, str] | None:
+    try:
+        saved = keyring.get_password(DEVICE_SERVICE, _device_entry(address))
+    except (NoKeyringError, KeyringError) as exc:
+        raise StoreUnavailable(NO_KEYRING) from exc
+    if not saved:
+        return None
+    device_id, token = json.loads(saved)
+    return uuid.UUID(device_id), token
+
+
+def open_remote(address: str, rules: RuleSet) -> Remote:
+    """What a laptop syncs with: the sync service at an ``https://`` address (with this
+    laptop's device credential), or, for a trial on one machine, a store file directly."""
+    if not is_service(address):
+        return StoreRemote(open_team_store(address), rules, owned=True)
+    credential = device_credential(address)
+    if credential is None:
+        raise StoreUnavailable(
+            "This laptop is not enrolled with the team's sync service. Ask a team manager "
+            f"for an enrolment code, then run: caseworker enrol {check_address(address)} "
+            "--code CODE"
+        )
+    return HttpRemote(address, credential[1])

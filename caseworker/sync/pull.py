@@ -208,9 +208,7 @@ def rebase(mine: Session, remote: Remote, touched: list[list[str]]) -> None:
             found[part.table].update(r["id"] for r in part.rows)
             # Audit entries too: one the laptop holds with other content is replaced.
             apply_rows(mine, BY_NAME[part.table], part.rows, set())
-        missing = {
-            name: [i for i in ids if i not in found[name]] for name, ids in wanted.items()
-        }
+        missing = {name: [i for i in ids if i not in found[name]] for name, ids in wanted.items()}
         first_seq = _take_back(mine, missing)
         if first_seq is not None:
             AuditTrail(mine, None).rechain_after(first_seq - 1)

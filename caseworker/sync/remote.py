@@ -50,9 +50,7 @@ class Remote(Protocol):
         holds: its data folder was restored from an old backup."""
         ...
 
-    def push(
-        self, client_id: uuid.UUID, entries: list[Entry], blocked: set[str]
-    ) -> PushReport: ...
+    def push(self, client_id: uuid.UUID, entries: list[Entry], blocked: set[str]) -> PushReport: ...
 
     def note_copy(self, old: uuid.UUID, new: uuid.UUID) -> None: ...
 
@@ -67,10 +65,13 @@ class Remote(Protocol):
 
 class StoreRemote:
     """A team store in this process. ``signed`` makes the push check each change's
-    author signature (the sync service); a direct trial store does not."""
+    author signature (the sync service); a direct trial store does not. ``owned``: the
+    store was opened for this remote, and ``close`` disposes of it."""
 
-    def __init__(self, store: Store, rules: RuleSet, signed: bool = False) -> None:
-        self.store, self._rules, self._signed = store, rules, signed
+    def __init__(
+        self, store: Store, rules: RuleSet, signed: bool = False, owned: bool = False
+    ) -> None:
+        self.store, self._rules, self._signed, self._owned = store, rules, signed, owned
 
     def restored(self, client_id: uuid.UUID, next_mutation_id: int) -> bool:
         with self.store.read() as session:
@@ -97,7 +98,9 @@ class StoreRemote:
             yield from read_rows(session, touched)
 
     def close(self) -> None:
-        """The store belongs to whoever opened it."""
+        """Dispose of the store if it was opened for this remote (``owned``)."""
+        if self._owned:
+            self.store.dispose()
 
 
 def read_page(session: Session, client_id: uuid.UUID, after: int, upto: int) -> Iterator[Part]:

@@ -173,3 +173,11 @@ def new_identity(local: Store) -> uuid.UUID:
         session.add(client)
     log.warning("this laptop's store was copied or restored: it now syncs under a new id")
     return new_id
+
+
+def note_device(local: Store, device_id: uuid.UUID) -> None:
+    """Remember which enrolment this laptop syncs under (its credential is in the keyring)."""
+    with local.unit_of_work() as session:
+        client = client_row(session)
+        client.device_id = device_id
+        session.add(client)

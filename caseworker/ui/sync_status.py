@@ -39,7 +39,7 @@ from caseworker.domain import clock
 from caseworker.settings import current_settings
 from caseworker.store.database import Store
 from caseworker.store.errors import StoreError, translate
-from caseworker.sync.connect import open_team_store
+from caseworker.sync.connect import open_remote
 from caseworker.sync.run import SyncReport, SyncStatus, status, sync
 from caseworker.ui.context import AppContext
 
@@ -400,11 +400,11 @@ class SyncController(QObject):
         local, rules = self._context.store, self._context.rules.current()
 
         def work() -> SyncReport:  # on a worker thread: no widgets here
-            shared = open_team_store(address)
+            remote = open_remote(address, rules)
             try:
-                return sync(local, shared, rules, cancelled=cancel.is_set)
+                return sync(local, remote, rules, cancelled=cancel.is_set)
             finally:
-                shared.dispose()
+                remote.close()
 
         self._context.tasks.run(work, lambda result, error: self._finished(manual, result, error))
 

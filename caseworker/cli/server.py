@@ -1,0 +1,211 @@
+"""``caseworker server``, ``caseworker devices`` and ``caseworker enrol``: the team's
+sync service, the laptops it knows, and enrolling this laptop with it."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import uuid
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    server = sub.add_parser(
+        "server",
+        help="run the team's sync service (the only holder of the store's credentials)",
+    )
+    server.add_argument("--store", required=True, metavar="URL", help="the team store")
+    server.add_argument(
+        "--listen", default="127.0.0.1:8443", metavar="HOST:PORT", help="where to listen"
+    )
+    server.add_argument(
+        "--pool", type=int, default=10, metavar="N", help="database connections at most"
+    )
+    server.add_argument("--tls-cert", metavar="FILE", help="TLS certificate (PEM)")
+    server.add_argument("--tls-key", metavar="FILE", help="TLS private key (PEM)")
+    server.set_defaults(func=_serve)
+
+    devices = sub.add_parser("devices", help="enrol and revoke laptops (where the service runs)")
+    actions = devices.add_subparsers(dest="devices_command", metavar="ACTION", required=True)
+    code = actions.add_parser("code", help="make a one-time enrolment code for a laptop")
+    code.add_argument("--replaces", metavar="ID", help="re-enrol: the laptop's old device id")
+    listing = actions.add_parser("list", help="list enrolled laptops")
+    revoke = actions.add_parser("revoke", help="refuse a laptop from its next request")
+    revoke.add_argument("device", metavar="ID", help="the device id, as listed")
+    for action in (code, listing, revoke):
+        action.add_argument("--store", required=True, metavar="URL", help="the team store")
+    for action in (code, revoke):
+        action.add_argument("--as", dest="officer_code", metavar="CODE", help="the manager")
+        action.add_argument("--password-stdin", action="store_true")
+    code.set_defaults(func=_code)
+    listing.set_defaults(func=_list)
+    revoke.set_defaults(func=_revoke)
+
+    enrol = sub.add_parser("enrol", help="enrol this laptop with the team's sync service")
+    enrol.add_argument("url", help="the sync service, https://…")
+    enrol.add_argument("--code", required=True, help="the one-time code a manager gave you")
+    enrol.add_argument("--name", default="", help="a name managers will recognise")
+    enrol.set_defaults(func=_enrol)
+
+
+def _listen(value: str) -> tuple[str, int]:
+    host, _, port = value.rpartition(":")
+    if not host or not port.isdigit():
+        raise SystemExit(
+            f"caseworker: --listen needs HOST:PORT, like 127.0.0.1:8443 (not {value})."
+        )
+    return host.strip("[]"), int(port)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from caseworker.server.app import create_app
+    from caseworker.services.rules_state import RulesState, override_dir
+    from caseworker.store.errors import StoreError
+    from caseworker.sync.connect import normalise, open_team_store
+    from caseworker.sync.http import is_loopback
+
+    host, port = _listen(args.listen)
+    tls = bool(args.tls_cert and args.tls_key)
+    if not tls and not is_loopback(host):
+        print(
+            "caseworker: plain HTTP is only for this machine (127.0.0.1). Give --tls-cert and "
+            "--tls-key, or listen on 127.0.0.1 behind a TLS proxy (docs/deploy.md).",
+            file=sys.stderr,
+        )
+        return 2
+    if args.pool < 1:
+        print("caseworker: --pool must be 1 or more (10 suits a team).", file=sys.stderr)
+        return 2
+    try:
+        store = open_team_store(args.store, pool=args.pool)
+    except StoreError as exc:
+        print(f"caseworker: {exc}", file=sys.stderr)
+        return exc.exit_code
+    state = RulesState(override=override_dir())
+    app = create_app(store, state.current)
+    scheme = "https" if tls else "http"
+    where = normalise(args.store)
+    print(f"Sync service for {where} listening on {scheme}://{host}:{port}", flush=True)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        ssl_certfile=args.tls_cert if tls else None,
+        ssl_keyfile=args.tls_key if tls else None,
+    )
+    store.dispose()
+    return 0
+
+
+def _manager(args: argparse.Namespace, store: object) -> object:
+    """The manager named by ``--as`` (password checked), or None: the administrator
+    who runs the service and holds the store's credentials."""
+    from caseworker.cli.common import read_password
+    from caseworker.services import users
+
+    if not args.officer_code:
+        return None
+    password = read_password(f"Password for {args.officer_code}: ", args.password_stdin)
+    return users.sign_in(store, args.officer_code, password)  # type: ignore[arg-type]
+
+
+def _code(args: argparse.Namespace) -> int:
+    from caseworker.cli.common import refused
+    from caseworker.services import devices
+    from caseworker.services.errors import ServiceError
+    from caseworker.store.errors import StoreError
+    from caseworker.sync.connect import open_team_store
+
+    try:
+        replaces = uuid.UUID(args.replaces) if args.replaces else None
+    except ValueError:
+        print(
+            f"caseworker: --replaces needs a device id as listed (not {args.replaces}).",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        store = open_team_store(args.store)
+        code = devices.make_code(store, _manager(args, store), replaces)  # type: ignore[arg-type]
+    except StoreError as exc:
+        print(f"caseworker: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except ServiceError as exc:
+        return refused(exc)
+    print(f"Enrolment code: {code}")
+    print(
+        f"Valid once, for {devices.CODE_HOURS} hours. On the laptop: "
+        f"caseworker enrol URL --code {code}"
+    )
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    from caseworker.services import devices
+    from caseworker.store.errors import StoreError
+    from caseworker.sync.connect import open_team_store
+
+    try:
+        found = devices.list_devices(open_team_store(args.store))
+    except StoreError as exc:
+        print(f"caseworker: {exc}", file=sys.stderr)
+        return exc.exit_code
+    if not found:
+        print("No laptop is enrolled yet: make a code with `caseworker devices code`.")
+    for device in found:
+        state = f"revoked {device.revoked_at:%d/%m/%Y %H:%M} UTC" if device.revoked_at else "active"
+        seen = f"{device.last_seen_at:%d/%m/%Y %H:%M} UTC" if device.last_seen_at else "never"
+        print(f"{device.id}  {device.name}  {state}; last sync {seen}")
+    return 0
+
+
+def _revoke(args: argparse.Namespace) -> int:
+    from caseworker.cli.common import refused
+    from caseworker.services import devices
+    from caseworker.services.errors import ServiceError
+    from caseworker.store.errors import StoreError
+    from caseworker.sync.connect import open_team_store
+
+    try:
+        device_id = uuid.UUID(args.device)
+    except ValueError:
+        print(
+            f"caseworker: {args.device} is not a device id; see `caseworker devices list`.",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        store = open_team_store(args.store)
+        devices.revoke(store, _manager(args, store), device_id)  # type: ignore[arg-type]
+    except StoreError as exc:
+        print(f"caseworker: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except ServiceError as exc:
+        return refused(exc)
+    print("Revoked: that laptop is refused from its next sync. Its past changes stand.")
+    return 0
+
+
+def _enrol(args: argparse.Namespace) -> int:
+    import socket
+
+    from caseworker.cli.common import open_store
+    from caseworker.settings import save_user_settings
+    from caseworker.store.errors import StoreError
+    from caseworker.sync.connect import save_device
+    from caseworker.sync.http import check_address, enrol
+    from caseworker.sync.run import note_device
+
+    try:
+        address = check_address(args.url)
+        enrolled = enrol(address, args.code, args.name or socket.gethostname())
+        save_device(address, enrolled.device_id, enrolled.token)
+        note_device(open_store(), enrolled.device_id)
+    except StoreError as exc:
+        print(f"caseworker: {exc}", file=sys.stderr)
+        return exc.exit_code
+    save_user_settings({"shared_store_url": address})
+    print(f"Enrolled with {address} as device {enrolled.device_id}. Sync with: caseworker sync")
+    return 0

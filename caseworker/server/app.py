@@ -1,0 +1,187 @@
+"""The sync service's HTTP API: a thin layer over the sync and the services.
+
+Every endpoint but ``/health`` and ``/v1/enrol`` needs a device credential
+(``Authorization: Bearer``); without one, or with a revoked one, it answers 401.
+Each request is checked against the store (``services.devices``), so the service
+keeps no state of its own: two or more can run behind a load balancer against
+one PostgreSQL. The store's connections are pooled and bounded (``--pool``).
+"""
+
+import logging
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from caseworker import __version__
+from caseworker.domain.errors import EnvironmentProblem
+from caseworker.domain.rules import RuleSet
+from caseworker.services import devices
+from caseworker.services.errors import NotFound, ServiceError
+from caseworker.store.database import Store
+from caseworker.sync.push import CopiedStore, SyncGap
+from caseworker.sync.remote import StoreRemote
+from caseworker.sync.wire import (
+    API,
+    CopyNotice,
+    Enrolled,
+    EnrolRequest,
+    Health,
+    Hello,
+    HelloAnswer,
+    Problem,
+    PushAnswer,
+    PushRequest,
+    RowsRequest,
+    part_line,
+)
+
+log = logging.getLogger(__name__)
+NDJSON = "application/x-ndjson"
+_REFUSALS: dict[int | str, dict[str, object]] = {
+    401: {"model": Problem, "description": "no device credential, or a revoked one"},
+    403: {"model": Problem, "description": "refused: the reason says why"},
+}
+
+AfterPush = Callable[[Store], None]
+
+
+def create_app(
+    store: Store, rules: Callable[[], RuleSet], after_push: AfterPush | None = None
+) -> FastAPI:
+    """The service over ``store``; ``rules`` gives the rules in force for each push;
+    ``after_push`` runs after a push changed the store (the audit seal)."""
+    app = FastAPI(
+        title="Caseworker sync service",
+        version=__version__,
+        description="Laptops push their signed changes and pull the team's. "
+        "See docs/sync-service.md.",
+    )
+    bearer = HTTPBearer(auto_error=False, description="the device credential from enrolment")
+
+    def device(
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    ) -> uuid.UUID:
+        try:
+            return devices.authenticate(store, credentials.credentials if credentials else None)
+        except devices.NotEnrolled as exc:
+            raise HTTPException(401, str(exc), headers={"WWW-Authenticate": "Bearer"}) from exc
+
+    Device = Annotated[uuid.UUID, Depends(device)]
+
+    def remote() -> StoreRemote:
+        return StoreRemote(store, rules(), signed=True)
+
+    def claim(client_id: uuid.UUID, device_id: uuid.UUID) -> None:
+        try:
+            devices.claim_client(store, client_id, device_id)
+        except devices.AnotherLaptop as exc:
+            raise HTTPException(403, str(exc)) from exc
+
+    @app.exception_handler(EnvironmentProblem)
+    def _environment(_request: Request, exc: EnvironmentProblem) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=503)
+
+    @app.exception_handler(ServiceError)
+    def _refused(_request: Request, exc: ServiceError) -> JSONResponse:
+        code = 404 if isinstance(exc, NotFound) else 403
+        return JSONResponse({"detail": str(exc)}, status_code=code)
+
+    @app.get("/health", response_model=Health, tags=["service"])
+    def health() -> Health:
+        """Answers without credentials: is the service up and its store reachable?"""
+        return Health(status="ok", schema_revision=store.current_revision() or "")
+
+    @app.post(
+        f"{API}/enrol",
+        response_model=Enrolled,
+        responses={401: _REFUSALS[401]},
+        tags=["devices"],
+    )
+    def enrol(request: EnrolRequest) -> Enrolled:
+        """Exchange a manager's one-time code for this laptop's device credential."""
+        try:
+            device_id, token = devices.enrol(store, request.code, request.name)
+        except devices.NotEnrolled as exc:
+            raise HTTPException(401, str(exc)) from exc
+        log.info("device %s enrolled", device_id)
+        return Enrolled(device_id=device_id, token=token)
+
+    @app.post(f"{API}/hello", response_model=HelloAnswer, responses=_REFUSALS, tags=["sync"])
+    def hello(request: Hello, device_id: Device) -> HelloAnswer:
+        """Before a push: has the store seen later changes from this client id?"""
+        claim(request.client_id, device_id)
+        devices.seen(store, device_id)
+        here = remote()
+        return HelloAnswer(
+            restored=here.restored(request.client_id, request.next_mutation_id),
+            version=here.version(),
+        )
+
+    @app.post(f"{API}/push", response_model=PushAnswer, responses=_REFUSALS, tags=["sync"])
+    def push(request: PushRequest, device_id: Device) -> PushAnswer:
+        """Replay the laptop's changes in order, each as its signed author."""
+        claim(request.client_id, device_id)
+        entries = [e.entry() for e in request.entries]
+        try:
+            report = remote().push(request.client_id, entries, set(request.blocked))
+        except CopiedStore:
+            return PushAnswer(copied=True)
+        except SyncGap as exc:
+            raise HTTPException(409, str(exc)) from exc
+        if after_push is not None and report.applied + report.refused:
+            after_push(store)
+        return PushAnswer(
+            applied=report.applied,
+            refused=report.refused,
+            duplicates=report.duplicates,
+            waiting=report.waiting,
+        )
+
+    @app.post(f"{API}/copied", status_code=204, responses=_REFUSALS, tags=["sync"])
+    def copied(request: CopyNotice, device_id: Device) -> None:
+        """The laptop found its data folder is a copy and took a new identity."""
+        claim(request.old_client_id, device_id)
+        claim(request.new_client_id, device_id)
+        remote().note_copy(request.old_client_id, request.new_client_id)
+
+    @app.get(f"{API}/version", response_model=int, responses=_REFUSALS, tags=["sync"])
+    def version(_device_id: Device) -> int:
+        """The store's version: a laptop pulls up to it."""
+        return remote().version()
+
+    @app.get(
+        f"{API}/pull",
+        responses={**_REFUSALS, 200: {"content": {NDJSON: {}}}},
+        response_class=StreamingResponse,
+        tags=["sync"],
+    )
+    def pull(
+        device_id: Device,
+        client_id: uuid.UUID,
+        after: Annotated[int, Query(ge=0)],
+        upto: Annotated[int, Query(ge=0)],
+    ) -> StreamingResponse:
+        """Everything the store changed in ``after < version <= upto``, as JSON lines:
+        this client's answers first, then each table's rows, households with members."""
+        claim(client_id, device_id)
+        return _stream(remote().page(client_id, after, upto))
+
+    @app.post(
+        f"{API}/rows",
+        responses={**_REFUSALS, 200: {"content": {NDJSON: {}}}},
+        response_class=StreamingResponse,
+        tags=["sync"],
+    )
+    def rows(request: RowsRequest, _device_id: Device) -> StreamingResponse:
+        """The store's copies of the rows named (a laptop rebasing a change)."""
+        return _stream(remote().rows([list(pair) for pair in request.touched]))
+
+    return app
+
+
+def _stream(parts: Iterator[object]) -> StreamingResponse:
+    return StreamingResponse((part_line(p) for p in parts), media_type=NDJSON)  # type: ignore[arg-type]

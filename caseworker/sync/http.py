@@ -1,0 +1,215 @@
+"""The laptop's side of the sync service: the :class:`~caseworker.sync.remote.Remote`
+questions asked over HTTPS.
+
+Plain HTTP is allowed only to this machine (a trial, a test): a device credential
+must never cross a network in clear. A request that fails on the way (no network,
+a timeout, a service restarting) is tried again with backoff; that is safe for
+every request, because the store recognises a change it has applied already.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import BaseModel
+
+from caseworker.store.errors import ConnectionLost, StoreUnavailable
+from caseworker.sync.push import CopiedStore, Entry, PushReport
+from caseworker.sync.remote import Part
+from caseworker.sync.wire import (
+    API,
+    CopyNotice,
+    Enrolled,
+    EnrolRequest,
+    Hello,
+    HelloAnswer,
+    PushAnswer,
+    PushRequest,
+    RowsRequest,
+    WireEntry,
+    read_part,
+)
+
+log = logging.getLogger(__name__)
+T = TypeVar("T", bound=BaseModel)
+PUSH_CHUNK = 2_000  # changes per request: a few MB at most
+RETRIES = 4  # then the sync stops; the app tries again later, nothing is lost
+BACKOFF = 0.5  # seconds before the first retry; doubled each time
+
+
+class ServiceRefused(StoreUnavailable):
+    """The service answered, and said no: its reason is the message."""
+
+
+def is_service(address: str) -> bool:
+    return address.startswith(("http://", "https://"))
+
+
+def check_address(address: str) -> str:
+    """The service's base address, refused if it would send a credential in clear."""
+    url = httpx.URL(address.rstrip("/"))
+    if url.scheme == "https":
+        return str(url)
+    if url.scheme == "http" and is_loopback(url.host):
+        return str(url)
+    raise StoreUnavailable(
+        f"The sync service address must start with https:// (plain http is only for this "
+        f"machine, like http://127.0.0.1); {url.scheme}://{url.host} is not safe to use."
+    )
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def enrol(
+    address: str, code: str, name: str, transport: httpx.BaseTransport | None = None
+) -> Enrolled:
+    with httpx.Client(base_url=check_address(address), timeout=30, transport=transport) as client:
+        return _answer(
+            _retrying(
+                lambda: client.post(f"{API}/enrol", json=_body(EnrolRequest(code=code, name=name)))
+            ),
+            Enrolled,
+        )
+
+
+class HttpRemote:
+    """The team store, through its sync service."""
+
+    def __init__(
+        self,
+        address: str,
+        token: str,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._client = httpx.Client(
+            base_url=check_address(address),
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=httpx.Timeout(120, connect=10),
+            transport=transport,
+        )
+        self._sleep = sleep
+
+    def restored(self, client_id: uuid.UUID, next_mutation_id: int) -> bool:
+        hello = Hello(client_id=client_id, next_mutation_id=next_mutation_id)
+        return self._post("hello", hello, HelloAnswer).restored
+
+    def push(self, client_id: uuid.UUID, entries: list[Entry], blocked: set[str]) -> PushReport:
+        report = PushReport()
+        for start in range(0, len(entries), PUSH_CHUNK):
+            request = PushRequest(
+                client_id=client_id,
+                entries=[WireEntry.of(e) for e in entries[start : start + PUSH_CHUNK]],
+                blocked=sorted(blocked),
+            )
+            answer = self._post("push", request, PushAnswer)
+            if answer.copied:
+                raise CopiedStore("The team store says this data folder is a copy.")
+            got = answer.report()
+            report.applied += got.applied
+            report.refused += got.refused
+            report.duplicates += got.duplicates
+            report.waiting += got.waiting
+        return report
+
+    def note_copy(self, old: uuid.UUID, new: uuid.UUID) -> None:
+        notice = CopyNotice(old_client_id=old, new_client_id=new)
+        self._send(lambda: self._client.post(f"{API}/copied", json=_body(notice)))
+
+    def version(self) -> int:
+        return int(self._send(lambda: self._client.get(f"{API}/version")).json())
+
+    def page(self, client_id: uuid.UUID, after: int, upto: int) -> Iterator[Part]:
+        params = {"client_id": client_id.hex, "after": after, "upto": upto}
+        yield from self._lines("GET", f"{API}/pull", params=params)
+
+    def rows(self, touched: Sequence[Sequence[str]]) -> Iterator[Part]:
+        request = RowsRequest(touched=[(t, k) for t, k in touched])
+        yield from self._lines("POST", f"{API}/rows", json=_body(request))
+
+    def close(self) -> None:
+        self._client.close()
+
+    def _post(self, name: str, body: BaseModel, answer: type[T]) -> T:
+        return _answer(
+            self._send(lambda: self._client.post(f"{API}/{name}", json=_body(body))), answer
+        )
+
+    def _send(self, request: Callable[[], httpx.Response]) -> httpx.Response:
+        response = _retrying(request, self._sleep)
+        _raise_for(response)
+        return response
+
+    def _lines(self, method: str, path: str, **kwargs: Any) -> Iterator[Part]:
+        """A streamed answer, part by part. Cut off half-way, it raises ``ConnectionLost``:
+        the caller's transaction rolls back and the next pull asks again."""
+        try:
+            with self._client.stream(method, path, **kwargs) as response:
+                if response.status_code >= 400:
+                    response.read()
+                    _raise_for(response)
+                for line in response.iter_lines():
+                    if line:
+                        yield read_part(line)
+        except httpx.TransportError as exc:
+            raise ConnectionLost(shared=True) from exc
+
+
+def _body(model: BaseModel) -> Any:
+    return model.model_dump(mode="json")
+
+
+def _retrying(
+    request: Callable[[], httpx.Response], sleep: Callable[[float], None] = time.sleep
+) -> httpx.Response:
+    """Send, trying again with backoff after a failure on the way or a service that is
+    restarting (503); then give up with ``ConnectionLost``: nothing is lost here."""
+    delay = BACKOFF
+    for attempt in range(RETRIES + 1):
+        try:
+            response = request()
+        except httpx.TransportError as exc:
+            log.warning(
+                "sync request failed on the way (%s), attempt %d", type(exc).__name__, attempt + 1
+            )
+            if attempt == RETRIES:
+                raise ConnectionLost(shared=True) from exc
+        else:
+            if response.status_code != 503 or attempt == RETRIES:
+                return response
+            log.warning("sync service unavailable (503), attempt %d", attempt + 1)
+        sleep(delay)
+        delay *= 2
+    raise AssertionError("unreachable")
+
+
+def _raise_for(response: httpx.Response) -> None:
+    if response.status_code < 400:
+        return
+    try:
+        detail = str(response.json().get("detail", ""))
+    except ValueError:
+        detail = ""
+    if response.status_code == 503:
+        raise ConnectionLost(detail or None, shared=True)
+    raise ServiceRefused(
+        detail or f"The sync service refused the request ({response.status_code})."
+    )
+
+
+def _answer(response: httpx.Response, model: type[T]) -> T:
+    _raise_for(response)
+    return model.model_validate(response.json())

@@ -1,0 +1,68 @@
+"""The sync service end to end through the installed command, in fresh processes:
+IT makes an enrolment code where the service runs, the laptop enrols and syncs
+with no database credentials, and a revoked laptop is refused and keeps its work."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import keyring
+
+from caseworker.services import households
+from caseworker.sync.connect import KEYRING_SERVICE as STORE_LOGINS
+from tests.cli.entry import caseworker
+from tests.cli.test_sync_cli import laptop, listed, team
+from tests.conftest import make_household
+from tests.server.conftest import Service
+from tests.server.conftest import service as service
+
+
+def _code(service: Service) -> str:
+    made = caseworker("devices", "code", "--store", service.store_url)
+    assert made.returncode == 0, made.stderr
+    found = re.search(r"Enrolment code: (\S+)", made.stdout)
+    assert found is not None, made.stdout
+    return found.group(1)
+
+
+def test_a_laptop_enrols_syncs_and_is_revoked_without_database_credentials(
+    service: Service, tmp_path: Path
+) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    for data, name in ((a, "Jo's laptop"), (b, "Sam's laptop")):
+        done = caseworker("enrol", service.url, "--code", _code(service), "--name", name, data=data)
+        assert done.returncode == 0, done.stderr
+        assert "Enrolled with" in done.stdout
+    _manager, officer = team(a)
+    with laptop(a) as store:
+        made = households.create_household(store, officer, make_household())
+    synced = caseworker("sync", data=a)  # the service's address was saved by enrol
+    assert synced.returncode == 0, synced.stderr
+    assert "Pushed 5 changes" in synced.stdout
+    assert caseworker("sync", data=b).returncode == 0
+    assert [row["reference"] for row in listed(b)] == [made.reference]
+    # The laptops hold a device credential, never the store's.
+    assert keyring.get_password(STORE_LOGINS, service.store_url) is None
+
+    devices = caseworker("devices", "list", "--store", service.store_url)
+    assert "Jo's laptop  active" in devices.stdout and "Sam's laptop  active" in devices.stdout
+    jo = next(line.split()[0] for line in devices.stdout.splitlines() if "Jo's laptop" in line)
+    revoked = caseworker("devices", "revoke", jo, "--store", service.store_url)
+    assert revoked.returncode == 0, revoked.stderr
+    with laptop(a) as store:
+        households.create_household(store, officer, make_household(phone="07700 900444"))
+    refused = caseworker("sync", data=a)
+    assert refused.returncode == 3
+    assert "revoked this laptop" in refused.stderr and "Traceback" not in refused.stderr
+    assert len(listed(a)) == 2  # the new household is kept on the laptop
+    problems = caseworker("sync", "--problems", data=a)
+    assert problems.returncode == 0
+
+
+def test_the_service_refuses_plain_http_beyond_this_machine(tmp_path: Path) -> None:
+    done = caseworker("server", "--store", str(tmp_path / "s.db"), "--listen", "0.0.0.0:8443")
+    assert done.returncode == 2
+    assert "plain HTTP is only for this machine" in done.stderr
+    enrol = caseworker("enrol", "http://10.0.0.5:8443", "--code", "X", data=tmp_path / "a")
+    assert enrol.returncode == 3 and "https://" in enrol.stderr

@@ -588,7 +588,7 @@ def seal(session: Session, keys: ServiceKeys, version: int | None = None) -> Hea
         mac=mac,
         version=version,
         ledger=ledger,
-        at=clock.now().replace(microsecond=0, tzinfo=None),
+        at=clock.now().replace(microsecond=0),
         key_id=keys.key_id,
         signature="",
     )
@@ -705,6 +705,12 @@ _KINDS = {
         "entries {a} to {b} do not match their seals: they were changed after they were "
         "sealed, or entries before them were deleted together with their seals.",
     ),
+    "rechained": (
+        "entry {a} no longer matches its seal either: the trail was re-chained after the "
+        "changed entry before it (this one may have been changed too).",
+        "entries {a} to {b} no longer match their seals either: the trail was re-chained "
+        "after the changed entry before them (any of them may have been changed too).",
+    ),
     "missing": (
         "entry {a} was deleted: its seal is still in the store.",
         "entries {a} to {b} were deleted: their seals are still in the store.",
@@ -756,6 +762,7 @@ class _Chain:
         self.checkpoints = sorted(set(checkpoints))
         self.at_checkpoint: dict[int, str] = {}
         self.entries = self.unsealed = self.last_entry = 0
+        self.prev_seq = self.last_mismatch = -1
 
     def _pass_checkpoints(self, upto: int) -> None:
         while self.checkpoints and self.checkpoints[0] < upto:
@@ -767,6 +774,10 @@ class _Chain:
 
     def step(self, seq: int, entry: ChainFields | None, mac: str | None) -> None:
         self._pass_checkpoints(seq)
+        self._step(seq, entry, mac)
+        self.prev_seq = seq
+
+    def _step(self, seq: int, entry: ChainFields | None, mac: str | None) -> None:
         if entry is not None:
             self.entries += 1
             self.last_entry = seq
@@ -782,7 +793,12 @@ class _Chain:
                 else:
                     self._settle("unsealed")
             if not fits:
-                self.raw.append((seq, "changed"))
+                # A run of mismatches: the first entry was changed; re-chaining it
+                # changed the hash of every entry after it, which the seals cover.
+                follows = self.raw and self.raw[-1] == (self.last_mismatch, self.raw[-1][1])
+                kind = "rechained" if follows and self.last_mismatch == self.prev_seq else "changed"
+                self.raw.append((seq, kind))
+                self.last_mismatch = seq
             self.prev = self.through_pending = mac
             self.pure = entry_mac(self.key, self.pure, entry)
         elif entry is None and mac is not None:

@@ -33,6 +33,7 @@ from caseworker.services.audit_seal import (
     head_text,
     load_public_key,
     public_key_text,
+    seal,
     seal_store,
     verify,
 )
@@ -290,3 +291,28 @@ def test_audit_verify_from_the_command_line(
     assert usage.returncode == 2 and "--keys" in usage.stderr
     missing = caseworker("audit", "verify", "--store", store_url, "--keys", folder + "-gone")
     assert missing.returncode == 3 and "audit keys folder" in missing.stderr
+
+
+def test_a_seal_rolled_back_with_its_transaction_leaves_no_trace(
+    sealed: tuple[Store, ServiceKeys], laptops: list[Laptop]
+) -> None:
+    """The service seals inside its own transaction: if that rolls back, neither the
+    store nor the head saved beside the keys moves on."""
+    store, keys = sealed
+    assert keys.folder is not None
+    saved = (keys.folder / LAST_HEAD_FILE).read_text("utf-8")
+    a = laptops[0]
+    jo = users.sign_in(a.store, "JS01", PASSWORD)
+    households.create_household(a.store, jo, household_with_arrears(30_000))
+    a.sync()
+    with pytest.raises(RuntimeError), store.unit_of_work() as session:
+        made = seal(session, keys)
+        assert made.id == 2
+        raise RuntimeError("the push failed after sealing")
+    assert _scalar(store, "SELECT count(*) FROM audit_head") == 1
+    assert (keys.folder / LAST_HEAD_FILE).read_text("utf-8") == saved
+    with store.unit_of_work() as session:
+        version = _scalar(store, "SELECT version FROM sync_version")
+        kept = seal(session, keys, version)
+    assert f'"id": {kept.id}' in (keys.folder / LAST_HEAD_FILE).read_text("utf-8")
+    assert verify(store, keys).intact

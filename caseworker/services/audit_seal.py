@@ -849,6 +849,19 @@ def verify(store: Store, keys: VerifyKeys, printed_head: str | None = None) -> T
         stored = [
             Head.from_row(r) for r in session.exec(select(AuditHead).order_by(col(AuditHead.id)))
         ]
+        if stored and all(h.key_id != keys.key_id for h in stored):
+            # Every seal would look wrong: say the one thing that is, not a page of noise.
+            signed_by = ", ".join(sorted({h.key_id for h in stored}))
+            found.append(
+                Finding(
+                    None,
+                    f"None of the store's {len(stored)} signed heads was signed with these "
+                    f"keys (key id {keys.key_id}; the heads name {signed_by}): either these "
+                    "are not the keys of this store's sync service, or every head was "
+                    "replaced.",
+                )
+            )
+            return report
         trusted = _check_heads(stored, keys, found)
         by_id = {h.id: h for h in stored}
         try:

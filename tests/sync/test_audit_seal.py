@@ -316,3 +316,23 @@ def test_a_seal_rolled_back_with_its_transaction_leaves_no_trace(
         kept = seal(session, keys, version)
     assert f'"id": {kept.id}' in (keys.folder / LAST_HEAD_FILE).read_text("utf-8")
     assert verify(store, keys).intact
+
+
+def test_retention_erasing_text_is_not_tampering(sealed: tuple[Store, ServiceKeys]) -> None:
+    """Retention may erase audit payloads and decision reasons (the triggers allow it):
+    the seals cover digests, so the trail stays intact."""
+    store, keys = sealed
+    with Session(store.engine) as session:
+        session.execute(text("UPDATE audit_event SET payload = ''"))
+        session.execute(text("UPDATE package_event SET reason = '', reference = NULL"))
+        session.commit()
+    report = verify(store, keys)
+    assert report.intact, _said(report)
+
+
+def test_other_keys_are_named_as_such(sealed: tuple[Store, ServiceKeys], tmp_path: Path) -> None:
+    store, _keys = sealed
+    other = ServiceKeys.load_or_create(tmp_path / "other-keys")
+    report = verify(store, other)
+    assert [f.what[:40] for f in report.findings] == ["None of the store's 1 signed heads was s"]
+    assert f"key id {other.key_id}" in _said(report)

@@ -314,8 +314,8 @@ _COLUMNS = (
 )
 
 
-def iter_chain(session: Session, batch: int = 50_000) -> Iterator[ChainFields]:
-    """Every entry in ``seq`` order, fetched in batches as plain rows.
+def iter_chain(session: Session, batch: int = 50_000, after: int = 0) -> Iterator[ChainFields]:
+    """Every entry in ``seq`` order (after ``after``), fetched in batches as plain rows.
 
     On SQLite the rows come straight from the driver, unconverted: ids and
     instants are already in the text form the hash covers, and skipping the
@@ -323,7 +323,7 @@ def iter_chain(session: Session, batch: int = 50_000) -> Iterator[ChainFields]:
     """
     table = AuditEventRow.__table__  # type: ignore[attr-defined]
     raw = session.get_bind().dialect.name == "sqlite"
-    last = 0
+    last = after
     while True:
         if raw:
             rows = (

@@ -20,6 +20,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     server.add_argument(
         "--pool", type=int, default=10, metavar="N", help="database connections at most"
     )
+    server.add_argument(
+        "--keys",
+        metavar="FOLDER",
+        help="the service's audit keys, made on first use; never in the database "
+        "(default: service-keys in the data folder). Every instance uses the same folder.",
+    )
     server.add_argument("--tls-cert", metavar="FILE", help="TLS certificate (PEM)")
     server.add_argument("--tls-key", metavar="FILE", help="TLS private key (PEM)")
     server.set_defaults(func=_serve)
@@ -57,11 +63,16 @@ def _listen(value: str) -> tuple[str, int]:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     import uvicorn
 
+    from caseworker import paths
+    from caseworker.domain.errors import EnvironmentProblem
     from caseworker.server.app import create_app
+    from caseworker.server.sealing import Sealer
+    from caseworker.services.audit_seal import ServiceKeys
     from caseworker.services.rules_state import RulesState, override_dir
-    from caseworker.store.errors import StoreError
     from caseworker.sync.connect import normalise, open_team_store
     from caseworker.sync.http import is_loopback
 
@@ -78,12 +89,14 @@ def _serve(args: argparse.Namespace) -> int:
         print("caseworker: --pool must be 1 or more (10 suits a team).", file=sys.stderr)
         return 2
     try:
+        keys = ServiceKeys.load_or_create(Path(args.keys or paths.data_dir() / "service-keys"))
         store = open_team_store(args.store, pool=args.pool)
-    except StoreError as exc:
+    except EnvironmentProblem as exc:
         print(f"caseworker: {exc}", file=sys.stderr)
         return exc.exit_code
     state = RulesState(override=override_dir())
-    app = create_app(store, state.current)
+    sealer = Sealer(store, keys)
+    app = create_app(store, state.current, after_push=sealer.seal, lifespan=sealer.daily)
     scheme = "https" if tls else "http"
     where = normalise(args.store)
     print(f"Sync service for {where} listening on {scheme}://{host}:{port}", flush=True)

@@ -10,7 +10,7 @@ one PostgreSQL. The store's connections are pooled and bounded (``--pool``).
 import logging
 import uuid
 from collections.abc import Callable, Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
@@ -50,11 +50,16 @@ AfterPush = Callable[[Store], None]
 
 
 def create_app(
-    store: Store, rules: Callable[[], RuleSet], after_push: AfterPush | None = None
+    store: Store,
+    rules: Callable[[], RuleSet],
+    after_push: AfterPush | None = None,
+    lifespan: Any = None,
 ) -> FastAPI:
     """The service over ``store``; ``rules`` gives the rules in force for each push;
-    ``after_push`` runs after a push changed the store (the audit seal)."""
+    ``after_push`` runs after a push changed the store (the audit seal); ``lifespan``
+    runs while the service does (the daily seal)."""
     app = FastAPI(
+        lifespan=lifespan,
         title="Caseworker sync service",
         version=__version__,
         description="Laptops push their signed changes and pull the team's. "

@@ -40,6 +40,7 @@ class Service:
     store: Store
     process: subprocess.Popen[str] | None = None
     log: Path | None = None
+    keys: Path | None = None
     extra: list[str] = field(default_factory=list)
 
     def start(self) -> None:
@@ -60,6 +61,8 @@ class Service:
                 self.store_url,
                 "--listen",
                 f"127.0.0.1:{port}",
+                "--keys",
+                str(self.keys),
                 *self.extra,
             ],
             stdout=out,  # type: ignore[arg-type]
@@ -99,7 +102,11 @@ class Service:
 def service(store_url: str, tmp_path: Path) -> Iterator[Service]:  # noqa: F811
     store = Store.open_shared(store_url, upgrade=True)
     running = Service(
-        f"http://127.0.0.1:{free_port()}", store_url, store, log=tmp_path / "service.log"
+        f"http://127.0.0.1:{free_port()}",
+        store_url,
+        store,
+        log=tmp_path / "service.log",
+        keys=tmp_path / "service-keys",
     )
     running.start()
     yield running

@@ -8,14 +8,15 @@ from contextlib import closing
 
 import httpx
 import pytest
-from sqlmodel import select
+from sqlmodel import func, select
 
 from caseworker.domain.users import Role
 from caseworker.services import devices, fund, households, users
 from caseworker.services.audit_check import verify_store
+from caseworker.services.audit_seal import ServiceKeys, latest_head, verify
 from caseworker.store.errors import ConnectionLost
 from caseworker.store.sync_tables import OutboxRow, SyncClient
-from caseworker.store.tables import HouseholdRow
+from caseworker.store.tables import AuditEventRow, HouseholdRow
 from caseworker.sync.http import HttpRemote, ServiceRefused
 from caseworker.sync.push import Entry, PushReport
 from caseworker.sync.remote import Part, Remote
@@ -70,6 +71,26 @@ def test_laptops_sync_through_the_service(service_laptops: list[ServiceLaptop]) 
     assert again.pushed.applied == 0 and again.pulled_rows == 0
     for laptop in (a, b):
         assert verify_store(laptop.store)[1] is None
+
+
+def test_the_service_signs_the_audit_head_at_each_sync_that_changed_the_store(
+    service: Service, service_laptops: list[ServiceLaptop]
+) -> None:
+    a, _b = service_laptops
+    assert service.keys is not None
+    keys = ServiceKeys.load(service.keys)
+    _manager, officer = _team(a)
+    a.sync()
+    with service.store.read() as session:
+        first = latest_head(session)
+        assert first is not None and first.signature_problem(keys.public_key) is None
+    households.create_household(a.store, officer, make_household())
+    a.sync()
+    with service.store.read() as session:
+        second = latest_head(session)
+        last_seq = session.exec(select(func.max(AuditEventRow.seq))).one()
+    assert second is not None and second.last_seq == last_seq > first.last_seq
+    assert verify(service.store, keys).intact
 
 
 def test_a_revoked_laptop_is_refused_from_its_next_request_and_keeps_its_changes(

@@ -202,23 +202,41 @@ def _revoke(args: argparse.Namespace) -> int:
 
 
 def _enrol(args: argparse.Namespace) -> int:
+    """Enrol; a laptop that synced with a store directly moves over: its waiting changes
+    stay queued (they go to the service at the next sync) and the store's address and
+    saved database login are removed from it."""
     import socket
 
     from caseworker.cli.common import open_store
-    from caseworker.settings import save_user_settings
+    from caseworker.settings import current_settings, save_user_settings
     from caseworker.store.errors import StoreError
-    from caseworker.sync.connect import save_device
-    from caseworker.sync.http import check_address, enrol
-    from caseworker.sync.run import note_device
+    from caseworker.sync.connect import forget_login, save_device
+    from caseworker.sync.http import check_address, enrol, is_service
+    from caseworker.sync.run import note_device, status
 
+    before = current_settings().shared_store_url
     try:
         address = check_address(args.url)
         enrolled = enrol(address, args.code, args.name or socket.gethostname())
         save_device(address, enrolled.device_id, enrolled.token)
-        note_device(open_store(), enrolled.device_id)
+        local = open_store()
+        note_device(local, enrolled.device_id)
+        waiting = status(local).waiting
+        forgot = bool(before) and not is_service(before) and forget_login(before)  # type: ignore[arg-type]
     except StoreError as exc:
         print(f"caseworker: {exc}", file=sys.stderr)
         return exc.exit_code
     save_user_settings({"shared_store_url": address})
     print(f"Enrolled with {address} as device {enrolled.device_id}. Sync with: caseworker sync")
+    if before and not is_service(before):
+        print(
+            f"Moved over from the store this laptop synced with directly: {waiting} changes "
+            "waiting are kept and go to the service at the next sync"
+            + ("; the store's saved login was removed from this laptop." if forgot else ".")
+        )
+    if current_settings().shared_store_url != address:
+        print(
+            "Note: the machine settings file sets another shared_store_url and locks it; "
+            "ask IT to set it to the service's address (docs/deploy.md).",
+        )
     return 0

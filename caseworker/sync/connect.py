@@ -48,6 +48,18 @@ def save_login(address: str, username: str, password: str) -> None:
         raise StoreUnavailable(NO_KEYRING) from exc
 
 
+def forget_login(address: str) -> bool:
+    """Remove a saved database login (a laptop moving to the sync service); True if one was
+    there."""
+    try:
+        if keyring.get_password(KEYRING_SERVICE, normalise(address)) is None:
+            return False
+        keyring.delete_password(KEYRING_SERVICE, normalise(address))
+    except (NoKeyringError, KeyringError) as exc:
+        raise StoreUnavailable(NO_KEYRING) from exc
+    return True
+
+
 def with_login(address: str) -> str:
     """The URL with the saved user name and password, for the engine only (never logged)."""
     url = make_url(normalise(address))

@@ -4,13 +4,16 @@ with no database credentials, and a revoked laptop is refused and keeps its work
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import keyring
 
 from caseworker.services import households
+from caseworker.store.tables import HouseholdRow
 from caseworker.sync.connect import KEYRING_SERVICE as STORE_LOGINS
+from caseworker.sync.connect import normalise, save_login
 from tests.cli.entry import caseworker
 from tests.cli.test_sync_cli import laptop, listed, team
 from tests.conftest import make_household
@@ -66,3 +69,27 @@ def test_the_service_refuses_plain_http_beyond_this_machine(tmp_path: Path) -> N
     assert "plain HTTP is only for this machine" in done.stderr
     enrol = caseworker("enrol", "http://10.0.0.5:8443", "--code", "X", data=tmp_path / "a")
     assert enrol.returncode == 3 and "https://" in enrol.stderr
+
+
+def test_a_laptop_syncing_directly_moves_to_the_service_keeping_every_waiting_change(
+    service: Service, tmp_path: Path
+) -> None:
+    a = tmp_path / "a"
+    _manager, officer = team(a)
+    first = caseworker("sync", "--store", service.store_url, data=a)  # the old, direct way
+    assert first.returncode == 0, first.stderr
+    (a / "settings.json").write_text(json.dumps({"shared_store_url": service.store_url}))
+    save_login(service.store_url, "caseworker_app", "not-a-real-password")
+    with laptop(a) as store:
+        waiting = households.create_household(store, officer, make_household())
+    moved = caseworker("enrol", service.url, "--code", _code(service), data=a)
+    assert moved.returncode == 0, moved.stderr
+    assert "1 changes waiting are kept" in moved.stdout
+    assert "saved login was removed" in moved.stdout
+    assert keyring.get_password(STORE_LOGINS, normalise(service.store_url)) is None
+    assert json.loads((a / "settings.json").read_text())["shared_store_url"] == service.url
+    synced = caseworker("sync", data=a)
+    assert synced.returncode == 0, synced.stderr
+    assert "Pushed 1 changes" in synced.stdout
+    with service.store.read() as session:
+        assert session.get(HouseholdRow, waiting.id) is not None

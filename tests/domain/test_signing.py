@@ -84,11 +84,11 @@ def test_reseal_keeps_the_key_under_a_new_password(made: signing.NewKey) -> None
 def test_argon2_parameters_are_the_password_hashers() -> None:
     """The key is as hard to guess as the password's hash, and no harder to open."""
     hasher = PasswordHasher()
-    assert (signing.TIME_COST, signing.MEMORY_COST_KIB, signing.PARALLELISM) == (
+    assert (
         hasher.time_cost,
         hasher.memory_cost,
         hasher.parallelism,
-    )
+    ) == (signing.TIME_COST, signing.MEMORY_COST_KIB, signing.PARALLELISM)
     data = json.loads(signing.new_key(PASSWORD).sealed)
     assert (data["t"], data["m"], data["p"]) == (3, 65_536, 4)
     assert len(base64.b64decode(data["salt"])) == 16

@@ -127,9 +127,7 @@ def test_a_managers_decision_not_signed_by_the_manager_is_refused(
     (change,) = parked.parked_changes(b.store)
     assert change.name == "packages.approve" and change.reason == reason
     with b.store.read() as session:
-        assert session.exec(
-            select(AuditEventRow).where(AuditEventRow.action == AUDIT_ACTION)
-        ).one()
+        assert session.exec(select(AuditEventRow).where(AuditEventRow.action == AUDIT_ACTION)).one()
 
     # Tara comes to the laptop and types her password: resent, it is hers and accepted.
     assert users.sign_in(b.store, "TM01", PASSWORD).id == manager.id
@@ -167,9 +165,10 @@ def test_the_manager_approving_in_person_on_the_officers_laptop_is_accepted(
         public = session.exec(
             select(UserAccount.public_key).where(UserAccount.id == manager.id)
         ).one()
-        assert session.exec(
-            select(AuditEventRow).where(AuditEventRow.action == AUDIT_ACTION)
-        ).all() == []
+        assert (
+            session.exec(select(AuditEventRow).where(AuditEventRow.action == AUDIT_ACTION)).all()
+            == []
+        )
     assert row.actor_id == manager.id
     assert signing.verify(public, signing.change_message(row.digest), row.signature)
 
@@ -203,7 +202,7 @@ def test_a_change_with_no_author_other_than_the_first_manager_is_refused(
 def test_set_key_is_taken_only_for_an_account_without_a_key(laptops: list[Laptop]) -> None:
     """Trust on first use: a laptop cannot swap in a key of its own for someone's account."""
     a, b, _ = laptops
-    manager, officer = _team(a, b)
+    manager, _officer = _team(a, b)
     mine = signing.new_key("the officer's choice")
     keys.remember(manager.id, mine.private)  # the officer's laptop "signs" as Tara
     with b.store.unit_of_work() as session:  # and clears Tara's key in its own copy
@@ -248,12 +247,10 @@ def test_an_old_account_gets_its_first_key_through_the_store(laptops: list[Lapto
 
 def test_a_change_altered_after_signing_is_refused(laptops: list[Laptop]) -> None:
     a, b, _ = laptops
-    manager, officer = _team(a, b)
+    _manager, officer = _team(a, b)
     households.create_household(b.store, officer, household_with_arrears(10_000))
     with b.store.unit_of_work() as session:
-        row = session.exec(
-            select(OutboxRow).where(OutboxRow.name == "households.create")
-        ).one()
+        row = session.exec(select(OutboxRow).where(OutboxRow.name == "households.create")).one()
         row.args = row.args.replace("SE15 4QF", "SE15 4QG")
         session.add(row)
     report = signed_sync(b)

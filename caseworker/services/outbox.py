@@ -6,7 +6,10 @@ also writes an outbox row: the mutation's name, its arguments as JSON, the ids
 and instants it used (its :class:`~caseworker.domain.stamps.Tape`) and the rows
 it touched. ``caseworker.sync`` later replays the row in the shared store by
 calling the same function with the same arguments, so the store enforces the
-same rules and, playing back the tape, writes the very same records.
+same rules and, playing back the tape, writes the very same records. The row is
+signed with its author's key if they have typed their password in this process
+(``services.keys``); the team store's sync service replays only signed changes
+(``services.signatures``).
 
 Arguments are encoded by their type hints: a ``User`` by id (the replay loads
 that user from the store it runs in), a ``RuleSet`` not at all (the replay is

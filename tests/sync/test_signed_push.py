@@ -17,6 +17,7 @@ from caseworker.domain import signing
 from caseworker.domain.packages import Package, PackageStatus
 from caseworker.domain.users import Role, User
 from caseworker.services import fund, households, keys, packages, parked, users
+from caseworker.services.audit_check import verify_store
 from caseworker.services.signatures import AUDIT_ACTION
 from caseworker.store.database import Store
 from caseworker.store.sync_tables import OutboxRow, SyncMutation
@@ -123,6 +124,7 @@ def test_a_managers_decision_not_signed_by_the_manager_is_refused(
         "change": "packages.approve",
         "mutation_id": refused.mutation_id,
     }
+    assert verify_store(b.shared)[1] is None  # the refusal is chained in, not beside
     # On the laptop it is parked with the reason, never lost; the refusal reaches it too.
     (change,) = parked.parked_changes(b.store)
     assert change.name == "packages.approve" and change.reason == reason

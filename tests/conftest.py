@@ -29,7 +29,7 @@ from caseworker import paths
 from caseworker.domain.clock import FixedClock, use_clock
 from caseworker.domain.household import Household, Member, Relationship, WorkStatus
 from caseworker.domain.users import Role, User
-from caseworker.services import users
+from caseworker.services import keys, users
 from caseworker.store.database import Store
 
 # Hypothesis: the default profile locally; HYPOTHESIS_PROFILE=ci runs 2,000 examples of
@@ -49,6 +49,14 @@ def fixed_clock() -> Iterator[FixedClock]:
     clock = FixedClock(FIXED_NOW)
     with use_clock(clock):
         yield clock
+
+
+@pytest.fixture(autouse=True)
+def no_unlocked_keys() -> Iterator[None]:
+    """Signing keys are unlocked per process (``services.keys``): none leak between tests."""
+    keys.forget_all()
+    yield
+    keys.forget_all()
 
 
 @pytest.fixture

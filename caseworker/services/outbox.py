@@ -6,7 +6,10 @@ also writes an outbox row: the mutation's name, its arguments as JSON, the ids
 and instants it used (its :class:`~caseworker.domain.stamps.Tape`) and the rows
 it touched. ``caseworker.sync`` later replays the row in the shared store by
 calling the same function with the same arguments, so the store enforces the
-same rules and, playing back the tape, writes the very same records.
+same rules and, playing back the tape, writes the very same records. The row is
+signed with its author's key if they have typed their password in this process
+(``services.keys``); the team store's sync service replays only signed changes
+(``services.signatures``).
 
 Arguments are encoded by their type hints: a ``User`` by id (the replay loads
 that user from the store it runs in), a ``RuleSet`` not at all (the replay is
@@ -32,6 +35,7 @@ from sqlmodel import Session, select
 from caseworker.domain.rules import RuleSet
 from caseworker.domain.stamps import Tape, on_tape
 from caseworker.domain.users import Role, User
+from caseworker.services import keys
 from caseworker.services.errors import NotFound
 from caseworker.store.database import Store
 from caseworker.store.sync_tables import OutboxRow, SyncClient
@@ -64,6 +68,26 @@ class Mutation:
             else:
                 out[name] = _adapter(hint).dump_python(value, mode="json")
         return out
+
+    def actor_id(self, args: dict[str, Any]) -> uuid.UUID | None:
+        """Who makes the change, read from its encoded arguments: the first ``User``
+        argument (in the function's order) that is not a new account. The same rule
+        names the outbox row's actor and the author the store expects a signature from.
+        """
+        for name in self.signature.parameters:
+            if _is(self.hints.get(name, Any), User) and name not in self.new:
+                value = args.get(name)
+                if value is not None:
+                    return uuid.UUID(str(value))
+        return None
+
+    def new_account_id(self, args: dict[str, Any]) -> uuid.UUID | None:
+        """The id of the account this change adds, if it adds one."""
+        for name in self.new:
+            value = args.get(name)
+            if isinstance(value, dict) and value.get("id") is not None:
+                return uuid.UUID(str(value["id"]))
+        return None
 
     def decode(
         self, args: dict[str, Any], rules: RuleSet, find_user: Callable[[uuid.UUID], User]
@@ -161,21 +185,25 @@ def _write(
     session: Session, spec: Mutation, arguments: dict[str, Any], tape: Tape, touched: Touched
 ) -> None:
     client = client_row(session)
-    args = canonical_json(spec.encode(arguments))
+    encoded = spec.encode(arguments)
+    args = canonical_json(encoded)
     tape_text = canonical_json(tape.values)
-    actor = next(
-        (v for k, v in arguments.items() if isinstance(v, User) and k not in spec.new), None
-    )
+    actor_id = spec.actor_id(encoded)
+    digest = mutation_digest(spec.name, args, tape_text)
+    # Signed by its author; a change with no author (the first manager) by the key of
+    # the account it adds. No key unlocked: unsigned, kept, and refused by the store.
+    signer = actor_id if actor_id is not None else spec.new_account_id(encoded)
     session.add(
         OutboxRow(
             mutation_id=client.next_mutation_id,
             client_id=client.client_id,
             name=spec.name,
-            actor_id=actor.id if actor else None,
+            actor_id=actor_id,
             args=args,
             tape=tape_text,
             touched=canonical_json(sorted(touched.keys)),
-            digest=mutation_digest(spec.name, args, tape_text),
+            digest=digest,
+            signature=keys.sign_change(signer, digest),
         )
     )
     client.next_mutation_id += 1

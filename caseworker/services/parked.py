@@ -34,6 +34,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from caseworker.domain.changes import touched_keys, waiting_behind
 from caseworker.domain.users import Role, User
+from caseworker.services import keys
 from caseworker.services.audit import AuditTrail
 from caseworker.services.errors import InvalidInput, NotFound, PermissionRefused
 from caseworker.services.outbox import client_row, mutation
@@ -215,10 +216,13 @@ def _queue_again(session: Session, client_id: uuid.UUID, numbers: list[int]) -> 
         row = session.get(OutboxRow, (number, client_id))
         if row is None:
             continue
+        # Signed again if its author's key is unlocked now: a change the store refused
+        # for want of their signature is accepted once they have signed in and resent it.
         copy = OutboxRow(
-            **row.model_dump(exclude={"mutation_id", "client_id", "state", "reason"}),
+            **row.model_dump(exclude={"mutation_id", "client_id", "state", "reason", "signature"}),
             mutation_id=client.next_mutation_id,
             client_id=client.client_id,
+            signature=keys.sign_change(row.actor_id, row.digest) or row.signature,
         )
         client.next_mutation_id += 1
         if row.state == PENDING:  # maybe not sent yet: send it as a hold, keep no gap

@@ -25,6 +25,7 @@ from caseworker.services.outbox import Mutation, spec_of
 
 _FUNCTIONS = (
     users.save_account,
+    users.set_key,
     households.create_household,
     households.update_household,
     visits.record_visit,

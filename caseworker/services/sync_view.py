@@ -30,6 +30,7 @@ MUTATION_LABELS: dict[str, str] = {
     "sync.resend": "Change not accepted by the team store, sent again",
     "reviews.record": "Follow-up review recorded",
     "users.add": "User account added",
+    "users.set_key": "Signing key set up at sign-in",
     "visits.record": "Visit recorded",
 }
 

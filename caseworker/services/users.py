@@ -5,6 +5,12 @@ Passwords are stored only as Argon2 hashes and verified offline. After
 ``LOCK_MINUTES`` (kept in the store, so restarting does not reset it). A
 password is passed straight to the hasher and never logged; the screens clear
 their password fields as soon as it has been checked.
+
+Each person also has a signing key (``domain.signing``), made with their first
+password and stored sealed under it. Signing in opens it and keeps it unlocked in
+this process (``services.keys``) until sign-out or lock, so the changes they make
+are signed by them; an account made before keys existed gets one at its next
+sign-in (``users.set_key``).
 """
 
 from __future__ import annotations
@@ -17,10 +23,12 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
+from caseworker.domain import signing
 from caseworker.domain.errors import describe
 from caseworker.domain.users import Role, User
+from caseworker.services import keys
 from caseworker.services.audit import AuditTrail
-from caseworker.services.errors import InvalidInput, PermissionRefused, ServiceError
+from caseworker.services.errors import InvalidInput, NotFound, PermissionRefused, ServiceError
 from caseworker.services.outbox import mutation
 from caseworker.store.database import Store
 from caseworker.store.tables import UserAccount, utcnow
@@ -57,7 +65,14 @@ def _to_user(row: UserAccount) -> User:
     return User(id=row.id, name=row.name, officer_code=row.officer_code, role=Role(row.role))
 
 
-def _insert(session: Session, user: User, password_hash: str | None, actor: User | None) -> None:
+def _insert(
+    session: Session,
+    user: User,
+    password_hash: str | None,
+    actor: User | None,
+    public_key: str = "",
+    sealed_key: str = "",
+) -> None:
     if session.exec(
         select(UserAccount).where(UserAccount.officer_code == user.officer_code)
     ).first():
@@ -69,6 +84,8 @@ def _insert(session: Session, user: User, password_hash: str | None, actor: User
             officer_code=user.officer_code,
             role=user.role.value,
             password_hash=password_hash,
+            public_key=public_key,
+            sealed_key=sealed_key,
         )
     )
     AuditTrail(session, actor.id if actor else user.id).record(
@@ -89,9 +106,25 @@ def needs_first_manager(store: Store) -> bool:
 
 
 def create_first_manager(store: Store, name: str, officer_code: str, password: str) -> User:
+    """The team's first manager, signed in: their new key stays unlocked, and signs
+    the change that adds them (it has no other author)."""
     user = _validated(name, officer_code, Role.MANAGER)
     _check_password(password)
-    save_account(store, None, user, _hasher.hash(password), first_manager=True)
+    key = signing.new_key(password)
+    keys.remember(user.id, key.private)
+    try:
+        save_account(
+            store,
+            None,
+            user,
+            _hasher.hash(password),
+            first_manager=True,
+            public_key=key.public,
+            sealed_key=key.sealed,
+        )
+    except BaseException:
+        keys.forget(user.id)
+        raise
     return user
 
 
@@ -102,7 +135,15 @@ def add_user(
     require_manager(manager, "add users")
     user = _validated(name, officer_code, role)
     _check_password(password)
-    save_account(store, manager, user, _hasher.hash(password))
+    key = signing.new_key(password)  # sealed under their first password; not unlocked
+    save_account(
+        store,
+        manager,
+        user,
+        _hasher.hash(password),
+        public_key=key.public,
+        sealed_key=key.sealed,
+    )
     return user
 
 
@@ -113,10 +154,12 @@ def save_account(
     account: User,
     password_hash: str | None,
     first_manager: bool = False,
+    public_key: str = "",
+    sealed_key: str = "",
 ) -> None:
-    """Add an account (the mutation synced: it carries the password's hash, never the
-    password). Accounts without a manager are the first manager and system accounts
-    for headless jobs, which cannot sign in."""
+    """Add an account (the mutation synced: it carries the password's hash and the
+    sealed signing key, never the password). Accounts without a manager are the first
+    manager and system accounts for headless jobs, which cannot sign in."""
     if actor is not None:
         require_manager(actor, "add users")
     with store.unit_of_work() as session:
@@ -127,7 +170,28 @@ def save_account(
             ).first()
         ):
             raise PermissionRefused("A team manager already exists; ask them to add you.")
-        _insert(session, account, password_hash, actor)
+        _insert(session, account, password_hash, actor, public_key, sealed_key)
+
+
+@mutation("users.set_key")
+def set_key(store: Store, user: User, public_key: str, sealed_key: str) -> None:
+    """Give an account made before signing keys its first key (at its next sign-in).
+
+    An account's key is never replaced this way: the team store takes the first key
+    it is sent for an account (``services.signatures``)."""
+    with store.unit_of_work() as session:
+        row = session.get(UserAccount, user.id)
+        if row is None:
+            raise NotFound("That user is not in this store; their account has not been synced.")
+        if row.public_key:
+            raise PermissionRefused(
+                f"{row.name} ({row.officer_code}) already has a signing key; it is not replaced."
+            )
+        if len(public_key) != 64 or not sealed_key:
+            raise InvalidInput({"public_key": "Signing key: this is not a signing key"})
+        row.public_key, row.sealed_key = public_key, sealed_key
+        session.add(row)
+        AuditTrail(session, user.id).record("user", user.id, "signing key set", {})
 
 
 def system_user(store: Store, name: str, officer_code: str) -> User:
@@ -170,10 +234,45 @@ def sign_in(store: Store, officer_code: str, password: str) -> User:
             log.info("user %s signed in", row.id)
         session.add(row)
         user = _to_user(row)
+        public_key, sealed_key = row.public_key, row.sealed_key
     # Raised after the commit, so the failure count is kept.
     if refusal is not None:
         raise refusal
+    _unlock_key(store, user, password, public_key, sealed_key)
     return user
+
+
+def _unlock_key(store: Store, user: User, password: str, public_key: str, sealed: str) -> None:
+    """Keep the person's signing key unlocked; an account without one gets one now."""
+    if not public_key:
+        key = signing.new_key(password)
+        keys.remember(user.id, key.private)
+        set_key(store, user, key.public, key.sealed)
+        log.info("user %s given a signing key", user.id)
+        return
+    try:
+        private = signing.unseal(sealed, password)
+    except signing.SealedKeyRefused:
+        private = None
+    if private is None or signing.public_hex(private) != public_key:
+        # Signed in all the same (the password is right); their changes go unsigned and
+        # the team store will refuse them, with a reason, until the key is repaired.
+        keys.forget(user.id)
+        log.warning("user %s: signing key could not be opened", user.id)
+        return
+    keys.remember(user.id, private)
+
+
+def forget_keys() -> None:
+    """Sign-out and lock: every signing key unlocked here is forgotten, so nothing more
+    is signed until someone types their password again."""
+    keys.forget_all()
+
+
+def put_away_key(user: User) -> None:
+    """Forget one person's key: a manager who approved in person on someone else's
+    laptop leaves nothing behind that signs for them."""
+    keys.forget(user.id)
 
 
 def _count_failure(row: UserAccount, now: datetime) -> SignInRefused:

@@ -14,6 +14,10 @@ not replayed: it is answered "waiting", so nothing is applied out of order, and
 every other change keeps flowing. A fund refusal is flagged: the laptop's own
 ledger allowed the spend, so its store was tampered with or cloned.
 
+A signed push (``signed=True``, as the sync service pushes) replays only changes
+signed by their author (``services.signatures``); one that is not is refused,
+flagged, and the refusal is written in the store's audit trail.
+
 A mutation id the store has already recorded with another digest proves the
 laptop's store is a copy (a copied or restored data folder): nothing of the batch
 is applied, the store notes the copy for the managers, and the laptop takes a new
@@ -39,6 +43,7 @@ from caseworker.domain.changes import depends_on, hold_back
 from caseworker.domain.rules import RuleSet
 from caseworker.domain.stamps import Tape, on_tape
 from caseworker.domain.users import User
+from caseworker.services import signatures
 from caseworker.services.audit import AuditTrail, write_pending
 from caseworker.services.errors import ServiceError
 from caseworker.services.fund import FundRefused
@@ -82,6 +87,7 @@ class Entry:
     digest: str
     touched: str = "[]"
     hold: bool = False  # sent only to keep the count: never replayed (services.parked)
+    signature: str = ""  # the author's (services.signatures)
 
     @classmethod
     def of(cls, row: OutboxRow) -> Entry:
@@ -94,6 +100,7 @@ class Entry:
             row.digest,
             row.touched,
             hold=row.state != PENDING,
+            signature=row.signature,
         )
 
 
@@ -130,15 +137,19 @@ def push(
     rules: RuleSet,
     cancelled: Callable[[], bool] = lambda: False,
     blocked: set[str] | None = None,
+    *,
+    signed: bool = False,
 ) -> PushReport:
     """Replay ``entries`` in order. ``blocked`` holds the ids (hex) of rows that the
-    laptop's parked changes touched: a change about one of them waits."""
+    laptop's parked changes touched: a change about one of them waits. ``signed``:
+    refuse every change not signed by its author."""
     report = PushReport()
     blocked = set(blocked or ())
     for start in range(0, len(entries), BATCH):
         if cancelled():
             break
-        _push_batch(shared, client_id, entries[start : start + BATCH], rules, report, blocked)
+        batch = entries[start : start + BATCH]
+        _push_batch(shared, client_id, batch, rules, report, blocked, signed)
     return report
 
 
@@ -149,15 +160,16 @@ def _push_batch(
     rules: RuleSet,
     report: PushReport,
     blocked: set[str],
+    signed: bool = False,
 ) -> None:
     """Replay a batch without savepoints, the common case; if the rules refuse any
     change in it, roll the whole batch back and replay it again one savepoint per
     change, so the refused one alone is left out."""
     trial = set(blocked)  # a batch rolled back leaves ``blocked`` as it was
     try:
-        statuses = _replay_batch(shared, client_id, batch, rules, trial, careful=False)
+        statuses = _replay_batch(shared, client_id, batch, rules, trial, False, signed)
     except _Refused:
-        statuses = _replay_batch(shared, client_id, batch, rules, blocked, careful=True)
+        statuses = _replay_batch(shared, client_id, batch, rules, blocked, True, signed)
     else:
         blocked |= trial
     for status in statuses:
@@ -175,6 +187,7 @@ def _replay_batch(
     rules: RuleSet,
     blocked: set[str],
     careful: bool,
+    signed: bool = False,
 ) -> list[str]:
     """Replay a batch in one store transaction; the status of each change replayed.
 
@@ -187,7 +200,7 @@ def _replay_batch(
             state = SyncClientState(client_id=client_id)
         last = state.last_mutation_id
         _check_not_a_copy(session, client_id, [e for e in batch if e.mutation_id <= last])
-        replay = _Replayer(shared, session, rules, version, careful)
+        replay = _Replayer(shared, session, rules, version, careful, signed, client_id)
         seen = _already_applied(session, [e.digest for e in batch])
         reading_ahead = False
         for index, entry in enumerate(batch):
@@ -216,6 +229,7 @@ def _replay_batch(
                 "flagged": False,
                 "at": utcnow(),
                 "server_version": version,
+                "signature": entry.signature,
             }
             if entry.hold:
                 result["status"] = "held"
@@ -312,10 +326,18 @@ class _Replayer:
     """Runs outbox entries through their service functions in one store transaction."""
 
     def __init__(
-        self, shared: Store, session: Session, rules: RuleSet, version: int, careful: bool
+        self,
+        shared: Store,
+        session: Session,
+        rules: RuleSet,
+        version: int,
+        careful: bool,
+        signed: bool = False,
+        client_id: uuid.UUID | None = None,
     ) -> None:
         self._shared, self._session, self._rules = shared, session, rules
         self._version, self._careful = version, careful
+        self._signed, self._client_id = signed, client_id
         self._users: dict[uuid.UUID, User] = {}  # accounts never change once made
 
     def _user(self, user_id: uuid.UUID) -> User:
@@ -325,6 +347,8 @@ class _Replayer:
 
     def __call__(self, entry: Entry, result: dict[str, Any]) -> None:
         """Replay ``entry``; a refusal is written on ``result`` (careful) or raised."""
+        if self._signed and not self._signed_by_author(entry, result):
+            return
         if self._careful:
             write_pending(self._session)  # kept if this change's savepoint rolls back
         savepoint = self._session.begin_nested() if self._careful else None
@@ -341,6 +365,39 @@ class _Replayer:
         if savepoint is not None:
             savepoint.commit()
         result["diverged"] = not tape.finished
+
+    def _signed_by_author(self, entry: Entry, result: dict[str, Any]) -> bool:
+        """Check the author's signature before replaying anything. A refusal is
+        flagged and audited in the store (nothing of the change was written, so the
+        audit entry stays whatever happens to the change)."""
+        try:
+            signatures.check(
+                self._session,
+                entry.name,
+                entry.actor_id,
+                entry.args,
+                entry.digest,
+                entry.signature,
+                tape=entry.tape,
+            )
+        except signatures.SignatureRefused as exc:
+            if not self._careful:
+                raise _Refused from exc
+            with stamping(self._version):
+                AuditTrail(self._session, None).record(
+                    "sync",
+                    self._client_id or uuid.UUID(int=0),
+                    signatures.AUDIT_ACTION,
+                    {
+                        "change": entry.name,
+                        "mutation_id": entry.mutation_id,
+                        "author_id": entry.actor_id.hex if entry.actor_id else None,
+                    },
+                )
+            result.update(status="refused", reason=str(exc), flagged=True)
+            log.warning("change %s refused by the store: not signed by its author", entry.name)
+            return False
+        return True
 
     def _run(self, entry: Entry) -> Tape:
         spec = MUTATIONS.get(entry.name)

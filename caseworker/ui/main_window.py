@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from caseworker import paths
 from caseworker.domain.household import Household
 from caseworker.domain.users import Role
+from caseworker.services import users
 from caseworker.services.errors import ServiceError
 from caseworker.sync.run import SyncReport
 from caseworker.ui.about import AboutDialog
@@ -291,6 +292,7 @@ class MainWindow(QMainWindow):
             return
         self._flush()
         self.idle.stop()
+        users.forget_keys()  # nothing more is signed for anyone until a password is typed
         self.context.current_user = None
         self.who.clear()
         self.search.reset()
@@ -306,6 +308,7 @@ class MainWindow(QMainWindow):
         self._flush()
         self._before_lock = self.stack.currentWidget() or self.search
         self.idle.stop()
+        users.forget_keys()  # unlocking (a password again) opens the key again
         self.show_page(self.lock_page)
         self.lock_page.show_for(self.context.user)
 

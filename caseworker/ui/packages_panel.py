@@ -207,11 +207,16 @@ class PackagesPanel(QWidget):
                 )
             finally:
                 password.clear()  # not kept once checked
-            if package.status is PackageStatus.RECOMMENDED:  # the officer sends it first
-                packages.send_to_manager(ctx.store, ctx.user, package.id)
-            return packages.approve(
-                ctx.store, manager, ctx.rules.current(), package.id, self._today()
-            )
+            try:
+                if package.status is PackageStatus.RECOMMENDED:  # the officer sends it first
+                    packages.send_to_manager(ctx.store, ctx.user, package.id)
+                # Signed with the manager's key, unlocked by their password just now.
+                return packages.approve(
+                    ctx.store, manager, ctx.rules.current(), package.id, self._today()
+                )
+            finally:
+                if manager.id != ctx.user.id:
+                    users.put_away_key(manager)  # nothing left here that signs for them
 
         self._run(approve, "Approved by the team manager. You are still signed in.")
 

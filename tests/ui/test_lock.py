@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from caseworker.domain.household import Household
 from caseworker.domain.users import User
-from caseworker.services import households
+from caseworker.services import households, keys
 from caseworker.store.database import Store
 from caseworker.ui.context import AppContext
 from caseworker.ui.main_window import MainWindow
@@ -92,13 +92,16 @@ def test_ctrl_l_locks_and_another_user_gets_their_own_session(
     ui = Officer(qtbot, window)
     ui.sign_in()
     ui.open_found(SURNAME)
+    assert keys.key_for(officer.id) is not None
     ui.shortcut("Ctrl+L")
     assert window.stack.currentWidget() is window.lock_page
     assert SURNAME not in _visible_texts(window)
+    assert keys.key_for(officer.id) is None and keys.key_for(manager.id) is None
     ui.type("TM01", into=window.lock_page.other_code)
     ui.type(PASSWORD, into=window.lock_page.other_password)
     ui.click(window.lock_page.switch_button)
     assert window.context.user.id == manager.id
+    assert keys.key_for(manager.id) is not None and keys.key_for(officer.id) is None
     assert window.stack.currentWidget() is window.search
     assert "Morgan Lee" in window.who.text()
     QApplication.processEvents()

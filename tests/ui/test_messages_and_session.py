@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 from caseworker.domain.household import Household
 from caseworker.domain.packages import Package, PackageStatus, PaymentMethod
 from caseworker.domain.users import User
-from caseworker.services import fund, households, packages
+from caseworker.services import fund, households, keys, packages
 from caseworker.store.database import Store
 from tests.conftest import PASSWORD, make_household
 from tests.services.packages_fixtures import TODAY, add_visit, household_with_arrears, rules
@@ -120,10 +120,12 @@ def test_sign_out_by_keyboard_forgets_the_search(
     households.create_household(store, officer, make_household())
     window = ui.window
     ui.sign_in()
+    assert keys.key_for(officer.id) is not None  # signing in unlocked their key
     assert ui.search("O'Brien")
     ui.shortcut("Ctrl+Shift+L")
     assert window.stack.currentWidget() is window.signin
     assert window.context.current_user is None
+    assert keys.key_for(officer.id) is None  # nothing left that signs for them
     assert window.search.search.text() == ""
     assert window.search.model.rowCount() == 0
     assert window.signin.code.text() == ""

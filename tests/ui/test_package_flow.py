@@ -7,13 +7,17 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QTableView
+from sqlmodel import select
 
+from caseworker.domain import signing
 from caseworker.domain.household import Household
 from caseworker.domain.packages import PackageStatus
 from caseworker.domain.users import User
-from caseworker.services import fund, households, packages
+from caseworker.services import fund, households, keys, packages
 from caseworker.services.rules_state import RulesState
 from caseworker.store.database import Store
+from caseworker.store.sync_tables import OutboxRow
+from caseworker.store.tables import UserAccount
 from tests.conftest import PASSWORD
 from tests.services.packages_fixtures import TODAY, add_visit, household_with_arrears, rules
 from tests.ui.conftest import Officer
@@ -92,6 +96,7 @@ def test_live_recommendation_lower_an_item_and_say_yes_today(
 def test_exception_needs_reason_and_a_manager_approves_in_person(
     ui: Officer, eligible: Household, store: Store, officer: User, manager: User
 ) -> None:
+    keys.forget(manager.id)  # unlocked when the fixture set her up; not on this laptop
     _start_visit(ui, eligible)
     visit = ui.window.visit
     panel = visit.panel
@@ -123,6 +128,15 @@ def test_exception_needs_reason_and_a_manager_approves_in_person(
     assert ui.window.context.user.id == officer.id  # the officer is still signed in
     [saved] = packages.packages_of(store, eligible.id)
     assert saved.status is PackageStatus.APPROVED and saved.total_pence == 15_000
+    # Signed by the manager, whose password opened her key for this approval only.
+    with store.read() as session:
+        approval = session.exec(select(OutboxRow).where(OutboxRow.name == "packages.approve")).one()
+        public = session.exec(
+            select(UserAccount.public_key).where(UserAccount.id == manager.id)
+        ).one()
+    assert approval.actor_id == manager.id
+    assert signing.verify(public, signing.change_message(approval.digest), approval.signature)
+    assert keys.key_for(manager.id) is None and keys.key_for(officer.id) is not None
 
 
 def test_broken_rules_file_keeps_last_good_rules_and_says_where(

@@ -344,7 +344,11 @@ class FundPage(QWidget):
             return
         try:
             holder = users.sign_in(ctx.store, code, password)
-            fund.move_allowance(ctx.store, ctx.user, holder, to.id, amount, self._today())
+            try:
+                fund.move_allowance(ctx.store, ctx.user, holder, to.id, amount, self._today())
+            finally:
+                if holder.id != ctx.user.id:
+                    users.put_away_key(holder)  # their password opened it for this only
         except ServiceError as exc:
             if isinstance(exc, InvalidInput):
                 names = {"officer": "move_officer", "amount_pence": "move_amount"}

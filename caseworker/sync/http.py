@@ -13,7 +13,7 @@ import ipaddress
 import logging
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from typing import Any, TypeVar
 
 import httpx
@@ -132,11 +132,11 @@ class HttpRemote:
     def version(self) -> int:
         return int(self._send(lambda: self._client.get(f"{API}/version")).json())
 
-    def page(self, client_id: uuid.UUID, after: int, upto: int) -> Iterator[Part]:
+    def page(self, client_id: uuid.UUID, after: int, upto: int) -> Generator[Part, None, None]:
         params = {"client_id": client_id.hex, "after": after, "upto": upto}
         yield from self._lines("GET", f"{API}/pull", params=params)
 
-    def rows(self, touched: Sequence[Sequence[str]]) -> Iterator[Part]:
+    def rows(self, touched: Sequence[Sequence[str]]) -> Generator[Part, None, None]:
         request = RowsRequest(touched=[(t, k) for t, k in touched])
         yield from self._lines("POST", f"{API}/rows", json=_body(request))
 
@@ -153,7 +153,7 @@ class HttpRemote:
         _raise_for(response)
         return response
 
-    def _lines(self, method: str, path: str, **kwargs: Any) -> Iterator[Part]:
+    def _lines(self, method: str, path: str, **kwargs: Any) -> Generator[Part, None, None]:
         """A streamed answer, part by part. Cut off half-way, it raises ``ConnectionLost``:
         the caller's transaction rolls back and the next pull asks again."""
         try:

@@ -22,6 +22,7 @@ import json
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,16 +78,18 @@ def _apply_page(mine: Session, remote: Remote, after: int, upto: int, report: Pu
     client = client_row(mine)
     answers: list[dict[str, Any]] = []
     held: set[str] = set()
-    for part in remote.page(client.client_id, after, upto):
-        if part.kind == ANSWERS:  # always first
-            answers = part.rows
-            settled = {a["mutation_id"] for a in answers if a["status"] not in _UNSETTLED}
-            held = _held(mine, settled)
-        elif part.kind == MEMBERS:
-            kept = [h for h in part.households if h.hex not in held]
-            replace_members(mine, part.rows, kept)
-        else:
-            report.rows += apply_rows(mine, BY_NAME[part.table], part.rows, held)
+    # Closed at once if applying fails: the store's read (or the HTTP stream) ends here.
+    with closing(remote.page(client.client_id, after, upto)) as parts:
+        for part in parts:
+            if part.kind == ANSWERS:  # always first
+                answers = part.rows
+                settled = {a["mutation_id"] for a in answers if a["status"] not in _UNSETTLED}
+                held = _held(mine, settled)
+            elif part.kind == MEMBERS:
+                kept = [h for h in part.households if h.hex not in held]
+                replace_members(mine, part.rows, kept)
+            else:
+                report.rows += apply_rows(mine, BY_NAME[part.table], part.rows, held)
     _acknowledge(mine, remote, client.client_id, answers, report)
     client.cursor = upto
     mine.add(client)

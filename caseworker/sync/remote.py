@@ -14,7 +14,7 @@ directly. ``caseworker.sync.http`` asks the same questions over HTTPS.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -56,9 +56,9 @@ class Remote(Protocol):
 
     def version(self) -> int: ...
 
-    def page(self, client_id: uuid.UUID, after: int, upto: int) -> Iterator[Part]: ...
+    def page(self, client_id: uuid.UUID, after: int, upto: int) -> Generator[Part, None, None]: ...
 
-    def rows(self, touched: Sequence[Sequence[str]]) -> Iterator[Part]: ...
+    def rows(self, touched: Sequence[Sequence[str]]) -> Generator[Part, None, None]: ...
 
     def close(self) -> None: ...
 
@@ -79,7 +79,9 @@ class StoreRemote:
         return state is not None and state.last_mutation_id >= next_mutation_id
 
     def push(self, client_id: uuid.UUID, entries: list[Entry], blocked: set[str]) -> PushReport:
-        return push(self.store, client_id, entries, self._rules, blocked=blocked)
+        return push(
+            self.store, client_id, entries, self._rules, blocked=blocked, signed=self._signed
+        )
 
     def note_copy(self, old: uuid.UUID, new: uuid.UUID) -> None:
         note_copy(self.store, old, new)
@@ -89,11 +91,11 @@ class StoreRemote:
             row = session.get(SyncVersion, 1)
             return row.version if row else 0
 
-    def page(self, client_id: uuid.UUID, after: int, upto: int) -> Iterator[Part]:
+    def page(self, client_id: uuid.UUID, after: int, upto: int) -> Generator[Part, None, None]:
         with self.store.read() as session:
             yield from read_page(session, client_id, after, upto)
 
-    def rows(self, touched: Sequence[Sequence[str]]) -> Iterator[Part]:
+    def rows(self, touched: Sequence[Sequence[str]]) -> Generator[Part, None, None]:
         with self.store.read() as session:
             yield from read_rows(session, touched)
 
@@ -103,7 +105,9 @@ class StoreRemote:
             self.store.dispose()
 
 
-def read_page(session: Session, client_id: uuid.UUID, after: int, upto: int) -> Iterator[Part]:
+def read_page(
+    session: Session, client_id: uuid.UUID, after: int, upto: int
+) -> Generator[Part, None, None]:
     """Everything the store changed in ``after < version <= upto``: this client's answers
     first (the laptop decides from them which rows it holds back), then each synced
     table's rows in foreign-key order, households followed by their members."""
@@ -122,7 +126,7 @@ def read_page(session: Session, client_id: uuid.UUID, after: int, upto: int) -> 
                 yield members_of(session, [r["id"] for r in rows])
 
 
-def read_rows(session: Session, touched: Sequence[Sequence[str]]) -> Iterator[Part]:
+def read_rows(session: Session, touched: Sequence[Sequence[str]]) -> Generator[Part, None, None]:
     """The store's copies of the rows named ``[table, id hex]`` (those it has)."""
     wanted: dict[str, list[uuid.UUID]] = {}
     for table, key in touched:

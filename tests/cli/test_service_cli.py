@@ -10,15 +10,21 @@ from pathlib import Path
 
 import keyring
 
-from caseworker.services import households
+from caseworker.services import households, users
 from caseworker.store.tables import HouseholdRow
 from caseworker.sync.connect import KEYRING_SERVICE as STORE_LOGINS
 from caseworker.sync.connect import normalise, save_login
 from tests.cli.entry import caseworker
 from tests.cli.test_sync_cli import laptop, listed, team
-from tests.conftest import make_household
+from tests.conftest import PASSWORD, make_household
 from tests.server.conftest import Service
 from tests.server.conftest import service as service
+
+
+def signed_in(data: Path) -> None:
+    """The officer signs in on the laptop: their changes are signed from then on."""
+    with laptop(data) as store:
+        users.sign_in(store, "JS01", PASSWORD)
 
 
 def _code(service: Service) -> str:
@@ -38,6 +44,7 @@ def test_a_laptop_enrols_syncs_and_is_revoked_without_database_credentials(
         assert done.returncode == 0, done.stderr
         assert "Enrolled with" in done.stdout
     _manager, officer = team(a)
+    signed_in(a)
     with laptop(a) as store:
         made = households.create_household(store, officer, make_household())
     synced = caseworker("sync", data=a)  # the service's address was saved by enrol
@@ -76,13 +83,15 @@ def test_a_laptop_syncing_directly_moves_to_the_service_keeping_every_waiting_ch
 ) -> None:
     a = tmp_path / "a"
     _manager, officer = team(a)
+    signed_in(a)
     first = caseworker("sync", "--store", service.store_url, data=a)  # the old, direct way
     assert first.returncode == 0, first.stderr
     (a / "settings.json").write_text(json.dumps({"shared_store_url": service.store_url}))
+    code = _code(service)  # where the service runs (one keyring here for both machines)
     save_login(service.store_url, "caseworker_app", "not-a-real-password")
     with laptop(a) as store:
         waiting = households.create_household(store, officer, make_household())
-    moved = caseworker("enrol", service.url, "--code", _code(service), data=a)
+    moved = caseworker("enrol", service.url, "--code", code, data=a)
     assert moved.returncode == 0, moved.stderr
     assert "1 changes waiting are kept" in moved.stdout
     assert "saved login was removed" in moved.stdout

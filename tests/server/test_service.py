@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from contextlib import closing
 
 import httpx
@@ -31,6 +31,7 @@ def _team(laptop: ServiceLaptop) -> tuple[users.User, users.User]:
     officer = users.add_user(laptop.store, manager, "Jo Smith", "JS01", Role.OFFICER, PASSWORD)
     fund.open_fund(laptop.store, manager, 200_000, TODAY)
     fund.grant_allowance(laptop.store, manager, officer.id, 50_000, TODAY)
+    users.sign_in(laptop.store, "JS01", PASSWORD)  # unlocks the officer's signing key
     return manager, officer
 
 
@@ -149,16 +150,17 @@ class _CutOff:
     def __getattr__(self, name: str) -> object:
         return getattr(self._inner, name)
 
-    def page(self, client_id: uuid.UUID, after: int, upto: int) -> Iterator[Part]:
-        for count, part in enumerate(self._inner.page(client_id, after, upto)):
-            if count == self._parts:
-                raise ConnectionLost(shared=True)
-            yield part
+    def page(self, client_id: uuid.UUID, after: int, upto: int) -> Generator[Part, None, None]:
+        with closing(self._inner.page(client_id, after, upto)) as parts:
+            for count, part in enumerate(parts):
+                if count == self._parts:
+                    raise ConnectionLost(shared=True)
+                yield part
 
     def push(self, client_id: uuid.UUID, entries: list[Entry], blocked: set[str]) -> PushReport:
         return self._inner.push(client_id, entries, blocked)
 
-    def rows(self, touched: Sequence[Sequence[str]]) -> Iterator[Part]:
+    def rows(self, touched: Sequence[Sequence[str]]) -> Generator[Part, None, None]:
         return self._inner.rows(touched)
 
 

@@ -22,9 +22,9 @@ from caseworker.services.signatures import AUDIT_ACTION
 from caseworker.store.database import Store
 from caseworker.store.sync_tables import OutboxRow, SyncMutation
 from caseworker.store.tables import AuditEventRow, FundEntryRow, PackageRow, UserAccount
-from caseworker.sync.pull import pull
-from caseworker.sync.push import PushReport, push
-from caseworker.sync.run import outgoing
+from caseworker.sync.push import PushReport
+from caseworker.sync.remote import StoreRemote
+from caseworker.sync.run import sync
 from tests.conftest import PASSWORD
 from tests.services.packages_fixtures import TODAY, add_visit, household_with_arrears
 from tests.sync.conftest import Laptop
@@ -32,12 +32,9 @@ from tests.sync.conftest import Laptop
 
 def signed_sync(laptop: Laptop) -> PushReport:
     """What the sync service does: a signed push of the whole queue, then a pull."""
-    out = outgoing(laptop.store)
-    report = push(
-        laptop.shared, out.client_id, out.entries, laptop.rules, blocked=out.blocked, signed=True
-    )
-    pull(laptop.store, laptop.shared)
-    return report
+    return sync(
+        laptop.store, StoreRemote(laptop.shared, laptop.rules, signed=True), laptop.rules
+    ).pushed
 
 
 def _team(a: Laptop, b: Laptop) -> tuple[User, User]:

@@ -77,8 +77,8 @@ def create_app(
 
     Device = Annotated[uuid.UUID, Depends(device)]
 
-    def remote() -> StoreRemote:
-        return StoreRemote(store, rules(), signed=True)
+    def remote(device_id: uuid.UUID | None = None) -> StoreRemote:
+        return StoreRemote(store, rules(), signed=True, device_id=device_id)
 
     def claim(client_id: uuid.UUID, device_id: uuid.UUID) -> None:
         try:
@@ -132,7 +132,7 @@ def create_app(
         claim(request.client_id, device_id)
         entries = [e.entry() for e in request.entries]
         try:
-            report = remote().push(request.client_id, entries, set(request.blocked))
+            report = remote(device_id).push(request.client_id, entries, set(request.blocked))
         except CopiedStore:
             return PushAnswer(copied=True)
         except SyncGap as exc:

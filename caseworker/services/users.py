@@ -195,15 +195,17 @@ def set_key(store: Store, user: User, public_key: str, sealed_key: str) -> None:
 
 
 def system_user(store: Store, name: str, officer_code: str) -> User:
-    """An account that cannot sign in, for headless jobs such as demo data."""
+    """An account that cannot sign in, for headless jobs on this laptop (a subject
+    access export, demo data). It is this store's own and is never synced: it has no
+    signing key, so the team store would refuse it and everything it did."""
     user = _validated(name, officer_code, Role.OFFICER)
-    with store.read() as session:
+    with store.unit_of_work() as session:
         row = session.exec(
             select(UserAccount).where(UserAccount.officer_code == user.officer_code)
         ).first()
         if row is not None:
             return _to_user(row)
-    save_account(store, None, user, None)
+        _insert(session, user, None, None)
     return user
 
 

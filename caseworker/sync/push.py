@@ -139,17 +139,19 @@ def push(
     blocked: set[str] | None = None,
     *,
     signed: bool = False,
+    device_id: uuid.UUID | None = None,
 ) -> PushReport:
     """Replay ``entries`` in order. ``blocked`` holds the ids (hex) of rows that the
     laptop's parked changes touched: a change about one of them waits. ``signed``:
-    refuse every change not signed by its author."""
+    refuse every change not signed by its author. ``device_id``: the enrolled laptop
+    that sent them, recorded with each answer."""
     report = PushReport()
     blocked = set(blocked or ())
     for start in range(0, len(entries), BATCH):
         if cancelled():
             break
         batch = entries[start : start + BATCH]
-        _push_batch(shared, client_id, batch, rules, report, blocked, signed)
+        _push_batch(shared, client_id, batch, rules, report, blocked, signed, device_id)
     return report
 
 
@@ -161,15 +163,16 @@ def _push_batch(
     report: PushReport,
     blocked: set[str],
     signed: bool = False,
+    device_id: uuid.UUID | None = None,
 ) -> None:
     """Replay a batch without savepoints, the common case; if the rules refuse any
     change in it, roll the whole batch back and replay it again one savepoint per
     change, so the refused one alone is left out."""
     trial = set(blocked)  # a batch rolled back leaves ``blocked`` as it was
     try:
-        statuses = _replay_batch(shared, client_id, batch, rules, trial, False, signed)
+        statuses = _replay_batch(shared, client_id, batch, rules, trial, False, signed, device_id)
     except _Refused:
-        statuses = _replay_batch(shared, client_id, batch, rules, blocked, True, signed)
+        statuses = _replay_batch(shared, client_id, batch, rules, blocked, True, signed, device_id)
     else:
         blocked |= trial
     for status in statuses:
@@ -188,6 +191,7 @@ def _replay_batch(
     blocked: set[str],
     careful: bool,
     signed: bool = False,
+    device_id: uuid.UUID | None = None,
 ) -> list[str]:
     """Replay a batch in one store transaction; the status of each change replayed.
 
@@ -230,6 +234,7 @@ def _replay_batch(
                 "at": utcnow(),
                 "server_version": version,
                 "signature": entry.signature,
+                "device_id": device_id,
             }
             if entry.hold:
                 result["status"] = "held"

@@ -69,9 +69,15 @@ class StoreRemote:
     store was opened for this remote, and ``close`` disposes of it."""
 
     def __init__(
-        self, store: Store, rules: RuleSet, signed: bool = False, owned: bool = False
+        self,
+        store: Store,
+        rules: RuleSet,
+        signed: bool = False,
+        owned: bool = False,
+        device_id: uuid.UUID | None = None,
     ) -> None:
         self.store, self._rules, self._signed, self._owned = store, rules, signed, owned
+        self._device_id = device_id  # the enrolled laptop asking (the sync service)
 
     def restored(self, client_id: uuid.UUID, next_mutation_id: int) -> bool:
         with self.store.read() as session:
@@ -80,7 +86,13 @@ class StoreRemote:
 
     def push(self, client_id: uuid.UUID, entries: list[Entry], blocked: set[str]) -> PushReport:
         return push(
-            self.store, client_id, entries, self._rules, blocked=blocked, signed=self._signed
+            self.store,
+            client_id,
+            entries,
+            self._rules,
+            blocked=blocked,
+            signed=self._signed,
+            device_id=self._device_id,
         )
 
     def note_copy(self, old: uuid.UUID, new: uuid.UUID) -> None:

@@ -15,7 +15,7 @@ from caseworker.services import devices, fund, households, users
 from caseworker.services.audit_check import verify_store
 from caseworker.services.audit_seal import ServiceKeys, latest_head, verify
 from caseworker.store.errors import ConnectionLost
-from caseworker.store.sync_tables import OutboxRow, SyncClient
+from caseworker.store.sync_tables import OutboxRow, SyncClient, SyncMutation
 from caseworker.store.tables import AuditEventRow, HouseholdRow
 from caseworker.sync.http import HttpRemote, ServiceRefused
 from caseworker.sync.push import Entry, PushReport
@@ -57,7 +57,9 @@ def test_health_and_openapi_answer_anyone_every_other_endpoint_needs_a_credentia
     assert checked >= 12
 
 
-def test_laptops_sync_through_the_service(service_laptops: list[ServiceLaptop]) -> None:
+def test_laptops_sync_through_the_service(
+    service: Service, service_laptops: list[ServiceLaptop]
+) -> None:
     a, b = service_laptops
     _manager, officer = _team(a)
     made = households.create_household(a.store, officer, make_household())
@@ -72,6 +74,9 @@ def test_laptops_sync_through_the_service(service_laptops: list[ServiceLaptop]) 
     assert again.pushed.applied == 0 and again.pulled_rows == 0
     for laptop in (a, b):
         assert verify_store(laptop.store)[1] is None
+    with service.store.read() as session:  # the store knows which laptop sent each
+        senders = {m.device_id for m in session.exec(select(SyncMutation))}
+    assert senders == {uuid.UUID(a.device_id)}
 
 
 def test_the_service_signs_the_audit_head_at_each_sync_that_changed_the_store(

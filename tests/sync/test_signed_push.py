@@ -191,11 +191,22 @@ def test_a_change_with_no_author_other_than_the_first_manager_is_refused(
     laptops: list[Laptop],
 ) -> None:
     a, _, _ = laptops
-    users.system_user(a.store, "Demo Data", "DEMO")
+    # An account added with no author and not as the first manager (a laptop's own
+    # system account, say, if it were ever sent): nobody signed it.
+    users.save_account(a.store, None, User(name="Demo Data", officer_code="DEMO"), None)
     report = signed_sync(a)
     assert report.refused == 1
     with a.shared.read() as session:
         assert session.exec(select(UserAccount)).all() == []
+
+
+def test_a_laptops_system_accounts_stay_on_the_laptop(laptops: list[Laptop]) -> None:
+    """A subject access export's account is the laptop's own: nothing is queued for it."""
+    a, _, _ = laptops
+    users.system_user(a.store, "Subject access (command line)", "SAR")
+    with a.store.read() as session:
+        assert session.exec(select(OutboxRow)).all() == []
+    assert signed_sync(a).refused == 0
 
 
 def test_set_key_is_taken_only_for_an_account_without_a_key(laptops: list[Laptop]) -> None:

@@ -123,6 +123,7 @@ class ServiceLaptop:
     remote: HttpRemote
     device_id: str
     rules: RuleSet
+    token: str
 
     def sync(self) -> SyncReport:
         return sync(self.store, self.remote, self.rules)
@@ -140,6 +141,7 @@ def service_laptops(tmp_path: Path, service: Service) -> Iterator[list[ServiceLa
                 HttpRemote(service.url, token),
                 device_id,
                 rules(),
+                token,
             )
         )
     yield made

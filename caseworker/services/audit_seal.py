@@ -39,7 +39,7 @@ from sqlalchemy import event, func, insert
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from caseworker.domain import clock
+from caseworker.domain import clock, signing
 from caseworker.domain.errors import CaseworkerError, EnvironmentProblem
 from caseworker.services.audit import (
     GENESIS,
@@ -51,8 +51,8 @@ from caseworker.services.audit import (
 from caseworker.services.audit import verify as verify_unkeyed
 from caseworker.store.database import Store
 from caseworker.store.service_tables import AuditHead, AuditMac
-from caseworker.store.sync_tables import SyncVersion
-from caseworker.store.tables import AuditEventRow, FundEntryRow, PackageEventRow
+from caseworker.store.sync_tables import SyncMutation, SyncVersion
+from caseworker.store.tables import AuditEventRow, FundEntryRow, PackageEventRow, UserAccount
 
 log = logging.getLogger(__name__)
 
@@ -913,6 +913,7 @@ def verify(store: Store, keys: VerifyKeys, printed_head: str | None = None) -> T
             )
         _check_trusted_heads(trusted, chain, found)
         _check_ledger(session, trusted, found)
+        _check_authors(session, found)
         _checked, broken = verify_unkeyed(iter_chain(session))
         if broken is not None:
             found.append(
@@ -927,6 +928,33 @@ def verify(store: Store, keys: VerifyKeys, printed_head: str | None = None) -> T
     report.newest = max(trusted, key=lambda h: h.id, default=None)
     found.sort(key=lambda f: (f.seq is None, f.seq or 0))
     return report
+
+
+def _check_authors(session: Session, found: list[Finding]) -> None:
+    """Each change the service applied from an enrolled laptop carries its author's
+    signature (``services.signatures``); a row inserted or altered in the database
+    does not. Changes with no author (the first manager signs with the key their own
+    account brings) and those applied before the service are not checked here."""
+    keys = {row.id: (row.officer_code, row.public_key) for row in session.exec(select(UserAccount))}
+    answers = select(SyncMutation).where(
+        SyncMutation.status == "applied",
+        col(SyncMutation.device_id).is_not(None),
+        col(SyncMutation.actor_id).is_not(None),
+    )
+    for answer in session.exec(answers.order_by(col(SyncMutation.server_version))):
+        code, public = keys.get(answer.actor_id, ("an unknown account", ""))  # type: ignore[arg-type]
+        if public and signing.verify(
+            public, signing.change_message(answer.digest), answer.signature
+        ):
+            continue
+        found.append(
+            Finding(
+                None,
+                f"Change {answer.mutation_id} ({answer.name}) applied at sync version "
+                f"{answer.server_version} is not signed by its author {code}: it did not "
+                "pass the sync service's checks (it was inserted or altered in the database).",
+            )
+        )
 
 
 def _check_heads(stored: list[Head], keys: VerifyKeys, found: list[Finding]) -> list[Head]:

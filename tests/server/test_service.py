@@ -223,3 +223,28 @@ def test_a_failed_upload_is_tried_again_with_backoff(
     gone = HttpRemote(service.url, token, transport=_Flaky(failures=99), sleep=waits.append)
     with closing(gone), pytest.raises(ConnectionLost):
         sync(a.store, gone, a.rules)
+
+
+def test_audit_verify_finds_a_change_not_signed_by_its_author(
+    service: Service, service_laptops: list[ServiceLaptop]
+) -> None:
+    """A superuser making an officer's change look like the manager's is found."""
+    a, _b = service_laptops
+    assert service.keys is not None
+    keys = ServiceKeys.load(service.keys)
+    manager, officer = _team(a)
+    households.create_household(a.store, officer, make_household())
+    a.sync()
+    assert verify(service.store, keys).intact
+    with service.store.unit_of_work() as session:
+        answer = session.exec(
+            select(SyncMutation).where(SyncMutation.name == "households.create")
+        ).one()
+        answer.actor_id = manager.id
+        session.add(answer)
+    report = verify(service.store, keys)
+    assert not report.intact
+    assert any(
+        "households.create" in f.what and "not signed by its author TM01" in f.what
+        for f in report.findings
+    )

@@ -14,6 +14,7 @@ from typing import Any
 
 from caseworker.store.database import Store
 from caseworker.sync import push as push_module
+from caseworker.sync.remote import StoreRemote
 from caseworker.sync.run import sync
 from tests.services.packages_fixtures import rules
 
@@ -31,7 +32,8 @@ def main() -> None:
         return replay(*args)
 
     push_module._Replayer.__call__ = replay_then_die  # type: ignore[method-assign]
-    sync(Store.open_local(local_path), Store.open_shared(url), rules())
+    service = StoreRemote(Store.open_shared(url), rules(), signed=True)  # as the service does
+    sync(Store.open_local(local_path), service, rules())
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Three laptops and one store, driven by hypothesis: random offline edits, decisions and
+"""Three laptops and one store, the store checking every change's author signature as
+the sync service does, driven by hypothesis: random offline edits, decisions and
 allowance moves; yeses that pass a household's cap on two laptops, a package decided on
 two, a copied data folder; pushes and pulls in any order; lost answers, repeated pushes
 and a push killed with SIGKILL; parked changes resent or discarded.
@@ -34,6 +35,7 @@ from caseworker.store.database import Store
 from caseworker.store.sync_tables import OutboxRow, SyncMutation
 from caseworker.store.tables import AuditEventRow, HouseholdRow, PackageRow
 from caseworker.sync.push import CopiedStore, push
+from caseworker.sync.remote import StoreRemote
 from caseworker.sync.run import outgoing, sync
 from tests.conftest import PASSWORD
 from tests.services.packages_fixtures import TODAY, add_visit, household_with_arrears, rules
@@ -64,11 +66,17 @@ class Simulation(RuleBasedStateMachine):
             users.add_user(first, self.manager, f"Officer {i}", f"OF0{i}", Role.OFFICER, PASSWORD)
             for i in (1, 2)
         ]
+        # Each person types their password (here, once for every laptop of this process):
+        # their changes are signed, and the store checks each signature as the sync
+        # service does (a signed push).
+        for code in ("TM02", "OF01", "OF02"):
+            users.sign_in(first, code, PASSWORD)
+        self.service = StoreRemote(self.shared, RULES, signed=True)
         fund.open_fund(first, self.manager, 300_000, TODAY)
         for officer in self.officers:
             fund.grant_allowance(first, self.manager, officer.id, 40_000, TODAY)
         for laptop in self.laptops:
-            sync(laptop, self.shared, RULES)
+            sync(laptop, self.service, RULES)
         self.name = name
         self.typed: list[set[str]] = [set() for _ in self.laptops]  # digests, per laptop
         self.discarded: set[str] = set()
@@ -231,7 +239,7 @@ class Simulation(RuleBasedStateMachine):
 
     @rule(at=st.integers(0, 3))
     def sync(self, at: int) -> None:
-        sync(self._laptop(at)[1], self.shared, RULES)
+        sync(self._laptop(at)[1], self.service, RULES)
         self._note_typed()
 
     @rule(at=st.integers(0, 3), twice=st.booleans())
@@ -241,7 +249,9 @@ class Simulation(RuleBasedStateMachine):
         out = outgoing(self._laptop(at)[1])
         with contextlib.suppress(CopiedStore):
             for _ in range(2 if twice else 1):
-                push(self.shared, out.client_id, out.entries, RULES, blocked=out.blocked)
+                push(
+                    self.shared, out.client_id, out.entries, RULES, blocked=out.blocked, signed=True
+                )
 
     @rule(at=st.integers(0, 3), after=st.integers(0, 3))
     def push_killed(self, at: int, after: int) -> None:
@@ -264,9 +274,13 @@ class Simulation(RuleBasedStateMachine):
     def final_check(self) -> None:
         for _round in range(2):
             for laptop in self.laptops:
-                sync(laptop, self.shared, RULES)
+                sync(laptop, self.service, RULES)
         self._note_typed()
         with self.shared.read() as session:
+            unsigned = session.exec(
+                select(SyncMutation.name).where(col(SyncMutation.reason).startswith("Not signed"))
+            ).all()
+            assert unsigned == []  # every person signed what they made, wherever
             applied = set(
                 session.exec(
                     select(SyncMutation.digest).where(SyncMutation.status == "applied")

@@ -20,6 +20,7 @@ import sqlcipher3
 from keyring.backends import fail, null
 
 from caseworker import paths
+from caseworker.domain.recovery import RecoveryRefused
 from caseworker.store.database import Store
 from caseworker.store.errors import StoreError
 
@@ -135,14 +136,14 @@ def restore_key(path: Path, key: str) -> bool:
     """Put a recovered key back in the keyring for the store at ``path``, only once it
     is shown to open the store; False if the keyring held that key already."""
     if not path.exists() or is_plaintext(path):
-        raise StoreError(
+        raise RecoveryRefused(
             f"There is no encrypted case store at {path} to recover: check the data folder "
             "(--data-dir) is the one the laptop used."
         )
     if not keyring_usable():
         store_key(path)  # raises KeyringUnavailable, saying what to do
     if not opens(path, key):
-        raise StoreError(
+        raise RecoveryRefused(
             f"The recovered key does not open the case store at {path}: the recovery file "
             "is for another laptop or data folder. Nothing was changed."
         )

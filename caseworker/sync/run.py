@@ -77,7 +77,8 @@ def sync(
     """Push then pull, with the sync service (a ``Remote``) or a store in this process
     (a trial, a test: then ``rules`` are the ones it replays with). When the store
     cannot be reached, raises the named problem from ``store.errors``
-    (``ConnectionLost``, ``StoreBusy`` …): nothing here is lost."""
+    (``ConnectionLost``, ``StoreBusy`` …): nothing here is lost. With the sync service,
+    the store key is then escrowed if needed (``sync.escrow``; never fails the sync)."""
     remote = StoreRemote(shared, rules) if isinstance(shared, Store) else shared
     report = SyncReport()
     try:

@@ -21,6 +21,7 @@ from caseworker.cli import (
     audit,
     export,
     households,
+    recovery,
     report,
     retention,
     rules,
@@ -72,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     rules.register(sub)
     sync.register(sub)
     server.register(sub)
+    recovery.register(sub)
     report.register(sub)
     return parser
 

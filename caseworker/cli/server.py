@@ -6,6 +6,10 @@ from __future__ import annotations
 import argparse
 import sys
 import uuid
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from caseworker.store.database import Store
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -221,6 +225,7 @@ def _enrol(args: argparse.Namespace) -> int:
         save_device(address, enrolled.device_id, enrolled.token)
         local = open_store()
         note_device(local, enrolled.device_id)
+        escrowed = _escrow(local, address, enrolled.token)
         waiting = status(local).waiting
         forgot = bool(before) and not is_service(before) and forget_login(before)  # type: ignore[arg-type]
     except StoreError as exc:
@@ -228,6 +233,13 @@ def _enrol(args: argparse.Namespace) -> int:
         return exc.exit_code
     save_user_settings({"shared_store_url": address})
     print(f"Enrolled with {address} as device {enrolled.device_id}. Sync with: caseworker sync")
+    if escrowed:
+        print(f"This laptop's store key is escrowed to the team's recovery key {escrowed}.")
+    else:
+        print(
+            "The store key is not escrowed yet (the team has no recovery key yet, or the "
+            "service could not be reached): it is escrowed at a later sync."
+        )
     if before and not is_service(before):
         print(
             f"Moved over from the store this laptop synced with directly: {waiting} changes "
@@ -240,3 +252,15 @@ def _enrol(args: argparse.Namespace) -> int:
             "ask IT to set it to the service's address (docs/deploy.md).",
         )
     return 0
+
+
+def _escrow(local: Store, address: str, token: str) -> str | None:
+    """Escrow the store key right after enrolling (never fails the enrolment)."""
+    from caseworker.sync.escrow import escrow_quietly
+    from caseworker.sync.http import HttpRemote
+
+    remote = HttpRemote(address, token)
+    try:
+        return escrow_quietly(local, remote)
+    finally:
+        remote.close()

@@ -121,6 +121,12 @@ def public_hex(private: PrivateKey) -> str:
 
 def seal(private: PrivateKey, password: str) -> str:
     """``private`` encrypted under ``password`` (a fresh salt and nonce each time)."""
+    return seal_bytes(_raw(private), password)
+
+
+def seal_bytes(secret: bytes, password: str) -> str:
+    """Any short secret encrypted under ``password`` with argon2id and AES-256-GCM (a
+    signing key here; the team's recovery key and a laptop's recovery file use it too)."""
     salt = os.urandom(SALT_BYTES)
     header: dict[str, Any] = {
         "v": SEALED_VERSION,
@@ -132,7 +138,7 @@ def seal(private: PrivateKey, password: str) -> str:
     }
     key = _derive(password, salt, TIME_COST, MEMORY_COST_KIB, PARALLELISM)
     nonce = os.urandom(NONCE_BYTES)
-    box = AESGCM(key).encrypt(nonce, _raw(private), _header_bytes(header))
+    box = AESGCM(key).encrypt(nonce, secret, _header_bytes(header))
     return json.dumps({**header, "nonce": _b64(nonce), "box": _b64(box)}, sort_keys=True)
 
 
@@ -150,6 +156,15 @@ def new_key(password: str) -> NewKey:
 
 def unseal(sealed: str, password: str) -> PrivateKey:
     """Open a sealed key with the password; :class:`WrongPassword` if it does not."""
+    raw = unseal_bytes(sealed, password)
+    if len(raw) != 32:
+        raise SealedKeyUnreadable(_UNREADABLE)
+    return Ed25519PrivateKey.from_private_bytes(raw)
+
+
+def unseal_bytes(sealed: str, password: str) -> bytes:
+    """Open what :func:`seal_bytes` sealed; :class:`WrongPassword` if the password does
+    not open it, :class:`SealedKeyUnreadable` if the text is not one this version reads."""
     try:
         data = json.loads(sealed)
     except (TypeError, ValueError) as exc:
@@ -165,12 +180,9 @@ def unseal(sealed: str, password: str) -> PrivateKey:
         raise SealedKeyUnreadable(_UNREADABLE)
     key = _derive(password, salt, t, m, p)
     try:
-        raw = AESGCM(key).decrypt(nonce, box, _header_bytes(header))
+        return AESGCM(key).decrypt(nonce, box, _header_bytes(header))
     except InvalidTag as exc:
         raise WrongPassword(_WRONG) from exc
-    if len(raw) != 32:
-        raise SealedKeyUnreadable(_UNREADABLE)
-    return Ed25519PrivateKey.from_private_bytes(raw)
 
 
 _BOUNDS = (("t", _MAX_TIME_COST), ("m", _MAX_MEMORY_COST_KIB), ("p", _MAX_PARALLELISM))

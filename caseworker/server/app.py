@@ -19,7 +19,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from caseworker import __version__
 from caseworker.domain.errors import EnvironmentProblem
 from caseworker.domain.rules import RuleSet
-from caseworker.services import devices
+from caseworker.services import devices, recovery
 from caseworker.services.errors import NotFound, ServiceError
 from caseworker.store.database import Store
 from caseworker.sync.push import CopiedStore, SyncGap
@@ -29,12 +29,14 @@ from caseworker.sync.wire import (
     CopyNotice,
     Enrolled,
     EnrolRequest,
+    EscrowRequest,
     Health,
     Hello,
     HelloAnswer,
     Problem,
     PushAnswer,
     PushRequest,
+    RecoveryKeyAnswer,
     RowsRequest,
     part_line,
 )
@@ -184,6 +186,29 @@ def create_app(
     def rows(request: RowsRequest, _device_id: Device) -> StreamingResponse:
         """The store's copies of the rows named (a laptop rebasing a change)."""
         return _stream(remote().rows([list(pair) for pair in request.touched]))
+
+    @app.get(
+        f"{API}/recovery-key",
+        response_model=RecoveryKeyAnswer,
+        responses={**_REFUSALS, 404: {"model": Problem, "description": "no recovery key yet"}},
+        tags=["recovery"],
+    )
+    def recovery_key(device_id: Device) -> RecoveryKeyAnswer:
+        """The team's public recovery key, for the laptop to seal its store key to."""
+        team = recovery.current_key(store)
+        if team is None:
+            raise HTTPException(404, recovery.NO_RECOVERY_KEY)
+        mine = recovery.escrowed_to(store, device_id)
+        return RecoveryKeyAnswer(
+            public_key=team.public_key, key_id=team.key_id, escrowed=mine == team.key_id
+        )
+
+    @app.put(f"{API}/escrow", status_code=204, responses=_REFUSALS, tags=["recovery"])
+    def escrow(request: EscrowRequest, device_id: Device) -> None:
+        """Keep this laptop's store key, sealed to the team's recovery key (the service
+        cannot open it); audited without the value."""
+        kid = recovery.save_escrow(store, device_id, request.sealed)
+        log.info("device %s escrowed its store key to recovery key %s", device_id, kid)
 
     return app
 

@@ -20,6 +20,7 @@ import sqlcipher3
 from keyring.backends import fail, null
 
 from caseworker import paths
+from caseworker.domain.recovery import RecoveryRefused
 from caseworker.store.database import Store
 from caseworker.store.errors import StoreError
 
@@ -116,3 +117,57 @@ def open_session_store() -> Store:
         log.warning("DEMO MODE: unencrypted store, synthetic data only")
         return Store.open_local(paths.local_store_path())
     return open_encrypted(paths.local_store_path())
+
+
+def local_path(store: Store) -> Path | None:
+    """The file of a laptop's local store (None for a store that is not a local file)."""
+    name = store.engine.url.database
+    return Path(name) if store.engine.url.drivername.startswith("sqlite") and name else None
+
+
+def saved_key(path: Path) -> str | None:
+    """The store's key if the keyring holds one; never makes one (escrow, recovery)."""
+    if not keyring_usable():
+        return None
+    return keyring.get_password(KEYRING_SERVICE, str(path.resolve()))
+
+
+def restore_key(path: Path, key: str) -> bool:
+    """Put a recovered key back in the keyring for the store at ``path``, only once it
+    is shown to open the store; False if the keyring held that key already."""
+    if not path.exists() or is_plaintext(path):
+        raise RecoveryRefused(
+            f"There is no encrypted case store at {path} to recover: check the data folder "
+            "(--data-dir) is the one the laptop used."
+        )
+    if not keyring_usable():
+        store_key(path)  # raises KeyringUnavailable, saying what to do
+    if not opens(path, key):
+        raise RecoveryRefused(
+            f"The recovered key does not open the case store at {path}: the recovery file "
+            "is for another laptop or data folder. Nothing was changed."
+        )
+    account = str(path.resolve())
+    if keyring.get_password(KEYRING_SERVICE, account) == key:
+        return False
+    keyring.set_password(KEYRING_SERVICE, account, key)
+    log.info("restored the local store's key from a recovery file")
+    return True
+
+
+def opens(path: Path, key: str) -> bool:
+    """Does ``key`` open the encrypted store at ``path``? (Read-only; changes nothing.)"""
+    if len(key) != 64 or any(c not in "0123456789abcdef" for c in key):
+        return False  # every key made here is 64 hex digits; nothing else reaches the PRAGMA
+    try:
+        conn = sqlcipher3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlcipher3.DatabaseError:
+        return False
+    try:
+        conn.execute(f"PRAGMA key = \"x'{key}'\"")
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlcipher3.DatabaseError:
+        return False
+    finally:
+        conn.close()
+    return True

@@ -27,10 +27,12 @@ from caseworker.sync.wire import (
     CopyNotice,
     Enrolled,
     EnrolRequest,
+    EscrowRequest,
     Hello,
     HelloAnswer,
     PushAnswer,
     PushRequest,
+    RecoveryKeyAnswer,
     RowsRequest,
     WireEntry,
     read_part,
@@ -166,6 +168,20 @@ class HttpRemote:
                         yield read_part(line)
         except httpx.TransportError as exc:
             raise ConnectionLost(shared=True) from exc
+
+    def recovery_key(self) -> RecoveryKeyAnswer | None:
+        """The team's public recovery key (and whether this laptop escrowed to it), or
+        None when the team has none yet."""
+        response = _retrying(lambda: self._client.get(f"{API}/recovery-key"), self._sleep)
+        if response.status_code == 404:
+            return None
+        return _answer(response, RecoveryKeyAnswer)
+
+    def escrow(self, sealed: str) -> None:
+        """Send this laptop's store key, sealed to the team's recovery key (never in
+        clear: the service refuses anything that is not sealed text)."""
+        body = _body(EscrowRequest(sealed=sealed))
+        self._send(lambda: self._client.put(f"{API}/escrow", json=body))
 
 
 def _body(model: BaseModel) -> Any:

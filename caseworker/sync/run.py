@@ -23,6 +23,7 @@ from caseworker.services.parked import LISTED, PENDING, kept_keys
 from caseworker.store.database import Store
 from caseworker.store.errors import translate
 from caseworker.store.sync_tables import HouseholdConflict, OutboxRow, SyncClient
+from caseworker.sync.escrow import escrow_quietly, forget_escrow
 from caseworker.sync.pull import pull
 from caseworker.sync.push import CopiedStore, Entry, PushReport
 from caseworker.sync.remote import Remote, StoreRemote
@@ -76,7 +77,8 @@ def sync(
     """Push then pull, with the sync service (a ``Remote``) or a store in this process
     (a trial, a test: then ``rules`` are the ones it replays with). When the store
     cannot be reached, raises the named problem from ``store.errors``
-    (``ConnectionLost``, ``StoreBusy`` …): nothing here is lost."""
+    (``ConnectionLost``, ``StoreBusy`` …): nothing here is lost. With the sync service,
+    the store key is then escrowed if needed (``sync.escrow``; never fails the sync)."""
     remote = StoreRemote(shared, rules) if isinstance(shared, Store) else shared
     report = SyncReport()
     try:
@@ -97,6 +99,7 @@ def sync(
         raise problem from exc
     report.pulled_rows, report.refused = pulled.rows, pulled.refused
     report.status = status(local)
+    escrow_quietly(local, remote)  # never fails the sync; tried again at the next one
     return report
 
 
@@ -181,3 +184,4 @@ def note_device(local: Store, device_id: uuid.UUID) -> None:
         client = client_row(session)
         client.device_id = device_id
         session.add(client)
+    forget_escrow(local)  # the new enrolment has no escrow yet

@@ -163,3 +163,18 @@ def _readers(table: Table) -> dict[str, Callable[[Any], Any]]:
         elif isinstance(kind, Date):
             readers[column.name] = date.fromisoformat
     return readers
+
+
+class RecoveryKeyAnswer(BaseModel):
+    """The team's public recovery key, and whether the asking laptop's escrow is sealed
+    to it (so a laptop escrows again when the key was replaced or its escrow was lost)."""
+
+    public_key: str = Field(description="X25519 public key, 64 hex digits")
+    key_id: str = Field(description="the first 16 hex digits of the key's SHA-256")
+    escrowed: bool = Field(description="this device's escrow is sealed to this key")
+
+
+class EscrowRequest(BaseModel):
+    """The laptop's store key, sealed to the team's recovery key (never in clear)."""
+
+    sealed: str = Field(max_length=4_000)

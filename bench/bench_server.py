@@ -115,7 +115,7 @@ def worker(config: dict[str, Any]) -> None:
     try:
         out = outgoing(local)
         report = remote.push(out.client_id, out.entries, out.blocked)
-    except Exception as exc:  # noqa: BLE001 - counted as an error, with its words
+    except Exception as exc:  # counted as an error, with its words
         _say({"start": start, "end": time.monotonic(), "error": f"{type(exc).__name__}: {exc}"})
     else:
         _say(
@@ -158,6 +158,8 @@ class Service:
     pool: int
     folder: Path
     profile: str | None = None
+    timing: str | None = None
+    windows: list[tuple[str, float, float]] = field(default_factory=list)
     process: subprocess.Popen[bytes] | None = None
     store: Store = field(init=False)
 
@@ -182,6 +184,8 @@ class Service:
                 "--profiled-server",
                 self.profile,
             ]
+        elif self.timing:
+            launch = [sys.executable, str(Path(__file__).resolve()), "--timed-server", self.timing]
         else:
             launch = [str(ENTRY_POINT)]
         env = dict(
@@ -241,7 +245,9 @@ class ConnectionWatch:
         with self.admin.connect() as conn:
             return int(
                 conn.execute(
-                    text("SELECT count(*) FROM pg_stat_activity WHERE datname = :d"),
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = :d AND backend_type = 'client backend'"
+                    ),
                     {"d": self.db_name},
                 ).scalar_one()
             )
@@ -250,7 +256,9 @@ class ConnectionWatch:
         from sqlalchemy import text
 
         with self.admin.connect() as conn:
-            query = text("SELECT count(*) FROM pg_stat_activity WHERE datname = :d")
+            query = text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = :d AND backend_type = 'client backend'"
+            )
             while not self._stop.is_set():
                 self.peak = max(
                     self.peak, int(conn.execute(query, {"d": self.db_name}).scalar_one())
@@ -335,6 +343,7 @@ def fleet(
             p.stdin.flush()  # type: ignore[union-attr]
         done = [json.loads(p.stdout.readline() or '{"error": "no answer"}') for p in procs]  # type: ignore[union-attr]
         converged = time.monotonic() - go
+    service.windows.append((f"{n} laptops pushing", go, go + converged))
     errors = [d["error"] for d in done if "error" in d]
     bad = [
         d
@@ -413,8 +422,10 @@ def one_laptop(
             )
         made += 1
     start = time.perf_counter()
+    began = time.monotonic()
     report = sync(local, remote, rules)
     elapsed = time.perf_counter() - start
+    service.windows.append((f"one laptop, {mutations:,} changes", began, time.monotonic()))
     figures.add(
         f"push + pull of {mutations:,} changes",
         f"{elapsed:.1f} s (applied {report.pushed.applied:,})",
@@ -473,6 +484,9 @@ def main() -> int:
     parser.add_argument("--pool", type=int, default=10)
     parser.add_argument("--only", choices=["fleet", "laptop"])
     parser.add_argument("--profile", metavar="FILE", help="cProfile the service into FILE")
+    parser.add_argument(
+        "--timing", action="store_true", help="log each request's phases in the service"
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.laptops.split(",") if s.strip()]
 
@@ -493,6 +507,7 @@ def main() -> int:
                 args.pool,
                 folder,
                 args.profile,
+                str(folder / "timing.jsonl") if args.timing else None,
             )
             service.start()
             try:
@@ -525,6 +540,10 @@ def main() -> int:
                 service.stop()
                 if service.process is not None and service.process.returncode not in (0, -2):
                     print(f"service exit {service.process.returncode}: {service.log_text()}")
+                if service.timing:
+                    for label, since, until in service.windows:
+                        print(f"\nIn the service, {label} (wall time, waits included):")
+                        timing_summary(service.timing, since, until)
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -570,10 +589,94 @@ def profiled_server(out: str, argv: list[str]) -> None:
         stats.dump_stats(out)
 
 
+def timed_server(out: str, argv: list[str]) -> None:
+    """``caseworker server`` writing how long each phase of each request took (wall
+    time, waits included) to ``out``, one JSON line per phase, when it stops."""
+    import caseworker.server.app as app_module
+    import caseworker.server.sealing as sealing
+    import caseworker.services.audit_seal as audit_seal
+    import caseworker.services.devices as devices_module
+    import caseworker.sync.remote as remote_module
+    from caseworker.cli import main as cli_main
+
+    records: list[tuple[str, float, float]] = []
+    here = threading.local()
+
+    def timed(name: str, func: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            start = time.monotonic()
+            here.start = start
+            try:
+                return func(*args, **kwargs)
+            finally:
+                records.append((name, start, time.monotonic() - start))
+
+        return wrapper
+
+    original_latest = audit_seal.latest_head
+
+    def latest_head(session: Any) -> Any:
+        # Called just after the seal took the version row: the wait for it ends here.
+        if getattr(here, "start", None) is not None:
+            records.append(
+                ("seal: wait for the version row", here.start, time.monotonic() - here.start)
+            )
+        return original_latest(session)
+
+    audit_seal.latest_head = latest_head  # type: ignore[assignment]
+    sealing.seal_store = timed("seal: in its transaction", sealing.seal_store)  # type: ignore[assignment]
+    sealing.Sealer.seal = timed("seal: with the wait for the lock", sealing.Sealer.seal)  # type: ignore[method-assign]
+    remote_module.StoreRemote.push = timed("push: replay", remote_module.StoreRemote.push)  # type: ignore[method-assign]
+    devices_module.authenticate = timed("authenticate", devices_module.authenticate)  # type: ignore[assignment]
+    devices_module.claim_client = timed("claim client", devices_module.claim_client)  # type: ignore[assignment]
+    original_create = app_module.create_app
+
+    def create_app(*args: Any, **kwargs: Any) -> Any:
+        app = original_create(*args, **kwargs)
+
+        @app.middleware("http")
+        async def clock_request(request: Any, call_next: Any) -> Any:
+            start = time.monotonic()
+            response = await call_next(request)
+            records.append((f"request {request.url.path}", start, time.monotonic() - start))
+            return response
+
+        return app
+
+    import caseworker.cli.server as server_cli
+
+    app_module.create_app = create_app  # type: ignore[assignment]
+    del server_cli  # _serve imports create_app from the module when it runs
+    try:
+        cli_main(argv)
+    except SystemExit:
+        pass
+    finally:
+        with open(out, "w") as sink:
+            for name, start, took in records:
+                sink.write(json.dumps([name, start, took]) + "\n")
+
+
+def timing_summary(path: str, since: float, until: float) -> None:
+    """Per phase: count, total, mean and max wall time of the calls made in a window."""
+    phases: dict[str, list[float]] = {}
+    for line in Path(path).read_text().splitlines():
+        name, start, took = json.loads(line)
+        if since <= start <= until:
+            phases.setdefault(name, []).append(took)
+    for name, took in sorted(phases.items()):
+        print(
+            f"       {name}: {len(took)} calls, total {sum(took):.1f} s, "
+            f"mean {statistics.mean(took) * 1000:.0f} ms, max {max(took) * 1000:.0f} ms"
+        )
+
+
 if __name__ == "__main__":
     if len(sys.argv) > 2 and sys.argv[1] == "--worker":
         worker(json.loads(sys.argv[2]))
     elif len(sys.argv) > 2 and sys.argv[1] == "--profiled-server":
         profiled_server(sys.argv[2], sys.argv[3:])
+    elif len(sys.argv) > 2 and sys.argv[1] == "--timed-server":
+        timed_server(sys.argv[2], sys.argv[3:])
     else:
         sys.exit(main())

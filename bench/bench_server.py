@@ -19,6 +19,7 @@ Exits 1 if a figure misses its target.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import socket
@@ -229,6 +230,11 @@ class Service:
             return int(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
 
 
+_COUNT = (
+    "SELECT count(*) FROM pg_stat_activity WHERE datname = :d AND backend_type = 'client backend'"
+)
+
+
 class ConnectionWatch:
     """Polls pg_stat_activity for the bench database's connections; keeps the peak."""
 
@@ -245,9 +251,7 @@ class ConnectionWatch:
         with self.admin.connect() as conn:
             return int(
                 conn.execute(
-                    text(
-                        "SELECT count(*) FROM pg_stat_activity WHERE datname = :d AND backend_type = 'client backend'"
-                    ),
+                    text(_COUNT),
                     {"d": self.db_name},
                 ).scalar_one()
             )
@@ -256,9 +260,7 @@ class ConnectionWatch:
         from sqlalchemy import text
 
         with self.admin.connect() as conn:
-            query = text(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = :d AND backend_type = 'client backend'"
-            )
+            query = text(_COUNT)
             while not self._stop.is_set():
                 self.peak = max(
                     self.peak, int(conn.execute(query, {"d": self.db_name}).scalar_one())
@@ -393,7 +395,8 @@ def fleet(
     for answer in pulled:
         figures.add(
             f"{n} laptops: one then pulls everything ({answer.get('rows', 0):,} records)",
-            f"{answer.get('pulled', float('nan')):.1f} s, holds {answer.get('households')} of {total:,} households",
+            f"{answer.get('pulled', float('nan')):.1f} s, "
+            f"holds {answer.get('households')} of {total:,} households",
             "all",
             answer.get("households") == total,
         )
@@ -463,9 +466,10 @@ def one_laptop(
     start = time.perf_counter()
     report = sync(fresh, remote, rules)
     elapsed = time.perf_counter() - start
-    per = elapsed * 100_000 / max(1, service.count())
+    held = service.count()
+    per = elapsed * 100_000 / max(1, held)
     figures.add(
-        f"a new laptop's first pull ({service.count():,} households, {report.pulled_rows:,} records)",
+        f"a new laptop's first pull ({held:,} households, {report.pulled_rows:,} records)",
         f"{elapsed:.1f} s ({per:.1f} s per 100,000 households)",
         "<= 30 s per 100,000",
         per <= 30,
@@ -582,10 +586,8 @@ def profiled_server(out: str, argv: list[str]) -> None:
         stats = pstats.Stats(main_profiler)
         for profiler in profilers:
             profiler.disable()
-            try:
+            with contextlib.suppress(TypeError):  # a thread that never ran profiled code
                 stats.add(profiler)
-            except TypeError:
-                pass
         stats.dump_stats(out)
 
 

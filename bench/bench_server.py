@@ -625,12 +625,12 @@ def timed_server(out: str, argv: list[str]) -> None:
             )
         return original_latest(session)
 
-    audit_seal.latest_head = latest_head  # type: ignore[assignment]
-    sealing.seal_store = timed("seal: in its transaction", sealing.seal_store)  # type: ignore[assignment]
+    audit_seal.latest_head = latest_head
+    sealing.seal_store = timed("seal: in its transaction", audit_seal.seal_store)  # type: ignore[attr-defined]
     sealing.Sealer.seal = timed("seal: with the wait for the lock", sealing.Sealer.seal)  # type: ignore[method-assign]
     remote_module.StoreRemote.push = timed("push: replay", remote_module.StoreRemote.push)  # type: ignore[method-assign]
-    devices_module.authenticate = timed("authenticate", devices_module.authenticate)  # type: ignore[assignment]
-    devices_module.claim_client = timed("claim client", devices_module.claim_client)  # type: ignore[assignment]
+    devices_module.authenticate = timed("authenticate", devices_module.authenticate)
+    devices_module.claim_client = timed("claim client", devices_module.claim_client)
     original_create = app_module.create_app
 
     def create_app(*args: Any, **kwargs: Any) -> Any:
@@ -645,10 +645,7 @@ def timed_server(out: str, argv: list[str]) -> None:
 
         return app
 
-    import caseworker.cli.server as server_cli
-
-    app_module.create_app = create_app  # type: ignore[assignment]
-    del server_cli  # _serve imports create_app from the module when it runs
+    app_module.create_app = create_app  # ``_serve`` imports it from the module when it runs
     try:
         cli_main(argv)
     except SystemExit:

@@ -4,18 +4,20 @@ Requests and answers are pydantic models (FastAPI builds the service's OpenAPI
 document from them; the laptop's client validates the service's answers with
 the same ones). Pages of rows are streamed as JSON lines, one :class:`Part` a
 line, so neither side holds a first pull of 100,000 households in memory: a
-row's values are written as JSON and read back by the column's type.
+row's values are written as JSON and read back by the column's type. The lines
+are written and read with orjson, several times faster than ``json`` here: a
+first pull is mostly these lines.
 """
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Callable
 from datetime import date, datetime
 from functools import cache
 from typing import Any
 
+import orjson
 from pydantic import BaseModel, Field
 from sqlalchemy import Date, DateTime, Table, TypeDecorator, Uuid
 
@@ -113,25 +115,19 @@ class RowsRequest(BaseModel):
 # --- Parts as JSON lines -------------------------------------------------------------
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, uuid.UUID):
-        return value.hex
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    raise TypeError(f"cannot send a {type(value).__name__}")
-
-
 def part_line(part: Part) -> bytes:
-    """One part as a line of JSON."""
+    """One part as a line of JSON. orjson writes ids (``UUID``) with hyphens and times
+    and dates in ISO 8601, as ``isoformat`` does; ``read_part`` reads both back by the
+    column's type. A value of any other type is refused (``TypeError``)."""
     body = {"kind": part.kind, "table": part.table, "rows": part.rows}
     if part.households:
         body["households"] = [h.hex for h in part.households]
-    return (json.dumps(body, default=_plain, separators=(",", ":")) + "\n").encode()
+    return orjson.dumps(body, option=orjson.OPT_APPEND_NEWLINE)
 
 
 def read_part(line: bytes | str) -> Part:
     """A line back into a part, each value of the column's own type."""
-    body = json.loads(line)
+    body = orjson.loads(line)
     kind = body["kind"]
     table = _table_of(kind, body.get("table", ""))
     typed = _readers(table)

@@ -100,7 +100,7 @@ def _serve(args: argparse.Namespace) -> int:
         return exc.exit_code
     state = RulesState(override=override_dir())
     sealer = Sealer(store, keys)
-    app = create_app(store, state.current, after_push=sealer.seal, lifespan=sealer.daily)
+    app = create_app(store, state.current, after_push=sealer.seal_soon, lifespan=sealer.running)
     scheme = "https" if tls else "http"
     where = normalise(args.store)
     print(f"Sync service for {where} listening on {scheme}://{host}:{port}", flush=True)

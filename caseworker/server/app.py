@@ -10,10 +10,11 @@ one PostgreSQL. The store's connections are pooled and bounded (``--pool``).
 import logging
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from caseworker import __version__
@@ -23,7 +24,7 @@ from caseworker.services import devices, recovery
 from caseworker.services.errors import NotFound, ServiceError
 from caseworker.store.database import Store
 from caseworker.sync.push import CopiedStore, SyncGap
-from caseworker.sync.remote import StoreRemote
+from caseworker.sync.remote import Part, StoreRemote
 from caseworker.sync.wire import (
     API,
     CopyNotice,
@@ -163,7 +164,7 @@ def create_app(
     @app.get(
         f"{API}/pull",
         responses={**_REFUSALS, 200: {"content": {NDJSON: {}}}},
-        response_class=StreamingResponse,
+        response_class=Response,
         tags=["sync"],
     )
     def pull(
@@ -171,21 +172,21 @@ def create_app(
         client_id: uuid.UUID,
         after: Annotated[int, Query(ge=0)],
         upto: Annotated[int, Query(ge=0)],
-    ) -> StreamingResponse:
+    ) -> Response:
         """Everything the store changed in ``after < version <= upto``, as JSON lines:
         this client's answers first, then each table's rows, households with members."""
         claim(client_id, device_id)
-        return _stream(remote().page(client_id, after, upto))
+        return _lines(remote().page(client_id, after, upto))
 
     @app.post(
         f"{API}/rows",
         responses={**_REFUSALS, 200: {"content": {NDJSON: {}}}},
-        response_class=StreamingResponse,
+        response_class=Response,
         tags=["sync"],
     )
-    def rows(request: RowsRequest, _device_id: Device) -> StreamingResponse:
+    def rows(request: RowsRequest, _device_id: Device) -> Response:
         """The store's copies of the rows named (a laptop rebasing a change)."""
-        return _stream(remote().rows([list(pair) for pair in request.touched]))
+        return _lines(remote().rows([list(pair) for pair in request.touched]))
 
     @app.get(
         f"{API}/recovery-key",
@@ -213,5 +214,12 @@ def create_app(
     return app
 
 
-def _stream(parts: Iterator[object]) -> StreamingResponse:
-    return StreamingResponse((part_line(p) for p in parts), media_type=NDJSON)  # type: ignore[arg-type]
+def _lines(parts: Iterator[Part]) -> Response:
+    """The parts as JSON lines, read to the end here, in the request's worker thread.
+
+    Not streamed from the store: a laptop that stops reading half-way would leave a
+    generator suspended, holding its store session (a pooled connection; on SQLite, a
+    lock that blocks every push) until the garbage collector found it."""
+    with closing(parts):  # type: ignore[type-var]
+        body = b"".join(part_line(p) for p in parts)
+    return Response(body, media_type=NDJSON)

@@ -206,6 +206,10 @@ def claim_client(store: Store, client_id: uuid.UUID, device_id: uuid.UUID) -> No
     """Tie a laptop's sync identity to the device that first sends it; refuse it from any
     other device, so changes cannot be replayed from another laptop. A re-enrolled
     laptop keeps the identities of the device it replaced."""
+    with store.read() as session:  # the common case, every request: no write
+        known = session.get(SyncClientState, client_id)
+        if known is not None and known.device_id == device_id:
+            return
     family = lineage(store, device_id)
     with store.unit_of_work() as session:
         state = session.get(SyncClientState, client_id, with_for_update=True)

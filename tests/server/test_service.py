@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Generator, Sequence
 from contextlib import closing
@@ -13,7 +14,7 @@ from sqlmodel import func, select
 from caseworker.domain.users import Role
 from caseworker.services import devices, fund, households, users
 from caseworker.services.audit_check import verify_store
-from caseworker.services.audit_seal import ServiceKeys, latest_head, verify
+from caseworker.services.audit_seal import Head, ServiceKeys, latest_head, verify
 from caseworker.store.errors import ConnectionLost
 from caseworker.store.sync_tables import OutboxRow, SyncClient, SyncMutation
 from caseworker.store.tables import AuditEventRow, HouseholdRow
@@ -79,6 +80,20 @@ def test_laptops_sync_through_the_service(
     assert senders == {uuid.UUID(a.device_id)}
 
 
+def sealed_to_the_end(service: Service) -> Head:
+    """The service seals right after a push, on its own thread: wait for the head that
+    covers every entry (a minute at most, on a busy machine)."""
+    deadline = time.monotonic() + 60
+    while True:
+        with service.store.read() as session:
+            head = latest_head(session)
+            last_seq = session.exec(select(func.max(AuditEventRow.seq))).one()
+        if head is not None and head.last_seq == last_seq:
+            return head
+        assert time.monotonic() < deadline, "the service did not seal after the sync"
+        time.sleep(0.05)
+
+
 def test_the_service_signs_the_audit_head_at_each_sync_that_changed_the_store(
     service: Service, service_laptops: list[ServiceLaptop]
 ) -> None:
@@ -87,15 +102,12 @@ def test_the_service_signs_the_audit_head_at_each_sync_that_changed_the_store(
     keys = ServiceKeys.load(service.keys)
     _manager, officer = _team(a)
     a.sync()
-    with service.store.read() as session:
-        first = latest_head(session)
-        assert first is not None and first.signature_problem(keys.public_key) is None
+    first = sealed_to_the_end(service)
+    assert first.signature_problem(keys.public_key) is None
     households.create_household(a.store, officer, make_household())
     a.sync()
-    with service.store.read() as session:
-        second = latest_head(session)
-        last_seq = session.exec(select(func.max(AuditEventRow.seq))).one()
-    assert second is not None and second.last_seq == last_seq > first.last_seq
+    second = sealed_to_the_end(service)
+    assert second.last_seq > first.last_seq and second.id > first.id
     assert verify(service.store, keys).intact
 
 
@@ -235,6 +247,7 @@ def test_audit_verify_finds_a_change_not_signed_by_its_author(
     manager, officer = _team(a)
     households.create_household(a.store, officer, make_household())
     a.sync()
+    sealed_to_the_end(service)
     assert verify(service.store, keys).intact
     with service.store.unit_of_work() as session:
         answer = session.exec(

@@ -34,15 +34,22 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     server.add_argument("--tls-key", metavar="FILE", help="TLS private key (PEM)")
     server.set_defaults(func=_serve)
 
-    devices = sub.add_parser("devices", help="enrol and revoke laptops (where the service runs)")
+    devices = sub.add_parser(
+        "devices",
+        help="enrol and revoke laptops: where the service runs (--store), or as a manager "
+        "signed in on a laptop (--as, through the sync service)",
+    )
     actions = devices.add_subparsers(dest="devices_command", metavar="ACTION", required=True)
     code = actions.add_parser("code", help="make a one-time enrolment code for a laptop")
     code.add_argument("--replaces", metavar="ID", help="re-enrol: the laptop's old device id")
     listing = actions.add_parser("list", help="list enrolled laptops")
     revoke = actions.add_parser("revoke", help="refuse a laptop from its next request")
     revoke.add_argument("device", metavar="ID", help="the device id, as listed")
-    for action in (code, listing, revoke):
-        action.add_argument("--store", required=True, metavar="URL", help="the team store")
+    listing.add_argument("--store", required=True, metavar="URL", help="the team store")
+    for action in (code, revoke):
+        action.add_argument(
+            "--store", metavar="URL", help="the team store (without it: through the service)"
+        )
     for action in (code, revoke):
         action.add_argument("--as", dest="officer_code", metavar="CODE", help="the manager")
         action.add_argument("--password-stdin", action="store_true")
@@ -128,6 +135,62 @@ def _manager(args: argparse.Namespace, store: object) -> object:
     return users.sign_in(store, args.officer_code, password)  # type: ignore[arg-type]
 
 
+def _through_service(args: argparse.Namespace, device: uuid.UUID | None) -> int:
+    """A manager on their laptop: signed in here, the request signed with their key."""
+    from caseworker.cli.common import open_store, read_password, refused
+    from caseworker.services import keys, users
+    from caseworker.services.errors import ServiceError
+    from caseworker.settings import current_settings
+    from caseworker.store.errors import StoreError
+    from caseworker.sync.connect import device_credential
+    from caseworker.sync.http import HttpRemote, ServiceRefused, is_service
+
+    if not args.officer_code:
+        print(
+            "caseworker: give --store URL where the service runs, or --as CODE (a team "
+            "manager) on a laptop enrolled with the service.",
+            file=sys.stderr,
+        )
+        return 2
+    address = current_settings().shared_store_url or ""
+    password = read_password(f"Password for {args.officer_code}: ", args.password_stdin)
+    try:
+        manager = users.sign_in(open_store(), args.officer_code, password)
+        key = keys.key_for(manager.id)
+        credential = device_credential(address) if is_service(address) else None
+        if credential is None or key is None:
+            print(
+                "caseworker: this laptop is not enrolled with a sync service (or the "
+                "manager's key could not be opened); see docs/sync-service.md.",
+                file=sys.stderr,
+            )
+            return 2
+        remote = HttpRemote(address, credential[1])
+        try:
+            if device is None:
+                made = remote.make_code(manager.id, key, _replaces(args))
+                print(f"Enrolment code: {made.code}")
+                print(f"Valid once, for {made.hours} hours.")
+            else:
+                remote.revoke(manager.id, key, device)
+                print("Revoked: that laptop is refused from its next sync.")
+        finally:
+            remote.close()
+    except ServiceRefused as exc:  # the service answered, and said no: a refusal
+        print(f"caseworker: {exc}", file=sys.stderr)
+        return 2
+    except StoreError as exc:
+        print(f"caseworker: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except ServiceError as exc:
+        return refused(exc)
+    return 0
+
+
+def _replaces(args: argparse.Namespace) -> uuid.UUID | None:
+    return uuid.UUID(args.replaces) if args.replaces else None
+
+
 def _code(args: argparse.Namespace) -> int:
     from caseworker.cli.common import refused
     from caseworker.services import devices
@@ -136,13 +199,15 @@ def _code(args: argparse.Namespace) -> int:
     from caseworker.sync.connect import open_team_store
 
     try:
-        replaces = uuid.UUID(args.replaces) if args.replaces else None
+        replaces = _replaces(args)
     except ValueError:
         print(
             f"caseworker: --replaces needs a device id as listed (not {args.replaces}).",
             file=sys.stderr,
         )
         return 2
+    if not args.store:
+        return _through_service(args, None)
     try:
         store = open_team_store(args.store)
         code = devices.make_code(store, _manager(args, store), replaces)  # type: ignore[arg-type]
@@ -193,6 +258,8 @@ def _revoke(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    if not args.store:
+        return _through_service(args, device_id)
     try:
         store = open_team_store(args.store)
         devices.revoke(store, _manager(args, store), device_id)  # type: ignore[arg-type]

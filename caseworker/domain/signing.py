@@ -218,3 +218,13 @@ def change_message(digest: str) -> bytes:
     """What a change's signature covers: its digest (name, arguments and tape), with a
     fixed context so a change's signature means nothing anywhere else."""
     return CHANGE_CONTEXT + digest.encode("ascii")
+
+
+REQUEST_CONTEXT = b"caseworker manager request v1\n"
+
+
+def request_message(action: str, fields: dict[str, str]) -> bytes:
+    """What a manager's signed request to the sync service covers (enrol a laptop,
+    revoke one): the action and its fields, canonical, in their own context."""
+    body = json.dumps({"action": action, **fields}, sort_keys=True, separators=(",", ":"))
+    return REQUEST_CONTEXT + body.encode()

@@ -20,6 +20,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from caseworker import __version__
 from caseworker.domain.errors import EnvironmentProblem
 from caseworker.domain.rules import RuleSet
+from caseworker.domain.users import User
 from caseworker.services import devices, recovery
 from caseworker.services.errors import NotFound, ServiceError
 from caseworker.store.database import Store
@@ -27,6 +28,9 @@ from caseworker.sync.push import CopiedStore, SyncGap
 from caseworker.sync.remote import Part, StoreRemote
 from caseworker.sync.wire import (
     API,
+    MAKE_CODE,
+    REVOKE,
+    CodeAnswer,
     CopyNotice,
     Enrolled,
     EnrolRequest,
@@ -34,6 +38,7 @@ from caseworker.sync.wire import (
     Health,
     Hello,
     HelloAnswer,
+    ManagerRequest,
     Problem,
     PushAnswer,
     PushRequest,
@@ -210,6 +215,26 @@ def create_app(
         cannot open it); audited without the value."""
         kid = recovery.save_escrow(store, device_id, request.sealed)
         log.info("device %s escrowed its store key to recovery key %s", device_id, kid)
+
+    def manager(request: ManagerRequest, action: str) -> User:
+        return devices.signed_by_manager(
+            store, request.manager_id, action, request.fields(), request.signature
+        )
+
+    @app.post(
+        f"{API}/devices/codes", response_model=CodeAnswer, responses=_REFUSALS, tags=["devices"]
+    )
+    def make_code(request: ManagerRequest, _device_id: Device) -> CodeAnswer:
+        """A manager, signed in on their laptop, makes a one-time enrolment code."""
+        code = devices.make_code(store, manager(request, MAKE_CODE), request.replaces)
+        return CodeAnswer(code=code, hours=devices.CODE_HOURS)
+
+    @app.post(f"{API}/devices/revoke", status_code=204, responses=_REFUSALS, tags=["devices"])
+    def revoke(request: ManagerRequest, _device_id: Device) -> None:
+        """A manager, signed in on their laptop, revokes a laptop from its next request."""
+        if request.device is None:
+            raise HTTPException(422, "Say which laptop to revoke (its device id).")
+        devices.revoke(store, manager(request, REVOKE), request.device)
 
     return app
 

@@ -21,14 +21,16 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import col, select
 
+from caseworker.domain import signing
 from caseworker.domain.clock import now
-from caseworker.domain.users import User
+from caseworker.domain.users import Role, User
 from caseworker.services.audit import AuditTrail
 from caseworker.services.errors import NotFound, PermissionRefused, ServiceError
 from caseworker.services.users import require_manager
 from caseworker.store.database import Store
 from caseworker.store.service_tables import Device, EnrolmentCode
 from caseworker.store.sync_tables import SyncClientState
+from caseworker.store.tables import UserAccount
 
 CODE_HOURS = 24
 NO_SUCH_DEVICE = "There is no enrolled laptop with that id: see `caseworker devices list`."
@@ -224,3 +226,38 @@ def claim_client(store: Store, client_id: uuid.UUID, device_id: uuid.UUID) -> No
                 "accepted. If this laptop replaced another, ask a manager to re-enrol it "
                 "as a replacement."
             )
+
+
+REQUEST_MINUTES = 10  # a signed request older (or newer) than this is refused
+
+
+def signed_by_manager(
+    store: Store, manager_id: uuid.UUID, action: str, fields: dict[str, str], signature: str
+) -> User:
+    """The manager whose signature ``signature`` is, over ``action`` and ``fields`` (which
+    hold ``at``, an ISO instant), or a refusal: the store's account decides the role.
+
+    A request is good for ``REQUEST_MINUTES`` either side of now, so one overheard
+    cannot be used later; within that window a repeat makes a second code or finds
+    the laptop revoked already."""
+    with store.read() as session:
+        row = session.get(UserAccount, manager_id)
+    refused = PermissionRefused(
+        "This request is not signed by a team manager of this store: sign in as a "
+        "manager on the laptop and try again."
+    )
+    if row is None or not row.public_key or not row.active or row.role != Role.MANAGER:
+        raise refused
+    message = signing.request_message(action, fields)
+    if not signing.verify(row.public_key, message, signature):
+        raise refused
+    try:
+        at = datetime.fromisoformat(fields["at"])
+    except (KeyError, ValueError) as exc:
+        raise refused from exc
+    if at.tzinfo is None or abs(at - _now()) > timedelta(minutes=REQUEST_MINUTES):
+        raise PermissionRefused(
+            "This signed request is too old (or the laptop's clock is wrong): check the "
+            "laptop's date and time, then try again."
+        )
+    return User(id=row.id, name=row.name, officer_code=row.officer_code, role=Role(row.role))

@@ -19,17 +19,23 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel
 
+from caseworker.domain import clock, signing
+from caseworker.domain.signing import PrivateKey
 from caseworker.store.errors import ConnectionLost, StoreUnavailable
 from caseworker.sync.push import CopiedStore, Entry, PushReport
 from caseworker.sync.remote import Part
 from caseworker.sync.wire import (
     API,
+    MAKE_CODE,
+    REVOKE,
+    CodeAnswer,
     CopyNotice,
     Enrolled,
     EnrolRequest,
     EscrowRequest,
     Hello,
     HelloAnswer,
+    ManagerRequest,
     PushAnswer,
     PushRequest,
     RecoveryKeyAnswer,
@@ -182,6 +188,26 @@ class HttpRemote:
         clear: the service refuses anything that is not sealed text)."""
         body = _body(EscrowRequest(sealed=sealed))
         self._send(lambda: self._client.put(f"{API}/escrow", json=body))
+
+    def make_code(
+        self, manager_id: uuid.UUID, key: PrivateKey, replaces: uuid.UUID | None = None
+    ) -> CodeAnswer:
+        """A one-time enrolment code, asked for by a manager signed in here."""
+        request = _signed(
+            MAKE_CODE, ManagerRequest(manager_id=manager_id, at="", replaces=replaces), key
+        )
+        return self._post("devices/codes", request, CodeAnswer)
+
+    def revoke(self, manager_id: uuid.UUID, key: PrivateKey, device: uuid.UUID) -> None:
+        request = _signed(REVOKE, ManagerRequest(manager_id=manager_id, at="", device=device), key)
+        self._send(lambda: self._client.post(f"{API}/devices/revoke", json=_body(request)))
+
+
+def _signed(action: str, request: ManagerRequest, key: PrivateKey) -> ManagerRequest:
+    """``request`` stamped now and signed with the manager's key."""
+    stamped = request.model_copy(update={"at": clock.now().isoformat()})
+    signature = signing.sign(key, signing.request_message(action, stamped.fields()))
+    return stamped.model_copy(update={"signature": signature})
 
 
 def _body(model: BaseModel) -> Any:

@@ -28,6 +28,7 @@ from caseworker.sync.remote import ANSWERS, MEMBERS, Part
 from caseworker.sync.rows import BY_NAME
 
 API = "/v1"
+MAKE_CODE, REVOKE = "make an enrolment code", "revoke a laptop"  # signed actions
 
 
 class Health(BaseModel):
@@ -174,3 +175,28 @@ class EscrowRequest(BaseModel):
     """The laptop's store key, sealed to the team's recovery key (never in clear)."""
 
     sealed: str = Field(max_length=4_000)
+
+
+class ManagerRequest(BaseModel):
+    """A manager's request from a laptop (enrol a laptop, revoke one), signed with the
+    manager's key; the service checks it against the store's account."""
+
+    manager_id: uuid.UUID
+    at: str = Field(description="when it was signed, ISO 8601 with a zone")
+    replaces: uuid.UUID | None = Field(default=None, description="re-enrolling: the old device")
+    device: uuid.UUID | None = Field(default=None, description="revoking: the device")
+    signature: str = ""
+
+    def fields(self) -> dict[str, str]:
+        """What the signature covers, besides the action (``domain.signing``)."""
+        return {
+            "manager_id": self.manager_id.hex,
+            "at": self.at,
+            "replaces": self.replaces.hex if self.replaces else "",
+            "device": self.device.hex if self.device else "",
+        }
+
+
+class CodeAnswer(BaseModel):
+    code: str
+    hours: int

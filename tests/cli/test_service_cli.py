@@ -102,3 +102,42 @@ def test_a_laptop_syncing_directly_moves_to_the_service_keeping_every_waiting_ch
     assert "Pushed 1 changes" in synced.stdout
     with service.store.read() as session:
         assert session.get(HouseholdRow, waiting.id) is not None
+
+
+def test_a_manager_enrols_and_revokes_laptops_from_their_own_laptop(
+    service: Service, tmp_path: Path
+) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert caseworker("enrol", service.url, "--code", _code(service), data=a).returncode == 0
+    team(a)
+    assert caseworker("sync", data=a).returncode == 0  # the manager's key reaches the store
+
+    officer = caseworker(
+        "devices", "code", "--as", "JS01", "--password-stdin", data=a, stdin=PASSWORD + "\n"
+    )
+    assert officer.returncode == 2 and "not signed by a team manager" in officer.stderr
+    made = caseworker(
+        "devices", "code", "--as", "TM01", "--password-stdin", data=a, stdin=PASSWORD + "\n"
+    )
+    assert made.returncode == 0, made.stderr
+    found = re.search(r"Enrolment code: (\S+)", made.stdout)
+    assert found is not None
+    enrolled = caseworker("enrol", service.url, "--code", found.group(1), data=b)
+    assert enrolled.returncode == 0, enrolled.stderr
+    device = re.search(r"as device (\S+)\.", enrolled.stdout)
+    assert device is not None
+    assert caseworker("sync", data=b).returncode == 0
+
+    revoked = caseworker(
+        "devices",
+        "revoke",
+        device.group(1),
+        "--as",
+        "TM01",
+        "--password-stdin",
+        data=a,
+        stdin=PASSWORD + "\n",
+    )
+    assert revoked.returncode == 0, revoked.stderr
+    refused = caseworker("sync", data=b)
+    assert refused.returncode == 3 and "revoked this laptop" in refused.stderr

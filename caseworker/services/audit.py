@@ -119,8 +119,10 @@ def _canon(value: object) -> str:
     return str(value)
 
 
-def entry_hash(prev_hash: str, entry: ChainFields) -> str:
-    meta = "|".join(
+def entry_content(entry: ChainFields) -> str:
+    """What a chain covers of an entry: who, when, what, and its payload's digest (the
+    store's keyed chain covers this too, with the entry's place and hash)."""
+    return "|".join(
         (
             _canon(entry.id),
             _canon(entry.at),
@@ -132,7 +134,10 @@ def entry_hash(prev_hash: str, entry: ChainFields) -> str:
             entry.payload_digest,
         )
     )
-    return digest(prev_hash + "|" + meta)
+
+
+def entry_hash(prev_hash: str, entry: ChainFields) -> str:
+    return digest(prev_hash + "|" + entry_content(entry))
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -45,6 +45,7 @@ from caseworker.services.audit import (
     GENESIS,
     ChainFields,
     _canon,
+    entry_content,
     iter_chain,
     write_pending,
 )
@@ -256,20 +257,7 @@ def _read_secret(path: Path) -> bytes:
 
 def _entry_text(entry: ChainFields) -> str:
     """What an entry's MAC covers: its place, identity, who, when, what and its hash."""
-    return "|".join(
-        (
-            str(entry.seq),
-            _canon(entry.id),
-            _canon(entry.at),
-            _canon(entry.actor_id),
-            entry.entity,
-            _canon(entry.entity_id),
-            _canon(entry.household_id),
-            entry.action,
-            entry.payload_digest,
-            entry.hash,
-        )
-    )
+    return f"{entry.seq}|{entry_content(entry)}|{entry.hash}"
 
 
 def entry_mac(chain_key: bytes, prev_mac: str, entry: ChainFields) -> str:

@@ -6,6 +6,7 @@ import time
 import uuid
 from collections.abc import Generator, Sequence
 from contextlib import closing
+from pathlib import Path
 
 import httpx
 import pytest
@@ -23,7 +24,7 @@ from caseworker.sync.push import Entry, PushReport
 from caseworker.sync.remote import Part, Remote
 from caseworker.sync.run import sync
 from tests.conftest import PASSWORD, make_household
-from tests.server.conftest import Service, ServiceLaptop
+from tests.server.conftest import Service, ServiceLaptop, free_port
 from tests.services.packages_fixtures import TODAY
 
 
@@ -261,3 +262,33 @@ def test_audit_verify_finds_a_change_not_signed_by_its_author(
         "households.create" in f.what and "not signed by its author TM01" in f.what
         for f in report.findings
     )
+
+
+def test_two_instances_serve_one_store(
+    service: Service, service_laptops: list[ServiceLaptop], tmp_path: Path
+) -> None:
+    """The service keeps no state of its own: a second instance on the same store and
+    keys folder (as behind a load balancer) serves the same laptops."""
+    a, b = service_laptops
+    second = Service(
+        f"http://127.0.0.1:{free_port()}",
+        service.store_url,
+        service.store,
+        log=tmp_path / "second.log",
+        keys=service.keys,
+    )
+    second.start()
+    try:
+        _manager, officer = _team(a)
+        a.sync()  # through the first
+        with closing(HttpRemote(second.url, b.token)) as other:
+            sync(b.store, other, b.rules)  # b through the second
+            made = households.create_household(b.store, officer, make_household())
+            assert sync(b.store, other, b.rules).pushed.applied == 1
+        a.sync()
+        assert households.get_household(a.store, made.id) == made
+        assert service.keys is not None
+        sealed_to_the_end(service)
+        assert verify(service.store, ServiceKeys.load(service.keys)).intact
+    finally:
+        second.stop()

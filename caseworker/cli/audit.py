@@ -57,7 +57,6 @@ def _verify_team_store(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    from caseworker.domain.errors import EnvironmentProblem
     from caseworker.services.audit_seal import BadHead, ServiceKeys, verify
     from caseworker.sync.connect import open_team_store
 
@@ -68,20 +67,13 @@ def _verify_team_store(args: argparse.Namespace) -> int:
         except (OSError, UnicodeDecodeError) as exc:
             print(f"caseworker: the head file cannot be read ({exc}).", file=sys.stderr)
             return 2
-    try:
-        keys = ServiceKeys.load(args.keys)
-        store = open_team_store(args.store)
-    except EnvironmentProblem as exc:
-        print(f"caseworker: {exc}", file=sys.stderr)
-        return exc.exit_code
+    keys = ServiceKeys.load(args.keys)
+    store = open_team_store(args.store)
     try:
         report = verify(store, keys, printed)
-    except BadHead as exc:
+    except BadHead as exc:  # a ValueError, not one of the app's refusals: said here
         print(f"caseworker: {exc}", file=sys.stderr)
         return 2
-    except EnvironmentProblem as exc:
-        print(f"caseworker: {exc}", file=sys.stderr)
-        return exc.exit_code
     finally:
         store.dispose()
     print("\n".join(report.lines()))
@@ -89,21 +81,13 @@ def _verify_team_store(args: argparse.Namespace) -> int:
 
 
 def _head(args: argparse.Namespace) -> int:
-    from caseworker.domain.errors import CaseworkerError, EnvironmentProblem
     from caseworker.services.audit_seal import ServiceKeys, head_text, public_key_text, seal_store
     from caseworker.sync.connect import open_team_store
 
-    try:
-        keys = ServiceKeys.load(args.keys)
-        store = open_team_store(args.store)
-    except EnvironmentProblem as exc:
-        print(f"caseworker: {exc}", file=sys.stderr)
-        return exc.exit_code
+    keys = ServiceKeys.load(args.keys)
+    store = open_team_store(args.store)
     try:
         head = seal_store(store, keys)
-    except CaseworkerError as exc:
-        print(f"caseworker: {exc}", file=sys.stderr)
-        return exc.exit_code
     finally:
         store.dispose()
     print(head_text(head))

@@ -9,6 +9,7 @@ import uuid
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from caseworker.domain.users import User
     from caseworker.store.database import Store
 
 
@@ -79,7 +80,6 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from caseworker import paths
-    from caseworker.domain.errors import EnvironmentProblem
     from caseworker.server.app import create_app
     from caseworker.server.sealing import Sealer
     from caseworker.services.audit_seal import ServiceKeys
@@ -99,12 +99,8 @@ def _serve(args: argparse.Namespace) -> int:
     if args.pool < 1:
         print("caseworker: --pool must be 1 or more (10 suits a team).", file=sys.stderr)
         return 2
-    try:
-        keys = ServiceKeys.load_or_create(Path(args.keys or paths.data_dir() / "service-keys"))
-        store = open_team_store(args.store, pool=args.pool)
-    except EnvironmentProblem as exc:
-        print(f"caseworker: {exc}", file=sys.stderr)
-        return exc.exit_code
+    keys = ServiceKeys.load_or_create(Path(args.keys or paths.data_dir() / "service-keys"))
+    store = open_team_store(args.store, pool=args.pool)
     state = RulesState(override=override_dir())
     sealer = Sealer(store, keys)
     app = create_app(store, state.current, after_push=sealer.seal_soon, lifespan=sealer.running)
@@ -123,7 +119,7 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _manager(args: argparse.Namespace, store: object) -> object:
+def _manager(args: argparse.Namespace, store: Store) -> User | None:
     """The manager named by ``--as`` (password checked), or None: the administrator
     who runs the service and holds the store's credentials."""
     from caseworker.cli.common import read_password
@@ -132,16 +128,14 @@ def _manager(args: argparse.Namespace, store: object) -> object:
     if not args.officer_code:
         return None
     password = read_password(f"Password for {args.officer_code}: ", args.password_stdin)
-    return users.sign_in(store, args.officer_code, password)  # type: ignore[arg-type]
+    return users.sign_in(store, args.officer_code, password)
 
 
 def _through_service(args: argparse.Namespace, device: uuid.UUID | None) -> int:
     """A manager on their laptop: signed in here, the request signed with their key."""
-    from caseworker.cli.common import open_store, read_password, refused
+    from caseworker.cli.common import open_store, read_password
     from caseworker.services import keys, users
-    from caseworker.services.errors import ServiceError
     from caseworker.settings import current_settings
-    from caseworker.store.errors import StoreError
     from caseworker.sync.connect import device_credential
     from caseworker.sync.http import HttpRemote, ServiceRefused, is_service
 
@@ -179,11 +173,6 @@ def _through_service(args: argparse.Namespace, device: uuid.UUID | None) -> int:
     except ServiceRefused as exc:  # the service answered, and said no: a refusal
         print(f"caseworker: {exc}", file=sys.stderr)
         return 2
-    except StoreError as exc:
-        print(f"caseworker: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except ServiceError as exc:
-        return refused(exc)
     return 0
 
 
@@ -192,10 +181,7 @@ def _replaces(args: argparse.Namespace) -> uuid.UUID | None:
 
 
 def _code(args: argparse.Namespace) -> int:
-    from caseworker.cli.common import refused
     from caseworker.services import devices
-    from caseworker.services.errors import ServiceError
-    from caseworker.store.errors import StoreError
     from caseworker.sync.connect import open_team_store
 
     try:
@@ -208,14 +194,8 @@ def _code(args: argparse.Namespace) -> int:
         return 2
     if not args.store:
         return _through_service(args, None)
-    try:
-        store = open_team_store(args.store)
-        code = devices.make_code(store, _manager(args, store), replaces)  # type: ignore[arg-type]
-    except StoreError as exc:
-        print(f"caseworker: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except ServiceError as exc:
-        return refused(exc)
+    store = open_team_store(args.store)
+    code = devices.make_code(store, _manager(args, store), replaces)
     print(f"Enrolment code: {code}")
     print(
         f"Valid once, for {devices.CODE_HOURS} hours. On the laptop: "
@@ -226,14 +206,9 @@ def _code(args: argparse.Namespace) -> int:
 
 def _list(args: argparse.Namespace) -> int:
     from caseworker.services import devices
-    from caseworker.store.errors import StoreError
     from caseworker.sync.connect import open_team_store
 
-    try:
-        found = devices.list_devices(open_team_store(args.store))
-    except StoreError as exc:
-        print(f"caseworker: {exc}", file=sys.stderr)
-        return exc.exit_code
+    found = devices.list_devices(open_team_store(args.store))
     if not found:
         print("No laptop is enrolled yet: make a code with `caseworker devices code`.")
     for device in found:
@@ -244,10 +219,7 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _revoke(args: argparse.Namespace) -> int:
-    from caseworker.cli.common import refused
     from caseworker.services import devices
-    from caseworker.services.errors import ServiceError
-    from caseworker.store.errors import StoreError
     from caseworker.sync.connect import open_team_store
 
     try:
@@ -260,14 +232,8 @@ def _revoke(args: argparse.Namespace) -> int:
         return 2
     if not args.store:
         return _through_service(args, device_id)
-    try:
-        store = open_team_store(args.store)
-        devices.revoke(store, _manager(args, store), device_id)  # type: ignore[arg-type]
-    except StoreError as exc:
-        print(f"caseworker: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except ServiceError as exc:
-        return refused(exc)
+    store = open_team_store(args.store)
+    devices.revoke(store, _manager(args, store), device_id)
     print("Revoked: that laptop is refused from its next sync. Its past changes stand.")
     return 0
 
@@ -280,24 +246,20 @@ def _enrol(args: argparse.Namespace) -> int:
 
     from caseworker.cli.common import open_store
     from caseworker.settings import current_settings, save_user_settings
-    from caseworker.store.errors import StoreError
     from caseworker.sync.connect import forget_login, save_device
     from caseworker.sync.http import check_address, enrol, is_service
     from caseworker.sync.run import note_device, status
 
     before = current_settings().shared_store_url
-    try:
-        address = check_address(args.url)
-        enrolled = enrol(address, args.code, args.name or socket.gethostname())
-        save_device(address, enrolled.device_id, enrolled.token)
-        local = open_store()
-        note_device(local, enrolled.device_id)
-        escrowed = _escrow(local, address, enrolled.token)
-        waiting = status(local).waiting
-        forgot = bool(before) and not is_service(before) and forget_login(before)  # type: ignore[arg-type]
-    except StoreError as exc:
-        print(f"caseworker: {exc}", file=sys.stderr)
-        return exc.exit_code
+    address = check_address(args.url)
+    enrolled = enrol(address, args.code, args.name or socket.gethostname())
+    save_device(address, enrolled.device_id, enrolled.token)
+    local = open_store()
+    note_device(local, enrolled.device_id)
+    escrowed = _escrow(local, address, enrolled.token)
+    waiting = status(local).waiting
+    moved = bool(before) and not is_service(before or "")
+    forgot = moved and forget_login(before or "")
     save_user_settings({"shared_store_url": address})
     print(f"Enrolled with {address} as device {enrolled.device_id}. Sync with: caseworker sync")
     if escrowed:
@@ -307,7 +269,7 @@ def _enrol(args: argparse.Namespace) -> int:
             "The store key is not escrowed yet (the team has no recovery key yet, or the "
             "service could not be reached): it is escrowed at a later sync."
         )
-    if before and not is_service(before):
+    if moved:
         print(
             f"Moved over from the store this laptop synced with directly: {waiting} changes "
             "waiting are kept and go to the service at the next sync"

@@ -26,7 +26,7 @@ from caseworker.domain.clock import now
 from caseworker.domain.users import Role, User
 from caseworker.services.audit import AuditTrail
 from caseworker.services.errors import NotFound, PermissionRefused, ServiceError
-from caseworker.services.users import require_manager
+from caseworker.services.users import require_manager, to_user
 from caseworker.store.database import Store
 from caseworker.store.service_tables import Device, EnrolmentCode
 from caseworker.store.sync_tables import SyncClientState
@@ -53,8 +53,10 @@ class DeviceView:
     replaces: uuid.UUID | None
 
 
-def _digest(secret: str) -> str:
-    return hashlib.sha256(secret.strip().upper().encode()).hexdigest()
+def _code_digest(code: str) -> str:
+    """A code as typed or read aloud: case, spaces and dashes do not matter."""
+    plain = "".join(code.split()).replace("-", "").upper()
+    return hashlib.sha256(plain.encode()).hexdigest()
 
 
 def _token_digest(token: str) -> str:
@@ -81,7 +83,7 @@ def make_code(store: Store, manager: User | None, replaces: uuid.UUID | None = N
             )
         session.add(
             EnrolmentCode(
-                code_hash=_digest(code.replace("-", "")),
+                code_hash=_code_digest(code),
                 made_by=manager.id if manager else None,
                 made_at=at,
                 expires_at=at + timedelta(hours=CODE_HOURS),
@@ -102,7 +104,7 @@ def enrol(store: Store, code: str, name: str) -> tuple[uuid.UUID, str]:
     name = " ".join(name.split())[:80] or "laptop"
     at = _now()
     with store.unit_of_work() as session:
-        row = session.get(EnrolmentCode, _digest(code.replace("-", "").replace(" ", "")))
+        row = session.get(EnrolmentCode, _code_digest(code))
         if row is None or row.used_at is not None or row.expires_at < at:
             raise NotEnrolled(
                 "That enrolment code is not valid: it is wrong, used already or more than "
@@ -260,4 +262,4 @@ def signed_by_manager(
             "This signed request is too old (or the laptop's clock is wrong): check the "
             "laptop's date and time, then try again."
         )
-    return User(id=row.id, name=row.name, officer_code=row.officer_code, role=Role(row.role))
+    return to_user(row)

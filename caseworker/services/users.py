@@ -61,7 +61,8 @@ def _check_password(password: str) -> None:
         )
 
 
-def _to_user(row: UserAccount) -> User:
+def to_user(row: UserAccount) -> User:
+    """The account as the services see a person."""
     return User(id=row.id, name=row.name, officer_code=row.officer_code, role=Role(row.role))
 
 
@@ -204,7 +205,7 @@ def system_user(store: Store, name: str, officer_code: str) -> User:
             select(UserAccount).where(UserAccount.officer_code == user.officer_code)
         ).first()
         if row is not None:
-            return _to_user(row)
+            return to_user(row)
         _insert(session, user, None, None)
     return user
 
@@ -235,7 +236,7 @@ def sign_in(store: Store, officer_code: str, password: str) -> User:
             row.locked_until = None
             log.info("user %s signed in", row.id)
         session.add(row)
-        user = _to_user(row)
+        user = to_user(row)
         public_key, sealed_key = row.public_key, row.sealed_key
     # Raised after the commit, so the failure count is kept.
     if refusal is not None:
@@ -300,4 +301,4 @@ def require_manager(user: User, action: str) -> None:
 def list_users(store: Store) -> list[User]:
     with store.read() as session:
         rows = session.exec(select(UserAccount).order_by(col(UserAccount.name))).all()
-        return [_to_user(r) for r in rows if r.password_hash is not None]
+        return [to_user(r) for r in rows if r.password_hash is not None]

@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Mapping
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from caseworker import __version__, paths
+from caseworker.domain.errors import EnvironmentProblem
 from caseworker.logs import ErrorNotifier, setup_logging
 from caseworker.services.rules_state import RulesState, override_dir
 from caseworker.settings import current_settings, load_settings
@@ -59,8 +61,32 @@ def open_window(context: AppContext) -> MainWindow:
     return window
 
 
+class NoDisplay(EnvironmentProblem):
+    """The window cannot open: no desktop session to show it on."""
+
+
+def display_problem(environ: Mapping[str, str], platform: str) -> NoDisplay | None:
+    """Without a display Qt aborts the process before any message (it cannot load its
+    platform plugin), so on Linux we look first: X11 or Wayland must be named, unless
+    the person chose a Qt platform (``offscreen`` for tests and screenshots)."""
+    if not platform.startswith("linux") or environ.get("QT_QPA_PLATFORM"):
+        return None
+    if environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"):
+        return None
+    return NoDisplay(
+        "Caseworker's window needs a desktop session, and this one has no display "
+        "(neither DISPLAY nor WAYLAND_DISPLAY is set). Start it from the desktop, or "
+        "use the commands that need no window: caseworker --help lists them."
+    )
+
+
 def run_app(crash_dialog: bool = True) -> int:
     setup_logging()
+    problem = display_problem(os.environ, sys.platform)
+    if problem is not None:
+        log.error("no display to open the window on")
+        print(f"caseworker: {problem}", file=sys.stderr)
+        return problem.exit_code
     app = create_application()
     notifier = ErrorNotifier()
     notifier.install()

@@ -12,8 +12,10 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from caseworker import __version__, paths
+from caseworker.domain import clock
 from caseworker.domain.errors import EnvironmentProblem
 from caseworker.logs import ErrorNotifier, setup_logging
+from caseworker.services import demo
 from caseworker.services.rules_state import RulesState, override_dir
 from caseworker.settings import current_settings, load_settings
 from caseworker.store.encryption import open_session_store
@@ -103,6 +105,8 @@ def run_app(crash_dialog: bool = True) -> int:
         print(f"caseworker: {exc}", file=sys.stderr)
         return exc.exit_code
     log.info("started version %s", __version__)
+    if paths.demo_mode() and demo.prepare(store, clock.today()):
+        log.info("demo store filled with made-up households")
     _settings, problems = load_settings()
     window = open_window(AppContext(store, rules=RulesState(override=override_dir())))
     if problems:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QGroupBox, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGroupBox, QLabel, QLineEdit, QVBoxLayout, QWidget
 
-from caseworker.services import users
+from caseworker import paths
+from caseworker.services import demo, users
 from caseworker.services.errors import InvalidInput, ServiceError
 from caseworker.ui.context import AppContext
 from caseworker.ui.fields import FieldSet
@@ -24,6 +25,14 @@ class SignInPage(QWidget):
         layout.addWidget(self.message)
 
         self.sign_in_box, form = section("Sign in")
+        if paths.demo_mode():
+            hint = QLabel(
+                f"Demo: sign in as {demo.DEMO_OFFICER[1]} (officer) or {demo.DEMO_MANAGER[1]} "
+                f"(manager); the password is {demo.DEMO_PASSWORD}"
+            )
+            hint.setWordWrap(True)
+            hint.setAccessibleName("Demo accounts")
+            form.addRow(hint)
         taken = {"c", "s", "m"}  # the Case menu and this page's two buttons
         self.fields = FieldSet(taken=taken)
         self.code = self.fields.line(form, "officer_code", "Officer code", "e.g. JS01")

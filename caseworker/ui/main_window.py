@@ -224,6 +224,9 @@ class MainWindow(QMainWindow):
     def _after_sync(self, manual: bool, report: SyncReport) -> None:
         """Show what a sync brought on a list page; never reload a form someone types in."""
         page = self.stack.currentWidget()
+        if page is self.signin:
+            self.signin.after_sync()
+            return
         brought = report.pulled_rows > 0 or report.pushed.applied > 0
         typing = isinstance(QApplication.focusWidget(), QLineEdit | QPlainTextEdit)
         if not (manual or (brought and not typing)):

@@ -75,6 +75,17 @@ class SignInPage(QWidget):
         self.sign_in_box.setVisible(not first_run)
         self._box_focus(self.setup_box if first_run else self.sign_in_box)
 
+    def after_sync(self) -> None:
+        """A new laptop's first sync brings the team's accounts: leave first-run set-up
+        for the sign-in form at once (it once stayed until the app was restarted)."""
+        if self.setup_box.isVisible() and not users.needs_first_manager(self._context.store):
+            self.refresh()
+            show_banner(
+                self.message,
+                "The team's accounts arrived from the shared store: sign in with your "
+                "officer code and password.",
+            )
+
     def reset(self) -> None:
         """Back to an empty form, as at start-up (after a sign out)."""
         self.message.hide()

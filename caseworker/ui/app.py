@@ -21,7 +21,8 @@ from caseworker.settings import current_settings, load_settings
 from caseworker.store.encryption import open_session_store
 from caseworker.store.errors import StoreError
 from caseworker.ui.context import AppContext
-from caseworker.ui.main_window import IDLE_LOCK_MINUTES, MainWindow
+from caseworker.ui.fonts import use_shipped_fonts
+from caseworker.ui.main_window import IDLE_LOCK_MINUTES, MainWindow, fit_to_screen
 
 log = logging.getLogger(__name__)
 ENV_IDLE_LOCK = "CASEWORKER_IDLE_LOCK_MINUTES"
@@ -34,6 +35,7 @@ def create_application() -> QApplication:
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
     app.setApplicationName("Caseworker")
     app.setApplicationVersion(__version__)
+    use_shipped_fonts(app)
     style = paths.resources_dir() / "style.qss"
     if style.exists():
         app.setStyleSheet(style.read_text(encoding="utf-8"))
@@ -60,6 +62,7 @@ def idle_lock_ms() -> int:
 def open_window(context: AppContext) -> MainWindow:
     window = MainWindow(context, idle_lock_ms())
     window.show()
+    fit_to_screen(window)
     return window
 
 
@@ -113,11 +116,21 @@ def run_app(crash_dialog: bool = True) -> int:
         more = f" (and {len(problems) - 1} more in the log)" if len(problems) > 1 else ""
         window.statusBar().showMessage(f"Settings problem: {problems[0]}{more}", 30_000)
     if os.environ.get(ENV_EXIT_WHEN_SHOWN):
-        QTimer.singleShot(0, lambda: (print("caseworker: window shown", flush=True), app.quit()))
+        QTimer.singleShot(0, lambda: (print(_shown(window), flush=True), app.quit()))
     code = app.exec()
     window.deleteLater()
     store.dispose()
     return code
+
+
+def _shown(window: MainWindow) -> str:
+    """What a smoke test or benchmark reads: the window is up, and how it fits."""
+    size = window.frameGeometry().size()
+    screen = window.screen().availableGeometry().size()
+    return (
+        f"caseworker: window shown, {size.width()}x{size.height()} "
+        f"on a {screen.width()}x{screen.height()} screen"
+    )
 
 
 def _show_error(title: str, message: str) -> None:

@@ -19,6 +19,10 @@ from caseworker.services.evaluation import (
 _CSV_UNITS = {Kind.MONEY: " (£)", Kind.PERCENT: " (%)", Kind.RATIO: " (£ per £1)"}
 
 
+def _plain(pence: int) -> str:
+    return present(Figure(pence, Kind.MONEY), True)
+
+
 def csv_rows(figures: EvaluationFigures) -> list[tuple[str, str, str]]:
     """The report as (section, measure, value) rows, values plain (1234.50, not £1,234.50)."""
     rows = [
@@ -33,6 +37,8 @@ def csv_rows(figures: EvaluationFigures) -> list[tuple[str, str, str]]:
             "subtraction",
         ),
         ("Report", "Estimates", figures.unit_costs_label),
+        ("Report", "Savings", figures.savings.factors.label),
+        ("Report", "Price year", figures.savings.price_year),
     ]
     for t in ev.anonymised_tables(figures):
         lines = [*t.rows, t.total] if t.total is not None else list(t.rows)
@@ -42,19 +48,46 @@ def csv_rows(figures: EvaluationFigures) -> list[tuple[str, str, str]]:
                 rows.append(
                     (t.title, measure + _CSV_UNITS.get(figure.kind, ""), present(figure, True))
                 )
-    for cost in figures.costs:
-        unit = cost.unit
+    sv = figures.savings
+    section = "Unit values (estimates)"
+    for line in sv.lines:
+        unit = line.unit
         name = f"{ev.OUTCOME_LABELS[unit.outcome]}: {unit.name}"
         rows += [
+            (section, f"{name}: kind", unit.kind),
+            (section, f"{name}: value as stated (£)", _plain(unit.pence)),
+            (section, f"{name}: price year", unit.price_year),
+            (section, f"{name}: value in {sv.price_year} prices (£)", _plain(line.unit_pence)),
+            (section, f"{name}: valid from", unit.valid_from.isoformat()),
             (
-                "Unit costs (estimates)",
-                f"{name}: unit cost (£)",
-                present(Figure(unit.pence, Kind.MONEY), True),
+                section,
+                f"{name}: valid until",
+                unit.valid_until.isoformat() if unit.valid_until else "",
             ),
-            ("Unit costs (estimates)", f"{name}: source", unit.source),
-            ("Unit costs (estimates)", f"{name}: year", unit.year),
-            ("Unit costs (estimates)", f"{name}: note", unit.note),
+            (section, f"{name}: bound", unit.bound or "central estimate"),
+            (section, f"{name}: confidence grade (GMCA)", str(unit.confidence)),
+            (section, f"{name}: source", unit.source),
+            (section, f"{name}: note", unit.note),
         ]
+    section = "Savings factors"
+    for factors in sv.factors.factor:
+        label = ev.OUTCOME_LABELS[factors.outcome]
+        for name, spread in (
+            ("deadweight", factors.deadweight),
+            ("attribution", factors.attribution),
+        ):
+            for end in ("low", "central", "high"):
+                rows.append((section, f"{label}: {name}, {end}", str(getattr(spread, end))))
+        rows.append((section, f"{label}: source", factors.source))
+    bias = sv.factors.optimism_bias
+    for grade, share in sorted(bias.by_grade.items()):
+        rows.append((section, f"Optimism bias, confidence grade {grade}", str(share)))
+    rows.append((section, "Optimism bias: source", bias.source))
+    rows.append((section, "GDP deflators", sv.deflators.series))
+    rows.append((section, "GDP deflators: source", sv.deflators.source))
+    rows.append((section, "GDP deflators: release", sv.deflators.release))
+    for year, index in sorted(sv.deflators.index.items()):
+        rows.append((section, f"GDP deflator {year}", str(index)))
     return rows
 
 

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
 from reportlab.graphics.shapes import Drawing
-from reportlab.lib.enums import TA_RIGHT
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
-    CondPageBreak,
     Flowable,
     KeepTogether,
-    Paragraph,
     Spacer,
     Table,
     TableStyle,
@@ -29,9 +25,7 @@ from caseworker.reports.common import (
     MARGIN,
     PAGE_HEIGHT,
     PAGE_WIDTH,
-    RULE,
     SECONDARY,
-    SHADE,
     Styles,
     build,
     content_width,
@@ -62,14 +56,13 @@ from caseworker.reports.evaluation.charts import (
     spend_by_month_chart,
     visits_by_stage_chart,
 )
-from caseworker.reports.fonts import PRIMARY, bold_name, draw_string, markup
+from caseworker.reports.evaluation.pdf_tables import grid, section, titled
+from caseworker.reports.evaluation.savings_section import savings_section
+from caseworker.reports.fonts import PRIMARY, bold_name, draw_string
 from caseworker.services import evaluation as ev
 from caseworker.services.evaluation import (
     FEWER_THAN_5,
     EvaluationFigures,
-    Figure,
-    Kind,
-    present,
 )
 
 TITLE = "Today's yes: evaluation report"
@@ -81,85 +74,16 @@ def period_text(figures: EvaluationFigures) -> str:
     return f"{long_date(figures.date_from)} to {long_date(figures.date_to)}"
 
 
-# -- tables -------------------------------------------------------------------------------
-
-
-class _Cells:
-    """Cell styles: labels wrap on the left, figures sit on the right."""
-
-    def __init__(self, s: Styles) -> None:
-        self.label = s.cell
-        self.label_bold = s.cell_bold
-        self.figure = ParagraphStyle("figure", parent=s.cell, alignment=TA_RIGHT)
-        self.figure_bold = ParagraphStyle("figureb", parent=s.cell_bold, alignment=TA_RIGHT)
-
-
-def _grid(s: Styles, t: ev.Table, widths: Sequence[float]) -> Table:
-    """An anonymised table as a ruled ReportLab table (header shaded, total in bold)."""
-    cells = _Cells(s)
-    data: list[list[Paragraph]] = [
-        [Paragraph(markup(t.label_header), cells.label_bold)]
-        + [Paragraph(markup(c), cells.figure_bold) for c in t.columns]
-    ]
-    rows = [*t.rows, t.total] if t.total is not None else list(t.rows)
-    for row in rows:
-        bold = row is t.total
-        data.append(
-            [Paragraph(markup(row.label), cells.label_bold if bold else cells.label)]
-            + [
-                Paragraph(markup(present(f)), cells.figure_bold if bold else cells.figure)
-                for f in row.cells
-            ]
-        )
-    style = [
-        ("FONTNAME", (0, 0), (-1, -1), PRIMARY),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE),
-        ("LEFTPADDING", (0, 0), (-1, -1), 3),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
-        ("BACKGROUND", (0, 0), (-1, 0), SHADE),
-        ("LINEBELOW", (0, 0), (-1, 0), 0.8, INK),
-    ]
-    if t.total is not None:
-        style.append(("LINEABOVE", (0, -1), (-1, -1), 0.8, INK))
-    grid = Table(data, colWidths=list(widths), repeatRows=1, hAlign="LEFT")
-    grid.setStyle(TableStyle(style))
-    return grid
-
-
-def _widths(t: ev.Table, label_share: float) -> list[float]:
-    w = content_width()
-    rest = (1 - label_share) * w / len(t.columns)
-    return [label_share * w, *([rest] * len(t.columns))]
-
-
-def _section(s: Styles, title: str) -> list[Flowable]:
-    return [CondPageBreak(70 * mm), s.para(title, s.h2)]
-
-
-def _titled(
-    s: Styles, t: ev.Table, label_share: float = 0.62, shares: Sequence[float] = ()
-) -> list[Flowable]:
-    """A table under its title; ``shares`` of the width per column, if not even."""
-    widths = [x * content_width() for x in shares] if shares else _widths(t, label_share)
-    out: list[Flowable] = [s.para(t.title, s.h3), _grid(s, t, widths)]
-    if t.note:
-        out.append(s.para(t.note, s.small))
-    return out
-
-
 def _with_chart(s: Styles, t: ev.Table, chart: Drawing, share: float = 0.62) -> Flowable:
-    return KeepTogether([*_titled(s, t, share), Spacer(1, 2 * mm), chart])
+    return KeepTogether([*titled(s, t, share), Spacer(1, 2 * mm), chart])
 
 
 def _beside_pie(s: Styles, t: ev.Table, pie: Drawing) -> Flowable:
     """A table with its pie chart to the right: a pie needs little width, so it sits beside."""
     w = content_width()
     left, right = w * 0.6, w * 0.4
-    grid = _grid(s, t, [left * 0.66, *([left * 0.34 / len(t.columns)] * len(t.columns))])
-    layout = Table([[grid, pie]], colWidths=[left, right], hAlign="LEFT")
+    drawn = grid(s, t, [left * 0.66, *([left * 0.34 / len(t.columns)] * len(t.columns))])
+    layout = Table([[drawn, pie]], colWidths=[left, right], hAlign="LEFT")
     layout.setStyle(
         TableStyle(
             [
@@ -195,10 +119,10 @@ def _story(figures: EvaluationFigures, tables: dict[str, ev.Table]) -> list[Flow
             s.note,
         ),
     ]
-    story += _titled(s, tables["summary"], 0.7)
+    story += titled(s, tables["summary"], 0.7)
     f, ts = figures, tables
 
-    story += _section(s, HOUSEHOLDS)
+    story += section(s, HOUSEHOLDS)
     story.append(
         s.para(
             "Households seen are the households with a visit in the period; the stage is the "
@@ -208,7 +132,7 @@ def _story(figures: EvaluationFigures, tables: dict[str, ev.Table]) -> list[Flow
     )
     story.append(_with_chart(s, ts["visits_by_stage"], visits_by_stage_chart(f, ts)))
 
-    story += _section(s, PACKAGES)
+    story += section(s, PACKAGES)
     story.append(
         s.para("Packages made at visits in the period, whatever happened to them since.", s.small)
     )
@@ -216,7 +140,7 @@ def _story(figures: EvaluationFigures, tables: dict[str, ev.Table]) -> list[Flow
     story.append(_beside_pie(s, ts["packages_by_route"], packages_by_route_chart(f, ts)))
     story.append(_with_chart(s, ts["packages_by_status"], packages_by_status_chart(f, ts)))
 
-    story += _section(s, SPEND)
+    story += section(s, SPEND)
     story.append(
         s.para(
             "Awards approved in the period and still approved or paid (a withdrawn award gave "
@@ -224,13 +148,13 @@ def _story(figures: EvaluationFigures, tables: dict[str, ev.Table]) -> list[Flow
             s.small,
         )
     )
-    story += _titled(s, ts["fund"], 0.7)
-    story += _titled(s, ts["spend_by_month"], 0.22)
+    story += titled(s, ts["fund"], 0.7)
+    story += titled(s, ts["spend_by_month"], 0.22)
     story.append(Spacer(1, 2 * mm))
     story.append(_captioned(SPEND_BY_MONTH, s, spend_by_month_chart(f, ts)))
     story.append(_captioned(SPEND_AGAINST_BUDGET, s, spend_against_budget_chart(f, ts)))
 
-    story += _section(s, REFERRALS)
+    story += section(s, REFERRALS)
     story.append(
         s.para(
             "Referrals made at visits in the period (policy part 7), and the answers recorded at "
@@ -238,13 +162,13 @@ def _story(figures: EvaluationFigures, tables: dict[str, ev.Table]) -> list[Flow
             s.small,
         )
     )
-    story += _titled(s, ts["referrals"], 0.46)
+    story += titled(s, ts["referrals"], 0.46)
     referrals = referrals_chart(f, ts)
     if referrals is not None:
         story.append(Spacer(1, 2 * mm))
         story.append(_captioned(REFERRALS_MADE_AND_TAKEN_UP, s, referrals))
 
-    story += _section(s, REVIEWS)
+    story += section(s, REVIEWS)
     story.append(
         s.para(
             "Every approved package has a review 12 weeks (84 days) after approval. Outcomes are "
@@ -252,50 +176,19 @@ def _story(figures: EvaluationFigures, tables: dict[str, ev.Table]) -> list[Flow
             s.small,
         )
     )
-    story += _titled(s, ts["reviews"], 0.7)
+    story += titled(s, ts["reviews"], 0.7)
     story.append(_beside_pie(s, ts["home"], home_chart(f, ts)))
     story.append(_with_chart(s, ts["outcomes"], outcomes_chart(f, ts)))
 
-    story += _section(s, CAPITALS)
-    story += _titled(s, ts["capitals"], 0.28)
+    story += section(s, CAPITALS)
+    story += titled(s, ts["capitals"], 0.28)
     story.append(Spacer(1, 2 * mm))
     story.append(_captioned(CAPITAL_SCORES, s, capitals_chart(f, ts)))
-    story += _titled(s, ts["stage_movement"], 0.7)
+    story += titled(s, ts["stage_movement"], 0.7)
 
-    story += _costs(s, figures, tables)
+    story += savings_section(s, figures, tables)
     story += _method(s, figures)
     return story
-
-
-def _costs(s: Styles, figures: EvaluationFigures, tables: dict[str, ev.Table]) -> list[Flowable]:
-    out = _section(s, "Estimated costs avoided")
-    out.append(
-        Paragraph(
-            f"<b>ESTIMATES.</b> {markup(figures.unit_costs_label)} Each outcome recorded at a "
-            "review is multiplied by the unit costs below, from resources/unit_costs.toml, "
-            "which the council checks and edits.",
-            s.note,
-        )
-    )
-    out += _titled(s, tables["costs"], shares=(0.44, 0.14, 0.18, 0.24))
-    out += _titled(s, tables["value"], 0.7)
-    out.append(s.para("Where each unit cost comes from (estimates)", s.h3))
-    for cost in figures.costs:
-        unit = cost.unit
-        out.append(
-            KeepTogether(
-                [
-                    s.bold(
-                        f"{ev.OUTCOME_LABELS[unit.outcome]}: {unit.name}, "
-                        f"{present(Figure(unit.pence, Kind.MONEY))} (estimate)",
-                        s.small,
-                    ),
-                    s.para(f"Source: {unit.source}. Year: {unit.year}.", s.small),
-                    s.para(f"Note: {unit.note}", s.small),
-                ]
-            )
-        )
-    return out
 
 
 def _method(s: Styles, figures: EvaluationFigures) -> list[Flowable]:
@@ -315,10 +208,15 @@ def _method(s: Styles, figures: EvaluationFigures) -> list[Flowable]:
         f"Small numbers: a count from 1 to 4 is shown as \u201c{FEWER_THAN_5}\u201d; money, "
         "averages and shares resting on 1 to 4 records are suppressed. Where a table has a "
         "total and only one cell of a column is suppressed, the next smallest cell is withheld.",
-        "Estimated costs avoided leave out outcomes counted fewer than 5 times, so that the "
-        "count cannot be worked out from the cost; the total is then an underestimate.",
+        "Estimated savings leave out outcomes counted fewer than 5 times, so that the "
+        "count cannot be worked out from the money; the totals are then an underestimate.",
+        "Savings: gross is each outcome's count times its unit value in "
+        f"{figures.savings.price_year} prices (GDP deflator); net takes away deadweight, "
+        "the part due to other services (attribution) and optimism bias, shown low, "
+        "central and high. Social value (wellbeing) is reported apart and never added to "
+        "savings. The method: docs/savings.md.",
     ]
-    return [*_section(s, "How the figures are counted"), *s.bullets(lines)]
+    return [*section(s, "How the figures are counted"), *s.bullets(lines)]
 
 
 def _page(figures: EvaluationFigures) -> Callable[[Canvas, BaseDocTemplate], None]:

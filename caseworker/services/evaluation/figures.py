@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from caseworker.services.evaluation.disclosure import is_small
 from caseworker.services.evaluation.unit_costs import UnitCost
+
+if TYPE_CHECKING:
+    from caseworker.services.evaluation.savings import Savings
 
 NOT_SCORED = 0  # the stage key for visits whose four capitals were not all scored
 
@@ -138,6 +142,7 @@ class EvaluationFigures:
     stage_movement: StageMovement
     reviewed_awards_pence: int  # what was awarded in the packages reviewed in the period
     costs: tuple[CostAvoided, ...]
+    savings: Savings  # gross and net, in one price year (``savings.py``)
     unit_costs_label: str = ""
 
     @property
@@ -158,5 +163,6 @@ class EvaluationFigures:
 
     @property
     def costs_avoided_pence(self) -> int:
-        """Estimated costs avoided, from the outcomes counted 5 times or more."""
-        return sum(c.total_pence for c in self.costs if c.counted)
+        """Gross fiscal costs avoided in the report's price year, from the outcomes
+        counted 5 times or more. Social value is never part of it."""
+        return self.savings.gross_pence("fiscal")

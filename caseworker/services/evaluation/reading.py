@@ -28,6 +28,13 @@ from caseworker.services.evaluation.figures import (
     ReferralCount,
     StageMovement,
 )
+from caseworker.services.evaluation.savings import (
+    Deflators,
+    SavingsFactors,
+    load_deflators,
+    load_savings_factors,
+    savings,
+)
 from caseworker.services.evaluation.unit_costs import UnitCosts, load_unit_costs
 from caseworker.services.facts_reader import families
 from caseworker.services.fund import DEFAULT_TEAM, year_of
@@ -67,6 +74,8 @@ def evaluation_figures(
     *,
     today: date | None = None,
     unit_costs: UnitCosts | None = None,
+    factors: SavingsFactors | None = None,
+    deflators: Deflators | None = None,
 ) -> EvaluationFigures:
     """Every figure of the evaluation report for the period, read from the local store.
 
@@ -80,6 +89,8 @@ def evaluation_figures(
     if date_from > date_to:
         raise InvalidInput({"date_to": "To: the end of the period must not be before its start"})
     costs = unit_costs or load_unit_costs()
+    factors = factors or load_savings_factors()
+    deflators = deflators or load_deflators()
     as_at = min(date_to, today or clock.today())
     with store.read() as session:
         households_seen, visits, visits_by_stage = _visits(session, date_from, date_to)
@@ -127,6 +138,7 @@ def evaluation_figures(
         reviewed_awards_pence=reviewed_awards,
         costs=tuple(CostAvoided(u, outcomes.count(u.outcome)) for u in costs.unit_cost),
         unit_costs_label=costs.label,
+        savings=savings(outcomes, costs, factors, deflators),
     )
     log.info("evaluation figures produced by %s", manager.id)
     return figures

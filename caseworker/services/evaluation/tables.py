@@ -8,7 +8,7 @@ from caseworker.domain.assessment import STAGE_NAMES, Stage
 from caseworker.domain.packages import PackageStatus
 from caseworker.services.evaluation.disclosure import Figure, Kind, Table, count, money, table
 from caseworker.services.evaluation.figures import NOT_SCORED, EvaluationFigures
-from caseworker.services.evaluation.unit_costs import OUTCOME_LABELS
+from caseworker.services.evaluation.savings_tables import savings_tables, summary_rows
 
 ROUTE_LABELS = {
     "officer": "Officer on the spot (today's yes)",
@@ -37,10 +37,6 @@ def _by_stage(key: str, title: str, counts: dict[int, int], total: int) -> Table
     )
 
 
-def _ratio(numerator: int, denominator: int) -> float | None:
-    return numerator / denominator if denominator else None
-
-
 def anonymised_tables(f: EvaluationFigures) -> list[Table]:
     """Every table of the report, with disclosure control applied, in reading order."""
     tables = [
@@ -58,10 +54,7 @@ def anonymised_tables(f: EvaluationFigures) -> list[Table]:
                 ("Awards paid (of those approved)", [money(f.paid_pence, f.payments)]),
                 ("Reviews recorded", [count(f.reviews_done)]),
                 (f"Reviews overdue on {f.as_at:%d/%m/%Y}", [count(f.reviews_overdue)]),
-                (
-                    "Estimated costs avoided (estimates)",
-                    [money(f.costs_avoided_pence, _counted_outcomes(f))],
-                ),
+                *summary_rows(f),
             ],
         ),
         _by_stage("visits_by_stage", "Visits by stage", f.visits_by_stage, f.visits),
@@ -213,60 +206,10 @@ def anonymised_tables(f: EvaluationFigures) -> list[Table]:
             ],
             [count(f.stage_movement.total)],
         ),
-        table(
-            "costs",
-            "Estimated costs avoided (estimates)",
-            "Outcome and unit cost",
-            ["Count", "Unit cost", "Estimated costs avoided"],
-            (
-                (
-                    f"{OUTCOME_LABELS[c.unit.outcome]}: {c.unit.name}",
-                    [
-                        count(c.count),
-                        Figure(c.unit.pence, Kind.MONEY),
-                        money(c.total_pence, c.count),
-                    ],
-                )
-                for c in f.costs
-            ),
-            note="Outcomes counted fewer than 5 times are left out of the total, so that "
-            "their count cannot be worked out from it; the total is then an underestimate.",
-        ),
-        table(
-            "value",
-            "Estimated costs avoided set against what was spent (estimates)",
-            "Measure",
-            ["Value"],
-            [
-                (
-                    "Estimated costs avoided (outcomes at the reviews of the period)",
-                    [money(f.costs_avoided_pence, _counted_outcomes(f))],
-                ),
-                (
-                    "Awarded in the packages reviewed in the period",
-                    [money(f.reviewed_awards_pence, f.reviews_done)],
-                ),
-                (
-                    "Estimated costs avoided for each £1 awarded",
-                    [
-                        Figure(
-                            _ratio(f.costs_avoided_pence, f.reviewed_awards_pence),
-                            Kind.RATIO,
-                            f.reviews_done,
-                        )
-                    ],
-                ),
-                ("Awards approved in the period", [money(f.approved_pence, f.approvals)]),
-            ],
-        ),
+        *savings_tables(f),
     ]
     return tables
 
 
 def _percent(part: int, whole: int) -> float | None:
     return 100 * part / whole if whole else None
-
-
-def _counted_outcomes(f: EvaluationFigures) -> int:
-    """How many outcomes the costs-avoided total rests on (0 if none is counted)."""
-    return sum(c.count for c in f.costs if c.counted and c.count)

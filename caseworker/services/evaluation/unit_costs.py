@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import tomllib
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from caseworker import paths
 from caseworker.services.errors import ServiceError
@@ -29,6 +30,18 @@ OutcomeKey = Literal[
     "referral_taken_up",
 ]
 
+UnitCostKind = Literal["fiscal", "social"]
+Bound = Literal["upper", "lower"]
+
+KIND_LABELS: dict[str, str] = {
+    "fiscal": "Fiscal: a cost public services avoid",
+    "social": "Social value: a wellbeing value, not a saving",
+}
+BOUND_LABELS: dict[str, str] = {
+    "upper": "upper bound",
+    "lower": "lower bound (a floor)",
+}
+
 OUTCOME_LABELS: dict[str, str] = {
     "home_kept": "Home kept (it was at risk)",
     "job_started": "Job started",
@@ -40,16 +53,48 @@ OUTCOME_LABELS: dict[str, str] = {
 
 
 class UnitCost(BaseModel):
-    """One estimated cost to public services that an outcome avoids, with where it comes from."""
+    """One estimated value of an outcome, with its source, price year and dates.
+
+    ``kind`` keeps fiscal savings (costs public services avoid) apart from
+    social value (wellbeing values such as HACT's, never added to savings);
+    ``bound`` says when the figure is a ceiling or a floor rather than a
+    central estimate; ``confidence`` is the GMCA guidance's grade (1 best, 6
+    weakest), which sets the optimism bias applied to it.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
     outcome: OutcomeKey
+    kind: UnitCostKind
     name: str = Field(min_length=1)
     pence: int = Field(ge=0)
     source: str = Field(min_length=1)
-    year: str = Field(min_length=1)
+    price_year: str = Field(min_length=1)
+    valid_from: date
+    valid_until: date | None = None
+    bound: Bound | None = None
+    confidence: int = Field(ge=1, le=6)
     note: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> UnitCost:
+        if self.valid_until is not None and self.valid_until < self.valid_from:
+            raise ValueError("valid_until must not be before valid_from")
+        return self
+
+    @property
+    def bound_label(self) -> str:
+        """ "upper bound", "lower bound (a floor)", or "" for a central estimate."""
+        return BOUND_LABELS[self.bound] if self.bound else ""
+
+    def valid_text(self) -> str:
+        """The dates the figure holds, as the report prints them."""
+        since = f"valid from {self.valid_from:%-d %B %Y}"
+        return f"{since} until {self.valid_until:%-d %B %Y}" if self.valid_until else since
+
+    def out_of_date_on(self, day: date) -> bool:
+        """The figure had stopped holding by ``day`` (a newer one should be looked up)."""
+        return self.valid_until is not None and self.valid_until < day
 
 
 class UnitCosts(BaseModel):

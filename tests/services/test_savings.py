@@ -189,7 +189,7 @@ def test_a_factors_file_with_a_mistake_is_named(tmp_path: Path) -> None:
     bad.write_text(text[:start] + text[end:], "utf-8")
     factors = ev.load_savings_factors(bad)
     with pytest.raises(ev.UnitCostsInvalid, match="no \\[\\[factor\\]\\] for outcome 'debt_plan"):
-        ev.savings(ev.OutcomeCounts(), ev.load_unit_costs(), factors, ev.load_deflators())
+        ev.work_out_savings(ev.OutcomeCounts(), ev.load_unit_costs(), factors, ev.load_deflators())
 
 
 def test_a_unit_cost_with_no_deflator_for_its_year_is_named(tmp_path: Path) -> None:
@@ -197,7 +197,7 @@ def test_a_unit_cost_with_no_deflator_for_its_year_is_named(tmp_path: Path) -> N
     bad = tmp_path / "unit_costs.toml"
     bad.write_text(text.replace('price_year = "2014-15"', 'price_year = "2013-14"', 1), "utf-8")
     with pytest.raises(ev.UnitCostsInvalid, match="'2013-14', which has no GDP deflator"):
-        ev.savings(
+        ev.work_out_savings(
             ev.OutcomeCounts(),
             ev.load_unit_costs(bad),
             ev.load_savings_factors(),

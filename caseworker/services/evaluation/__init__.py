@@ -27,7 +27,9 @@ What each figure counts (the period is ``date_from`` to ``date_to``, both includ
 - *Outcomes* and *the four capitals*: reviews recorded in the period, each
   against the visit that led to its package.
 - *Estimated costs avoided*: each outcome's count times its unit costs from
-  ``resources/unit_costs.toml`` (estimates the council edits).
+  ``resources/unit_costs.toml`` (estimates the council edits), gross and net of
+  deadweight, attribution and optimism bias, in one price year (``savings``;
+  the method is in docs/savings.md).
 
 Disclosure control, in one place (``present``): a count from 1 to 4 is shown
 as "fewer than 5" (0 stays 0); a sum of money or an average worked out from 1
@@ -40,8 +42,8 @@ underestimate, and the report says so.
 
 The package is split by what each part does: ``reading`` (the store queries behind
 the outcomes and spend), ``figures`` (the raw figures), ``unit_costs`` and ``savings``
-(costs avoided, gross and net), ``disclosure`` (anonymisation) and ``tables`` (what
-the report lays out). Callers import from here.
+(costs avoided, gross and net), ``disclosure`` (anonymisation), ``tables`` and
+``savings_tables`` (what the report lays out). Callers import from here.
 """
 
 from caseworker.services.evaluation.disclosure import (
@@ -84,7 +86,7 @@ from caseworker.services.evaluation.savings import (
     Spread,
     load_deflators,
     load_savings_factors,
-    savings,
+    work_out_savings,
 )
 from caseworker.services.evaluation.tables import (
     ROUTE_LABELS,
@@ -150,8 +152,8 @@ __all__ = [
     "money",
     "month_label",
     "present",
-    "savings",
     "stage_label",
     "table",
     "unit_costs_path",
+    "work_out_savings",
 ]

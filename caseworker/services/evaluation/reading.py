@@ -33,7 +33,7 @@ from caseworker.services.evaluation.savings import (
     SavingsFactors,
     load_deflators,
     load_savings_factors,
-    savings,
+    work_out_savings,
 )
 from caseworker.services.evaluation.unit_costs import UnitCosts, load_unit_costs
 from caseworker.services.facts_reader import families
@@ -138,7 +138,7 @@ def evaluation_figures(
         reviewed_awards_pence=reviewed_awards,
         costs=tuple(CostAvoided(u, outcomes.count(u.outcome)) for u in costs.unit_cost),
         unit_costs_label=costs.label,
-        savings=savings(outcomes, costs, factors, deflators),
+        savings=work_out_savings(outcomes, costs, factors, deflators),
     )
     log.info("evaluation figures produced by %s", manager.id)
     return figures

@@ -269,7 +269,7 @@ class Savings:
         return sum(line.count for line in self.of_kind(kind) if line.counted and line.count)
 
 
-def savings(
+def work_out_savings(
     outcomes: OutcomeCounts,
     unit_costs: UnitCosts,
     factors: SavingsFactors,

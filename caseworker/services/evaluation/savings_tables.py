@@ -83,7 +83,7 @@ def factors_table(s: Savings) -> Table:
     rows: list[tuple[str, list[Figure]]] = []
     for outcome in dict.fromkeys(line.unit.outcome for line in s.lines if line.unit.pence):
         factors = s.factors.for_outcome(outcome)
-        assert factors is not None  # savings() checked every outcome has its factors
+        assert factors is not None  # work_out_savings() checked every outcome has its factors
         label = OUTCOME_LABELS[outcome]
         rows.append((f"{label}: deadweight", _percents(factors.deadweight)))
         rows.append((f"{label}: attribution", _percents(factors.attribution)))

@@ -154,7 +154,9 @@ def test_tiles_and_charts_for_the_seeded_period(manager_ui: Officer, seeded: See
         "Share of the budget approved in the period": (
             f"{100 * figures.approved_pence / figures.fund_budget_pence:.1f}%"
         ),
-        "Estimated costs avoided (estimates)": format_pence(expected.costs_avoided),
+        "Estimated costs avoided (estimates), gross, 2025-26 prices": format_pence(
+            expected.costs_avoided
+        ),
         "Reviews due in the period": shown(expected.reviews_due),
         "Reviews recorded": shown(expected.reviews_done),
         "Reviews recorded by the due date": shown(expected.reviews_on_time),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import assert_never
 
@@ -43,6 +43,7 @@ class Figure:
     kind: Kind = Kind.COUNT
     basis: int | None = None
     withheld: bool = False
+    protected: bool = True  # False only on the team's own dashboard (``for_the_team``)
 
     @property
     def basis_count(self) -> int | None:
@@ -53,7 +54,7 @@ class Figure:
     @property
     def suppressed(self) -> bool:
         basis = self.basis_count
-        return basis is not None and is_small(basis)
+        return self.protected and basis is not None and is_small(basis)
 
     @property
     def shown(self) -> bool:
@@ -167,4 +168,25 @@ def table(
         rows=tuple(Row(label, tuple(cells)) for label, cells in built),
         total=Row("Total", tuple(total)) if total is not None else None,
         note=note,
+    )
+
+
+def for_the_team(shown: Table) -> Table:
+    """The table in full, for the team's own managers on their dashboard.
+
+    Small-number suppression protects people in what is published or shared (the
+    evaluation report, its CSV); a team's manager already sees every case of the
+    team, and a dashboard of "fewer than 5" told them nothing (issue 18).
+    """
+
+    def opened(row: Row) -> Row:
+        return Row(
+            row.label,
+            tuple(Figure(c.value, c.kind, c.basis, protected=False) for c in row.cells),
+        )
+
+    return replace(
+        shown,
+        rows=tuple(opened(r) for r in shown.rows),
+        total=opened(shown.total) if shown.total is not None else None,
     )

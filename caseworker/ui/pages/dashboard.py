@@ -165,7 +165,7 @@ def build_dashboard(
 ) -> Dashboard:
     """Everything the screen shows, worked out in the background (no Qt in here)."""
     figures = evaluation_figures(store, manager, date_from, date_to, today=today)
-    tables = report_tables(figures)
+    tables = {key: ev.for_the_team(t) for key, t in report_tables(figures).items()}
     charts = tuple(
         ShownChart(
             key=c.key,
@@ -315,10 +315,10 @@ class DashboardPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(heading("Evaluation dashboard"))
         intro = help_text(
-            "The pilot's figures for the period, from the records officers keep (policy part 8). "
-            "Anonymised as in the evaluation report: a count from 1 to 4 reads \u201cfewer than "
-            "5\u201d and money resting on so few records is suppressed; costs avoided are "
-            "estimates."
+            "The team's figures for the period, in full, from the records officers keep "
+            "(policy part 8); costs avoided are estimates. The evaluation report you save from "
+            "here is anonymised for sharing: in it a count from 1 to 4 reads \u201cfewer than "
+            "5\u201d and money resting on so few records is suppressed."
         )
         layout.addWidget(intro)
         self.message = banner()

@@ -68,18 +68,26 @@ class VisitPage(QWidget):
         self.message = banner()
         layout.addWidget(self.message)
         self.fields = FieldSet(self._changed, set("cbvr"))  # Case menu, Back, Save
+        # The form on the left; on the right, always in view as the officer types, the
+        # live stage, package and each item's "why" (issue 18: the package once sat
+        # about 35 fields down the form).
         inner = QWidget()
         column = QVBoxLayout(inner)
         column.addWidget(self._need())
         column.addWidget(self._costs())
         column.addWidget(self._capitals())
+        column.addStretch(1)
         box, form = section("Recommended package (policy parts 4 to 7)")
         self.panel = RecommendationPanel()
         self.panel.items.changed.connect(self._changed)
         form.addRow(self.panel)
-        column.addWidget(box)
-        column.addStretch(1)
-        layout.addWidget(scrolling(inner), 1)
+        self.form_area, self.package_area = scrolling(inner), scrolling(box)
+        self.form_area.setObjectName("visit form")
+        self.package_area.setObjectName("visit package")
+        columns = QHBoxLayout()
+        columns.addWidget(self.form_area, 5)
+        columns.addWidget(self.package_area, 6)
+        layout.addLayout(columns, 1)
 
         buttons = QHBoxLayout()
         self.back_button = QPushButton("&Back to household")

@@ -53,6 +53,23 @@ _ROUTE_LABELS = {
 }
 
 
+class PaymentStatus(StrEnum):
+    """An instruction's life: instructed → paid → returned, or instructed → failed."""
+
+    INSTRUCTED = "instructed"
+    PAID = "paid"
+    FAILED = "failed"
+    RETURNED = "returned"
+
+
+class LineResult(StrEnum):
+    """What importing one line of finance's file did."""
+
+    APPLIED = "applied"  # the payment is now paid, failed or returned
+    PAID_TWICE = "paid_twice"  # finance paid an award it had already paid
+    UNMATCHED = "unmatched"  # no instruction fits; the note says why
+
+
 class Delivery(StrEnum):
     TEXT = "text"
     PRINTED = "printed"

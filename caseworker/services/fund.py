@@ -211,3 +211,68 @@ def fund_view(store: Store, manager: User, day: date) -> FundView:
         fund = fund_row(session, day)
         names = {u.id: u.name for u in session.exec(select(UserAccount)).all()}
         return FundView(fund.id, fund.financial_year, fund_balances(session, fund.id), names)
+
+
+def add_settlement(
+    session: Session,
+    fund: FundRow,
+    kind: EntryKind,
+    amount_pence: int,
+    actor: User,
+    package_id: uuid.UUID,
+) -> None:
+    """Append finance's payment or return of an approved award, audited.
+
+    Unlike :func:`add_entry` it reads no balances: a payment moves approved money out
+    and a return brings it back to the unallocated balance, so neither can leave a
+    balance below zero, and a reconciliation of thousands of lines stays one quick
+    transaction.
+    """
+    if kind not in (EntryKind.PAYMENT, EntryKind.PAYMENT_RETURNED):
+        raise ValueError(f"{kind} is not a settlement; use add_entry")
+    session.add(
+        FundEntryRow(
+            fund_id=fund.id,
+            kind=kind.value,
+            amount_pence=amount_pence,
+            package_id=package_id,
+            actor_id=actor.id,
+        )
+    )
+    AuditTrail(session, actor.id).record(
+        "fund",
+        fund.id,
+        kind.value,
+        {"amount_pence": amount_pence, "officer": None, "package": package_id},
+    )
+
+
+@dataclass(frozen=True)
+class FundSummary:
+    """The year's figures a manager reads: approved, paid and returned kept apart."""
+
+    financial_year: str
+    budget_pence: int
+    approved_pence: int  # awards standing (a returned payment's award no longer does)
+    paid_pence: int  # paid out by finance, returned money included
+    returned_pence: int  # paid out and come back to the fund
+    paid_net_pence: int  # paid less returned: what the families kept
+    unpaid_pence: int  # approved, not yet paid
+    unallocated_pence: int
+
+
+def fund_summary(store: Store, manager: User, day: date) -> FundSummary:
+    require_manager(manager, "see the team fund")
+    with store.read() as session:
+        fund = fund_row(session, day)
+        b = fund_balances(session, fund.id)
+        return FundSummary(
+            fund.financial_year,
+            b.budget_pence,
+            b.approved_pence,
+            b.paid_pence,
+            b.returned_pence,
+            b.paid_net_pence,
+            b.unpaid_pence,
+            b.unallocated_pence,
+        )

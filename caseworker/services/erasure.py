@@ -374,6 +374,8 @@ NAMED_IN_CHANGES = (
     "review",
     "conflict_of_interest",
     "household_conflict",
+    "payment",  # a finance file import touches the payments it settles
+    "finance_line",
 )
 
 

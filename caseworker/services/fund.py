@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func
+from sqlalchemy import insert as sa_insert
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
@@ -26,7 +27,8 @@ from caseworker.services.errors import InvalidInput, ServiceError
 from caseworker.services.outbox import mutation
 from caseworker.services.users import require_manager
 from caseworker.store.database import Store
-from caseworker.store.tables import FundEntryRow, FundRow, UserAccount
+from caseworker.store.tables import FundEntryRow, FundRow, UserAccount, new_id, utcnow
+from caseworker.store.written import written
 
 log = logging.getLogger(__name__)
 DEFAULT_TEAM = "default"
@@ -213,38 +215,52 @@ def fund_view(store: Store, manager: User, day: date) -> FundView:
         return FundView(fund.id, fund.financial_year, fund_balances(session, fund.id), names)
 
 
-def add_settlement(
-    session: Session,
-    fund: FundRow,
-    kind: EntryKind,
-    amount_pence: int,
-    actor: User,
-    package_id: uuid.UUID,
-) -> None:
-    """Append finance's payment or return of an approved award, audited.
+@dataclass(frozen=True)
+class Settlement:
+    """Finance's payment, or return, of one approved award."""
+
+    fund: FundRow
+    kind: EntryKind
+    amount_pence: int
+    package_id: uuid.UUID
+
+
+def add_settlements(session: Session, actor: User, settlements: list[Settlement]) -> None:
+    """Append finance's payments and returns of approved awards, each audited.
 
     Unlike :func:`add_entry` it reads no balances: a payment moves approved money out
     and a return brings it back to the unallocated balance, so neither can leave a
-    balance below zero, and a reconciliation of thousands of lines stays one quick
-    transaction.
+    balance below zero; and it writes the rows in one statement, so a reconciliation
+    of thousands of lines stays one quick transaction.
     """
-    if kind not in (EntryKind.PAYMENT, EntryKind.PAYMENT_RETURNED):
-        raise ValueError(f"{kind} is not a settlement; use add_entry")
-    session.add(
-        FundEntryRow(
-            fund_id=fund.id,
-            kind=kind.value,
-            amount_pence=amount_pence,
-            package_id=package_id,
-            actor_id=actor.id,
+    rows = []
+    audit = AuditTrail(session, actor.id)
+    for s in settlements:
+        if s.kind not in (EntryKind.PAYMENT, EntryKind.PAYMENT_RETURNED):
+            raise ValueError(f"{s.kind} is not a settlement; use add_entry")
+        entry_id = new_id()
+        rows.append(
+            {
+                "id": entry_id,
+                "fund_id": s.fund.id,
+                "kind": s.kind.value,
+                "amount_pence": s.amount_pence,
+                "officer_id": None,
+                "package_id": s.package_id,
+                "actor_id": actor.id,
+                "at": utcnow(),
+                "server_version": None,
+                **written("fund_entry", entry_id),
+            }
         )
-    )
-    AuditTrail(session, actor.id).record(
-        "fund",
-        fund.id,
-        kind.value,
-        {"amount_pence": amount_pence, "officer": None, "package": package_id},
-    )
+        audit.record(
+            "fund",
+            s.fund.id,
+            s.kind.value,
+            {"amount_pence": s.amount_pence, "officer": None, "package": s.package_id},
+        )
+    if rows:
+        session.execute(sa_insert(FundEntryRow.__table__), rows)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)

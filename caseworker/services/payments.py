@@ -21,12 +21,13 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 
 from pydantic import TypeAdapter
-from sqlalchemy import or_
-from sqlmodel import Session, col, select
+from sqlalchemy import Table, bindparam, insert, or_
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, SQLModel, col, select
 
 from caseworker.domain.fund import EntryKind
 from caseworker.domain.money import format_pence
@@ -45,16 +46,17 @@ from caseworker.domain.payments import (
     parse_finance_file,
     route_from_form,
 )
-from caseworker.domain.stamps import new_id
+from caseworker.domain.stamps import new_id, utcnow
 from caseworker.domain.users import Role, User
 from caseworker.services.audit import AuditTrail, canonical
 from caseworker.services.errors import InvalidInput, NotFound, PermissionRefused, ServiceError
-from caseworker.services.fund import add_settlement, fund_row
+from caseworker.services.fund import Settlement, add_settlements, fund_row, year_of
 from caseworker.services.outbox import mutation
 from caseworker.services.users import require_manager
 from caseworker.store.database import Store
 from caseworker.store.payment_tables import FinanceLineRow, PaymentRow
 from caseworker.store.tables import FundRow, HouseholdRow, PackageEventRow, PackageRow
+from caseworker.store.written import written
 
 log = logging.getLogger(__name__)
 _ROUTE: TypeAdapter[Route] = TypeAdapter(Route)
@@ -257,77 +259,73 @@ def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
 
 @mutation("payments.import_finance_file")
 def import_finance_file(store: Store, manager: User, text: str, day: date) -> ImportReport:
-    """Import finance's payment file (docs/payments.md) in one transaction."""
+    """Import finance's payment file (docs/payments.md) in one transaction.
+
+    Thousands of lines are usual, so the rows are read in a few queries and written
+    with one statement per table (each noted for the outbox and the sync, as the
+    ORM's rows are), not object by object.
+    """
     require_manager(manager, "import finance's payment file")
     lines, problems = parse_finance_file(text)
     report = ImportReport(malformed=problems)
     with store.unit_of_work() as session:
-        ids = sorted({line.line_id for line in lines})
-        seen: set[str] = set()
-        for chunk in _chunks(ids):
-            seen.update(
-                session.exec(
-                    select(FinanceLineRow.line_id).where(col(FinanceLineRow.line_id).in_(chunk))
-                ).all()
-            )
-        references = sorted({line.payment_reference for line in lines})
-        payments: dict[str, PaymentRow] = {}
-        for chunk in _chunks(references):
-            for row in session.exec(
-                select(PaymentRow).where(col(PaymentRow.reference).in_(chunk))
-            ).all():
-                payments[row.reference] = row
-        packages: dict[uuid.UUID, PackageRow] = {}
-        package_ids = sorted({p.package_id.hex for p in payments.values()})
-        for chunk in _chunks(package_ids):
-            for found in session.exec(
-                select(PackageRow).where(col(PackageRow.id).in_([uuid.UUID(h) for h in chunk]))
-            ).all():
-                packages[found.id] = found
+        seen = _imported_line_ids(session, sorted({line.line_id for line in lines}))
+        pays = _payments_by_reference(session, sorted({line.payment_reference for line in lines}))
+        packages = _packages_by_id(session, sorted({p.package_id.hex for p in pays.values()}))
         settle = _Settle(session, manager, day)
+        finance_rows: list[dict[str, object]] = []
+        lists = {
+            LineResult.APPLIED: report.applied,
+            LineResult.PAID_TWICE: report.paid_twice,
+            LineResult.UNMATCHED: report.unmatched,
+        }
         for line in lines:
             if line.line_id in seen:
                 report.already_imported.append(line.line_number)
                 continue
             seen.add(line.line_id)
-            payment = payments.get(line.payment_reference)
+            payment = pays.get(line.payment_reference)
             package = packages.get(payment.package_id) if payment is not None else None
             result, note = _match(line, payment, package)
             if result is LineResult.APPLIED:
                 assert payment is not None and package is not None
                 settle.apply(line, payment, package)
-            session.add(
-                FinanceLineRow(
-                    id=new_id(),
-                    line_id=line.line_id,
-                    payment_reference=line.payment_reference,
-                    payment_id=payment.id if payment is not None else None,
-                    household_id=payment.household_id if payment is not None else None,
-                    route=line.route.value,
-                    outcome=line.outcome.value,
-                    amount_pence=line.amount_pence,
-                    on=line.on,
-                    detail=line.detail,
-                    reason=line.reason,
-                    result=result.value,
-                    note=note,
-                    imported_by=manager.id,
+            row_id = new_id()
+            finance_rows.append(
+                {
+                    "id": row_id,
+                    "line_id": line.line_id,
+                    "payment_reference": line.payment_reference,
+                    "payment_id": payment.id if payment is not None else None,
+                    "household_id": payment.household_id if payment is not None else None,
+                    "route": line.route.value,
+                    "outcome": line.outcome.value,
+                    "amount_pence": line.amount_pence,
+                    "on": line.on,
+                    "detail": line.detail,
+                    "reason": line.reason,
+                    "result": result.value,
+                    "note": note,
+                    "imported_by": manager.id,
+                    "imported_at": utcnow(),
+                    "server_version": None,
+                    **written("finance_line", row_id),
+                }
+            )
+            lists[result].append(
+                LineOutcome(
+                    line.line_number,
+                    line.line_id,
+                    line.payment_reference,
+                    result,
+                    line.outcome,
+                    line.amount_pence,
+                    note,
                 )
             )
-            outcome = LineOutcome(
-                line.line_number,
-                line.line_id,
-                line.payment_reference,
-                result,
-                line.outcome,
-                line.amount_pence,
-                note,
-            )
-            {
-                LineResult.APPLIED: report.applied,
-                LineResult.PAID_TWICE: report.paid_twice,
-                LineResult.UNMATCHED: report.unmatched,
-            }[result].append(outcome)
+        settle.write()
+        if finance_rows:
+            session.execute(insert(_table(FinanceLineRow)), finance_rows)
         AuditTrail(session, manager.id).record(
             "finance_file",
             new_id(),
@@ -351,9 +349,63 @@ def import_finance_file(store: Store, manager: User, text: str, day: date) -> Im
     return report
 
 
-def _match(
-    line: FinanceLine, payment: PaymentRow | None, package: PackageRow | None
-) -> tuple[LineResult, str]:
+def _table(model: type[SQLModel]) -> Table:
+    return model.__table__  # type: ignore[attr-defined, no-any-return]
+
+
+@dataclass
+class _Pay:
+    """A payment as the import reads and changes it."""
+
+    id: uuid.UUID
+    package_id: uuid.UUID
+    household_id: uuid.UUID
+    reference: str
+    route: str
+    details: str
+    amount_pence: int
+    status: str
+    settled_on: date | None
+
+
+@dataclass
+class _Pkg:
+    id: uuid.UUID
+    household_id: uuid.UUID
+    status: str
+    approved_on: date | None
+
+
+def _imported_line_ids(session: Session, ids: Sequence[str]) -> set[str]:
+    t = _table(FinanceLineRow)
+    seen: set[str] = set()
+    for chunk in _chunks(ids):
+        seen.update(session.execute(sa_select(t.c.line_id).where(t.c.line_id.in_(chunk))).scalars())
+    return seen
+
+
+def _payments_by_reference(session: Session, references: Sequence[str]) -> dict[str, _Pay]:
+    t = _table(PaymentRow)
+    columns = [t.c[f.name] for f in fields(_Pay)]
+    out: dict[str, _Pay] = {}
+    for chunk in _chunks(references):
+        for row in session.execute(sa_select(*columns).where(t.c.reference.in_(chunk))):
+            out[row.reference] = _Pay(*row)
+    return out
+
+
+def _packages_by_id(session: Session, ids: Sequence[str]) -> dict[uuid.UUID, _Pkg]:
+    t = _table(PackageRow)
+    columns = [t.c[f.name] for f in fields(_Pkg)]
+    out: dict[uuid.UUID, _Pkg] = {}
+    for chunk in _chunks(ids):
+        wanted = [uuid.UUID(h) for h in chunk]
+        for row in session.execute(sa_select(*columns).where(t.c.id.in_(wanted))):
+            out[row.id] = _Pkg(*row)
+    return out
+
+
+def _match(line: FinanceLine, payment: _Pay | None, package: _Pkg | None) -> tuple[LineResult, str]:
     """Whether the line settles its instruction, and if not, why (in the manager's words)."""
     if payment is None or package is None:
         return LineResult.UNMATCHED, "No payment instruction has this reference."
@@ -401,34 +453,44 @@ def _match(
 
 
 class _Settle:
-    """Applies matched lines inside the import's transaction."""
+    """Applies matched lines inside the import's transaction, then writes them together."""
 
     def __init__(self, session: Session, actor: User, day: date) -> None:
         self.session = session
         self.actor = actor
         self.day = day
         self.audit = AuditTrail(session, actor.id)
-        self._funds: dict[date, FundRow] = {}
+        self._funds: dict[str, FundRow] = {}
+        self.ledger: list[Settlement] = []
+        self.events: list[dict[str, object]] = []
+        self.packages: dict[uuid.UUID, _Pkg] = {}
+        self.payments: dict[uuid.UUID, tuple[_Pay, str]] = {}
 
-    def _fund(self, package: PackageRow) -> FundRow:
+    def _fund(self, package: _Pkg) -> FundRow:
         on = package.approved_on or self.day
-        if on not in self._funds:
-            self._funds[on] = fund_row(self.session, on)
-        return self._funds[on]
+        key = year_of(on)
+        if key not in self._funds:
+            self._funds[key] = fund_row(self.session, on)
+        return self._funds[key]
 
-    def _package(
-        self, package: PackageRow, status: PackageStatus, reason: str, amount: int
-    ) -> None:
+    def _package(self, package: _Pkg, status: PackageStatus, reason: str, amount: int) -> None:
         package.status = status.value
-        self.session.add(package)
-        self.session.add(
-            PackageEventRow(
-                package_id=package.id,
-                status=status.value,
-                actor_id=self.actor.id,
-                reason=reason,
-                amount_pence=amount,
-            )
+        self.packages[package.id] = package
+        event_id = new_id()
+        self.events.append(
+            {
+                "id": event_id,
+                "package_id": package.id,
+                "status": status.value,
+                "actor_id": self.actor.id,
+                "at": utcnow(),
+                "reason": reason,
+                "amount_pence": amount,
+                "method": None,
+                "reference": None,
+                "server_version": None,
+                **written("package_event", event_id),
+            }
         )
         self.audit.record(
             "package",
@@ -438,28 +500,19 @@ class _Settle:
             household_id=package.household_id,
         )
 
-    def apply(self, line: FinanceLine, payment: PaymentRow, package: PackageRow) -> None:
+    def apply(self, line: FinanceLine, payment: _Pay, package: _Pkg) -> None:
         before = payment.status
+        fund = self._fund(package)
         if line.outcome in (Outcome.PAID, Outcome.RETURNED) and before == PaymentStatus.INSTRUCTED:
-            add_settlement(
-                self.session,
-                self._fund(package),
-                EntryKind.PAYMENT,
-                payment.amount_pence,
-                self.actor,
-                package.id,
+            self.ledger.append(
+                Settlement(fund, EntryKind.PAYMENT, payment.amount_pence, package.id)
             )
             self._package(package, PackageStatus.PAID, "", payment.amount_pence)
         if line.outcome is Outcome.RETURNED:
-            add_settlement(
-                self.session,
-                self._fund(package),
-                EntryKind.PAYMENT_RETURNED,
-                payment.amount_pence,
-                self.actor,
-                package.id,
-            )
             # The award no longer stands: its money is the fund's again (docs/payments.md).
+            self.ledger.append(
+                Settlement(fund, EntryKind.PAYMENT_RETURNED, payment.amount_pence, package.id)
+            )
             reason = f"Payment {payment.reference} returned: {line.reason or 'no reason given'}"
             self._package(package, PackageStatus.WITHDRAWN, reason, 0)
         payment.status = {
@@ -468,8 +521,7 @@ class _Settle:
             Outcome.RETURNED: PaymentStatus.RETURNED,
         }[line.outcome].value
         payment.settled_on = line.on
-        payment.outcome_reason = line.reason
-        self.session.add(payment)
+        self.payments[payment.id] = (payment, line.reason)
         self.audit.record(
             "payment",
             payment.id,
@@ -483,6 +535,36 @@ class _Settle:
             },
             household_id=payment.household_id,
         )
+
+    def write(self) -> None:
+        """One statement per table for everything the lines changed."""
+        add_settlements(self.session, self.actor, self.ledger)
+        if self.events:
+            self.session.execute(insert(_table(PackageEventRow)), self.events)
+        if self.packages:
+            t = _table(PackageRow)
+            self.session.execute(
+                t.update().where(t.c.id == bindparam("b_id")),
+                [
+                    {"b_id": p.id, "status": p.status, **written("package", p.id)}
+                    for p in self.packages.values()
+                ],
+            )
+        if self.payments:
+            t = _table(PaymentRow)
+            self.session.execute(
+                t.update().where(t.c.id == bindparam("b_id")),
+                [
+                    {
+                        "b_id": p.id,
+                        "status": p.status,
+                        "settled_on": p.settled_on,
+                        "outcome_reason": reason,
+                        **written("payment", p.id),
+                    }
+                    for p, reason in self.payments.values()
+                ],
+            )
 
 
 # -- the manager's view and the officer's tasks ---------------------------------------

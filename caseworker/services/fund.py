@@ -226,15 +226,15 @@ class Settlement:
 
 
 def add_settlements(session: Session, actor: User, settlements: list[Settlement]) -> None:
-    """Append finance's payments and returns of approved awards, each audited.
+    """Append finance's payments and returns of approved awards.
 
     Unlike :func:`add_entry` it reads no balances: a payment moves approved money out
     and a return brings it back to the unallocated balance, so neither can leave a
     balance below zero; and it writes the rows in one statement, so a reconciliation
-    of thousands of lines stays one quick transaction.
+    of thousands of lines stays one quick transaction. The caller audits each
+    settlement in the entry that records its cause (``services.payments``).
     """
     rows = []
-    audit = AuditTrail(session, actor.id)
     for s in settlements:
         if s.kind not in (EntryKind.PAYMENT, EntryKind.PAYMENT_RETURNED):
             raise ValueError(f"{s.kind} is not a settlement; use add_entry")
@@ -252,12 +252,6 @@ def add_settlements(session: Session, actor: User, settlements: list[Settlement]
                 "server_version": None,
                 **written("fund_entry", entry_id),
             }
-        )
-        audit.record(
-            "fund",
-            s.fund.id,
-            s.kind.value,
-            {"amount_pence": s.amount_pence, "officer": None, "package": s.package_id},
         )
     if rows:
         session.execute(sa_insert(FundEntryRow.__table__), rows)  # type: ignore[attr-defined]

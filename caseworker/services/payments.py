@@ -492,27 +492,25 @@ class _Settle:
                 **written("package_event", event_id),
             }
         )
-        self.audit.record(
-            "package",
-            package.id,
-            status.value,
-            {"reason": reason, "amount_pence": amount, "method": None, "reference": None},
-            household_id=package.household_id,
-        )
 
     def apply(self, line: FinanceLine, payment: _Pay, package: _Pkg) -> None:
-        before = payment.status
+        """One line's changes, and one audit entry that names them all: the payment's
+        new status, the package's, and the fund ledger's movements."""
+        before, package_before = payment.status, package.status
         fund = self._fund(package)
+        ledger: list[str] = []
         if line.outcome in (Outcome.PAID, Outcome.RETURNED) and before == PaymentStatus.INSTRUCTED:
             self.ledger.append(
                 Settlement(fund, EntryKind.PAYMENT, payment.amount_pence, package.id)
             )
+            ledger.append(EntryKind.PAYMENT.value)
             self._package(package, PackageStatus.PAID, "", payment.amount_pence)
         if line.outcome is Outcome.RETURNED:
             # The award no longer stands: its money is the fund's again (docs/payments.md).
             self.ledger.append(
                 Settlement(fund, EntryKind.PAYMENT_RETURNED, payment.amount_pence, package.id)
             )
+            ledger.append(EntryKind.PAYMENT_RETURNED.value)
             reason = f"Payment {payment.reference} returned: {line.reason or 'no reason given'}"
             self._package(package, PackageStatus.WITHDRAWN, reason, 0)
         payment.status = {
@@ -532,6 +530,10 @@ class _Settle:
                 "amount_pence": line.amount_pence,
                 "before": before,
                 "reason": line.reason,
+                "package": package.id,
+                "package_status": [package_before, package.status],
+                "fund": fund.id,
+                "ledger": ledger,
             },
             household_id=payment.household_id,
         )

@@ -230,3 +230,13 @@ def test_finance_file_without_its_columns_says_which() -> None:
     lines, problems = parse_finance_file("line_id,amount\nF1,1.00\n")
     assert lines == []
     assert str(problems[0]).startswith("Line 1, column payment_reference: the header has no")
+
+
+def test_the_shipped_sample_file_reads_cleanly_and_shows_every_route_and_outcome() -> None:
+    from pathlib import Path
+
+    sample = Path(__file__).resolve().parents[2] / "resources" / "payments" / "sample.csv"
+    lines, problems = parse_finance_file(sample.read_text("utf-8"))
+    assert problems == []
+    assert {x.route for x in lines} == set(RouteKind)
+    assert {x.outcome for x in lines} == set(Outcome)

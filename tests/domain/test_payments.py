@@ -240,3 +240,25 @@ def test_the_shipped_sample_file_reads_cleanly_and_shows_every_route_and_outcome
     assert problems == []
     assert {x.route for x in lines} == set(RouteKind)
     assert {x.outcome for x in lines} == set(Outcome)
+
+
+def test_fund_balances_keep_approved_paid_and_returned_apart() -> None:
+    import uuid
+
+    from caseworker.domain.fund import Entry, EntryKind, balances
+
+    officer = uuid.uuid4()
+    b = balances(
+        [
+            Entry(EntryKind.BUDGET, 100_000),
+            Entry(EntryKind.GRANT, 20_000, officer),
+            Entry(EntryKind.SPEND, 5_000, officer),  # approved on the spot
+            Entry(EntryKind.APPROVAL, 7_000),  # approved by a manager
+            Entry(EntryKind.PAYMENT, 5_000),
+            Entry(EntryKind.PAYMENT, 7_000),
+            Entry(EntryKind.PAYMENT_RETURNED, 7_000),  # the manager's award came back
+        ]
+    )
+    assert (b.approved_pence, b.paid_pence, b.returned_pence) == (5_000, 12_000, 7_000)
+    assert (b.paid_net_pence, b.unpaid_pence) == (5_000, 0)
+    assert b.unallocated_pence == 100_000 - 20_000 - 7_000 + 7_000

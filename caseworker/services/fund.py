@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func
-from sqlalchemy import insert as sa_insert
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
@@ -26,6 +25,7 @@ from caseworker.services.audit import AuditTrail
 from caseworker.services.errors import InvalidInput, ServiceError
 from caseworker.services.outbox import mutation
 from caseworker.services.users import require_manager
+from caseworker.store.bulk import insert_rows
 from caseworker.store.database import Store
 from caseworker.store.tables import FundEntryRow, FundRow, UserAccount, new_id, utcnow
 from caseworker.store.written import written
@@ -253,8 +253,7 @@ def add_settlements(session: Session, actor: User, settlements: list[Settlement]
                 **written("fund_entry", entry_id),
             }
         )
-    if rows:
-        session.execute(sa_insert(FundEntryRow.__table__), rows)  # type: ignore[attr-defined]
+    insert_rows(session, FundEntryRow.__table__, rows)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)

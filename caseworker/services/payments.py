@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 
 from pydantic import TypeAdapter
-from sqlalchemy import Table, bindparam, insert, or_
+from sqlalchemy import Table, bindparam, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, col, select
 
@@ -53,6 +53,7 @@ from caseworker.services.errors import InvalidInput, NotFound, PermissionRefused
 from caseworker.services.fund import Settlement, add_settlements, fund_row, year_of
 from caseworker.services.outbox import mutation
 from caseworker.services.users import require_manager
+from caseworker.store.bulk import insert_rows
 from caseworker.store.database import Store
 from caseworker.store.payment_tables import FinanceLineRow, PaymentRow
 from caseworker.store.tables import FundRow, HouseholdRow, PackageEventRow, PackageRow
@@ -324,8 +325,7 @@ def import_finance_file(store: Store, manager: User, text: str, day: date) -> Im
                 )
             )
         settle.write()
-        if finance_rows:
-            session.execute(insert(_table(FinanceLineRow)), finance_rows)
+        insert_rows(session, _table(FinanceLineRow), finance_rows)
         AuditTrail(session, manager.id).record(
             "finance_file",
             new_id(),
@@ -541,8 +541,7 @@ class _Settle:
     def write(self) -> None:
         """One statement per table for everything the lines changed."""
         add_settlements(self.session, self.actor, self.ledger)
-        if self.events:
-            self.session.execute(insert(_table(PackageEventRow)), self.events)
+        insert_rows(self.session, _table(PackageEventRow), self.events)
         if self.packages:
             t = _table(PackageRow)
             self.session.execute(
@@ -781,3 +780,16 @@ def close_task(store: Store, user: User, payment_id: uuid.UUID, note: str, day: 
             {"note": payment.task_note},
             household_id=payment.household_id,
         )
+
+
+def payment_sentences(session: Session, package_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """For the family copy: each package's sentence saying how and when the family gets
+    the money, from its instruction being paid or paid already (not a failed one)."""
+    if not package_ids:
+        return {}
+    rows = session.exec(
+        select(PaymentRow)
+        .where(col(PaymentRow.package_id).in_(package_ids), col(PaymentRow.status).in_(_LIVE))
+        .order_by(col(PaymentRow.instructed_at))
+    ).all()
+    return {r.package_id: _payment(r).family_sentence for r in rows}

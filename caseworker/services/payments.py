@@ -302,7 +302,7 @@ def import_finance_file(store: Store, manager: User, text: str, day: date) -> Im
                     "route": line.route.value,
                     "outcome": line.outcome.value,
                     "amount_pence": line.amount_pence,
-                    "on": line.on,
+                    "happened_on": line.on,
                     "detail": line.detail,
                     "reason": line.reason,
                     "result": result.value,
@@ -624,11 +624,11 @@ def reconciliation(
         for line in session.exec(
             select(FinanceLineRow)
             .where(col(FinanceLineRow.result).in_([LineResult.PAID_TWICE, LineResult.UNMATCHED]))
-            .order_by(col(FinanceLineRow.on), col(FinanceLineRow.line_id))
+            .order_by(col(FinanceLineRow.happened_on), col(FinanceLineRow.line_id))
         ).all():
             if line.result == LineResult.PAID_TWICE and line.payment_id in by_id:
                 payment, package = by_id[line.payment_id]
-                out.paid_twice.append(_award(payment, package, refs, line.on, line.note))
+                out.paid_twice.append(_award(payment, package, refs, line.happened_on, line.note))
             else:
                 out.unmatched.append(
                     LineOutcome(

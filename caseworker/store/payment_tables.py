@@ -56,7 +56,7 @@ class FinanceLineRow(SQLModel, table=True):
     route: str
     outcome: str  # paid | failed | returned
     amount_pence: int
-    on: date
+    happened_on: date  # when finance paid, failed or had it returned
     detail: str = ""  # the route's last digits or invoice number, as finance sent it
     reason: str = Field(default="", sa_column=Column(Text, nullable=False))
     result: str  # applied | paid_twice | unmatched

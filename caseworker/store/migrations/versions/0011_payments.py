@@ -56,7 +56,7 @@ def upgrade() -> None:
         sa.Column("route", sa.String(), nullable=False),
         sa.Column("outcome", sa.String(), nullable=False),
         sa.Column("amount_pence", sa.Integer(), nullable=False),
-        sa.Column("on", sa.Date(), nullable=False),
+        sa.Column("happened_on", sa.Date(), nullable=False),
         sa.Column("detail", sa.String(), nullable=False, server_default=""),
         _text("reason"),
         sa.Column("result", sa.String(), nullable=False),

@@ -18,6 +18,7 @@ was, so outboxes that hold it still replay.
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -61,6 +62,13 @@ from caseworker.store.written import written
 
 log = logging.getLogger(__name__)
 _ROUTE: TypeAdapter[Route] = TypeAdapter(Route)
+
+
+@functools.lru_cache(maxsize=4096)
+def _route_of(details: str) -> Route:
+    """A stored route (many awards share one: a landlord, a shop), read once."""
+    return _ROUTE.validate_json(details)
+
 _PAYABLE = (PackageStatus.APPROVED_ON_SPOT.value, PackageStatus.APPROVED.value)
 _LIVE = (PaymentStatus.INSTRUCTED.value, PaymentStatus.PAID.value)
 _CHUNK = 900  # ids per IN (...) list: well under SQLite's limit on bound values
@@ -412,14 +420,14 @@ def _match(line: FinanceLine, payment: _Pay | None, package: _Pkg | None) -> tup
     if line.route.value != payment.route:
         return LineResult.UNMATCHED, (
             f"Finance paid it as {line.route.label.lower()}; the instruction was "
-            f"{describe_route(_ROUTE.validate_json(payment.details)).lower()}."
+            f"{describe_route(_route_of(payment.details)).lower()}."
         )
     if line.amount_pence != payment.amount_pence:
         return LineResult.UNMATCHED, (
             f"Finance's amount {format_pence(line.amount_pence)} is not the award's "
             f"{format_pence(payment.amount_pence)}."
         )
-    expected = _ROUTE.validate_json(payment.details).detail_end
+    expected = _route_of(payment.details).detail_end
     if line.detail.upper() != expected.upper() and not expected.upper().endswith(
         line.detail.upper()
     ):

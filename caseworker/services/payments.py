@@ -69,6 +69,7 @@ def _route_of(details: str) -> Route:
     """A stored route (many awards share one: a landlord, a shop), read once."""
     return _ROUTE.validate_json(details)
 
+
 _PAYABLE = (PackageStatus.APPROVED_ON_SPOT.value, PackageStatus.APPROVED.value)
 _LIVE = (PaymentStatus.INSTRUCTED.value, PaymentStatus.PAID.value)
 _CHUNK = 900  # ids per IN (...) list: well under SQLite's limit on bound values

@@ -21,6 +21,7 @@ from caseworker.cli import (
     audit,
     export,
     households,
+    payments,
     recovery,
     report,
     retention,
@@ -75,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     server.register(sub)
     recovery.register(sub)
     report.register(sub)
+    payments.register(sub)
     return parser
 
 

@@ -118,12 +118,22 @@ def _payment(s: Styles, record: PackageRecord | None) -> list[Flowable]:
     out.append(s.para(f"We agreed to pay you {total}."))
     out.append(table)
     payment = record.payment
-    if payment is not None:
+    if payment is not None and payment.method is None and record.payment_sentence:
+        # Paid by a route (services.payments): say how, as the route words it.
+        out.append(
+            s.para(
+                f"We paid this on {long_date(payment.at.date())}. {record.payment_sentence}",
+                s.after,
+            )
+        )
+    elif payment is not None:
         how = PAYMENT_METHODS.get(payment.method, "payment") if payment.method else "payment"
         ref = f" The payment reference is {payment.reference}." if payment.reference else ""
         out.append(
             s.para(f"We paid this by {how} on {long_date(payment.at.date())}.{ref}", s.after)
         )
+    elif record.payment_sentence:
+        out.append(s.para(record.payment_sentence, s.after))
     else:
         out.append(
             s.para(

@@ -27,6 +27,7 @@ from caseworker.domain.reviews import due_date
 from caseworker.domain.visit import Visit
 from caseworker.services.errors import NotFound
 from caseworker.services.packages import package_from_row
+from caseworker.services.payments import payment_sentences
 from caseworker.services.visits import TimelineEntry, timeline
 from caseworker.store import households as repo
 from caseworker.store.database import Store
@@ -75,6 +76,9 @@ class PackageRecord:
     package: Package
     created_by: str
     events: tuple[DecisionEvent, ...]
+    # How and when the family gets the money, from the package's payment instruction
+    # (``services.payments``); "" when none has been recorded.
+    payment_sentence: str = ""
 
     @property
     def approved(self) -> bool:
@@ -196,11 +200,13 @@ def _gather(
                     reference=event.reference,
                 )
             )
+    sentences = payment_sentences(session, list(events_by_package))
     packages = [
         PackageRecord(
             package=package_from_row(p),
             created_by=names.get(p.created_by, "unknown"),
             events=tuple(events_by_package[p.id]),
+            payment_sentence=sentences.get(p.id, ""),
         )
         for p in package_rows
     ]

@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Table, and_, delete, false, or_, select, update
 from sqlmodel import Session, SQLModel
 
+import caseworker.store.payment_tables
 import caseworker.store.review_tables
 import caseworker.store.service_tables
 import caseworker.store.sync_tables  # noqa: F401  (registers the sync tables)
@@ -57,6 +58,15 @@ class Link(Enum):
 def _postcode_district(value: Any) -> Any:
     """``SE15 4QF`` -> ``SE15``: the district stays for the pilot's statistics."""
     return str(value).split(" ")[0]
+
+
+def _route_only(value: Any) -> Any:
+    """A payment's route fields go; which route it was stays for the statistics."""
+    try:
+        route = json.loads(value).get("route", "") if value else ""
+    except (ValueError, AttributeError):
+        route = ""
+    return canonical({"route": route})
 
 
 def _items_without_text(value: Any) -> Any:
@@ -162,6 +172,38 @@ INVENTORY: tuple[TableEntry, ...] = (
             Entry("method", K, "payment method, a category"),
             Entry("reference", E, "payment reference can trace a bank account", erased=None),
         ),
+    ),
+    TableEntry(
+        "payment",
+        Link.HOUSEHOLD_ID,
+        (
+            Entry("reference", K, "Caseworker's payment reference, names no one"),
+            Entry("route", K, "how it was paid, kept for the statistics"),
+            Entry(
+                "details",
+                D,
+                "phone, card digits, payee and invoice go; the route stays",
+                deidentify=_route_only,
+            ),
+            Entry("status", K, "paid, failed or returned, kept for the statistics"),
+            Entry("outcome_reason", E, "finance's words about the family's payment"),
+            Entry("task_note", E, "free text about what the officer did"),
+        ),
+    ),
+    TableEntry(
+        "finance_line",
+        Link.HOUSEHOLD_ID,
+        (
+            Entry("line_id", K, "finance's line id, names no one"),
+            Entry("payment_reference", K, "Caseworker's payment reference, names no one"),
+            Entry("route", K, "how it was paid"),
+            Entry("outcome", K, "paid, failed or returned"),
+            Entry("detail", E, "card or account digits, or an invoice number"),
+            Entry("reason", E, "finance's words about the family's payment"),
+            Entry("result", K, "how the line matched"),
+            Entry("note", K, "the app's own words on the match", personal=False),
+        ),
+        why="an unmatched line has no household and is kept as finance sent it",
     ),
     TableEntry(
         "review",
@@ -332,6 +374,8 @@ NAMED_IN_CHANGES = (
     "review",
     "conflict_of_interest",
     "household_conflict",
+    "payment",  # a finance file import touches the payments it settles
+    "finance_line",
 )
 
 

@@ -32,6 +32,7 @@ from caseworker.domain.search_terms import household_terms
 from caseworker.services.audit import AuditTrail
 from caseworker.services.retention import erase_personal_data
 from caseworker.store.bulk import insert_raw
+from caseworker.store.payment_tables import FinanceLineRow, PaymentRow
 from caseworker.store.review_tables import ReviewRow
 from caseworker.store.sync_tables import HouseholdConflict, HouseholdMergeRow
 from caseworker.store.tables import (
@@ -79,6 +80,8 @@ SYNCED: tuple[Synced, ...] = (
     Synced(FundEntryRow, "append"),
     Synced(ConflictOfInterestRow, "replace"),
     Synced(ReviewRow, "replace"),
+    Synced(PaymentRow, "replace"),
+    Synced(FinanceLineRow, "replace"),
     Synced(HouseholdConflict, "replace"),
     Synced(AuditEventRow, "chain"),
 )

@@ -22,6 +22,7 @@ from caseworker.cli import (
     export,
     households,
     recovery,
+    referrals,
     report,
     retention,
     rules,
@@ -75,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     server.register(sub)
     recovery.register(sub)
     report.register(sub)
+    referrals.register(sub)
     return parser
 
 

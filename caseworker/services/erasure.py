@@ -313,7 +313,10 @@ INVENTORY: tuple[TableEntry, ...] = (
             Entry("signature", K, "the service's signature", personal=False),
         ),
     ),
-    TableEntry("directory_service", Link.NONE, (
+    TableEntry(
+        "directory_service",
+        Link.NONE,
+        (
             Entry("service_id", K, DIRECTORY, personal=False),
             Entry("name", K, DIRECTORY, personal=False),
             Entry("organisation", K, DIRECTORY, personal=False),
@@ -331,7 +334,8 @@ INVENTORY: tuple[TableEntry, ...] = (
             Entry("term_keys", K, DIRECTORY, personal=False),
             Entry("opening", K, DIRECTORY, personal=False),
             Entry("source", K, DIRECTORY, personal=False),
-    )),
+        ),
+    ),
     TableEntry(
         "team_key", Link.NONE, (Entry("public_key", K, "the team's public key", personal=False),)
     ),

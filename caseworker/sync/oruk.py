@@ -63,6 +63,7 @@ class FeedProblem:
     service: str  # "Family Debt Clinic (id dc-0007)" or "service 12 on page 2"
     field: str  # "schedules 1, opens at"
     expected: str  # "a time like 09:00, not '9am'"
+    service_id: str = ""  # the feed's id for the service, when it has one
 
     def __str__(self) -> str:
         return f"{self.service}: {self.field}: {self.expected}"
@@ -76,6 +77,11 @@ class Feed:
     services: list[DirectoryService] = field(default_factory=list)
     problems: list[FeedProblem] = field(default_factory=list)
     pages: int = 0
+
+    @property
+    def unreadable_ids(self) -> list[str]:
+        """Ids of the services the feed listed but that failed the checks."""
+        return sorted({p.service_id for p in self.problems if p.service_id})
 
 
 @functools.cache
@@ -174,7 +180,7 @@ def _json(text: str, where: str) -> Any:
     except json.JSONDecodeError as exc:
         raise FeedRefused(
             f"{where} is not JSON (line {exc.lineno}, column {exc.colno}); an ORUK feed "
-            "page is JSON with the services under \"contents\"."
+            'page is JSON with the services under "contents".'
         ) from exc
 
 
@@ -186,8 +192,7 @@ def _contents(data: Any, where: str) -> list[Any]:
     if isinstance(data, dict) and "id" in data and "name" in data:
         return [data]  # one service, saved on its own
     raise FeedRefused(
-        f"{where} is not an ORUK services page: expected the services in a list called "
-        "\"contents\"."
+        f'{where} is not an ORUK services page: expected the services in a list called "contents".'
     )
 
 
@@ -197,15 +202,16 @@ def _take(feed: Feed, raw: Any, position: str, seen: set[str]) -> None:
         feed.problems.append(FeedProblem(who, "the service", "a group of fields"))
         return
     errors = sorted(_validator().iter_errors(raw), key=lambda e: list(e.absolute_path))
-    problems = [FeedProblem(who, _field(e), _expected(e)) for e in errors]
-    service_id = str(raw.get("id", ""))
+    service_id = raw["id"] if isinstance(raw.get("id"), str) else ""
+    problems = [FeedProblem(who, _field(e), _expected(e), service_id) for e in errors]
     if not problems and service_id in seen:
         problems.append(FeedProblem(who, "identifier", "a different id: two services share it"))
+        service_id = ""  # the first service under this id stands
     if not problems:
         try:
             service = _service(raw, who)
         except _Bad as bad:
-            problems.append(bad.problem)
+            problems.append(FeedProblem(**{**bad.problem.__dict__, "service_id": service_id}))
     if problems:
         feed.problems.extend(problems)
         return
@@ -226,21 +232,23 @@ def _who(raw: Any, position: str) -> str:
 def _field(error: ValidationError) -> str:
     parts = [str(p).replace("_", " ") if isinstance(p, str) else str(p + 1) for p in error.path]
     if error.validator == "required":
-        missing = [r for r in error.validator_value if r not in (error.instance or {})]
+        instance: Any = error.instance
+        required: Any = error.validator_value
+        missing = [r for r in required if not isinstance(instance, dict) or r not in instance]
         parts += [missing[0].replace("_", " ")] if missing else []
     return ", ".join(parts) or "the service"
 
 
 def _expected(error: ValidationError) -> str:
-    found = error.instance
+    found: Any = error.instance
+    value: Any = error.validator_value
     if error.validator == "required":
         return "is missing; the ORUK schema requires it"
     if error.validator == "type":
-        wanted = error.validator_value
-        names = [wanted] if isinstance(wanted, str) else list(wanted)
+        names = [value] if isinstance(value, str) else list(value)
         return f"expected {' or '.join(_JSON_TYPES.get(n, n) for n in names)}, found {_show(found)}"
     if error.validator == "enum":
-        allowed = ", ".join(str(v) for v in error.validator_value)
+        allowed = ", ".join(str(v) for v in value)
         return f"expected one of {allowed}; found {_show(found)}"
     if error.validator in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         return f"expected a number within the schema's range, found {_show(found)}"
@@ -309,11 +317,14 @@ def _dicts(value: Any) -> list[dict[str, Any]]:
 
 
 def _first_location(raw: dict[str, Any]) -> dict[str, Any]:
-    locations = [
-        s["location"] for s in _dicts(raw.get("service_at_locations")) if isinstance(s.get("location"), dict)
+    locations: list[dict[str, Any]] = [
+        s["location"]
+        for s in _dicts(raw.get("service_at_locations"))
+        if isinstance(s.get("location"), dict)
     ]
     physical = [loc for loc in locations if loc.get("location_type") in (None, "physical")]
-    return (physical or locations or [{}])[0]
+    first: dict[str, Any] = (physical or locations or [{}])[0]
+    return first
 
 
 def _first_address(location: dict[str, Any]) -> dict[str, Any]:
@@ -358,7 +369,9 @@ def _assured(value: Any, who: str) -> date | None:
         return date.fromisoformat(str(value)[:10])
     except ValueError:
         raise _Bad(
-            FeedProblem(who, "assured date", f"expected a date like 2026-03-31, found {_show(value)}")
+            FeedProblem(
+                who, "assured date", f"expected a date like 2026-03-31, found {_show(value)}"
+            )
         ) from None
 
 
@@ -402,7 +415,9 @@ def _day(value: Any, who: str, where: str) -> date | None:
 
 
 def _opening(schedule: dict[str, Any], who: str, where: str) -> Opening:
-    days = tuple(d.strip().upper() for d in str(schedule.get("byday") or "").split(",") if d.strip())
+    days = tuple(
+        d.strip().upper() for d in str(schedule.get("byday") or "").split(",") if d.strip()
+    )
     bad = [d for d in days if not re.fullmatch(r"([+-]?[0-9]+)?(MO|TU|WE|TH|FR|SA|SU)", d)]
     if bad:
         raise _Bad(

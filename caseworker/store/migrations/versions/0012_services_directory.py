@@ -59,9 +59,7 @@ def upgrade() -> None:
         "ix_directory_service_service_id", "directory_service", ["service_id"], unique=True
     )
     op.create_index("ix_directory_service_district", "directory_service", ["district"])
-    op.create_index(
-        "ix_directory_service_server_version", "directory_service", ["server_version"]
-    )
+    op.create_index("ix_directory_service_server_version", "directory_service", ["server_version"])
     with op.batch_alter_table("visit") as batch:
         batch.add_column(_text("referral_services"))
 

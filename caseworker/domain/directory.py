@@ -10,6 +10,8 @@ language first. Nothing here reads the clock: the instant is passed in.
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
@@ -120,7 +122,7 @@ class DirectoryService(BaseModel):
 
     def is_open(self, at: datetime) -> bool:
         """Open at the instant ``at`` (aware; read in UK local time)?"""
-        local = at.astimezone(LOCAL_ZONE) if at.tzinfo is not None else at
+        local = local_time(at)
         return any(o.is_open(local) for o in self.opening)
 
     def opening_words(self) -> list[str]:
@@ -149,6 +151,25 @@ class Ranked(NamedTuple):
     in_language: bool
 
 
+def order_key(
+    open_now: bool, in_district: bool, in_language: bool, name: str, service_id: str
+) -> tuple[bool, bool, bool, str, str]:
+    """Where a service goes in the officer's list: open at the visit first, then in the
+    household's postcode district, then in its language; then by name."""
+    return (not open_now, not in_district, not in_language, name.casefold(), service_id)
+
+
+def local_time(at: datetime) -> datetime:
+    """``at`` in UK local time (opening times are local); a naive value is taken as local."""
+    return at.astimezone(LOCAL_ZONE) if at.tzinfo is not None else at
+
+
+@functools.lru_cache(maxsize=8192)
+def openings(text: str) -> tuple[Opening, ...]:
+    """Opening times stored as JSON (many services share the same ones: read once)."""
+    return tuple(Opening.model_validate(o) for o in json.loads(text or "[]"))
+
+
 def rank(
     services: Iterable[DirectoryService],
     *,
@@ -156,8 +177,7 @@ def rank(
     languages: Sequence[str],
     at: datetime,
 ) -> list[Ranked]:
-    """The services in the order the officer sees them: open at ``at`` first, then those
-    in the household's postcode district, then those in its language; then by name."""
+    """The services in the order the officer sees them (:func:`order_key`)."""
     home = district(postcode)
     wanted = {language_key(x) for x in languages if x.strip()}
     ranked = [
@@ -170,12 +190,8 @@ def rank(
         for s in services
     ]
     ranked.sort(
-        key=lambda r: (
-            not r.open_now,
-            not r.in_district,
-            not r.in_language,
-            r.service.name.casefold(),
-            r.service.service_id,
+        key=lambda r: order_key(
+            r.open_now, r.in_district, r.in_language, r.service.name, r.service.service_id
         )
     )
     return ranked

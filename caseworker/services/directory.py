@@ -23,14 +23,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import bindparam, insert, or_, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from caseworker.domain.directory import (
     DirectoryService,
-    Opening,
     district,
-    rank,
+    local_time,
+    openings,
+    order_key,
     term_key,
 )
 from caseworker.domain.rules import RuleSet
@@ -42,6 +44,7 @@ from caseworker.services.users import require_manager
 from caseworker.store.database import Store
 from caseworker.store.directory_tables import DirectoryServiceRow, directory_row_id
 from caseworker.store.tables import HouseholdRow, VisitRow, utcnow
+from caseworker.store.written import written
 
 #: The feed statuses a referral may be made to; inactive, defunct or temporarily
 #: closed services are kept but not offered.
@@ -124,7 +127,7 @@ def to_service(row: DirectoryServiceRow) -> DirectoryService:
         cost=row.cost,
         assured_date=row.assured_date,
         terms=tuple(json.loads(row.terms or "[]")),
-        opening=tuple(Opening.model_validate(o) for o in json.loads(row.opening or "[]")),
+        opening=openings(row.opening),
     )
 
 
@@ -141,6 +144,8 @@ def import_services(
     ``services`` are the feed's readable services; ``unreadable_ids`` the ids of
     those it listed but that failed the checks: they are left as they were, neither
     updated nor withdrawn. Any other service held and not in the feed is withdrawn.
+    Written with bulk statements (a feed has thousands of services); each row is
+    noted for the outbox and stamped for the pull (``store.written``).
     """
     require_manager(manager, "import the services directory")
     ids = [s.service_id for s in services]
@@ -148,47 +153,87 @@ def import_services(
         raise InvalidInput({"services": "Services: two services in the feed share an id"})
     left = set(unreadable_ids or ()) - set(ids)
     now = utcnow()
-    added = updated = unchanged = withdrawn = restored = 0
+    table = DirectoryServiceRow.__table__  # type: ignore[attr-defined]
+    columns = list(_values(services[0])) if services else []
+    added: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
+    unchanged = restored = 0
     with store.unit_of_work() as session:
-        held = {r.service_id: r for r in session.exec(select(DirectoryServiceRow)).all()}
+        held = {
+            r.service_id: r
+            for r in session.execute(
+                sa_select(
+                    table.c.id,
+                    table.c.service_id,
+                    table.c.withdrawn_at,
+                    *(table.c[c] for c in columns),
+                )
+            )
+        }
         for service in services:
             values = _values(service)
             row = held.get(service.service_id)
+            row_id = directory_row_id(service.service_id)
             if row is None:
-                session.add(
-                    DirectoryServiceRow(
-                        id=directory_row_id(service.service_id),
-                        service_id=service.service_id,
-                        source=source,
-                        imported_at=now,
-                        updated_at=now,
-                        imported_by=manager.id,
+                added.append(
+                    {
+                        "id": row_id,
+                        "service_id": service.service_id,
+                        "source": source,
+                        "imported_at": now,
+                        "updated_at": now,
+                        "withdrawn_at": None,
+                        "imported_by": manager.id,
+                        "server_version": None,
                         **values,
-                    )
+                        **written("directory_service", row_id),
+                    }
                 )
-                added += 1
                 continue
-            same = all(getattr(row, k) == v for k, v in values.items())
-            if same and row.withdrawn_at is None:
+            if row.withdrawn_at is None and all(getattr(row, k) == v for k, v in values.items()):
                 unchanged += 1
                 continue
-            if row.withdrawn_at is not None:
-                restored += 1
-            else:
-                updated += 1
-            for key, value in values.items():
-                setattr(row, key, value)
-            row.withdrawn_at, row.updated_at, row.source = None, now, source
-            row.imported_by = manager.id
-            session.add(row)
+            restored += row.withdrawn_at is not None
+            changed.append(
+                {
+                    "row_id": row.id,
+                    "source": source,
+                    "updated_at": now,
+                    "withdrawn_at": None,
+                    "imported_by": manager.id,
+                    **values,
+                    **written("directory_service", row.id),
+                }
+            )
         present = set(ids) | left
-        for service_id, row in held.items():
-            if service_id not in present and row.withdrawn_at is None:
-                row.withdrawn_at, row.updated_at = now, now
-                session.add(row)
-                withdrawn += 1
+        gone = [r.id for sid, r in held.items() if sid not in present and r.withdrawn_at is None]
+        if added:
+            session.execute(insert(table), added)
+        if changed:
+            keys = [k for k in changed[0] if k != "row_id"]
+            session.execute(
+                update(table)
+                .where(table.c.id == bindparam("row_id"))
+                .values({k: bindparam(f"new_{k}") for k in keys}),
+                [{"row_id": c["row_id"], **{f"new_{k}": c[k] for k in keys}} for c in changed],
+            )
+        if gone:
+            stamp: dict[str, Any] = {}
+            for row_id in gone:
+                stamp = written("directory_service", row_id)
+            for start in range(0, len(gone), 500):
+                session.execute(
+                    update(table)
+                    .where(table.c.id.in_(gone[start : start + 500]))
+                    .values(withdrawn_at=now, updated_at=now, **stamp)
+                )
         summary = ImportSummary(
-            added, updated, unchanged, withdrawn, restored, len(left & set(held))
+            added=len(added),
+            updated=len(changed) - restored,
+            unchanged=unchanged,
+            withdrawn=len(gone),
+            restored=restored,
+            left_as_they_were=len(left & set(held)),
         )
         AuditTrail(session, manager.id).record(
             "directory",
@@ -240,34 +285,65 @@ def matching_services(
     clause: str,
     at: datetime,
     languages: Sequence[str] = (),
+    limit: int = 20,
 ) -> list[ServiceMatch]:
-    """The directory services for a referral under ``clause``, best first (see module).
+    """The directory services for a referral under ``clause``, best first (see module),
+    at most ``limit`` of them.
 
     ``at`` is the visit's instant (no clock is read); ``languages`` the languages the
     family speaks, as the officer knows them. Withdrawn services and those the feed
     does not call active are not offered. An empty list means: use referrals.yaml.
+    Every matching service is ranked from a few columns; only the first ``limit``
+    are read whole.
     """
     terms = clause_terms(rules, clause, at)
+    local = local_time(at)
+    wanted = {term_key(x) for x in languages if x.strip()}
+    table = DirectoryServiceRow.__table__  # type: ignore[attr-defined]
     with store.read() as session:
         household = session.get(HouseholdRow, household_id)
         if household is None:
             raise NotFound("That household is not in this store.")
         if not terms:
             return []
-        table = DirectoryServiceRow
-        rows = session.exec(
-            select(table).where(
-                col(table.withdrawn_at).is_(None),
-                col(table.status).in_(OFFERED_STATUSES),
-                or_(*(col(table.term_keys).contains(f"|{term_key(t)}|") for t in terms)),
+        home = district(household.postcode)
+        keys: list[tuple[tuple[bool, bool, bool, str, str], bool, bool, bool]] = []
+        open_by_hours: dict[str, bool] = {}  # many services keep the same hours
+        for service_id, name, where, spoken_json, hours in session.execute(
+            sa_select(
+                table.c.service_id,
+                table.c.name,
+                table.c.district,
+                table.c.languages,
+                table.c.opening,
+            ).where(
+                table.c.withdrawn_at.is_(None),
+                table.c.status.in_(OFFERED_STATUSES),
+                or_(*(table.c.term_keys.contains(f"|{term_key(t)}|") for t in terms)),
             )
-        ).all()
-        services = [to_service(r) for r in rows]
-        postcode = household.postcode
-    return [
-        ServiceMatch(r.service, r.open_now, r.in_district, r.in_language)
-        for r in rank(services, postcode=postcode, languages=languages, at=at)
-    ]
+        ).all():
+            open_now = open_by_hours.get(hours)
+            if open_now is None:
+                open_now = open_by_hours[hours] = any(o.is_open(local) for o in openings(hours))
+            near = bool(home) and where == home
+            spoken = bool(wanted) and any(term_key(x) in wanted for x in json.loads(spoken_json))
+            keys.append(
+                (order_key(open_now, near, spoken, name, service_id), open_now, near, spoken)
+            )
+        keys.sort(key=lambda k: k[0])
+        best = keys[:limit]
+        rows = {
+            r.service_id: r
+            for r in session.exec(
+                select(DirectoryServiceRow).where(
+                    col(DirectoryServiceRow.service_id).in_([k[0][4] for k in best])
+                )
+            ).all()
+        }
+        return [
+            ServiceMatch(to_service(rows[key[4]]), open_now, near, spoken)
+            for key, open_now, near, spoken in best
+        ]
 
 
 def _referred_clauses(visit: VisitRow) -> list[str]:

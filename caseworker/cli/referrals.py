@@ -63,7 +63,12 @@ def _import(args: argparse.Namespace) -> int:
     password = read_password(f"Password for {args.manager_code}: ", args.password_stdin)
     manager = users.sign_in(store, args.manager_code, password)
     summary = directory.import_services(
-        store, manager, feed.services, feed.source, unreadable_ids=feed.unreadable_ids
+        store,
+        manager,
+        feed.services,
+        feed.source,
+        unreadable_ids=feed.unreadable_ids,
+        withdraw_missing=feed.every_id_read,
     )
     print(f"Read {feed.pages} page(s) from {feed.source}: {len(feed.services)} service(s).")
     print(f"Directory: {summary.words()}.")

@@ -142,14 +142,16 @@ def _referrals(s: Styles, visit: VisitRecord | None) -> list[Flowable]:
     if not referrals:
         out.append(s.para("We did not refer you to another service at this visit."))
         return out
+    chosen = visit.referral_services if visit else {}
+    charged = any(c.cost and "free" not in c.cost.casefold() for c in chosen.values())
     out.append(
         s.para(
-            "These services are free. They can help with things we talked about. "
-            "Contact them when you are ready."
+            ("Most of these services are free; a cost is shown where there is one. "
+             if charged else "These services are free. ")
+            + "They can help with things we talked about. Contact them when you are ready."
         )
-    )
+    )  # fmt: skip
     directory = referral_directory()
-    chosen = visit.referral_services if visit else {}
     for referral in referrals:
         clause = str(referral.get("clause", ""))
         found = chosen.get(clause)

@@ -138,12 +138,15 @@ def import_services(
     services: list[DirectoryService],
     source: str,
     unreadable_ids: list[str] | None = None,
+    withdraw_missing: bool = True,
 ) -> ImportSummary:
     """Make the directory what the feed says (a team manager's action).
 
     ``services`` are the feed's readable services; ``unreadable_ids`` the ids of
     those it listed but that failed the checks: they are left as they were, neither
-    updated nor withdrawn. Any other service held and not in the feed is withdrawn.
+    updated nor withdrawn. Any other service held and not in the feed is withdrawn,
+    unless ``withdraw_missing`` is false (the feed had a service whose id could not
+    be read, so which of the held services it was is not known).
     Written with bulk statements (a feed has thousands of services); each row is
     noted for the outbox and stamped for the pull (``store.written``).
     """
@@ -206,7 +209,11 @@ def import_services(
                 }
             )
         present = set(ids) | left
-        gone = [r.id for sid, r in held.items() if sid not in present and r.withdrawn_at is None]
+        gone = [
+            r.id
+            for sid, r in held.items()
+            if withdraw_missing and sid not in present and r.withdrawn_at is None
+        ]
         if added:
             session.execute(insert(table), added)
         if changed:

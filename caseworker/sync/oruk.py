@@ -79,6 +79,11 @@ class Feed:
     pages: int = 0
 
     @property
+    def every_id_read(self) -> bool:
+        """Every service the feed listed has a readable id (so a missing one is gone)."""
+        return all(p.service_id for p in self.problems)
+
+    @property
     def unreadable_ids(self) -> list[str]:
         """Ids of the services the feed listed but that failed the checks."""
         return sorted({p.service_id for p in self.problems if p.service_id})

@@ -345,3 +345,24 @@ def test_the_visit_reads_as_before_when_no_service_was_chosen(store: Store, offi
     visit = add_visit(store, officer, household)
     assert [v.id for v in visits.visits_of(store, household.id)] == [visit.id]
     assert case_file(store, household.id).visits[-1].referral_services == {}
+
+
+def test_a_service_without_a_readable_id_means_nothing_is_withdrawn(
+    store: Store, manager: User, tmp_path: Path
+) -> None:
+    held = read_feed_of([service(n) for n in range(3)])
+    directory.import_services(store, manager, held, "feed")
+    no_id = service(2)
+    del no_id["id"]
+    page = tmp_path / "page.json"
+    page.write_text(json.dumps(pages([service(0), service(1), no_id], 5)[0]), "utf-8")
+    feed = read_feed(str(page))
+    assert [str(p) for p in feed.problems] == [
+        "service 3 on page 1: id: is missing; the ORUK schema requires it"
+    ]
+    assert not feed.every_id_read
+    summary = directory.import_services(
+        store, manager, feed.services, feed.source, feed.unreadable_ids, feed.every_id_read
+    )
+    assert summary.withdrawn == 0
+    assert _rows(store)[held[2].service_id].withdrawn_at is None

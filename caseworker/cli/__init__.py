@@ -23,6 +23,7 @@ from caseworker.cli import (
     households,
     payments,
     recovery,
+    referrals,
     report,
     retention,
     rules,
@@ -77,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     recovery.register(sub)
     report.register(sub)
     payments.register(sub)
+    referrals.register(sub)
     return parser
 
 

@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Table, and_, delete, false, or_, select, update
 from sqlmodel import Session, SQLModel
 
+import caseworker.store.directory_tables
 import caseworker.store.payment_tables
 import caseworker.store.review_tables
 import caseworker.store.service_tables
@@ -105,6 +106,7 @@ class TableEntry:
 
 E, D, K = Rule.ERASE, Rule.DEIDENTIFY, Rule.KEEP
 STAFF = "a staff account, not about a household"
+DIRECTORY = "the public services directory, not about a household"
 
 INVENTORY: tuple[TableEntry, ...] = (
     TableEntry(
@@ -145,6 +147,11 @@ INVENTORY: tuple[TableEntry, ...] = (
             Entry("need_categories", K, "categories, kept for the statistics"),
             Entry("work_event", K, "a category, kept for the statistics"),
             Entry("policy_version", K, "which rules applied", personal=False),
+            Entry(
+                "referral_services",
+                K,
+                "directory service ids per referral clause, kept for the statistics",
+            ),
         ),
     ),
     TableEntry(
@@ -346,6 +353,29 @@ INVENTORY: tuple[TableEntry, ...] = (
             Entry("ledger", K, "a digest of decisions and ledger", personal=False),
             Entry("key_id", K, "which service key signed", personal=False),
             Entry("signature", K, "the service's signature", personal=False),
+        ),
+    ),
+    TableEntry(
+        "directory_service",
+        Link.NONE,
+        (
+            Entry("service_id", K, DIRECTORY, personal=False),
+            Entry("name", K, DIRECTORY, personal=False),
+            Entry("organisation", K, DIRECTORY, personal=False),
+            Entry("description", K, DIRECTORY, personal=False),
+            Entry("status", K, DIRECTORY, personal=False),
+            Entry("address", K, DIRECTORY, personal=False),
+            Entry("postcode", K, DIRECTORY, personal=False),
+            Entry("district", K, DIRECTORY, personal=False),
+            Entry("phone", K, DIRECTORY, personal=False),
+            Entry("email", K, DIRECTORY, personal=False),
+            Entry("url", K, DIRECTORY, personal=False),
+            Entry("languages", K, DIRECTORY, personal=False),
+            Entry("cost", K, DIRECTORY, personal=False),
+            Entry("terms", K, DIRECTORY, personal=False),
+            Entry("term_keys", K, DIRECTORY, personal=False),
+            Entry("opening", K, DIRECTORY, personal=False),
+            Entry("source", K, DIRECTORY, personal=False),
         ),
     ),
     TableEntry(

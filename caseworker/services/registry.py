@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from caseworker.services import (
     conflicts,
+    directory,
     fund,
     households,
     merge,
@@ -52,6 +53,8 @@ _FUNCTIONS = (
     retention.deidentify,
     parked.resend,
     parked.discard,
+    directory.import_services,
+    directory.choose_service,
 )
 
 

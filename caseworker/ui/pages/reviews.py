@@ -354,7 +354,8 @@ class ReviewsPage(QWidget):
             none = help_text("The visit made no referrals, so there is nothing to ask here.")
             self.referrals_form.addRow(none)
         main = self.fields.focus_chain()
-        chain: list[QWidget] = [self.table, self.everyone, self.refresh_button]
+        # As on screen: the list's options sit on the row above it.
+        chain: list[QWidget] = [self.everyone, self.refresh_button, self.table]
         chain += [*main[:-1], *self._referrals.values(), main[-1]]  # notes come last
         chain += [self.open_button, self.save_button]
         tab_chain(chain)

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from caseworker import paths
 from caseworker.domain.household import Household
 from caseworker.domain.users import User
 from caseworker.services import households
@@ -74,6 +75,8 @@ def every_page(ui: Officer, household: Household) -> Iterator[Shown]:
     window.show_keys()  # F1 works on the lock screen too
     assert window.keys_dialog is not None
     ui.qtbot.waitUntil(window.keys_dialog.isVisible)
+    window.keys_dialog.activateWindow()
+    ui.qtbot.waitUntil(lambda: QApplication.activeWindow() is window.keys_dialog)
     yield Shown("keys", window.keys_dialog)
     window.keys_dialog.close()
 
@@ -253,3 +256,34 @@ def test_every_control_on_every_page_has_a_name_in_the_accessibility_tree(
                 )
     assert checked >= 100
     assert unnamed == {}
+
+
+@pytest.fixture
+def app_style(qapp: QApplication) -> Iterator[None]:
+    """The app's own stylesheet, as ``caseworker`` runs with it; the test's restored after."""
+    sheet = qapp.styleSheet()
+    qapp.setStyleSheet((paths.resources_dir() / "style.qss").read_text(encoding="utf-8"))
+    yield
+    qapp.setStyleSheet(sheet)
+
+
+def test_focus_is_visible_on_every_control_of_every_page(
+    app_style: None, ui: Officer, household: Household
+) -> None:
+    """Each control looks different with the focus: drawn with and without it, compared."""
+    unseen: dict[str, list[str]] = {}
+    checked = 0
+    for shown in every_page(ui, household):
+        for widget in controls(shown.page):
+            widget.clearFocus()
+            QApplication.processEvents()
+            without = widget.grab().toImage()
+            widget.setFocus(Qt.FocusReason.TabFocusReason)
+            QApplication.processEvents()
+            if not widget.hasFocus():
+                continue  # e.g. a dialog's control while the window has the focus
+            checked += 1
+            if widget.grab().toImage() == without:
+                unseen.setdefault(shown.name, []).append(ident(widget))
+    assert checked >= 100
+    assert unseen == {}

@@ -128,13 +128,13 @@ class PackagesPanel(QWidget):
             order.insert(order.index(self.fields.widgets[before]) + 1, after)
         tab_chain(order)
         # Enter in a section's field presses that section's button.
-        enter_presses(manager_box, self.approve_button)
+        enter_presses(manager_box, self.approve_button, drawn=False)
         for field, push in (
             ("reference", self.paid_button),
             ("reason", self.withdraw_button),
             ("conflict_reason", self.conflict_button),
         ):
-            enter_presses(self.fields.widgets[field], push)
+            enter_presses(self.fields.widgets[field], push, drawn=False)
 
     # -- showing ---------------------------------------------------------------
     def load(self, household_id: uuid.UUID | None, select: uuid.UUID | None = None) -> None:

@@ -85,6 +85,7 @@ def show_banner(label: QLabel, text: str, error: bool = False) -> None:
 def button(text: str, tip: str = "") -> QPushButton:
     """A push button named for screen readers by its text (without the & of its Alt+key)."""
     push = QPushButton(text)
+    push.setAutoDefault(True)  # Enter presses it when it has the focus (Qt: only in dialogs)
     push.setAccessibleName(text.replace("&", ""))
     if tip:
         push.setToolTip(tip)
@@ -150,11 +151,16 @@ class EnterPresses(QObject):
 
 
 def enter_presses(
-    area: QWidget, default: QAbstractButton | Callable[[], QAbstractButton]
+    area: QWidget,
+    default: QAbstractButton | Callable[[], QAbstractButton],
+    drawn: bool = True,
 ) -> EnterPresses:
-    """Enter anywhere in ``area`` (a field or a form) presses ``default``."""
-    if isinstance(default, QPushButton):
-        default.setDefault(True)  # drawn as the default button
+    """Enter anywhere in ``area`` (a field or a form) presses ``default``.
+
+    ``drawn``: show it as the page's default button (one per page; not for a section's).
+    """
+    if drawn and isinstance(default, QPushButton):
+        default.setDefault(True)
     presses = EnterPresses(area, default)
     area.installEventFilter(presses)
     return presses

@@ -241,3 +241,22 @@ def test_a_member_is_reopened_from_the_keyboard_and_enter_updates_it(
     ui.type("Renamed")
     ui.press(Key.Key_Return)  # Update member, not a second member
     assert [m.first_name for m in page.members] == ["Renamed"]  # one member, renamed
+
+
+def test_enter_in_a_visit_field_saves_the_visit_and_enter_on_back_goes_back(
+    ui: Officer, eligible: Household, store: Store
+) -> None:
+    _score_visit(ui, eligible)
+    visit = ui.window.visit
+    visit.back_button.setFocus()
+    ui.press(Key.Key_Return)  # Enter on a focused button presses that button
+    assert ui.window.stack.currentWidget() is ui.window.household
+    assert packages.packages_of(store, eligible.id) == []  # left, not saved
+    ui.shortcut("Ctrl+R")  # the draft comes back
+    venue = visit.fields.widgets["venue"]
+    assert isinstance(venue, QLineEdit)
+    ui.type("Library", into=venue)
+    ui.press(Key.Key_Return)
+    assert ui.window.stack.currentWidget() is ui.window.household
+    [made] = packages.packages_of(store, eligible.id)
+    assert made.status is PackageStatus.RECOMMENDED  # saved; yes today is Ctrl+Y

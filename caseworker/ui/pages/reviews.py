@@ -53,6 +53,7 @@ from caseworker.ui.widgets import (
     REFRESH_KEY,
     banner,
     button,
+    enter_presses,
     heading,
     help_text,
     on_refresh_key,
@@ -276,6 +277,7 @@ class ReviewsPage(QWidget):
         self.table.activated.connect(lambda _index: self.focus_form())
         self.open_button.clicked.connect(self._open_household)
         self.save_button.clicked.connect(self.save)
+        enter_presses(self.form, self.save_button)  # Enter in the review's fields saves it
         on_refresh_key(self, self.refresh)
         self._show_entry()  # nothing chosen yet: the form waits for a review
 

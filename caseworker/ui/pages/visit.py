@@ -94,9 +94,11 @@ class VisitPage(QWidget):
         buttons = QHBoxLayout()
         self.back_button = QPushButton("&Back to household")
         self.back_button.setAccessibleName("Back to household")
+        self.back_button.setAutoDefault(True)  # Enter presses it when it has the focus
         self.back_button.setToolTip("Alt+Left. Your typing is kept as a draft.")
         self.save_button = QPushButton("Sa&ve visit")
         self.save_button.setAccessibleName("Save visit")
+        self.save_button.setAutoDefault(True)
         self.save_button.setToolTip("Ctrl+S")
         buttons.addWidget(self.back_button)
         buttons.addStretch(1)

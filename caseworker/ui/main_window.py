@@ -387,6 +387,10 @@ class MainWindow(QMainWindow):
         self.who.clear()
         self.search.reset()
         self.signin.reset()
+        for label in self.findChildren(QLabel):  # every page's last message was theirs
+            if label.property("role") == "banner":
+                label.hide()
+                label.clear()
         self.show_page(self.signin)
         self.statusBar().showMessage("Signed out. Your unsaved typing is kept as drafts.", 10_000)
 

@@ -17,6 +17,7 @@ from caseworker.services import fund, households, packages
 from caseworker.store.database import Store
 from caseworker.ui.keys import PAGE_SHORTCUTS, KeysDialog, key_rows
 from caseworker.ui.main_window import MainWindow
+from tests.conftest import PASSWORD
 from tests.services.packages_fixtures import TODAY, household_with_arrears
 from tests.ui.conftest import Key, Officer
 
@@ -260,3 +261,18 @@ def test_enter_in_a_visit_field_saves_the_visit_and_enter_on_back_goes_back(
     assert ui.window.stack.currentWidget() is ui.window.household
     [made] = packages.packages_of(store, eligible.id)
     assert made.status is PackageStatus.RECOMMENDED  # saved; yes today is Ctrl+Y
+
+
+def test_sign_out_clears_the_last_persons_messages(
+    ui: Officer, eligible: Household, store: Store
+) -> None:
+    _score_visit(ui, eligible)
+    ui.shortcut("Ctrl+Y")
+    panel = ui.window.household.packages
+    assert panel.message.text().startswith("Approved on the spot")
+    ui.shortcut("Ctrl+Shift+L")  # sign out
+    ui.sign_in("TM01", PASSWORD)
+    ui.open_found(eligible.reference)  # the same household, someone else
+    ui.open_tab(ui.window.household.tabs, "Packages")
+    assert not panel.message.isVisible() and panel.message.text() == ""
+    assert not ui.window.household.message.isVisible()

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMenu,
     QPlainTextEdit,
     QStackedWidget,
     QWidget,
@@ -26,6 +27,8 @@ from caseworker.services.errors import ServiceError
 from caseworker.sync.run import SyncReport
 from caseworker.ui.about import AboutDialog
 from caseworker.ui.context import AppContext
+from caseworker.ui.keys import KEYS_PAGE_KEY, KeysDialog
+from caseworker.ui.packages_panel import YES_TODAY_KEY
 from caseworker.ui.pages.approvals import ApprovalsPage
 from caseworker.ui.pages.conflicts import ConflictsPage
 from caseworker.ui.pages.dashboard import DashboardPage
@@ -50,6 +53,8 @@ IDLE_LOCK_MINUTES = 5
 # Written out, not QKeySequence.StandardKey.Quit: that one has no key on Windows.
 SIGN_OUT_KEY = "Ctrl+Shift+L"
 QUIT_KEY = "Ctrl+Q"
+CONFLICTS_KEY = "Ctrl+Shift+C"
+ABOUT_KEY = "Shift+F1"
 
 
 PREFERRED_SIZE = QSize(1100, 760)
@@ -113,6 +118,7 @@ class MainWindow(QMainWindow):
         self._before_lock: QWidget = self.search
         self._session_of: uuid.UUID | None = None  # whose search the search page holds
         self.about_dialog: AboutDialog | None = None
+        self.keys_dialog: KeysDialog | None = None
         # Any key or click restarts the idle clock; when it runs out the window locks.
         self.idle = QTimer(self)
         self.idle.setSingleShot(True)
@@ -150,68 +156,149 @@ class MainWindow(QMainWindow):
         text: str,
         shortcut: QKeySequence | QKeySequence.StandardKey | str,
         slot: Callable[[], object],
+        what: str,
+        menu: QMenu | None = None,
     ) -> QAction:
+        """An action of ``menu`` (the Case menu): its key shows in the menu and on the Keys page."""
         action = QAction(text, self)
         action.setShortcut(QKeySequence(shortcut))
+        action.setStatusTip(what)  # what it does: the status bar and the Keys page say it
         action.triggered.connect(slot)
         self.addAction(action)
-        self.case_menu.addAction(action)
+        (menu or self.case_menu).addAction(action)
         return action
 
     def _actions(self) -> None:
         self.case_menu = self.menuBar().addMenu("&Case")
         self.find_action = self._action(
-            "&Find household", QKeySequence.StandardKey.Find, self.go_search
+            "&Find household",
+            QKeySequence.StandardKey.Find,
+            self.go_search,
+            "Search by surname, first name, postcode, date of birth or case reference",
         )
         self.new_action = self._action(
-            "&New household", QKeySequence.StandardKey.New, lambda: self.open_household(None)
+            "&New household",
+            QKeySequence.StandardKey.New,
+            lambda: self.open_household(None),
+            "Record a new household",
         )
-        self.save_action = self._action("&Save", QKeySequence.StandardKey.Save, self._save)
+        self.save_action = self._action(
+            "&Save",
+            QKeySequence.StandardKey.Save,
+            self._save,
+            "Save the household, visit or review on screen (a visit with money makes its package)",
+        )
         self.visit_action = self._action(
-            "&Record a visit", "Ctrl+R", self.household.visit_button.click
+            "&Record a visit",
+            "Ctrl+R",
+            self.household.visit_button.click,
+            "Record a visit for the household on screen",
         )
-        self.member_action = self._action("&Add member", "Ctrl+M", self._add_member)
-        self.back_action = self._action("&Back", "Alt+Left", self._back)
-        self.lock_action = self._action("&Lock screen", "Ctrl+L", self.lock)
-        self.reviews_action = self._action("Reviews &due", "Ctrl+Shift+D", self.open_reviews)
+        self.yes_action = self._action(
+            "Say &yes today",
+            YES_TODAY_KEY,
+            self.yes_today,
+            "Approve the package on the spot: on a visit, save it and say yes to its package; "
+            "on a household, say yes to the package chosen on its Packages tab",
+        )
+        self.member_action = self._action(
+            "&Add member", "Ctrl+M", self._add_member, "Add a member to the household on screen"
+        )
+        self.back_action = self._action(
+            "&Back", "Alt+Left", self._back, "Back to the page before (typing is kept as a draft)"
+        )
+        self.lock_action = self._action(
+            "&Lock screen", "Ctrl+L", self.lock, "Hide everything until your password is typed"
+        )
+        self.reviews_action = self._action(
+            "Reviews &due",
+            "Ctrl+Shift+D",
+            self.open_reviews,
+            "Your follow-up reviews, overdue first: re-score the capitals, record outcomes",
+        )
         self.case_menu.addSeparator()
         self.sync_action = self.sync.sync_action
+        self.sync_action.setStatusTip(
+            "Send this laptop's changes and fetch the team's now (sync also runs by itself)"
+        )
         self.addAction(self.sync_action)
         self.case_menu.addAction(self.sync_action)
+        self.sync.cancel_action.setStatusTip("Stop the sync under way; nothing is lost")
         self.addAction(self.sync.cancel_action)
         self.case_menu.addAction(self.sync.cancel_action)
         self.conflicts_action = self._action(
-            "&Conflicts and refused changes…", "", self.open_conflicts
+            "&Conflicts and refused changes…",
+            CONFLICTS_KEY,
+            self.open_conflicts,
+            "Changes the team store did not accept, and conflicting edits, to decide",
         )
         self.case_menu.addSeparator()
-        self.sign_out_action = self._action("Sign &out", SIGN_OUT_KEY, self.sign_out)
-        self.quit_action = self._action("&Quit", QUIT_KEY, self.close)
+        self.sign_out_action = self._action(
+            "Sign &out",
+            SIGN_OUT_KEY,
+            self.sign_out,
+            "End your session: drafts are kept; the next person starts with an empty search",
+        )
+        self.quit_action = self._action(
+            "&Quit", QUIT_KEY, self.close, "Close Caseworker (drafts are kept)"
+        )
         # No Alt+letter for this menu: every letter of "Manager" is a field's on some page.
         self.manager_menu = self.menuBar().addMenu("Manager")
         self.approvals_action = self._manager_action(
-            "Approvals &queue", "Ctrl+Shift+Q", self.approvals
+            "Approvals &queue",
+            "Ctrl+Shift+Q",
+            self.approvals,
+            "Packages waiting for a manager: approve or reject",
         )
-        self.fund_action = self._manager_action("Team &fund", "Ctrl+Shift+F", self.fund)
-        self.users_action = self._manager_action("&Users", "Ctrl+Shift+U", self.users)
+        self.fund_action = self._manager_action(
+            "Team &fund", "Ctrl+Shift+F", self.fund, "The team fund and each officer's allowance"
+        )
+        self.users_action = self._manager_action(
+            "&Users",
+            "Ctrl+Shift+U",
+            self.users,
+            "People who can sign in; add an officer or a manager",
+        )
         # Duplicate households: listed and merged here, by a manager (issue 10).
         self.duplicates = DuplicatesPage(self.context)
         self.stack.addWidget(self.duplicates)
         self._manager_pages += (self.duplicates,)
         self.duplicates_action = self._manager_action(
-            "&Duplicate households", "Ctrl+Shift+M", self.duplicates
+            "&Duplicate households",
+            "Ctrl+Shift+M",
+            self.duplicates,
+            "Likely duplicate households: merge them, or undo a merge",
         )
         self.impact_action = self._manager_action(
-            "Policy-change &impact", "Ctrl+Shift+I", self.impact
+            "Policy-change &impact",
+            "Ctrl+Shift+I",
+            self.impact,
+            "What a draft policy would change, household by household",
         )
         self.dashboard_action = self._manager_action(
-            "&Evaluation dashboard", "Ctrl+Shift+E", self.dashboard
+            "&Evaluation dashboard",
+            "Ctrl+Shift+E",
+            self.dashboard,
+            "The pilot's evaluation figures and charts, for a chosen period",
         )
         # No Alt+letter for this menu either: Alt+H is a field's on the household page.
         self.help_menu = self.menuBar().addMenu("Help")
-        self.about_action = QAction("&About Caseworker", self)
-        self.about_action.triggered.connect(self.show_about)
-        self.help_menu.addAction(self.about_action)
+        self.keys_action = self._action(
+            "&Keys",
+            KEYS_PAGE_KEY,
+            self.show_keys,
+            "This list: every key and what it does",
+            self.help_menu,
+        )
+        self.about_action = self._action(
+            "&About Caseworker",
+            ABOUT_KEY,
+            self.show_about,
+            "Version and the policy in force",
+            self.help_menu,
+        )
         self._signed_in_actions = [
+            self.yes_action,
             self.lock_action,
             self.find_action,
             self.new_action,
@@ -224,13 +311,10 @@ class MainWindow(QMainWindow):
             self.conflicts_action,
         ]
 
-    def _manager_action(self, text: str, shortcut: str, page: QWidget) -> QAction:
-        action = QAction(text, self)
-        action.setShortcut(QKeySequence(shortcut))
-        action.triggered.connect(lambda: self.open_manager_page(page))
-        self.addAction(action)
-        self.manager_menu.addAction(action)
-        return action
+    def _manager_action(self, text: str, shortcut: str, page: QWidget, what: str) -> QAction:
+        return self._action(
+            text, shortcut, lambda: self.open_manager_page(page), what, self.manager_menu
+        )
 
     def open_reviews(self) -> None:
         """Case > Reviews due: the signed-in officer's follow-up reviews, overdue first."""
@@ -256,6 +340,11 @@ class MainWindow(QMainWindow):
             self.search.run_search()
         elif page in (*self._manager_pages, self.reviews, self.conflicts):
             self.open_manager_page(page)
+
+    def show_keys(self) -> None:
+        """Help > Keys (F1): every key, read from the actions; window-modal, like About."""
+        self.keys_dialog = KeysDialog(self)
+        self.keys_dialog.open()
 
     def show_about(self) -> None:
         """Help > About: window-modal, so it does not block (and tests can read it)."""
@@ -298,6 +387,7 @@ class MainWindow(QMainWindow):
         for action in self.manager_menu.actions():
             action.setEnabled(is_manager)
         self.visit_action.setEnabled(page is self.household)
+        self.yes_action.setEnabled(signed_in and page in (self.household, self.visit))
         self.member_action.setEnabled(page is self.household)
 
     def _on_signed_in(self) -> None:
@@ -321,6 +411,10 @@ class MainWindow(QMainWindow):
         self.who.clear()
         self.search.reset()
         self.signin.reset()
+        for label in self.findChildren(QLabel):  # every page's last message was theirs
+            if label.property("role") == "banner":
+                label.hide()
+                label.clear()
         self.show_page(self.signin)
         self.statusBar().showMessage("Signed out. Your unsaved typing is kept as drafts.", 10_000)
 
@@ -383,6 +477,26 @@ class MainWindow(QMainWindow):
             self.visit.save()
         elif page is self.reviews:
             self.reviews.save()
+
+    def yes_today(self) -> None:
+        """Ctrl+Y: today's yes, from the visit (saved first) or the household's Packages tab."""
+        page = self.stack.currentWidget()
+        if page is self.visit:
+            if not self.visit.save():
+                return  # the visit page says why it was not saved
+            made = self.visit.last_package
+            if made is None:  # saved, and now on the household: nothing to say yes to
+                show_banner(
+                    self.household.message,
+                    "Visit saved. It has no cash award, so there is no package to say yes to.",
+                )
+                return
+            self.household.show_packages(made)
+        elif page is self.household:
+            self.household.show_packages(None)
+        else:
+            return
+        self.household.packages.say_yes()
 
     def _add_member(self) -> None:
         self.household.tabs.setCurrentIndex(1)

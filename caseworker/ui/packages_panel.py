@@ -29,9 +29,18 @@ from caseworker.services.errors import InvalidInput, ServiceError
 from caseworker.ui.context import AppContext
 from caseworker.ui.fields import FieldSet, with_mnemonic
 from caseworker.ui.models import ListTableModel
-from caseworker.ui.widgets import banner, button, row_table, section, show_banner
+from caseworker.ui.widgets import (
+    banner,
+    button,
+    enter_presses,
+    row_table,
+    section,
+    show_banner,
+    tab_chain,
+)
 
 # Typed on the panel for one household's package; cleared when another household shows.
+YES_TODAY_KEY = "Ctrl+Y"
 _TYPED = ("manager_code", "manager_password", "reference", "reason", "conflict_reason")
 
 
@@ -57,9 +66,22 @@ class PackagesPanel(QWidget):
         self.detail.setAccessibleName("Package detail")
         layout.addWidget(self.detail)
 
+        # The buttons take their Alt+letters first (the first letter of their words where
+        # free), then the fields. Letters are per tab: only this tab's are on screen.
+        words = {
+            name: with_mnemonic(text, taken)
+            for name, text in (
+                ("yes", "Say yes today"),
+                ("send", "Send to a manager"),
+                ("approve", "Manager approves"),
+                ("paid", "Record payment"),
+                ("withdraw", "Withdraw package"),
+                ("conflict", "Declare a conflict of interest"),
+            )
+        }
         row = QHBoxLayout()
-        self.yes_button = button(with_mnemonic("Say yes today", taken), "Ctrl+Y")
-        self.send_button = button(with_mnemonic("Send to a manager", taken))
+        self.yes_button = button(words["yes"], f"{YES_TODAY_KEY} (from the visit too)")
+        self.send_button = button(words["send"])
         row.addWidget(self.yes_button)
         row.addWidget(self.send_button)
         row.addStretch(1)
@@ -69,24 +91,25 @@ class PackagesPanel(QWidget):
 
         self.fields = FieldSet(taken=taken)
         box, form = section("A team manager approves here, in person")
+        manager_box = box
         self.fields.line(form, "manager_code", "Manager's officer code")
         password = self.fields.line(form, "manager_password", "Manager's password")
         password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.approve_button = button(with_mnemonic("Manager approves", taken))
+        self.approve_button = button(words["approve"])
         form.addRow(self.approve_button)
         layout.addWidget(box)
         box, form = section("Payment or withdrawal")
         self.fields.choice(form, "method", "Payment method", labels.choices(PaymentMethod))
         self.fields.line(form, "reference", "Payment reference")
-        self.paid_button = button(with_mnemonic("Record payment", taken))
+        self.paid_button = button(words["paid"])
         form.addRow(self.paid_button)
         self.fields.line(form, "reason", "Reason for withdrawing")
-        self.withdraw_button = button(with_mnemonic("Withdraw package", taken))
+        self.withdraw_button = button(words["withdraw"])
         form.addRow(self.withdraw_button)
         layout.addWidget(box)
         box, form = section("Conflict of interest (policy 6.4)")
         self.fields.line(form, "conflict_reason", "Why you must not decide for this household")
-        self.conflict_button = button(with_mnemonic("Declare a conflict of interest", taken))
+        self.conflict_button = button(words["conflict"])
         form.addRow(self.conflict_button)
         layout.addWidget(box)
         layout.addStretch(1)
@@ -94,7 +117,24 @@ class PackagesPanel(QWidget):
         self.approve_button.clicked.connect(self.manager_approves)
         self.paid_button.clicked.connect(self.record_payment)
         self.withdraw_button.clicked.connect(self.withdraw)
-        self.fields.focus_chain()
+        # Tab goes down the screen: each section's fields, then its button.
+        order = [self.table, self.yes_button, self.send_button, *self.fields.focus_chain()]
+        for before, after in (
+            ("manager_password", self.approve_button),
+            ("reference", self.paid_button),
+            ("reason", self.withdraw_button),
+            ("conflict_reason", self.conflict_button),
+        ):
+            order.insert(order.index(self.fields.widgets[before]) + 1, after)
+        tab_chain(order)
+        # Enter in a section's field presses that section's button.
+        enter_presses(manager_box, self.approve_button, drawn=False)
+        for field, push in (
+            ("reference", self.paid_button),
+            ("reason", self.withdraw_button),
+            ("conflict_reason", self.conflict_button),
+        ):
+            enter_presses(self.fields.widgets[field], push, drawn=False)
 
     # -- showing ---------------------------------------------------------------
     def load(self, household_id: uuid.UUID | None, select: uuid.UUID | None = None) -> None:

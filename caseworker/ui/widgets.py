@@ -7,8 +7,9 @@ from itertools import pairwise
 from typing import TypeGuard
 
 from PySide6.QtCore import QAbstractItemModel, QEvent, QObject, Qt
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QAbstractItemView,
     QAbstractSlider,
     QAbstractSpinBox,
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHeaderView,
     QLabel,
+    QPlainTextEdit,
     QPushButton,
     QScrollArea,
     QScrollBar,
@@ -83,6 +85,7 @@ def show_banner(label: QLabel, text: str, error: bool = False) -> None:
 def button(text: str, tip: str = "") -> QPushButton:
     """A push button named for screen readers by its text (without the & of its Alt+key)."""
     push = QPushButton(text)
+    push.setAutoDefault(True)  # Enter presses it when it has the focus (Qt: only in dialogs)
     push.setAccessibleName(text.replace("&", ""))
     if tip:
         push.setToolTip(tip)
@@ -104,13 +107,63 @@ def row_table(model: QAbstractItemModel, name: str) -> QTableView:
 
 
 REFRESH_KEY = "F5"
+REFRESH_WHAT = "Refresh: reload the list on screen (what others changed)"
 
 
 def on_refresh_key(page: QWidget, refresh: Callable[[], None]) -> None:
     """F5 anywhere on ``page`` reloads it (list pages show what others changed)."""
     shortcut = QShortcut(QKeySequence(REFRESH_KEY), page)
     shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+    shortcut.setWhatsThis(REFRESH_WHAT)
     shortcut.activated.connect(refresh)
+
+
+class EnterPresses(QObject):
+    """Enter in a field of ``area`` presses its default button (as Enter does in a dialog).
+
+    Enter on a focused push button presses that button; Enter in a list opens its row
+    (the list's own ``activated``) and in a notes box starts a new line, so neither
+    presses the default button.
+    """
+
+    def __init__(self, area: QWidget, default: QAbstractButton | Callable[[], QAbstractButton]):
+        super().__init__(area)
+        self._default = default
+
+    def default(self) -> QAbstractButton:
+        return self._default if isinstance(self._default, QAbstractButton) else self._default()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() != QEvent.Type.KeyPress or not isinstance(event, QKeyEvent):
+            return False
+        if event.key() not in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            return False
+        if event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+            return False  # Ctrl+Enter and the like are someone else's
+        focus = QApplication.focusWidget()
+        if isinstance(focus, QAbstractItemView | QPlainTextEdit):
+            return False
+        push = focus if isinstance(focus, QPushButton) else self.default()
+        if not (push.isEnabled() and push.isVisible()):
+            return False
+        push.click()
+        return True
+
+
+def enter_presses(
+    area: QWidget,
+    default: QAbstractButton | Callable[[], QAbstractButton],
+    drawn: bool = True,
+) -> EnterPresses:
+    """Enter anywhere in ``area`` (a field or a form) presses ``default``.
+
+    ``drawn``: show it as the page's default button (one per page; not for a section's).
+    """
+    if drawn and isinstance(default, QPushButton):
+        default.setDefault(True)
+    presses = EnterPresses(area, default)
+    area.installEventFilter(presses)
+    return presses
 
 
 def tab_chain(widgets: Sequence[QWidget]) -> None:

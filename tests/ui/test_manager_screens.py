@@ -393,6 +393,19 @@ def test_grant_allowance(team: Team, show: Callable[[QWidget], Officer]) -> None
     assert fund.fund_view(team.store, team.managers[0], TODAY).balances.unallocated_pence == 87_450
 
 
+def test_enter_in_the_amount_grants_the_allowance(
+    team: Team, show: Callable[[QWidget], Officer]
+) -> None:
+    page = fund_page(team)
+    ui = show(page)
+    ui.choose(page.grant_officer, "Officer 1")
+    ui.replace(page.grant_amount, "10")
+    ui.press(Key.Key_Return)  # the section's button, as Alt+G or a click would
+    view = fund.fund_view(team.store, team.managers[0], TODAY)
+    assert view.balances.officers[team.officers[1].id].granted_pence == 50_000 + 1_000
+    assert page.message.text() == "Granted £10.00 of allowance to Officer 1."
+
+
 def test_moving_allowance_needs_the_holders_password(
     team: Team, show: Callable[[QWidget], Officer]
 ) -> None:

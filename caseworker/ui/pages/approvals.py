@@ -36,6 +36,7 @@ from caseworker.ui.context import AppContext
 from caseworker.ui.fields import FieldSet
 from caseworker.ui.widgets import (
     REFRESH_KEY,
+    REFRESH_WHAT,
     banner,
     button,
     heading,
@@ -171,13 +172,23 @@ class ApprovalsPage(QWidget):
         self.table.activated.connect(lambda _index: self._focus_first_item())
         self.approve_button.clicked.connect(self.approve)
         self.reject_button.clicked.connect(self.reject)
-        for key, slot in (
-            (REFRESH_KEY, self.refresh),
-            (APPROVE_KEY, self.approve_button.click),  # does nothing while it is disabled
-            (REJECT_KEY, self.reject_button.click),
+        for key, slot, what in (
+            (REFRESH_KEY, self.refresh, REFRESH_WHAT),
+            # Does nothing while the button is disabled.
+            (
+                APPROVE_KEY,
+                self.approve_button.click,
+                "Approve: the package chosen in the approvals queue",
+            ),
+            (
+                REJECT_KEY,
+                self.reject_button.click,
+                "Reject: the package chosen in the approvals queue, with a reason",
+            ),
         ):
             shortcut = QShortcut(QKeySequence(key), self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.setWhatsThis(what)
             shortcut.activated.connect(slot)
         self.decision_fields.focus_chain()
         self._load_problem = ""  # why the last refresh failed, while it is on screen

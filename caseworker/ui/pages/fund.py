@@ -36,6 +36,7 @@ from caseworker.ui.widgets import (
     REFRESH_KEY,
     banner,
     button,
+    enter_presses,
     heading,
     on_refresh_key,
     row_table,
@@ -203,6 +204,7 @@ class FundPage(QWidget):
         self.grant_amount = self.grant_fields.line(form, "amount_pence", "Amount to grant (£)")
         self.grant_button = button("&Grant allowance")
         form.addRow(self.grant_button)
+        enter_presses(box, self.grant_button, drawn=False)  # Enter in its fields grants
         return box
 
     def _move(self) -> QGroupBox:
@@ -222,6 +224,7 @@ class FundPage(QWidget):
         self.move_amount = self.move_fields.line(form, "move_amount", "Amount to move (£)")
         self.move_button = button("&Move allowance")
         form.addRow(self.move_button)
+        enter_presses(box, self.move_button, drawn=False)
         return box
 
     # -- showing --------------------------------------------------------------

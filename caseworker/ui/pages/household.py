@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QPushButton,
     QSizePolicy,
     QTableView,
     QTabWidget,
@@ -48,6 +49,7 @@ from caseworker.ui.pages.reviews import BEFORE_AFTER_HEADERS, before_after_rows
 from caseworker.ui.widgets import (
     banner,
     button,
+    enter_presses,
     heading,
     row_table,
     scrolling,
@@ -98,9 +100,12 @@ class HouseholdPage(QWidget):
         self.tabs.addTab(scrolling(self._details()), "&Details")
         self.tabs.addTab(scrolling(self._members()), "&Members")
         self.tabs.addTab(self._timeline(), "&Timeline")
-        self.packages = PackagesPanel(context, clock.today, taken)
+        # Its own Alt+letters: only the Case menu's, the tabs' and the buttons below are
+        # on screen with it (the Details and Members fields are on other tabs).
+        self.packages = PackagesPanel(context, clock.today, set("cdmtkbvr"))
         self.packages.changed.connect(self._refresh)
-        self.tabs.addTab(scrolling(self.packages), "Pac&kages")
+        self._packages_tab = scrolling(self.packages)
+        self.tabs.addTab(self._packages_tab, "Pac&kages")
         # Every letter of its title is already an Alt+key here: reached by Ctrl+Tab or a click.
         self.tabs.addTab(self._before_after(), "Before and after")
 
@@ -131,10 +136,14 @@ class HouseholdPage(QWidget):
         self.visit_button.clicked.connect(self._record_visit)
         self.fields.focus_chain()
         self.member_fields.focus_chain()
+        # Enter in a field presses the form's main button: Save on Details; on Members,
+        # Update member for a member reopened from the list, else Add member.
+        enter_presses(self._details_page, self.save_button)
+        enter_presses(self._member_box, self._member_button)
 
     # -- building -------------------------------------------------------------
     def _details(self) -> QWidget:
-        page = QWidget()
+        page = self._details_page = QWidget()
         column = QVBoxLayout(page)
         box, form = section("Address and contact")
         f = self.fields
@@ -182,8 +191,11 @@ class HouseholdPage(QWidget):
         self.members_table = row_table(self.members_model, "Household members")
         self.members_table.setMinimumHeight(140)
         self.members_table.clicked.connect(lambda idx: self._edit_member(idx.row()))
+        # Enter (or a double-click) on a row reopens it in the form, ready to change.
+        self.members_table.activated.connect(lambda idx: self._reopen_member(idx.row()))
         column.addWidget(self.members_table)
         box, form = section("Member")
+        self._member_box = box
         m = self.member_fields
         m.line(form, "first_name", "First name")
         m.line(form, "surname", "Surname")
@@ -371,6 +383,21 @@ class HouseholdPage(QWidget):
         self._loading = True
         self.member_fields.set_values(households.member_form(self.members[row]))
         self._loading = False
+
+    def _member_button(self) -> QPushButton:
+        reopened = self.members_table.currentIndex().isValid()
+        return self.update_member_button if reopened else self.add_member_button
+
+    def _reopen_member(self, row: int) -> None:
+        self._edit_member(row)
+        self.member_fields.widgets["first_name"].setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def show_packages(self, select: uuid.UUID | None) -> None:
+        """The Packages tab, with ``select`` chosen (else the package already chosen)."""
+        self.tabs.setCurrentIndex(self.tabs.indexOf(self._packages_tab))
+        if select is not None:
+            self.packages.load(self.packages.household_id, select)
+        self.packages.table.setFocus()
 
     def _clear_member(self) -> None:
         relationship = Relationship.LEAD if not self.members else Relationship.CHILD

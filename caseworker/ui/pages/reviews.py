@@ -53,6 +53,7 @@ from caseworker.ui.widgets import (
     REFRESH_KEY,
     banner,
     button,
+    enter_presses,
     heading,
     help_text,
     on_refresh_key,
@@ -276,6 +277,7 @@ class ReviewsPage(QWidget):
         self.table.activated.connect(lambda _index: self.focus_form())
         self.open_button.clicked.connect(self._open_household)
         self.save_button.clicked.connect(self.save)
+        enter_presses(self.form, self.save_button)  # Enter in the review's fields saves it
         on_refresh_key(self, self.refresh)
         self._show_entry()  # nothing chosen yet: the form waits for a review
 
@@ -354,7 +356,8 @@ class ReviewsPage(QWidget):
             none = help_text("The visit made no referrals, so there is nothing to ask here.")
             self.referrals_form.addRow(none)
         main = self.fields.focus_chain()
-        chain: list[QWidget] = [self.table, self.everyone, self.refresh_button]
+        # As on screen: the list's options sit on the row above it.
+        chain: list[QWidget] = [self.everyone, self.refresh_button, self.table]
         chain += [*main[:-1], *self._referrals.values(), main[-1]]  # notes come last
         chain += [self.open_button, self.save_button]
         tab_chain(chain)

@@ -6,6 +6,7 @@ is kept as a draft a second after the last keystroke.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -30,7 +31,15 @@ from caseworker.services.errors import InvalidInput
 from caseworker.ui.context import AppContext
 from caseworker.ui.fields import FieldSet
 from caseworker.ui.recommendation import RecommendationPanel
-from caseworker.ui.widgets import banner, heading, help_text, scrolling, section, show_banner
+from caseworker.ui.widgets import (
+    banner,
+    enter_presses,
+    heading,
+    help_text,
+    scrolling,
+    section,
+    show_banner,
+)
 
 DRAFT_DELAY_MS = 1000
 PACKAGE_KEY = "_package"  # the officer's package changes, kept in the draft
@@ -57,6 +66,7 @@ class VisitPage(QWidget):
         self._decision = recommend.DecisionContext((), None)
         self._last: tuple[Visit, list[Adjustment], AdjustedPackage, dict[str, str]] | None = None
         self._loading = False
+        self.last_package: uuid.UUID | None = None  # the package the last save made, if any
         self._draft_timer = QTimer(self)
         self._draft_timer.setSingleShot(True)
         self._draft_timer.setInterval(DRAFT_DELAY_MS)
@@ -92,9 +102,11 @@ class VisitPage(QWidget):
         buttons = QHBoxLayout()
         self.back_button = QPushButton("&Back to household")
         self.back_button.setAccessibleName("Back to household")
+        self.back_button.setAutoDefault(True)  # Enter presses it when it has the focus
         self.back_button.setToolTip("Alt+Left. Your typing is kept as a draft.")
         self.save_button = QPushButton("Sa&ve visit")
         self.save_button.setAccessibleName("Save visit")
+        self.save_button.setAutoDefault(True)
         self.save_button.setToolTip("Ctrl+S")
         buttons.addWidget(self.back_button)
         buttons.addStretch(1)
@@ -103,6 +115,7 @@ class VisitPage(QWidget):
         self.back_button.clicked.connect(self.leave)
         self.save_button.clicked.connect(self.save)
         self.fields.focus_chain()
+        enter_presses(inner, self.save_button)  # Enter in a field saves, as on a paper form
 
     def _need(self) -> QWidget:
         box, form = section("The visit and the point of need")
@@ -257,6 +270,7 @@ class VisitPage(QWidget):
         The package starts as "recommended": saying yes today or sending it to a
         manager happens on the household's Packages tab, where it lands next.
         """
+        self.last_package = None
         if self.household is None:
             return False
         self.fields.clear_errors()
@@ -288,6 +302,7 @@ class VisitPage(QWidget):
         self._draft_timer.stop()
         note = "Visit saved."
         if saved.package is not None:
+            self.last_package = saved.package.id
             note = "Visit saved. The package is on the Packages tab, ready to decide."
         self.saved.emit(self.household, note)
         return True

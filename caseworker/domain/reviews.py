@@ -19,15 +19,15 @@ from caseworker.domain.assessment import Capitals, Stage, stage_of
 from caseworker.domain.household import DomainModel
 from caseworker.domain.stamps import new_id
 
-REVIEW_AFTER_DAYS = 84  # policy part 8: 12 weeks after approval
 DUE_SOON_DAYS = 14  # an officer's "due" list looks two weeks ahead
 MAX_REVIEW_NOTE_LENGTH = 4_000
 _CLAUSE = re.compile(r"^\d+(\.\d+)*$")
 
 
-def due_date(approved_on: date) -> date:
-    """The review date for a package approved on ``approved_on`` (calendar days, part 8)."""
-    return approved_on + timedelta(days=REVIEW_AFTER_DAYS)
+def due_date(approved_on: date, after_days: int) -> date:
+    """The review date for a package approved on ``approved_on``: ``after_days`` calendar
+    days later, the policy's figure (part 8, ``review_after_days``) in force then."""
+    return approved_on + timedelta(days=after_days)
 
 
 class ReviewState(StrEnum):

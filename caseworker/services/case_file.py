@@ -24,7 +24,6 @@ from caseworker.domain import clock
 from caseworker.domain.directory import DirectoryService
 from caseworker.domain.household import Household
 from caseworker.domain.packages import APPROVED_STATUSES, Package, PackageStatus, PaymentMethod
-from caseworker.domain.reviews import due_date
 from caseworker.domain.visit import Visit
 from caseworker.services.directory import services_by_id
 from caseworker.services.errors import NotFound
@@ -33,6 +32,7 @@ from caseworker.services.payments import payment_sentences
 from caseworker.services.visits import TimelineEntry, timeline
 from caseworker.store import households as repo
 from caseworker.store.database import Store
+from caseworker.store.review_tables import ReviewRow
 from caseworker.store.tables import (
     AuditEventRow,
     HouseholdRow,
@@ -89,12 +89,9 @@ class PackageRecord:
     def approved(self) -> bool:
         return self.package.status in APPROVED_STATUSES
 
-    @property
-    def review_due(self) -> date | None:
-        """Policy part 8 (``domain.reviews.due_date``), for a package that was approved."""
-        if self.package.approved_on is None or not self.approved:
-            return None
-        return due_date(self.package.approved_on)
+    # The review's due date as the store holds it (set at approval from the policy's
+    # ``review_after_days``, part 8); None for a package never approved.
+    review_due: date | None = None
 
     @property
     def payment(self) -> DecisionEvent | None:
@@ -216,12 +213,21 @@ def _gather(
                 )
             )
     sentences = payment_sentences(session, list(events_by_package))
+    reviews_due: dict[uuid.UUID, date] = {
+        r.package_id: r.due_on
+        for r in session.exec(
+            select(ReviewRow).where(col(ReviewRow.package_id).in_([p.id for p in package_rows]))
+        )
+    }
     packages = [
         PackageRecord(
             package=package_from_row(p),
             created_by=names.get(p.created_by, "unknown"),
             events=tuple(events_by_package[p.id]),
             payment_sentence=sentences.get(p.id, ""),
+            review_due=reviews_due.get(p.id)
+            if PackageStatus(p.status) in APPROVED_STATUSES
+            else None,
         )
         for p in package_rows
     ]

@@ -35,6 +35,7 @@ from caseworker.domain.assessment import CAPITALS
 from caseworker.domain.household import MONEY_FIELDS, Household
 from caseworker.domain.packages import PackageStatus
 from caseworker.domain.rules import AwardStatus, Facts, NoRulesInForce, PriorAward, RuleSet
+from caseworker.domain.rules.model import Definitions
 from caseworker.domain.visit import Visit
 from caseworker.services.errors import NotFound
 from caseworker.store.sync_tables import HouseholdMergeRow
@@ -459,17 +460,27 @@ def read_facts(
 # -- the 6.1 window, from the policy -------------------------------------------------------
 
 
-def award_window_days(rules: RuleSet, day: date) -> int:
-    """The 6.1 window (days ending on ``day``) of the version in force on ``day``.
+def definitions_on(rules: RuleSet, day: date) -> Definitions:
+    """The policy's windows (part 2) in the version in force on ``day``.
 
-    Before the first version, the first version's window: a likely duplicate's
-    awards are still weighed with the policy's own figure.
+    Before the first version, the first version's: a likely duplicate's awards are
+    still weighed, and a review still falls due, by the policy's own figures.
     """
     try:
         segment = rules.segment_for(day)
     except NoRulesInForce:
         segment = rules.segments[0]
-    return segment.definitions.award_window_days
+    return segment.definitions
+
+
+def award_window_days(rules: RuleSet, day: date) -> int:
+    """The 6.1 window (days ending on ``day``) of the version in force on ``day``."""
+    return definitions_on(rules, day).award_window_days
+
+
+def review_after_days(rules: RuleSet, approved_on: date) -> int:
+    """Part 8: how long after its approval a package is reviewed."""
+    return definitions_on(rules, approved_on).review_after_days
 
 
 def in_award_window(award_date: date, day: date, window_days: int) -> bool:

@@ -52,6 +52,7 @@ from caseworker.services.facts_reader import (
     household_group,
     prior_awards,
     read_facts,
+    review_after_days,
 )
 from caseworker.services.fund import add_entry, fund_row
 from caseworker.services.outbox import mutation
@@ -438,7 +439,7 @@ def approve_on_the_spot(
         )
         row.approved_on = day
         _decide(session, row, PackageStatus.APPROVED_ON_SPOT, officer, amount_pence=row.total_pence)
-        schedule_review(session, row)
+        schedule_review(session, row, review_after_days(rules, day))
         return package_from_row(row)
 
 
@@ -486,7 +487,7 @@ def approve(
         row.total_pence = adjusted.total_pence
         row.approved_on = day
         _decide(session, row, PackageStatus.APPROVED, manager, amount_pence=row.total_pence)
-        schedule_review(session, row)
+        schedule_review(session, row, review_after_days(rules, day))
         return package_from_row(row)
 
 

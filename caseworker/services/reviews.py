@@ -57,8 +57,9 @@ class ReviewRefused(ServiceError):
 # -- scheduling (inside the approval's transaction) ---------------------------------
 
 
-def schedule_review(session: Session, package: PackageRow) -> ReviewRow:
-    """Create the package's review, due 84 days after its approval, in the caller's transaction.
+def schedule_review(session: Session, package: PackageRow, after_days: int) -> ReviewRow:
+    """Create the package's review, due ``after_days`` after its approval (the policy's
+    ``review_after_days``, part 8), in the caller's transaction.
 
     The review is assigned to the officer who made the package: they met the
     household. It is not a decision of its own, so it adds no audit entry: the
@@ -74,7 +75,7 @@ def schedule_review(session: Session, package: PackageRow) -> ReviewRow:
         id=new_id(),
         package_id=package.id,
         household_id=package.household_id,
-        due_on=due_date(package.approved_on),
+        due_on=due_date(package.approved_on, after_days),
         officer_id=package.created_by,
     )
     session.add(row)

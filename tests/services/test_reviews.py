@@ -87,11 +87,11 @@ def test_schedule_review_is_idempotent_and_needs_an_approval(team: Team) -> None
     with team.store.unit_of_work() as session:
         row = session.get(PackageRow, package.id)
         assert row is not None
-        first = reviews.schedule_review(session, row)
+        first = reviews.schedule_review(session, row, 84)
         assert first.package_id == package.id
         row.approved_on = None
         with pytest.raises(ValueError, match="approved"):
-            reviews.schedule_review(session, row)
+            reviews.schedule_review(session, row, 84)
         session.rollback()
     assert len(_review_rows(team)) == 1
 
@@ -319,3 +319,29 @@ def test_retention_erases_review_notes_only(team: Team) -> None:
         retention.erase_personal_data(session, package.household_id)
     (row,) = _review_rows(team)
     assert row.notes == "" and row.financial == 1 and row.completed_on == date(2027, 2, 19)
+
+
+def test_the_review_window_comes_from_the_policy_file(team: Team, tmp_path: Path) -> None:
+    """Part 8's 12 weeks is the policy's ``review_after_days``: a council that reviews at
+    8 weeks edits its version file, not the code; the case file shows the stored date."""
+    import shutil
+
+    from caseworker.domain.rules.loader import default_rules_dir, load_folders
+    from caseworker.services.case_file import case_file
+
+    folder = tmp_path / "rules-56"
+    shutil.copytree(default_rules_dir(), folder)
+    for version in (folder / "versions").glob("*.yaml"):
+        text = version.read_text(encoding="utf-8")
+        assert "review_after_days: 84" in text
+        version.write_text(text.replace("review_after_days: 84", "review_after_days: 56"), "utf-8")
+    eight_weeks, problems = load_folders([folder])
+    assert eight_weeks is not None, problems
+    officer = team.officers[0]
+    visit = new_case(team, officer, rent_arrears_pence=12_000)
+    package = packages.propose(team.store, officer, eight_weeks, visit.id, [], TODAY)
+    packages.approve_on_the_spot(team.store, officer, eight_weeks, package.id, TODAY)
+    [row] = _review_rows(team)
+    assert (row.due_on - TODAY).days == 56
+    [record] = case_file(team.store, visit.household_id).packages
+    assert record.review_due == row.due_on

@@ -206,6 +206,9 @@ class Definitions(RuleModel):
     young_person_max_age: int = Field(ge=0, le=120)
     income_drop_months: int = Field(ge=0, le=120)
     award_window_days: int = Field(ge=1, le=3660)
+    # Part 8: a package's review falls this many days after its approval (12 weeks).
+    # The default serves a council's version file written before the policy named it.
+    review_after_days: int = Field(default=84, ge=1, le=3660)
 
 
 class Limits(RuleModel):

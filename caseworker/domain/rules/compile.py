@@ -31,7 +31,6 @@ from caseworker.domain.rules.conditions import (
     Node,
     NotOf,
     StageLeaf,
-    compile_test,
     unique,
 )
 from caseworker.domain.rules.derive import (
@@ -119,7 +118,7 @@ class Clause:
         object.__setattr__(self, "facts", tuple(dict.fromkeys(self.when.facts())))
         object.__setattr__(self, "memo", [{}, {}])  # not met, met
         object.__setattr__(self, "uses", [0, 0])
-        object.__setattr__(self, "check", compile_test(self.when))
+        object.__setattr__(self, "check", self.when.check)
         keyed = tuple((n, KEYS[n]) for n in self.facts if n in KEYS)
         object.__setattr__(self, "keyed", keyed)
 

@@ -526,7 +526,8 @@ def compile_test(node: Node) -> Callable[[Derived], Tri]:
 
 def _leaf_test(node: Leaf) -> Callable[[Derived], Tri]:
     """One fact test as a single closure (the operations above, inlined)."""
-    name, c, op = node.name, node.const, node.op
+    name, op = node.name, node.op
+    c: Any = node.const
     numeric = node.spec.kind in (Kind.MONEY, Kind.NUMBER)
     test: Callable[[Derived], Tri]
     if not numeric:
@@ -548,13 +549,13 @@ def _leaf_test(node: Leaf) -> Callable[[Derived], Tri]:
 
             def member(d: Derived) -> Tri:
                 value = d.values.get(name)
-                return None if value is None else value in c  # type: ignore[operator]
+                return None if value is None else value in c
 
             return member
 
         def not_member(d: Derived) -> Tri:
             value = d.values.get(name)
-            return None if value is None else value not in c  # type: ignore[operator]
+            return None if value is None else value not in c
 
         return not_member
     if op is Operator.LESS_THAN:
@@ -563,7 +564,7 @@ def _leaf_test(node: Leaf) -> Callable[[Derived], Tri]:
             value = d.values.get(name)
             if value.__class__ is not tuple:
                 return False
-            low, high = value  # type: ignore[misc]
+            low, high = value
             if high is not None and high < c:
                 return True
             return False if low >= c else None
@@ -575,7 +576,7 @@ def _leaf_test(node: Leaf) -> Callable[[Derived], Tri]:
             value = d.values.get(name)
             if value.__class__ is not tuple:
                 return False
-            low, high = value  # type: ignore[misc]
+            low, high = value
             if high is not None and high <= c:
                 return True
             return False if low > c else None
@@ -587,7 +588,7 @@ def _leaf_test(node: Leaf) -> Callable[[Derived], Tri]:
             value = d.values.get(name)
             if value.__class__ is not tuple:
                 return False
-            low, high = value  # type: ignore[misc]
+            low, high = value
             if low > c:
                 return True
             return False if high is not None and high <= c else None
@@ -599,7 +600,7 @@ def _leaf_test(node: Leaf) -> Callable[[Derived], Tri]:
             value = d.values.get(name)
             if value.__class__ is not tuple:
                 return False
-            low, high = value  # type: ignore[misc]
+            low, high = value
             if low >= c:
                 return True
             return False if high is not None and high < c else None

@@ -112,6 +112,7 @@ class Clause:
     keyed: tuple[tuple[str, Callable[[Derived, str], object]], ...] = field(
         init=False, compare=False, repr=False
     )
+    key: Callable[[Derived], object] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "head", f"{self.clause} {self.title}")
@@ -121,6 +122,7 @@ class Clause:
         object.__setattr__(self, "check", self.when.check)
         keyed = tuple((n, KEYS[n]) for n in self.facts if n in KEYS)
         object.__setattr__(self, "keyed", keyed)
+        object.__setattr__(self, "key", _table_key(self.facts, keyed))
 
     def explain(
         self, d: Derived, build: Callable[[Clause, Derived, Tri], ExplainT], outcome: Tri
@@ -141,9 +143,7 @@ class Clause:
         memo = self.memo[index]
         if memo is None:
             return build(self, d, outcome)
-        key: tuple[object, ...] = tuple(map(d.values.get, self.facts))
-        if self.keyed:
-            key += tuple([fn(d, name) for name, fn in self.keyed])
+        key = self.key(d)
         uses = self.uses
         uses[index] += 1
         found = memo.get(key, memo)
@@ -155,6 +155,35 @@ class Clause:
                 self.memo[index] = None if rare else {}
                 uses[index] = 0
         return cast(ExplainT, found)
+
+
+def _table_key(
+    facts: tuple[str, ...], keyed: tuple[tuple[str, Callable[[Derived, str], object]], ...]
+) -> Callable[[Derived], object]:
+    """What a clause's explanation reads: its facts' values, then what ``keyed`` reads."""
+    if len(facts) == 1 and not keyed:
+        (only,) = facts
+
+        def value(d: Derived) -> object:
+            return d.values.get(only)
+
+        return value
+    if len(facts) == 1 and len(keyed) == 1:
+        name, fn = keyed[0]
+
+        def value_and_detail(d: Derived) -> object:
+            return (d.values.get(name), fn(d, name))
+
+        return value_and_detail
+
+    def values_and_details(d: Derived) -> object:
+        found = d.values.get
+        key: tuple[object, ...] = tuple([found(name) for name in facts])
+        if keyed:
+            key += tuple([fn(d, name) for name, fn in keyed])
+        return key
+
+    return values_and_details
 
 
 @dataclass(frozen=True)

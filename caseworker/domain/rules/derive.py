@@ -17,6 +17,7 @@ recorded parts already settle the question. ``None`` for a numeric fact means
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -721,8 +722,15 @@ def _detail_key(d: Derived, name: str) -> object:
     return tuple(detail) if isinstance(detail, list) else detail
 
 
+_scores = operator.itemgetter(*(name for _, name in _SCORE_FACTS))  # derive sets all four
+
+
+def _stage_key(d: Derived, name: str) -> object:
+    return (d.detail.get(name), _scores(d.values))
+
+
 KEYS: dict[str, Callable[[Derived, str], object]] = {
-    "stage": lambda d, n: (d.detail.get(n), *(d.values.get(s) for _, s in _SCORE_FACTS)),
+    "stage": _stage_key,
     "homeless_or_temporary_accommodation": lambda d, n: d.facts.household.tenure,
     "work_event_days_away": lambda d, n: (d.detail.get(n), d.facts.visit.work_event_date),
     "youngest_member_age": _witness("age"),

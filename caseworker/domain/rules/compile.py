@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import difflib
+import operator
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -48,6 +49,7 @@ from caseworker.domain.rules.yamlsource import Path_, Problem, SourceMap
 MAX_SCORE = 3
 _NO_HIGHER = "no higher stage applies"
 _SCORE_NAMES = tuple(f"{c}_score" for c in CAPITALS)
+_scores = operator.itemgetter(*_SCORE_NAMES)
 _DISTRICT = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")
 FileT = TypeVar("FileT", bound=m.RuleModel)
 
@@ -224,7 +226,7 @@ class Segment:
         """Part 3: the first row that holds wins; an undecided row stops the search."""
         if not self.scores_only:
             return self._decide_stage(d)
-        key = tuple(d.values.get(name) for name in _SCORE_NAMES)
+        key = _scores(d.values)  # derive sets all four
         found = self._stage_memo.get(key)
         if found is None:
             found = self._stage_memo[key] = self._decide_stage(d)
@@ -269,7 +271,7 @@ class Segment:
         """The smallest single score rise that would give a stage passing ``leaf``."""
         if not self.scores_only:
             return self._stage_hint(d, leaf)
-        key = (id(leaf), *(d.values.get(name) for name in _SCORE_NAMES))
+        key = (id(leaf), _scores(d.values))
         found = self._hint_memo.get(key)
         if found is None:
             found = self._hint_memo[key] = self._stage_hint(d, leaf)

@@ -342,8 +342,23 @@ def derive(facts: Facts, defs: Definitions, *, item_facts: bool = True) -> Deriv
 
     drop_from = _months_before(on, defs.income_drop_months)
     people = d.people = [_Person(m, on, defs, drop_from) for m in household.members]
-    for name, attribute, uses_status in _MEMBER_FACTS:
-        _any_person(d, name, people, attribute, uses_status)
+    detail, missing = d.detail, d.missing
+    for name, attribute, uses_status in _MEMBER_FACTS:  # _any_person, written out
+        unknown: list[Missing] = []
+        for p in people:
+            result = getattr(p, attribute)
+            if result:
+                values[name] = True
+                detail[name] = p
+                break
+            if result is None:
+                unknown.extend(p.missing(uses_status))
+        else:
+            if unknown:
+                values[name] = None
+                missing[name] = tuple(unknown)
+            else:
+                values[name] = False
     workless = not3(d.values["adult_in_work"])  # type: ignore[arg-type]
     values["workless_household"] = workless
     if workless is None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 import types
 import typing
 import uuid
@@ -86,40 +87,30 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 _STRICT_JSON = json.JSONDecoder(object_pairs_hook=_no_duplicates)
 
 
-def _keys(value: dict[str, Any] | list[Any]) -> int:
-    """How many keys the objects in ``value`` have, all the way down; -1 if it holds a float
-    (orjson reads a whole number beyond 64 bits as one)."""
-    count = 0
-    if isinstance(value, dict):
-        count = len(value)
-        value = list(value.values())
-    for item in value:
-        if isinstance(item, dict | list):
-            inner = _keys(item)
-            if inner < 0:
-                return -1
-            count += inner
-        elif isinstance(item, float):
-            return -1
-    return count
+# A whole number orjson would read as a float (beyond 64 bits), or any escape.
+_NOT_FOR_ORJSON = re.compile(r"\d{19}|\\")
 
 
 def _parse(text: str) -> Any:
     """One JSON value, refusing a key given twice in one object.
 
-    orjson reads it first (several times faster than the standard library, and
+    orjson reads it (several times faster than the standard library, and
     already a dependency for sync pages) but keeps the last of two equal keys.
-    Every key is followed by one ``:`` outside strings, so when the text has
-    exactly as many ``:`` as the parsed objects have keys, no key was given
-    twice (and no string holds a ``:``). Otherwise, and for anything orjson
-    reads differently or not at all (a number with a fraction or beyond 64
-    bits, NaN), the standard library's parser decides, with its own messages.
+    Each key is followed by one ``:``, and orjson writes back every string as
+    it was read when the text has no escapes, so the text and orjson's copy of
+    what it read have as many ``:`` unless a key was given twice (its ``:``
+    and anything in its first value are gone). The standard library's parser
+    decides whenever they differ, orjson fails, or the text has an escape or a
+    whole number beyond 64 bits (which orjson reads as a float), with its own
+    messages.
     """
+    if _NOT_FOR_ORJSON.search(text):
+        return _STRICT_JSON.decode(text)
     try:
         raw = orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return _STRICT_JSON.decode(text)
-    if isinstance(raw, float) or (isinstance(raw, dict | list) and _keys(raw) != text.count(":")):
+        if isinstance(raw, dict | list) and orjson.dumps(raw).count(b":") != text.count(":"):
+            return _STRICT_JSON.decode(text)
+    except (orjson.JSONDecodeError, orjson.JSONEncodeError):
         return _STRICT_JSON.decode(text)
     return raw
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import difflib
 import json
-import re
 import types
 import typing
 import uuid
@@ -87,30 +86,36 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 _STRICT_JSON = json.JSONDecoder(object_pairs_hook=_no_duplicates)
 
 
-# A whole number orjson would read as a float (beyond 64 bits), or any escape.
-_NOT_FOR_ORJSON = re.compile(r"\d{19}|\\")
+_DIGITS = b"0123456789"
+
+
+def _digits(data: bytes) -> int:
+    return len(data) - len(data.translate(None, _DIGITS))
 
 
 def _parse(text: str) -> Any:
     """One JSON value, refusing a key given twice in one object.
 
     orjson reads it (several times faster than the standard library, and
-    already a dependency for sync pages) but keeps the last of two equal keys.
-    Each key is followed by one ``:``, and orjson writes back every string as
-    it was read when the text has no escapes, so the text and orjson's copy of
-    what it read have as many ``:`` unless a key was given twice (its ``:``
-    and anything in its first value are gone). The standard library's parser
-    decides whenever they differ, orjson fails, or the text has an escape or a
-    whole number beyond 64 bits (which orjson reads as a float), with its own
+    already a dependency for sync pages) but keeps the last of two equal keys
+    and reads a whole number beyond 64 bits as a float. Without escapes,
+    orjson's copy of what it read keeps every string and whole number as it
+    was written, so it has as many ``:`` as the text unless a key was given
+    twice (its ``:`` and its first value are gone), and as many digits unless
+    a number became a float. The standard library's parser decides whenever
+    they differ, orjson fails or the text has an escape, with its own
     messages.
     """
-    if _NOT_FOR_ORJSON.search(text):
-        return _STRICT_JSON.decode(text)
     try:
-        raw = orjson.loads(text)
-        if isinstance(raw, dict | list) and orjson.dumps(raw).count(b":") != text.count(":"):
+        data = text.encode()
+        if b"\\" in data:
             return _STRICT_JSON.decode(text)
-    except (orjson.JSONDecodeError, orjson.JSONEncodeError):
+        raw = orjson.loads(data)
+        if isinstance(raw, dict | list):
+            copy = orjson.dumps(raw)
+            if copy.count(b":") != data.count(b":") or _digits(copy) != _digits(data):
+                return _STRICT_JSON.decode(text)
+    except (orjson.JSONDecodeError, orjson.JSONEncodeError, UnicodeEncodeError):
         return _STRICT_JSON.decode(text)
     return raw
 

@@ -32,6 +32,7 @@ from caseworker.domain.rules.conditions import (
     Node,
     NotOf,
     StageLeaf,
+    reasons_key,
     unique,
 )
 from caseworker.domain.rules.derive import (
@@ -92,7 +93,9 @@ class StageDecision:
 
 
 _MEMO_TRIAL = 512  # distinct explanations a clause keeps before the table is judged
-_MEMO_USES = 4  # ... and the evaluations per explanation it must have served to stay
+# ... and the share of its look-ups it must have answered from what it held to stay: a
+# miss costs only the key and the entry, a hit saves building the sentence.
+_MEMO_HITS = 0.25
 ExplainT = TypeVar("ExplainT")
 
 
@@ -115,6 +118,8 @@ class Clause:
         init=False, compare=False, repr=False
     )
     key: Callable[[Derived], object] = field(init=False, compare=False, repr=False)
+    # A "met" line reads only the reasons it holds (conditions.reasons_key).
+    met_key: Callable[[Derived], object] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "head", f"{self.clause} {self.title}")
@@ -125,6 +130,7 @@ class Clause:
         keyed = tuple((n, KEYS[n]) for n in self.facts if n in KEYS)
         object.__setattr__(self, "keyed", keyed)
         object.__setattr__(self, "key", _table_key(self.facts, keyed))
+        object.__setattr__(self, "met_key", reasons_key(self.when, True, KEYS))
 
     def explain(
         self, d: Derived, build: Callable[[Clause, Derived, Tri], ExplainT], outcome: Tri
@@ -133,11 +139,13 @@ class Clause:
 
         The key is everything the explanation reads (derive.KEYS), so the
         table gives what ``build`` would. An undecided outcome names the
-        household's own members, so it is always built. A clause whose
+        household's own members, so it is always built. A "met" line is keyed
+        by the reasons that hold only (conditions.reasons_key). A clause whose
         explanation names what nearly every household has its own of (a
-        member's name, a sum of debts) gives up its table: after
-        ``_MEMO_TRIAL`` distinct keys in fewer than ``_MEMO_USES`` times as
-        many evaluations, it only costs.
+        member's name, a sum of debts) gives up its table: when, after
+        ``_MEMO_TRIAL`` distinct keys, fewer than ``_MEMO_HITS`` of its
+        look-ups were answered from it, it only costs. A table that stays
+        starts again empty, so none grows without bound.
         """
         if outcome is None:
             return build(self, d, outcome)
@@ -145,7 +153,7 @@ class Clause:
         memo = self.memo[index]
         if memo is None:
             return build(self, d, outcome)
-        key = self.key(d)
+        key = self.met_key(d) if outcome else self.key(d)
         uses = self.uses
         uses[index] += 1
         found = memo.get(key, memo)
@@ -153,7 +161,7 @@ class Clause:
             found = build(self, d, outcome)
             memo[key] = found
             if len(memo) >= _MEMO_TRIAL:
-                rare = uses[index] < _MEMO_TRIAL * _MEMO_USES
+                rare = uses[index] - len(memo) < _MEMO_HITS * uses[index]
                 self.memo[index] = None if rare else {}
                 uses[index] = 0
         return cast(ExplainT, found)

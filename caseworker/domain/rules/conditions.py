@@ -616,6 +616,48 @@ def _leaf_test(node: Leaf) -> Callable[[Derived], Tri]:
     return test
 
 
+_SKIPPED = object()  # in a key: this child gives no reason for the outcome
+
+
+def reasons_key(
+    node: Node, outcome: bool, keys: dict[str, Callable[[Derived, str], object]]
+) -> Callable[[Derived], object]:
+    """A closure giving everything ``node.reasons(d, outcome)`` reads, as a hashable value.
+
+    A fact test reads its fact's value and what ``keys`` says its description
+    reads; ``all`` and ``any`` read only the children that come out as
+    ``outcome`` (a met ``any`` is explained by the tests that hold, so "financial
+    score 2" is the same sentence whatever the debts); ``not`` reads its child
+    for the opposite outcome; a ``clause_holds`` reads nothing.
+    """
+    if isinstance(node, Leaf):
+        name = node.name
+        detail = keys.get(name)
+        if detail is None:
+
+            def value(d: Derived) -> object:
+                return d.values.get(name)
+
+            return value
+        describes = detail
+
+        def value_and_detail(d: Derived) -> object:
+            return (d.values.get(name), describes(d, name))
+
+        return value_and_detail
+    if isinstance(node, ClauseRef):
+        return lambda d: None
+    if isinstance(node, NotOf):
+        return reasons_key(node.child, not outcome, keys)
+    assert isinstance(node, AllOf)
+    parts = tuple((c.check, reasons_key(c, outcome, keys)) for c in node.children)
+
+    def children(d: Derived) -> object:
+        return tuple([key(d) if check(d) is outcome else _SKIPPED for check, key in parts])
+
+    return children
+
+
 def unique(texts: list[str]) -> list[str]:
     """Drop repeated phrases, keeping order (two tests on one fact read once)."""
     return texts if len(texts) < 2 else list(dict.fromkeys(texts))

@@ -132,6 +132,13 @@ class Clause:
         object.__setattr__(self, "key", _table_key(self.facts, keyed))
         object.__setattr__(self, "met_key", reasons_key(self.when, True, KEYS))
 
+    def run(
+        self, d: Derived, build: Callable[[Clause, Derived, Tri], ExplainT]
+    ) -> tuple[Tri, ExplainT]:
+        """The outcome (:attr:`check`) and its explanation (:meth:`explain`) in one call."""
+        outcome = self.check(d)
+        return outcome, self.explain(d, build, outcome)
+
     def explain(
         self, d: Derived, build: Callable[[Clause, Derived, Tri], ExplainT], outcome: Tri
     ) -> ExplainT:

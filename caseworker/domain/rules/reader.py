@@ -252,8 +252,12 @@ def facts_problems(facts: Facts, ruleset: RuleSet) -> list[str]:
                 f"{_member_name(index, lead.first_name, lead.surname)}: the lead contact must be "
                 f"an adult ({adult} or over on the visit date, policy part 2), and is {age}"
             )
-    for name, value in _amounts(household, Household) + _amounts(visit, Visit):
-        problems += _amount_in(name, value, bounds.max_amount)
+    most = bounds.max_amount
+    for model, kind in ((household, Household), (visit, Visit)):
+        for name, where in _PENCE_FIELDS[kind]:
+            value = getattr(model, name)
+            if value is not None and value > most:
+                problems += _amount_in(where, value, most)
     for field, when in (
         ("hearing_date", visit.hearing_date),
         ("work_event_date", visit.work_event_date),
@@ -295,15 +299,6 @@ def _pence_fields(kind: type[BaseModel]) -> tuple[tuple[str, str], ...]:
 
 # Worked out once: the reader runs for every line of a JSON-lines file.
 _PENCE_FIELDS = {Household: _pence_fields(Household), Visit: _pence_fields(Visit)}
-
-
-def _amounts(model: BaseModel, kind: type[BaseModel]) -> list[tuple[str, int]]:
-    out = []
-    for name, where in _PENCE_FIELDS[kind]:
-        value = getattr(model, name)
-        if value is not None:
-            out.append((where, value))
-    return out
 
 
 def _amount_in(where: str, value: int, most: int) -> list[str]:

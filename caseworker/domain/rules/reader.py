@@ -86,11 +86,9 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 _STRICT_JSON = json.JSONDecoder(object_pairs_hook=_no_duplicates)
 
 
-_DIGITS = b"0123456789"
-
-
-def _digits(data: bytes) -> int:
-    return len(data) - len(data.translate(None, _DIGITS))
+# Every digit as "0": a run of 19 of them is a number orjson may read as a float.
+_ZEROED = bytes.maketrans(b"123456789", b"000000000")
+_LONG_NUMBER = b"0" * 19
 
 
 def _parse(text: str) -> Any:
@@ -98,23 +96,22 @@ def _parse(text: str) -> Any:
 
     orjson reads it (several times faster than the standard library, and
     already a dependency for sync pages) but keeps the last of two equal keys
-    and reads a whole number beyond 64 bits as a float. Without escapes,
-    orjson's copy of what it read keeps every string and whole number as it
+    and reads a whole number beyond 64 bits (19 digits or more) as a float.
+    Without escapes, orjson's copy of what it read keeps every string as it
     was written, so it has as many ``:`` as the text unless a key was given
-    twice (its ``:`` and its first value are gone), and as many digits unless
-    a number became a float. The standard library's parser decides whenever
-    they differ, orjson fails or the text has an escape, with its own
-    messages.
+    twice (its ``:`` is gone). The standard library's parser decides whenever
+    they differ, orjson fails, or the text has an escape, a run of 19 digits
+    or is not an object or list, with its own messages.
     """
     try:
         data = text.encode()
-        if b"\\" in data:
+        if b"\\" in data or _LONG_NUMBER in data.translate(_ZEROED):
             return _STRICT_JSON.decode(text)
         raw = orjson.loads(data)
-        if isinstance(raw, dict | list):
-            copy = orjson.dumps(raw)
-            if copy.count(b":") != data.count(b":") or _digits(copy) != _digits(data):
-                return _STRICT_JSON.decode(text)
+        if not isinstance(raw, dict | list):
+            return _STRICT_JSON.decode(text)  # not facts anyway: no need to be quick
+        if orjson.dumps(raw).count(b":") != data.count(b":"):
+            return _STRICT_JSON.decode(text)
     except (orjson.JSONDecodeError, orjson.JSONEncodeError, UnicodeEncodeError):
         return _STRICT_JSON.decode(text)
     return raw

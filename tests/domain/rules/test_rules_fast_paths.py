@@ -108,9 +108,9 @@ SCALARS = st.one_of(
     st.none(),
     st.booleans(),
     st.integers(-(10**25), 10**25),
-    st.sampled_from(["1.5", "1.50", "1e5", "NaN", "-0", "18446744073709551616"]).map(
-        lambda s: json.loads(s) if s != "NaN" else float("nan")
-    ),
+    st.sampled_from(
+        ["1.5", "1.50", "1e5", "NaN", "-0", "18446744073709551616", "-9223372036854775809"]
+    ).map(lambda s: json.loads(s) if s != "NaN" else float("nan")),
     st.text(alphabet='ab:é\\"1 ', max_size=6),
 )
 
@@ -154,6 +154,8 @@ def test_the_fast_reader_reads_what_the_strict_parser_reads(value: Any) -> None:
         ('{"a": {"b": "x:y", "b": 1}}', ("repeated", "b")),
         ('{"a": "\\u003a", "a": 1}', ("repeated", "a")),  # an escape may hide a ':'
         ('{"a": 1000000000000000000000000000000}', ("read", {"a": 10**30})),
+        ('{"a": [-9223372036854775809]}', ("read", {"a": [-9223372036854775809]})),
+        ("-9223372036854775809", ("read", -9223372036854775809)),
         ('{"a": "x:y", "b": [1, {"c": 2}]}', ("read", {"a": "x:y", "b": [1, {"c": 2}]})),
         ('{"a": 1,}', ("invalid", (1, 9, "Expecting property name enclosed in double quotes"))),
     ],

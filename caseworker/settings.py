@@ -43,6 +43,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from caseworker import paths
 from caseworker.domain import clock
+from caseworker.domain.payments import UNPAID_AFTER_DAYS
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,12 @@ class Settings(BaseModel):
     )
     council_dir: Path | None = Field(
         None, description="a folder with the council's council.yaml and logo.png"
+    )
+    payment_unpaid_after_days: int = Field(
+        UNPAID_AFTER_DAYS,
+        ge=1,
+        le=120,
+        description="days after approval an unpaid award is listed in the reconciliation",
     )
 
 

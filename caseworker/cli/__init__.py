@@ -21,7 +21,9 @@ from caseworker.cli import (
     audit,
     export,
     households,
+    payments,
     recovery,
+    referrals,
     report,
     retention,
     rules,
@@ -75,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     server.register(sub)
     recovery.register(sub)
     report.register(sub)
+    payments.register(sub)
+    referrals.register(sub)
     return parser
 
 

@@ -53,6 +53,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="unit costs to use instead of resources/unit_costs.toml (same format)",
     )
     evaluation.add_argument(
+        "--savings-factors",
+        type=Path,
+        metavar="FILE",
+        help="deadweight, attribution and optimism bias to use instead of "
+        "resources/savings_factors.toml (same format)",
+    )
+    evaluation.add_argument(
         "--as-at",
         dest="as_at",
         type=_day,
@@ -68,7 +75,11 @@ def _evaluation(args: argparse.Namespace) -> int:
     from caseworker.reports.evaluation import write_evaluation_csv, write_evaluation_pdf
     from caseworker.services import users
     from caseworker.services.errors import ServiceError
-    from caseworker.services.evaluation import evaluation_figures, load_unit_costs
+    from caseworker.services.evaluation import (
+        evaluation_figures,
+        load_savings_factors,
+        load_unit_costs,
+    )
 
     store = open_store()
     try:
@@ -79,6 +90,7 @@ def _evaluation(args: argparse.Namespace) -> int:
         )
         manager = users.sign_in(store, args.manager_code, password)
         unit_costs = load_unit_costs(args.unit_costs) if args.unit_costs else None
+        factors = load_savings_factors(args.savings_factors) if args.savings_factors else None
         figures = evaluation_figures(
             store,
             manager,
@@ -86,6 +98,7 @@ def _evaluation(args: argparse.Namespace) -> int:
             args.date_to,
             today=args.as_at,
             unit_costs=unit_costs,
+            factors=factors,
         )
     except ServiceError as exc:
         print(f"caseworker: {exc}", file=sys.stderr)

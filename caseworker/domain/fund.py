@@ -25,6 +25,7 @@ class EntryKind(StrEnum):
     CANCEL_SPEND = "cancelled_spend"  # approved → the officer's allowance
     CANCEL_APPROVAL = "cancelled_approval"  # approved → unallocated
     PAYMENT = "payment"  # approved → paid (the money leaves)
+    PAYMENT_RETURNED = "payment_returned"  # paid money came back → unallocated
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,8 @@ class FundBalances:
     budget_pence: int = 0
     unallocated_pence: int = 0
     approved_pence: int = 0  # approved and not cancelled, paid or not
-    paid_pence: int = 0
+    paid_pence: int = 0  # paid out, returned money included
+    returned_pence: int = 0  # paid out and come back (finance's "returned")
     officers: dict[uuid.UUID, OfficerAllowance] = field(
         default_factory=lambda: defaultdict(OfficerAllowance)
     )
@@ -64,6 +66,16 @@ class FundBalances:
     def committed_pence(self) -> int:
         """Everything no longer free to allocate: allowances held plus approved awards."""
         return self.allocated_pence + self.approved_pence
+
+    @property
+    def paid_net_pence(self) -> int:
+        """What the families actually kept: paid less returned."""
+        return self.paid_pence - self.returned_pence
+
+    @property
+    def unpaid_pence(self) -> int:
+        """Approved awards the families have not yet been paid."""
+        return self.approved_pence - self.paid_net_pence
 
     @property
     def remaining_pence(self) -> int:
@@ -103,6 +115,11 @@ def balances(entries: Iterable[Entry]) -> FundBalances:
                 b.approved_pence -= e.amount_pence
             case EntryKind.PAYMENT:
                 b.paid_pence += e.amount_pence
+            case EntryKind.PAYMENT_RETURNED:
+                # The award no longer stands: its money is the fund's again.
+                b.returned_pence += e.amount_pence
+                b.unallocated_pence += e.amount_pence
+                b.approved_pence -= e.amount_pence
     return b
 
 

@@ -188,3 +188,8 @@ class Household(DomainModel):
     @property
     def lead(self) -> Member | None:
         return next((m for m in self.members if m.relationship == Relationship.LEAD), None)
+
+
+MONEY_FIELDS: tuple[str, ...] = tuple(n for n in Household.model_fields if n.endswith("_pence"))
+"""The household's amounts, held in pence (forms read and show them as pounds); the one
+list the form reader and the facts reader share (issue 19: each once kept its own)."""

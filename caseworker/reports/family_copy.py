@@ -16,6 +16,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, KeepTogether, Spacer
 
+from caseworker.domain.directory import DirectoryService
 from caseworker.domain.labels import label
 from caseworker.domain.money import format_pence
 from caseworker.domain.packages import PackageStatus, PaymentMethod
@@ -118,12 +119,22 @@ def _payment(s: Styles, record: PackageRecord | None) -> list[Flowable]:
     out.append(s.para(f"We agreed to pay you {total}."))
     out.append(table)
     payment = record.payment
-    if payment is not None:
+    if payment is not None and payment.method is None and record.payment_sentence:
+        # Paid by a route (services.payments): say how, as the route words it.
+        out.append(
+            s.para(
+                f"We paid this on {long_date(payment.at.date())}. {record.payment_sentence}",
+                s.after,
+            )
+        )
+    elif payment is not None:
         how = PAYMENT_METHODS.get(payment.method, "payment") if payment.method else "payment"
         ref = f" The payment reference is {payment.reference}." if payment.reference else ""
         out.append(
             s.para(f"We paid this by {how} on {long_date(payment.at.date())}.{ref}", s.after)
         )
+    elif record.payment_sentence:
+        out.append(s.para(record.payment_sentence, s.after))
     else:
         out.append(
             s.para(
@@ -141,15 +152,22 @@ def _referrals(s: Styles, visit: VisitRecord | None) -> list[Flowable]:
     if not referrals:
         out.append(s.para("We did not refer you to another service at this visit."))
         return out
+    chosen = visit.referral_services if visit else {}
+    charged = any(c.cost and "free" not in c.cost.casefold() for c in chosen.values())
     out.append(
         s.para(
-            "These services are free. They can help with things we talked about. "
-            "Contact them when you are ready."
+            ("Most of these services are free; a cost is shown where there is one. "
+             if charged else "These services are free. ")
+            + "They can help with things we talked about. Contact them when you are ready."
         )
-    )
+    )  # fmt: skip
     directory = referral_directory()
     for referral in referrals:
         clause = str(referral.get("clause", ""))
+        found = chosen.get(clause)
+        if found is not None:
+            out.append(KeepTogether(_directory_service(s, found)))
+            continue
         service = directory.get(clause)
         name = service.name if service else str(referral.get("service") or NOT_RECORDED)
         block: list[Flowable] = [s.bold(name, s.h3)]
@@ -163,6 +181,29 @@ def _referrals(s: Styles, visit: VisitRecord | None) -> list[Flowable]:
             block.append(s.para(f"{what}: {value or NOT_RECORDED}", s.small))
         out.append(KeepTogether(block))
     return out
+
+
+def _directory_service(s: Styles, service: DirectoryService) -> list[Flowable]:
+    """A service from the borough's directory: its real name, address, phone and hours."""
+    block: list[Flowable] = [s.bold(service.name, s.h3)]
+    if service.organisation and service.organisation != service.name:
+        block.append(s.para(f"Run by {service.organisation}.", s.small))
+    if service.description:
+        block.append(s.para(service.description))
+    address = ", ".join(x for x in (service.address, service.postcode) if x)
+    for what, value in (
+        ("Phone", service.phone),
+        ("Email", service.email),
+        ("Website", service.url),
+        ("Address", address),
+    ):
+        if value:
+            block.append(s.para(f"{what}: {value}", s.small))
+    hours = service.opening_words()
+    block.append(s.para(f"Opening times: {'; '.join(hours) if hours else NOT_RECORDED}", s.small))
+    if service.cost:
+        block.append(s.para(f"Cost: {service.cost}", s.small))
+    return block
 
 
 def _next(s: Styles, record: PackageRecord | None) -> list[Flowable]:

@@ -14,53 +14,19 @@ from __future__ import annotations
 
 import functools
 import unicodedata
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-import yaml
 from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
-from caseworker import paths
+from caseworker.fonts import ShippedFont, font_dir, shipped_fonts
+
+__all__ = ["ShippedFont", "font_dir", "shipped_fonts"]
 
 PRIMARY = "CW-Font0"
 _CONTROL = {c: " " for c in range(32) if c != 10}  # keep newlines, blank out the rest
-
-
-@dataclass(frozen=True)
-class ShippedFont:
-    name: str  # as registered with ReportLab: CW-Font0, CW-Font1, ...
-    label: str  # the font's own name, for people
-    regular: Path
-    bold: Path | None
-
-
-def font_dir() -> Path:
-    return paths.resources_dir() / "fonts"
-
-
-@functools.cache
-def shipped_fonts() -> tuple[ShippedFont, ...]:
-    """The fonts listed in ``fonts.yaml``, in fallback order."""
-    folder = font_dir()
-    listing: dict[str, Any] = yaml.safe_load((folder / "fonts.yaml").read_text("utf-8")) or {}
-    fonts = []
-    for index, entry in enumerate(listing.get("fonts") or []):
-        bold = entry.get("bold")
-        fonts.append(
-            ShippedFont(
-                name=f"CW-Font{index}",
-                label=str(entry.get("name") or entry["regular"]),
-                regular=folder / str(entry["regular"]),
-                bold=folder / str(bold) if bold else None,
-            )
-        )
-    if not fonts:
-        raise FileNotFoundError(f"No fonts are listed in {folder / 'fonts.yaml'}")
-    return tuple(fonts)
 
 
 @functools.cache

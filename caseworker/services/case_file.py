@@ -21,12 +21,15 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from caseworker.domain import clock
+from caseworker.domain.directory import DirectoryService
 from caseworker.domain.household import Household
 from caseworker.domain.packages import APPROVED_STATUSES, Package, PackageStatus, PaymentMethod
 from caseworker.domain.reviews import due_date
 from caseworker.domain.visit import Visit
+from caseworker.services.directory import services_by_id
 from caseworker.services.errors import NotFound
 from caseworker.services.packages import package_from_row
+from caseworker.services.payments import payment_sentences
 from caseworker.services.visits import TimelineEntry, timeline
 from caseworker.store import households as repo
 from caseworker.store.database import Store
@@ -55,6 +58,9 @@ class VisitRecord:
     # The engine's result as stored with the visit (``Recommendation.to_json``), or None.
     recommendation: dict[str, Any] | None
     recorded_at: datetime | None = None
+    # The directory service chosen for each referral clause (``services.directory``);
+    # a clause missing here falls back to the referral list (referrals.yaml).
+    referral_services: dict[str, DirectoryService] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -75,6 +81,9 @@ class PackageRecord:
     package: Package
     created_by: str
     events: tuple[DecisionEvent, ...]
+    # How and when the family gets the money, from the package's payment instruction
+    # (``services.payments``); "" when none has been recorded.
+    payment_sentence: str = ""
 
     @property
     def approved(self) -> bool:
@@ -150,6 +159,11 @@ def _recommendation(row: VisitRow) -> dict[str, Any] | None:
     return data
 
 
+def _chosen(row: VisitRow) -> dict[str, str]:
+    data: dict[str, str] = json.loads(row.referral_services) if row.referral_services else {}
+    return data
+
+
 def _gather(
     session: Session, household_id: uuid.UUID, names: dict[uuid.UUID, str]
 ) -> tuple[Household, datetime | None, list[VisitRecord], list[PackageRecord]]:
@@ -162,6 +176,8 @@ def _gather(
         .where(VisitRow.household_id == household_id)
         .order_by(col(VisitRow.visit_date), col(VisitRow.created_at))
     ).all()
+    chosen = {v.id: _chosen(v) for v in visit_rows}
+    directory = services_by_id(session, sorted({s for c in chosen.values() for s in c.values()}))
     visits = [
         VisitRecord(
             visit=repo.visit_to_model(v),
@@ -170,6 +186,9 @@ def _gather(
             policy_version=v.policy_version,
             recommendation=_recommendation(v),
             recorded_at=_as_utc(v.created_at),
+            referral_services={
+                clause: directory[sid] for clause, sid in chosen[v.id].items() if sid in directory
+            },
         )
         for v in visit_rows
     ]
@@ -196,11 +215,13 @@ def _gather(
                     reference=event.reference,
                 )
             )
+    sentences = payment_sentences(session, list(events_by_package))
     packages = [
         PackageRecord(
             package=package_from_row(p),
             created_by=names.get(p.created_by, "unknown"),
             events=tuple(events_by_package[p.id]),
+            payment_sentence=sentences.get(p.id, ""),
         )
         for p in package_rows
     ]

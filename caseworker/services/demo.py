@@ -26,7 +26,7 @@ from caseworker.domain.household import (
     WorkStatus,
 )
 from caseworker.domain.search_terms import household_terms
-from caseworker.domain.users import User
+from caseworker.domain.users import Role, User
 from caseworker.domain.visit import NeedCategory
 from caseworker.services.audit import AuditTrail
 from caseworker.store.database import Store
@@ -49,6 +49,16 @@ _VENUES = [
 ]
 Progress = Callable[[int, int], None]
 
+# ``caseworker --demo`` opens ready to try: two made-up accounts sharing one
+# password the sign-in page shows (the demo store is separate, unencrypted and
+# holds only synthetic people, so a known password protects nothing real).
+DEMO_PASSWORD = "demo-only-password"
+DEMO_MANAGER = ("Demo Manager", "TM01")
+DEMO_OFFICER = ("Demo Officer", "OF01")
+DEMO_HOUSEHOLDS = 60
+DEMO_FUND_PENCE = 2_000_000
+DEMO_ALLOWANCE_PENCE = 30_000
+
 
 class _Pools:
     def __init__(self, rng: random.Random, seed: int) -> None:
@@ -63,6 +73,26 @@ class _Pools:
         r = self.rng
         inward = f"{r.randint(1, 9)}{r.choice(_INWARD_LETTERS)}{r.choice(_INWARD_LETTERS)}"
         return f"{r.choice(_OUTWARD)} {inward}"
+
+
+def prepare(store: Store, day: date) -> bool:
+    """Fill a new demo store: a manager, an officer with allowance, the team fund and
+    made-up households. Return whether it did (a store with a manager is left alone)."""
+    from caseworker.services import fund, users
+
+    if not users.needs_first_manager(store):
+        return False
+    manager = users.create_first_manager(store, *DEMO_MANAGER, DEMO_PASSWORD)
+    try:
+        officer = users.add_user(
+            store, manager, *DEMO_OFFICER, role=Role.OFFICER, password=DEMO_PASSWORD
+        )
+        fund.open_fund(store, manager, DEMO_FUND_PENCE, day)
+        fund.grant_allowance(store, manager, officer.id, DEMO_ALLOWANCE_PENCE, day)
+        generate(store, officer, DEMO_HOUSEHOLDS)
+    finally:
+        users.put_away_key(manager)  # the demo starts at the sign-in page, like any other
+    return True
 
 
 def generate(

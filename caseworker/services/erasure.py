@@ -29,6 +29,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Table, and_, delete, false, or_, select, update
 from sqlmodel import Session, SQLModel
 
+import caseworker.store.directory_tables
+import caseworker.store.payment_tables
 import caseworker.store.review_tables
 import caseworker.store.service_tables
 import caseworker.store.sync_tables  # noqa: F401  (registers the sync tables)
@@ -57,6 +59,15 @@ class Link(Enum):
 def _postcode_district(value: Any) -> Any:
     """``SE15 4QF`` -> ``SE15``: the district stays for the pilot's statistics."""
     return str(value).split(" ")[0]
+
+
+def _route_only(value: Any) -> Any:
+    """A payment's route fields go; which route it was stays for the statistics."""
+    try:
+        route = json.loads(value).get("route", "") if value else ""
+    except (ValueError, AttributeError):
+        route = ""
+    return canonical({"route": route})
 
 
 def _items_without_text(value: Any) -> Any:
@@ -95,6 +106,7 @@ class TableEntry:
 
 E, D, K = Rule.ERASE, Rule.DEIDENTIFY, Rule.KEEP
 STAFF = "a staff account, not about a household"
+DIRECTORY = "the public services directory, not about a household"
 
 INVENTORY: tuple[TableEntry, ...] = (
     TableEntry(
@@ -135,6 +147,11 @@ INVENTORY: tuple[TableEntry, ...] = (
             Entry("need_categories", K, "categories, kept for the statistics"),
             Entry("work_event", K, "a category, kept for the statistics"),
             Entry("policy_version", K, "which rules applied", personal=False),
+            Entry(
+                "referral_services",
+                K,
+                "directory service ids per referral clause, kept for the statistics",
+            ),
         ),
     ),
     TableEntry(
@@ -162,6 +179,38 @@ INVENTORY: tuple[TableEntry, ...] = (
             Entry("method", K, "payment method, a category"),
             Entry("reference", E, "payment reference can trace a bank account", erased=None),
         ),
+    ),
+    TableEntry(
+        "payment",
+        Link.HOUSEHOLD_ID,
+        (
+            Entry("reference", K, "Caseworker's payment reference, names no one"),
+            Entry("route", K, "how it was paid, kept for the statistics"),
+            Entry(
+                "details",
+                D,
+                "phone, card digits, payee and invoice go; the route stays",
+                deidentify=_route_only,
+            ),
+            Entry("status", K, "paid, failed or returned, kept for the statistics"),
+            Entry("outcome_reason", E, "finance's words about the family's payment"),
+            Entry("task_note", E, "free text about what the officer did"),
+        ),
+    ),
+    TableEntry(
+        "finance_line",
+        Link.HOUSEHOLD_ID,
+        (
+            Entry("line_id", K, "finance's line id, names no one"),
+            Entry("payment_reference", K, "Caseworker's payment reference, names no one"),
+            Entry("route", K, "how it was paid"),
+            Entry("outcome", K, "paid, failed or returned"),
+            Entry("detail", E, "card or account digits, or an invoice number"),
+            Entry("reason", E, "finance's words about the family's payment"),
+            Entry("result", K, "how the line matched"),
+            Entry("note", K, "the app's own words on the match", personal=False),
+        ),
+        why="an unmatched line has no household and is kept as finance sent it",
     ),
     TableEntry(
         "review",
@@ -307,6 +356,29 @@ INVENTORY: tuple[TableEntry, ...] = (
         ),
     ),
     TableEntry(
+        "directory_service",
+        Link.NONE,
+        (
+            Entry("service_id", K, DIRECTORY, personal=False),
+            Entry("name", K, DIRECTORY, personal=False),
+            Entry("organisation", K, DIRECTORY, personal=False),
+            Entry("description", K, DIRECTORY, personal=False),
+            Entry("status", K, DIRECTORY, personal=False),
+            Entry("address", K, DIRECTORY, personal=False),
+            Entry("postcode", K, DIRECTORY, personal=False),
+            Entry("district", K, DIRECTORY, personal=False),
+            Entry("phone", K, DIRECTORY, personal=False),
+            Entry("email", K, DIRECTORY, personal=False),
+            Entry("url", K, DIRECTORY, personal=False),
+            Entry("languages", K, DIRECTORY, personal=False),
+            Entry("cost", K, DIRECTORY, personal=False),
+            Entry("terms", K, DIRECTORY, personal=False),
+            Entry("term_keys", K, DIRECTORY, personal=False),
+            Entry("opening", K, DIRECTORY, personal=False),
+            Entry("source", K, DIRECTORY, personal=False),
+        ),
+    ),
+    TableEntry(
         "team_key", Link.NONE, (Entry("public_key", K, "the team's public key", personal=False),)
     ),
 )
@@ -332,6 +404,8 @@ NAMED_IN_CHANGES = (
     "review",
     "conflict_of_interest",
     "household_conflict",
+    "payment",  # a finance file import touches the payments it settles
+    "finance_line",
 )
 
 

@@ -32,7 +32,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from caseworker.domain.assessment import CAPITALS
-from caseworker.domain.household import Household
+from caseworker.domain.household import MONEY_FIELDS, Household
 from caseworker.domain.packages import PackageStatus
 from caseworker.domain.rules import AwardStatus, Facts, NoRulesInForce, PriorAward, RuleSet
 from caseworker.domain.visit import Visit
@@ -218,17 +218,7 @@ def prior_awards(
 
 # -- the stored facts, one household or every household ---------------------------------
 
-_HOUSEHOLD_FIELDS = (
-    "postcode",
-    "tenure",
-    "savings_pence",
-    "rent_arrears_pence",
-    "mortgage_arrears_pence",
-    "utility_arrears_pence",
-    "council_tax_arrears_pence",
-    "other_debts_pence",
-    "benefits",
-)
+_HOUSEHOLD_FIELDS = ("postcode", "tenure", *MONEY_FIELDS, "benefits")
 _MEMBER_FIELDS = (
     "date_of_birth",
     "relationship",

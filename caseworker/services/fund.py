@@ -25,8 +25,10 @@ from caseworker.services.audit import AuditTrail
 from caseworker.services.errors import InvalidInput, ServiceError
 from caseworker.services.outbox import mutation
 from caseworker.services.users import require_manager
+from caseworker.store.bulk import insert_rows
 from caseworker.store.database import Store
-from caseworker.store.tables import FundEntryRow, FundRow, UserAccount
+from caseworker.store.tables import FundEntryRow, FundRow, UserAccount, new_id, utcnow
+from caseworker.store.written import written
 
 log = logging.getLogger(__name__)
 DEFAULT_TEAM = "default"
@@ -211,3 +213,75 @@ def fund_view(store: Store, manager: User, day: date) -> FundView:
         fund = fund_row(session, day)
         names = {u.id: u.name for u in session.exec(select(UserAccount)).all()}
         return FundView(fund.id, fund.financial_year, fund_balances(session, fund.id), names)
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """Finance's payment, or return, of one approved award."""
+
+    fund: FundRow
+    kind: EntryKind
+    amount_pence: int
+    package_id: uuid.UUID
+
+
+def add_settlements(session: Session, actor: User, settlements: list[Settlement]) -> None:
+    """Append finance's payments and returns of approved awards.
+
+    Unlike :func:`add_entry` it reads no balances: a payment moves approved money out
+    and a return brings it back to the unallocated balance, so neither can leave a
+    balance below zero; and it writes the rows in one statement, so a reconciliation
+    of thousands of lines stays one quick transaction. The caller audits each
+    settlement in the entry that records its cause (``services.payments``).
+    """
+    rows = []
+    for s in settlements:
+        if s.kind not in (EntryKind.PAYMENT, EntryKind.PAYMENT_RETURNED):
+            raise ValueError(f"{s.kind} is not a settlement; use add_entry")
+        entry_id = new_id()
+        rows.append(
+            {
+                "id": entry_id,
+                "fund_id": s.fund.id,
+                "kind": s.kind.value,
+                "amount_pence": s.amount_pence,
+                "officer_id": None,
+                "package_id": s.package_id,
+                "actor_id": actor.id,
+                "at": utcnow(),
+                "server_version": None,
+                **written("fund_entry", entry_id),
+            }
+        )
+    insert_rows(session, FundEntryRow.__table__, rows)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class FundSummary:
+    """The year's figures a manager reads: approved, paid and returned kept apart."""
+
+    financial_year: str
+    budget_pence: int
+    approved_pence: int  # awards standing (a returned payment's award no longer does)
+    paid_pence: int  # paid out by finance, returned money included
+    returned_pence: int  # paid out and come back to the fund
+    paid_net_pence: int  # paid less returned: what the families kept
+    unpaid_pence: int  # approved, not yet paid
+    unallocated_pence: int
+
+
+def fund_summary(store: Store, manager: User, day: date) -> FundSummary:
+    require_manager(manager, "see the team fund")
+    with store.read() as session:
+        fund = fund_row(session, day)
+        b = fund_balances(session, fund.id)
+        return FundSummary(
+            fund.financial_year,
+            b.budget_pence,
+            b.approved_pence,
+            b.paid_pence,
+            b.returned_pence,
+            b.paid_net_pence,
+            b.unpaid_pence,
+            b.unallocated_pence,
+        )

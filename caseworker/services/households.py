@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlmodel import Session
 
-from caseworker.domain.household import Household, Member
+from caseworker.domain.household import MONEY_FIELDS, Household, Member
 from caseworker.domain.merge import FieldConflict, changed_fields, flatten, merge, unflatten
 from caseworker.domain.users import User
 from caseworker.services import parked
@@ -175,16 +175,7 @@ def search(store: Store, text: str, offset: int = 0, limit: int = 50) -> list[Ho
         return [replace(s, not_accepted=True) if s.id in marked else s for s in found]
 
 
-HOUSEHOLD_MONEY = frozenset(
-    {
-        "savings_pence",
-        "rent_arrears_pence",
-        "mortgage_arrears_pence",
-        "utility_arrears_pence",
-        "council_tax_arrears_pence",
-        "other_debts_pence",
-    }
-)
+HOUSEHOLD_MONEY = frozenset(MONEY_FIELDS)
 MEMBER_DATES = frozenset({"date_of_birth", "earnings_fell_on"})
 
 

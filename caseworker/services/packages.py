@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -42,6 +43,7 @@ from caseworker.domain.rules import (
 )
 from caseworker.domain.stamps import new_id
 from caseworker.domain.users import Role, User
+from caseworker.domain.visit import Visit
 from caseworker.services.audit import AuditTrail, canonical
 from caseworker.services.errors import InvalidInput, NotFound, PermissionRefused, ServiceError
 from caseworker.services.facts_reader import (
@@ -252,6 +254,20 @@ def _decide(
     log.info("package %s -> %s by %s", row.id, status.value, actor.id)
 
 
+def _evaluated(
+    session: Session,
+    rules: RuleSet,
+    actor: User,
+    day: date,
+    household_id: uuid.UUID,
+    visit_id: uuid.UUID,
+    excluding: Collection[uuid.UUID] = (),
+) -> Recommendation:
+    """The engine on the store's facts for the visit, within the actor's allowance left."""
+    facts = read_facts(session, household_id, visit_id, excluding=excluding)
+    return evaluate(facts, rules, allowance_left_pence=allowance_left(session, actor, day))
+
+
 def _adjusted(
     session: Session,
     row: PackageRow,
@@ -262,9 +278,8 @@ def _adjusted(
 ) -> tuple[Recommendation, AdjustedPackage]:
     """Re-run the engine on today's store facts and re-apply the package's items."""
     assert row.visit_id is not None
-    facts = read_facts(session, row.household_id, row.visit_id, excluding=[row.id])
-    recommendation = evaluate(
-        facts, rules, allowance_left_pence=allowance_left(session, actor, day)
+    recommendation = _evaluated(
+        session, rules, actor, day, row.household_id, row.visit_id, [row.id]
     )
     adjusted = apply_adjustments(recommendation, _as_adjustments(recommendation, items))
     if not adjusted.ok:
@@ -299,6 +314,35 @@ def _items(adjusted: AdjustedPackage) -> list[PackageItem]:
     ]
 
 
+def _proposed(
+    session: Session,
+    user: User,
+    rules: RuleSet,
+    visit_id: uuid.UUID,
+    adjustments: list[Adjustment],
+    day: date,
+) -> tuple[Visit, Recommendation, AdjustedPackage]:
+    """The visit's recommendation from the store's facts, with the officer's changes."""
+    visit = repo.load_visit(session, visit_id)
+    if visit is None:
+        raise NotFound("That visit is not in this store.")
+    recommendation = _evaluated(session, rules, user, day, visit.household_id, visit_id)
+    return visit, recommendation, apply_adjustments(recommendation, adjustments)
+
+
+def cash_award_pence(
+    store: Store,
+    user: User,
+    rules: RuleSet,
+    visit_id: uuid.UUID,
+    adjustments: list[Adjustment],
+    day: date,
+) -> int:
+    """What :func:`propose` would award for this visit (0: there is no package to decide)."""
+    with store.read() as session:
+        return _proposed(session, user, rules, visit_id, adjustments, day)[2].total_pence
+
+
 @mutation("packages.propose")
 def propose(
     store: Store,
@@ -310,14 +354,9 @@ def propose(
 ) -> Package:
     """Record the recommended package with the officer's changes (6.5)."""
     with store.unit_of_work() as session:
-        visit = repo.load_visit(session, visit_id)
-        if visit is None:
-            raise NotFound("That visit is not in this store.")
-        facts = read_facts(session, visit.household_id, visit_id)
-        recommendation = evaluate(
-            facts, rules, allowance_left_pence=allowance_left(session, user, day)
+        visit, recommendation, adjusted = _proposed(
+            session, user, rules, visit_id, adjustments, day
         )
-        adjusted = apply_adjustments(recommendation, adjustments)
         if not adjusted.ok:
             raise DecisionRefused(" ".join(p.message for p in adjusted.problems))
         if adjusted.total_pence <= 0:

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from caseworker.services import (
     conflicts,
+    directory,
     fund,
     households,
     merge,
     packages,
     parked,
+    payments,
     retention,
     reviews,
     users,
@@ -45,9 +47,14 @@ _FUNCTIONS = (
     packages.withdraw,
     packages.record_payment,
     packages.declare_conflict,
+    payments.instruct_payment,
+    payments.import_finance_file,
+    payments.close_task,
     retention.deidentify,
     parked.resend,
     parked.discard,
+    directory.import_services,
+    directory.choose_service,
 )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import ColumnElement, or_
@@ -35,6 +35,7 @@ from caseworker.services.audit import AuditTrail, canonical
 from caseworker.services.errors import InvalidInput, NotFound, PermissionRefused, ServiceError
 from caseworker.services.facts_reader import Families, families, household_group
 from caseworker.services.outbox import mutation
+from caseworker.services.payments import PaymentTask, open_tasks
 from caseworker.store.database import Store
 from caseworker.store.review_tables import ReviewRow
 from caseworker.store.tables import HouseholdRow, MemberRow, PackageRow, VisitRow
@@ -108,10 +109,12 @@ class ReviewEntry:
 
 @dataclass(frozen=True)
 class ReviewLists:
-    """An officer's open reviews: overdue (oldest first) and due soon (soonest first)."""
+    """An officer's open reviews: overdue (oldest first) and due soon (soonest first);
+    and the failed or returned payments they must act on (``services.payments``)."""
 
     due: list[ReviewEntry]
     overdue: list[ReviewEntry]
+    payments: list[PaymentTask] = field(default_factory=list)
 
 
 def _to_review(row: ReviewRow) -> Review:
@@ -204,9 +207,11 @@ def reviews_for(store: Store, user: User, today: date, everyone: bool = False) -
         if not everyone:
             query = query.where(ReviewRow.officer_id == user.id)
         entries = [_entry(session, r, p, h, today) for r, p, h in session.exec(query).all()]
+        tasks = open_tasks(session, None if everyone else user.id)
     return ReviewLists(
         due=[e for e in entries if e.state is ReviewState.DUE],
         overdue=[e for e in entries if e.state is ReviewState.OVERDUE],
+        payments=tasks,
     )
 
 

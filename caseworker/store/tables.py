@@ -117,6 +117,12 @@ class VisitRow(SQLModel, table=True):
     # The engine's result when the visit was saved (canonical JSON), so the case file
     # shows what was recommended then, whatever the rules say later.
     recommendation: str = Field(default="", sa_column=Column(Text, nullable=False))
+    # The directory service chosen for each referral clause, as canonical JSON
+    # ``{"7.1": "<directory service id>"}``; "" for a visit before the directory
+    # (the family copy then falls back to ``resources/referrals.yaml``).
+    referral_services: str = Field(
+        default="", sa_column=Column(Text, nullable=False, server_default="")
+    )
     server_version: int | None = Field(default=None, index=True)  # see caseworker.sync
 
 

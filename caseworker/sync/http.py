@@ -59,15 +59,16 @@ def is_service(address: str) -> bool:
     return address.startswith(("http://", "https://"))
 
 
-def check_address(address: str) -> str:
-    """The service's base address, refused if it would send a credential in clear."""
+def check_address(address: str, what: str = "The sync service address") -> str:
+    """The service's base address, refused if it would send a credential in clear (or,
+    for a directory feed, let anyone on the way change what the family is told)."""
     url = httpx.URL(address.rstrip("/"))
     if url.scheme == "https":
         return str(url)
     if url.scheme == "http" and is_loopback(url.host):
         return str(url)
     raise StoreUnavailable(
-        f"The sync service address must start with https:// (plain http is only for this "
+        f"{what} must start with https:// (plain http is only for this "
         f"machine, like http://127.0.0.1); {url.scheme}://{url.host} is not safe to use."
     )
 

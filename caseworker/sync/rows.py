@@ -32,6 +32,8 @@ from caseworker.domain.search_terms import household_terms
 from caseworker.services.audit import AuditTrail
 from caseworker.services.retention import erase_personal_data
 from caseworker.store.bulk import insert_raw
+from caseworker.store.directory_tables import DirectoryServiceRow
+from caseworker.store.payment_tables import FinanceLineRow, PaymentRow
 from caseworker.store.review_tables import ReviewRow
 from caseworker.store.sync_tables import HouseholdConflict, HouseholdMergeRow
 from caseworker.store.tables import (
@@ -70,6 +72,7 @@ class Synced:
 # In foreign-key order: a row's parents are copied before it.
 SYNCED: tuple[Synced, ...] = (
     Synced(UserAccount, "replace"),
+    Synced(DirectoryServiceRow, "replace"),
     Synced(HouseholdRow, "replace"),
     Synced(HouseholdMergeRow, "replace"),
     Synced(VisitRow, "replace"),
@@ -79,6 +82,8 @@ SYNCED: tuple[Synced, ...] = (
     Synced(FundEntryRow, "append"),
     Synced(ConflictOfInterestRow, "replace"),
     Synced(ReviewRow, "replace"),
+    Synced(PaymentRow, "replace"),
+    Synced(FinanceLineRow, "replace"),
     Synced(HouseholdConflict, "replace"),
     Synced(AuditEventRow, "chain"),
 )

@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QEvent, QObject, QSize, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
+    QFrame,
     QLabel,
     QLineEdit,
     QMainWindow,
@@ -39,7 +40,7 @@ from caseworker.ui.pages.signin import SignInPage
 from caseworker.ui.pages.users import UsersPage
 from caseworker.ui.pages.visit import VisitPage
 from caseworker.ui.sync_status import SyncController, SyncStatusBar
-from caseworker.ui.widgets import install_wheel_guard, show_banner
+from caseworker.ui.widgets import install_wheel_guard, scrolling, show_banner
 
 Shortcut = QKeySequence | QKeySequence.StandardKey | str
 _ACTIVITY = (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel)
@@ -51,14 +52,34 @@ SIGN_OUT_KEY = "Ctrl+Shift+L"
 QUIT_KEY = "Ctrl+Q"
 
 
+PREFERRED_SIZE = QSize(1100, 760)
+
+
+def fit_to_screen(window: QWidget) -> None:
+    """Once shown (its frame known), keep the whole window, frame and all, on its screen:
+    a 1366x768 laptop at 200% has room for 683x384 of the window's own pixels."""
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    if screen is None:
+        return
+    room = screen.availableGeometry()
+    frame = window.frameGeometry().size() - window.geometry().size()
+    window.resize(window.size().boundedTo(room.size() - frame))
+    if not room.contains(window.frameGeometry()):
+        window.move(room.topLeft())
+
+
 class MainWindow(QMainWindow):
     def __init__(self, context: AppContext, idle_lock_ms: int = IDLE_LOCK_MINUTES * 60_000) -> None:
         super().__init__()
         self.context = context
         self.setWindowTitle("Caseworker — Today's yes")
-        self.resize(1100, 760)
         self.stack = QStackedWidget()
-        self.setCentralWidget(self.stack)
+        # The pages scroll when the window is smaller than they would like (a small
+        # screen at 200%), so the window never has to be larger than the screen.
+        pages = scrolling(self.stack)
+        pages.setFrameShape(QFrame.Shape.NoFrame)
+        self.setCentralWidget(pages)
+        self.resize(PREFERRED_SIZE)
         self.signin = SignInPage(context)
         self.search = SearchPage(context)
         self.household = HouseholdPage(context)
@@ -224,6 +245,9 @@ class MainWindow(QMainWindow):
     def _after_sync(self, manual: bool, report: SyncReport) -> None:
         """Show what a sync brought on a list page; never reload a form someone types in."""
         page = self.stack.currentWidget()
+        if page is self.signin:
+            self.signin.after_sync()
+            return
         brought = report.pulled_rows > 0 or report.pushed.applied > 0
         typing = isinstance(QApplication.focusWidget(), QLineEdit | QPlainTextEdit)
         if not (manual or (brought and not typing)):

@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
 
 from caseworker.domain import labels
 from caseworker.domain.money import format_pence
-from caseworker.domain.packages import Package, PackageStatus, PaymentMethod
-from caseworker.services import packages, users
+from caseworker.domain.packages import Package, PaymentMethod
+from caseworker.services import drop_in, packages
 from caseworker.services.errors import InvalidInput, ServiceError
 from caseworker.ui.context import AppContext
 from caseworker.ui.fields import FieldSet, with_mnemonic
@@ -202,21 +202,17 @@ class PackagesPanel(QWidget):
 
         def approve(package: Package) -> Package:
             try:
-                manager = users.sign_in(
-                    ctx.store, values["manager_code"], values["manager_password"]
+                return drop_in.approve_in_person(
+                    ctx.store,
+                    ctx.user,
+                    ctx.rules.current(),
+                    package.id,
+                    values["manager_code"],
+                    values["manager_password"],
+                    self._today(),
                 )
             finally:
                 password.clear()  # not kept once checked
-            try:
-                if package.status is PackageStatus.RECOMMENDED:  # the officer sends it first
-                    packages.send_to_manager(ctx.store, ctx.user, package.id)
-                # Signed with the manager's key, unlocked by their password just now.
-                return packages.approve(
-                    ctx.store, manager, ctx.rules.current(), package.id, self._today()
-                )
-            finally:
-                if manager.id != ctx.user.id:
-                    users.put_away_key(manager)  # nothing left here that signs for them
 
         self._run(approve, "Approved by the team manager. You are still signed in.")
 

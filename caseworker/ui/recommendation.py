@@ -13,8 +13,10 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QAbstractScrollArea,
     QHeaderView,
     QLabel,
+    QSizePolicy,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -34,7 +36,7 @@ AMOUNT, REASON = 2, 3
 class PackageItemsModel(QAbstractTableModel):
     """One row per award item of the policy: recommended amount, the officer's amount, reason."""
 
-    HEADERS = ("Item", "Recommended", "Amount (£)", "Reason for an exception", "Why")
+    HEADERS = ("Item", "Recommended", "Amount (£)", "Exception reason", "Why")
     changed = Signal()
 
     def __init__(self) -> None:
@@ -168,6 +170,7 @@ class RecommendationPanel(QWidget):
         self.items = PackageItemsModel()
         self.items_view = _table(self.items, "Package items", stretch_last=True)
         self.items_view.setEditTriggers(QAbstractItemView.EditTrigger.AllEditTriggers)
+        _give_why_the_room(self.items_view)
         layout.addWidget(self.items_view)
         self.total = _label("Package total and approval route")
         self.total.setProperty("role", "stage")
@@ -183,6 +186,7 @@ class RecommendationPanel(QWidget):
         layout.addWidget(QLabel("Missing facts and what-ifs"))
         self.gaps_view = _table(self.gaps, "Missing facts and what-ifs", stretch_last=True)
         layout.addWidget(self.gaps_view)
+        layout.addStretch(1)
 
     def show_rules_state(self, text: str, fallback: bool) -> None:
         if fallback:
@@ -217,6 +221,9 @@ class RecommendationPanel(QWidget):
         )
         for label in (self.summary, self.total):
             label.setAccessibleDescription(label.text())
+        for view in (self.items_view, self.referrals_view, self.gaps_view):
+            view.resizeRowsToContents()
+            view.updateGeometry()  # as tall as its rows now are
 
 
 def _label(name: str) -> QLabel:
@@ -227,15 +234,33 @@ def _label(name: str) -> QLabel:
     return label
 
 
+def _give_why_the_room(view: QTableView) -> None:
+    """Item names and reasons wrap in set widths; the "why" takes the rest of the row, so
+    it is never squeezed off the side of the panel beside the form."""
+    header = view.horizontalHeader()
+    for column, width in ((0, 140), (REASON, 130)):
+        header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+        view.setColumnWidth(column, width)
+    header.setSectionResizeMode(len(PackageItemsModel.HEADERS) - 1, QHeaderView.ResizeMode.Stretch)
+    view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+
 def _table(model: QAbstractTableModel, name: str, stretch_last: bool) -> QTableView:
     view = QTableView()
     view.setModel(model)
     view.setAccessibleName(name)
     view.setTabKeyNavigation(False)
     view.setWordWrap(True)
-    view.verticalHeader().hide()
+    rows = view.verticalHeader()
+    rows.hide()
+    # Each row as tall as its wrapped "why", and each table as tall as its rows, so the
+    # whole explanation shows beside the form without an ellipsis or a scroll bar.
+    rows.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    view.setSizeAdjustPolicy(QAbstractScrollArea.SizeAdjustPolicy.AdjustToContents)
+    view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
+    view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     header = view.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     header.setStretchLastSection(stretch_last)
-    view.setMinimumHeight(120)
+    view.setMinimumHeight(view.horizontalHeader().sizeHint().height() + 4)
     return view

@@ -75,3 +75,24 @@ def test_read_only_store_gives_plain_message_and_exit_code_3(tmp_path: Path) -> 
     assert "Traceback" not in refused.stderr
     after = json.loads(_run(data, "households", "--json").stdout)
     assert after == before  # nothing saved before was lost, nothing half-written
+
+
+def test_no_display_says_so_and_exits_3_instead_of_aborting(tmp_path: Path) -> None:
+    """Qt aborts (SIGABRT, no message) when it has no display; the command looks first."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"}
+    }
+    result = subprocess.run(
+        [str(ENTRY_POINT), "--data-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        start_new_session=True,
+    )
+    assert result.returncode == 3, result.stderr
+    assert result.stderr.startswith("caseworker: Caseworker's window needs a desktop session")
+    assert "caseworker --help" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -95,7 +95,8 @@ def test_the_pdf_shows_the_seeded_figures(report: Report) -> None:
     assert f"Packages made {sum(e.packages_by_status.values())}" in text
     assert f"Awards approved in the period {format_pence(approved)}" in text
     assert f"Reviews recorded {shown(e.reviews_done)}" in text
-    assert f"Estimated costs avoided (estimates) {format_pence(e.costs_avoided)}" in text
+    gross = format_pence(e.costs_avoided)
+    assert f"Estimated costs avoided (estimates), gross, 2025-26 prices {gross}" in text
     assert f"Due in the period {shown(e.reviews_due)}" in text
     assert f"Overdue on 31/12/2026 {shown(e.reviews_overdue)}" in text
     assert f"Home kept {shown(e.outcomes.home_kept)}" in text
@@ -137,9 +138,9 @@ def test_the_csv_has_the_same_anonymised_figures(report: Report) -> None:
     section = "Spend against the fund by month of approval"
     assert report.value(section, "June 2026: Approved (£)") == f"{june[1] / 100:.2f}"
     assert report.value(section, "July 2026: Approved (£)") == "suppressed (fewer than 5)"
-    assert report.value("Summary", "Estimated costs avoided (estimates) (£)") == (
-        f"{e.costs_avoided / 100:.2f}"
-    )
+    assert report.value(
+        "Summary", "Estimated costs avoided (estimates), gross, 2025-26 prices (£)"
+    ) == (f"{e.costs_avoided / 100:.2f}")
     # Every figure is a plain number or one of the suppression words: nothing like "3".
     tables = {t.title for t in ev.anonymised_tables(report.figures)}
     for row in report.rows:
@@ -165,11 +166,67 @@ def test_the_pdf_and_csv_agree_cell_by_cell(report: Report) -> None:
 
 def test_estimated_costs_avoided_with_sources(report: Report) -> None:
     text = report.text
-    assert "Estimated costs avoided" in text and "ESTIMATES." in text
+    assert "Estimated savings: gross and net" in text and "ESTIMATES." in text
     for cost in ev.load_unit_costs().unit_cost:
         assert re.sub(r"\s+", " ", cost.source)[:60] in text
-        assert f"{format_pence(cost.pence)} (estimate)" in text
-    assert "Year: 2023-24" in text
+        assert f"{cost.name}, {format_pence(cost.pence)} in {cost.price_year} prices" in text
+    # A 2014-15 figure is shown uprated to the report's year, with the deflators used.
+    assert (
+        "£1,070.00 in 2014-15 prices, £1,500.80 in 2025-26 prices (GDP deflator 107.3 / 76.5)"
+        in text
+    )
+    # The court fees took effect on 8 April 2025, and the report says so.
+    assert (
+        "Valid from 8 April 2025" in text and "1 April 2025" not in text.split("HM Courts")[1][:80]
+    )
+
+
+def test_gross_and_net_side_by_side_with_a_range(report: Report) -> None:
+    """The summary and the savings table show gross and net low, central and high."""
+    text, sv = report.text, report.figures.savings
+    net = sv.net("fiscal")
+    assert f"gross, 2025-26 prices {format_pence(sv.gross_pence('fiscal'))}" in text
+    assert f"Estimated costs avoided, net: low {format_pence(net.low)}" in text
+    assert f"Estimated costs avoided, net: central {format_pence(net.central)}" in text
+    assert f"Estimated costs avoided, net: high {format_pence(net.high)}" in text
+    assert net.low < net.central < net.high < sv.gross_pence("fiscal")
+    # The savings table has both, line by line: homes kept (6) against temporary accommodation.
+    ta = next(line for line in sv.lines if line.unit.bound == "upper")
+    cells = [format_pence(p) for p in (ta.gross_pence, ta.net.low, ta.net.central, ta.net.high)]
+    assert f"(upper bound) 6 {format_pence(ta.unit_pence)} {' '.join(cells)}" in text
+    assert (
+        report.value(
+            "Estimated costs avoided set against what was spent (estimates)",
+            "Estimated costs avoided, net: central (£)",
+        )
+        == f"{net.central / 100:.2f}"
+    )
+    # Each factor is stated with its source.
+    assert "Home kept (it was at risk): deadweight 35% (25% to 50%), attribution 60%" in text
+    assert "Optimism bias by confidence grade: grade 1 0%" in text and "GMCA" in text
+    assert "Deflators: HM Treasury GDP deflators" in text
+
+
+def test_upper_bound_is_labelled(report: Report) -> None:
+    text = report.text
+    assert "Temporary accommodation avoided (one household, one year) (upper bound)" in text
+    assert "Upper bound." in text
+    assert "(lower bound (a floor))" in text  # the court fees and a year of benefit are floors
+
+
+def test_social_value_is_reported_apart(report: Report) -> None:
+    text, sv = report.text, report.figures.savings
+    assert "Social value (wellbeing values, 2025-26 prices): not savings" in text
+    social = {line.unit.name for line in sv.of_kind("social")}
+    assert social and all("Wellbeing value" in name for name in social)
+    costs = report.figures and next(
+        t for t in ev.anonymised_tables(report.figures) if t.key == "costs"
+    )
+    assert not any("Wellbeing" in row.label for row in costs.rows)
+    assert (
+        report.value("Summary", "Social value, net central (wellbeing, not costs avoided) (£)")
+        == f"{sv.net('social').central / 100:.2f}"
+    )
 
 
 def test_charts_are_drawn_and_pages_are_not_cut(report: Report, tmp_path: Path) -> None:

@@ -129,3 +129,34 @@ def test_no_visit_yet_says_so(team: Team, tmp_path: Path) -> None:
     assert "We have not recorded a visit with you yet." in text
     assert "We did not agree a payment at this visit." in text
     assert "We did not refer you to another service at this visit." in text
+
+
+def test_says_how_and_when_the_family_gets_the_money_by_its_route(
+    team: Team, tmp_path: Path
+) -> None:
+    from caseworker.services import packages, payments
+    from tests.reports.case_fixtures import simple_case
+    from tests.services.packages_fixtures import TODAY
+
+    officer = team.officers[0]
+    household = simple_case(team, officer)
+    [package] = packages.packages_of(team.store, household.id)
+    payments.instruct_from_form(
+        team.store,
+        officer,
+        package.id,
+        "cash_out",
+        {"code": "AB12CD34", "delivery": "printed"},
+        TODAY,
+    )
+    out = tmp_path / "route.pdf"
+    write_family_copy(case_file(team.store, household.id), out)
+    text = squash(text_of(out))
+    assert (
+        squash(
+            "You get £120.00 in cash at any PayPoint or Post Office counter: show the code "
+            "AB12CD34 printed on this copy from the next working day."
+        )
+        in text
+    )
+    assert "Your officer will tell you which one" not in text

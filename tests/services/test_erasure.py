@@ -17,7 +17,7 @@ from caseworker.domain.assessment import Capitals
 from caseworker.domain.household import Household
 from caseworker.domain.packages import PaymentMethod
 from caseworker.domain.reviews import Outcomes
-from caseworker.services import erasure, households, packages, retention, reviews
+from caseworker.services import erasure, households, packages, payments, retention, reviews
 from caseworker.services.erasure import BY_TABLE, INVENTORY, HouseholdIds, Rule
 from caseworker.services.subject_access import export_subject_access
 from caseworker.store.database import Store
@@ -214,6 +214,8 @@ def _poison_value(table: str, column: str, household_id: uuid.UUID) -> Any:
             )
         case ("package", "explanation"):
             return json.dumps([secret])
+        case ("payment", "details"):
+            return json.dumps({"route": "cash_out", "phone": secret})
         case ("draft", "payload"):
             return {"typed": secret}
         case ("outbox", "args"):
@@ -232,6 +234,26 @@ def _case(team: Team) -> uuid.UUID:
     packages.approve_on_the_spot(team.store, officer, team.rules, package.id, TODAY)
     packages.record_payment(
         team.store, officer, package.id, PaymentMethod.BANK_TRANSFER, "BACS-QX77"
+    )
+    # A second award, paid by a route and reconciled with finance's file.
+    again = add_visit(team.store, officer, household, food=True)
+    second = packages.propose(team.store, officer, team.rules, again.id, [], TODAY)
+    packages.approve_on_the_spot(team.store, officer, team.rules, second.id, TODAY)
+    payment = payments.instruct_from_form(
+        team.store,
+        officer,
+        second.id,
+        "cash_out",
+        {"code": "QUENBY77", "delivery": "text", "phone": "07700900123"},
+        TODAY,
+    )
+    payments.import_finance_file(
+        team.store,
+        team.managers[0],
+        "line_id,payment_reference,route,outcome,amount,date,detail,reason\n"
+        f"F1,{payment.reference},cash_out,failed,{payment.amount_pence / 100:.2f},"
+        f"{TODAY.isoformat()},BY77,Quenby's phone was off\n",
+        TODAY,
     )
     due = reviews.reviews_for(team.store, officer, REVIEW_DAY).due[0]
     reviews.record_review(
@@ -299,8 +321,9 @@ def test_retention_erases_review_notes_and_every_erase_column(team: Team) -> Non
             if e.rule is Rule.ERASE:
                 values = {getattr(r, e.column) for r in kept}
                 assert values == {e.erased}, (entry.table, e.column, values)
-    [review] = rows_after["review"].values()
-    assert review.notes == "" and review.financial == 1  # the score stays for statistics
+    found = list(rows_after["review"].values())  # two awards, two reviews
+    assert {r.notes for r in found} == {""}
+    assert [r.financial for r in found if r.completed_on] == [1]  # the score stays
     [household] = rows_after["household"].values()
     assert household.postcode == "SE15" and household.archived
 

@@ -15,7 +15,9 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlmodel import select
@@ -373,6 +375,21 @@ def expected_figures(seeded: Seeded) -> Expected:
         "referral_taken_up": outcomes.referrals_taken_up,
     }
     costs = [(u["outcome"], counts[u["outcome"]], u["pence"]) for u in unit_costs["unit_cost"]]
+    # Gross fiscal costs avoided, each unit cost put in the report's price year by hand
+    # with the deflators file: pence x index[report year] / index[price year], half up.
+    factors = tomllib.loads((paths.resources_dir() / "savings_factors.toml").read_text("utf-8"))
+    index = tomllib.loads((paths.resources_dir() / "gdp_deflators.toml").read_text("utf-8"))
+    index = {year: Decimal(str(value)) for year, value in index["index"].items()}
+
+    def in_report_prices(u: dict[str, Any]) -> int:
+        real = u["pence"] * index[factors["price_year"]] / index[u["price_year"]]
+        return int(real.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+    costs_avoided = sum(
+        counts[u["outcome"]] * in_report_prices(u)
+        for u in unit_costs["unit_cost"]
+        if u["kind"] == "fiscal" and not 0 < counts[u["outcome"]] < 5
+    )
     return Expected(
         households_seen=len({v.household_id for v, _caps in period_visits}),
         visits=len(period_visits),
@@ -396,7 +413,7 @@ def expected_figures(seeded: Seeded) -> Expected:
         movement=ev.StageMovement(**moves),
         reviewed_awards=sum(r.package.total_pence for r in done),
         costs=costs,
-        costs_avoided=sum(n * pence for _o, n, pence in costs if not 0 < n < 5),
+        costs_avoided=costs_avoided,
     )
 
 
@@ -587,7 +604,8 @@ def test_the_seeded_tables_are_anonymised(figures: ev.EvaluationFigures) -> None
     assert shown["outcomes"]["Job started"] == ["fewer than 5"]
     assert shown["outcomes"]["Training started"] == ["0"]
     costs = {r.label.split(":")[0]: [ev.present(c) for c in r.cells] for r in tables["costs"].rows}
-    assert costs["Job started"] == ["fewer than 5", "£4,801.68", "suppressed (fewer than 5)"]
+    # Count, unit value (2025-26 prices already), gross and net low, central, high.
+    assert costs["Job started"] == ["fewer than 5", "£4,801.68"] + [ev.SUPPRESSED] * 4
     assert costs["Debt plan in place"][0] == "7"
 
 
@@ -600,7 +618,7 @@ def test_unit_costs_are_estimates_with_sources(tmp_path: Path) -> None:
         "hours_restored",
         "debt_plan_in_place",
     }
-    assert all(c.source and c.year and c.note for c in costs.unit_cost)
+    assert all(c.source and c.price_year and c.valid_from and c.note for c in costs.unit_cost)
     bad = tmp_path / "unit_costs.toml"
     bad.write_text('label = "x"\n[[unit_cost]]\noutcome = "moon_landing"\n', "utf-8")
     with pytest.raises(ev.UnitCostsInvalid, match=r"unit_cost\.0\.outcome"):

@@ -28,7 +28,8 @@ from caseworker.domain.rules import (
     evaluate,
 )
 from caseworker.domain.rules.loader import load_folders
-from caseworker.services import evaluation, households, impact, packages, recommend
+from caseworker.services import households, impact, packages, recommend
+from caseworker.services.evaluation import reading as evaluation_reading
 from caseworker.services.facts_reader import (
     Families,
     award_window_days,
@@ -119,7 +120,7 @@ def test_every_consumer_reads_the_same_facts_for_a_merged_family(team: Team) -> 
     assert entry.awards_last_year_pence == EARLIER_AWARD
     # (Its household count: the whole report reads JSON as SQLite does, a laptop's store.)
     with team.store.read() as session:
-        seen, visits, _stages = evaluation._visits(session, EARLIER, TODAY)
+        seen, visits, _stages = evaluation_reading._visits(session, EARLIER, TODAY)
     assert (seen, visits) == (1, 2)
 
 

@@ -171,3 +171,33 @@ def test_typed_postcode_with_space_matches_only_that_postcode(store: Store, offi
     for query in ("SE1 4PQ", "se1 4p", "SE14PQ"):
         assert [s.reference for s in households.search(store, query)] == [wanted.reference]
     assert len(households.search(store, "SE1")) == 4  # a district prefix still browses widely
+
+
+def test_every_household_amount_is_read_as_pounds_and_reaches_the_engines_facts(
+    store: Store, officer: User
+) -> None:
+    """One list of the household's amounts (``MONEY_FIELDS``) for the form and the facts."""
+    from caseworker.domain.household import MONEY_FIELDS
+    from caseworker.services.facts_reader import read_facts
+
+    assert MONEY_FIELDS == (
+        "savings_pence",
+        "rent_arrears_pence",
+        "mortgage_arrears_pence",
+        "utility_arrears_pence",
+        "council_tax_arrears_pence",
+        "other_debts_pence",
+    )
+    lead = make_household().members[0]
+    form = {"postcode": "SE15 4QN"} | {name: f"{i + 1}.25" for i, name in enumerate(MONEY_FIELDS)}
+    built = households.build_household(form, [lead])
+    assert [getattr(built, n) for n in MONEY_FIELDS] == [125, 225, 325, 425, 525, 625]
+    created = households.create_household(store, officer, built)
+    visit = visits.record_visit(
+        store,
+        officer,
+        visits.build_visit({"household_id": str(created.id), "visit_date": "20/11/2026"}),
+    )
+    with store.read() as session:
+        facts = read_facts(session, created.id, visit.id)
+    assert [getattr(facts.household, n) for n in MONEY_FIELDS] == [125, 225, 325, 425, 525, 625]

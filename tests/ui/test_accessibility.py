@@ -196,13 +196,16 @@ def test_tab_order_on_the_household_details_tab(ui: Officer, household: Househol
 def test_tab_moves_down_the_form_in_screen_order(
     ui: Officer, household: Household, page: str
 ) -> None:
-    """Within each section focus never moves up, and sections are visited top to bottom."""
+    """Columns left to right (the visit: the form, then the package beside it); within a
+    column sections top to bottom; within a section focus never moves up."""
     go_to(ui, page, household)
     [fields] = field_sets(ui.window, page)
     first = next(iter(fields.widgets.values()))
     stops = [w for w in tab_cycle(ui, first) if _section(w) is not None]
     assert len(stops) >= len(fields.widgets)
-    positions = [(_content_y(_section(w)), _y_in(w, _section(w))) for w in stops]
+    positions = [
+        (_column_x(_section(w)), _content_y(_section(w)), _y_in(w, _section(w))) for w in stops
+    ]
     backwards = [
         f"{ident(a)} -> {ident(b)}"
         for (a, pa), (b, pb) in zip(
@@ -225,6 +228,14 @@ def _section(widget: QWidget) -> QGroupBox | None:
 def _y_in(widget: QWidget, ancestor: QWidget | None) -> int:
     assert ancestor is not None
     return widget.mapTo(ancestor, widget.rect().topLeft()).y()
+
+
+def _column_x(box: QGroupBox | None) -> int:
+    """Where the section's column starts across the window (its scrolled content's x)."""
+    assert box is not None
+    content = box.parentWidget()
+    assert content is not None
+    return content.mapTo(content.window(), content.rect().topLeft()).x()
 
 
 def _content_y(box: QGroupBox | None) -> int:

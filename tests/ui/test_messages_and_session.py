@@ -65,9 +65,11 @@ def test_a_green_message_does_not_greet_the_next_household(
     assert panel.fields.values()["manager_code"] == ""  # typed for the other household
 
 
-def test_a_refused_approval_in_person_says_what_did_happen(
+def test_a_refused_approval_in_person_changes_nothing_and_says_so(
     ui: Officer, store: Store, officer: User, manager: User, eligible: Household
 ) -> None:
+    """Sending to the manager and their approval are one transaction
+    (``drop_in.approve_in_person``): refused, the package stays where it was."""
     package = _proposed(store, officer, eligible)
     packages.declare_conflict(store, manager, eligible.id, "My sister's family")
     ui.sign_in()
@@ -78,12 +80,11 @@ def test_a_refused_approval_in_person_says_what_did_happen(
     ui.click(panel.approve_button)
 
     saved = packages.get_package(store, package.id)
-    assert saved.status is PackageStatus.AWAITING_MANAGER  # the send went through
+    assert saved.status is PackageStatus.RECOMMENDED  # not left in the manager's queue
     text = panel.message.text()
-    assert "Nothing changed" not in text
+    assert text.startswith("Nothing changed.")
     assert "conflict of interest" in text
-    assert "now “Waiting for a team manager”" in text
-    assert panel.model.index(0, 2).data() == "Waiting for a team manager"
+    assert panel.model.index(0, 2).data() == PackageStatus.RECOMMENDED.label
 
 
 def test_a_wrong_manager_password_still_says_nothing_changed(

@@ -472,3 +472,34 @@ def test_only_its_maker_or_a_manager_may_resend_or_discard_a_parked_change(
     assert states[0] == "discarded" and set(states[1:]) <= {"dropped"}
     with pytest.raises(NotFound):
         parked.discard(store, officer, *key, why="Again")
+
+
+def test_a_new_laptops_first_sync_leaves_first_run_set_up_for_sign_in(
+    qtbot: QtBot, shared_url: str, tmp_path: Path, laptop_b: Store
+) -> None:
+    """The team's manager exists in the shared store; this laptop has nobody yet."""
+    users.create_first_manager(laptop_b, "Morgan Lee", "TM01", PASSWORD)
+    sync_b(laptop_b, shared_url)
+    new_laptop = Store.open_local(tmp_path / "new.db")
+    try:
+        window = MainWindow(AppContext(new_laptop, tasks=TaskRunner(synchronous=True)))
+        qtbot.addWidget(window)
+        with qtbot.waitActive(window):
+            window.show()
+            window.activateWindow()
+        assert window.signin.setup_box.isVisible()
+        # Nobody can press Sync now before signing in: the sync soon after start runs.
+        assert not window.sync_action.isEnabled()
+        qtbot.waitUntil(lambda: not window.signin.setup_box.isVisible(), timeout=10_000)
+        assert not window.signin.setup_box.isVisible()
+        assert window.signin.sign_in_box.isVisible()
+        assert window.signin.message.text().startswith("The team's accounts arrived")
+        qtbot.keyClicks(window.signin.code, "TM01")
+        qtbot.keyClicks(window.signin.password, PASSWORD)
+        qtbot.keyClick(window.signin.password, Key.Key_Return)
+        window.sync.stop()
+        assert window.context.current_user is not None
+        assert window.context.current_user.officer_code == "TM01"
+    finally:
+        window.close()
+        new_laptop.dispose()

@@ -234,6 +234,8 @@ class Segment:
     item_facts_early: bool = True  # a stage, eligibility or referral rule reads an item fact
     # The default stage table reads only the four scores: its answers are memoised.
     scores_only: bool = False
+    # Directory taxonomy terms each referral clause matches (policy ``directory_terms``).
+    directory_terms: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _stage_memo: dict[object, StageDecision] = field(default_factory=dict)
     _hint_memo: dict[object, str] = field(default_factory=dict)
 
@@ -600,6 +602,9 @@ def _segment(c: _Compiler, day: date) -> Segment:
         items,
         referrals,
         bounds=c.params.bounds,
+        directory_terms={
+            r.clause: tuple(r.directory_terms) for r in policy.referrals if _in_force(r, day)
+        },
     )
     _check_clauses(c, policy, day)
     in_force = {r.clause for r in policy.items if _in_force(r, day)}

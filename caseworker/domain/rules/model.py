@@ -178,6 +178,13 @@ class ItemRule(ClauseRule):
 class ReferralRule(ClauseRule):
     service: str = Field(min_length=1)
     when: Condition
+    directory_terms: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Taxonomy terms of the borough's services directory (Open Referral UK) that "
+            "this referral matches; a service listing any of them is offered to the officer."
+        ),
+    )
 
 
 class PolicyFile(RuleModel):

@@ -3,6 +3,8 @@
 from alembic import context
 from sqlmodel import SQLModel
 
+import caseworker.store.directory_tables  # registers the services directory
+import caseworker.store.payment_tables  # registers the payment tables
 import caseworker.store.review_tables  # registers the review table on the metadata
 import caseworker.store.service_tables  # registers the sync service's tables
 import caseworker.store.sync_tables  # registers the sync tables

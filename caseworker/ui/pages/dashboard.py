@@ -28,7 +28,6 @@ from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, QSize, Qt
 from PySide6.QtGui import (
     QColor,
     QFont,
-    QFontDatabase,
     QFontInfo,
     QImage,
     QImageReader,
@@ -61,13 +60,13 @@ from caseworker.reports.evaluation import (
     write_evaluation_csv,
     write_evaluation_pdf,
 )
-from caseworker.reports.fonts import shipped_fonts
 from caseworker.services import evaluation as ev
 from caseworker.services.errors import InvalidInput, ServiceError
 from caseworker.services.evaluation import EvaluationFigures, evaluation_figures, present
 from caseworker.services.forms import parse_date
 from caseworker.store.database import Store
 from caseworker.ui.context import AppContext
+from caseworker.ui.fonts import add_shipped_fonts
 from caseworker.ui.widgets import (
     REFRESH_KEY,
     banner,
@@ -166,7 +165,7 @@ def build_dashboard(
 ) -> Dashboard:
     """Everything the screen shows, worked out in the background (no Qt in here)."""
     figures = evaluation_figures(store, manager, date_from, date_to, today=today)
-    tables = report_tables(figures)
+    tables = {key: ev.for_the_team(t) for key, t in report_tables(figures).items()}
     charts = tuple(
         ShownChart(
             key=c.key,
@@ -181,25 +180,6 @@ def build_dashboard(
         for c in evaluation_charts(figures, tables)
     )
     return Dashboard(figures, tables, charts)
-
-
-_fonts_added = False
-
-
-def add_chart_fonts() -> None:
-    """Give Qt the fonts the charts name (DejaVu Sans), so labels sit where ReportLab put them.
-
-    ReportLab places each label by its width in the shipped font; a different
-    font on screen would make labels overlap. Done once per process.
-    """
-    global _fonts_added
-    if _fonts_added:
-        return
-    _fonts_added = True
-    for font in shipped_fonts():
-        for path in (font.regular, font.bold):
-            if path is not None:
-                QFontDatabase.addApplicationFont(str(path))
 
 
 def render_svg(svg: bytes, size: QSize) -> QImage:
@@ -335,10 +315,10 @@ class DashboardPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(heading("Evaluation dashboard"))
         intro = help_text(
-            "The pilot's figures for the period, from the records officers keep (policy part 8). "
-            "Anonymised as in the evaluation report: a count from 1 to 4 reads \u201cfewer than "
-            "5\u201d and money resting on so few records is suppressed; costs avoided are "
-            "estimates."
+            "The team's figures for the period, in full, from the records officers keep "
+            "(policy part 8); costs avoided are estimates. The evaluation report you save from "
+            "here is anonymised for sharing: in it a count from 1 to 4 reads \u201cfewer than "
+            "5\u201d and money resting on so few records is suppressed."
         )
         layout.addWidget(intro)
         self.message = banner()
@@ -507,7 +487,7 @@ class DashboardPage(QWidget):
         self._set_running(False)
 
     def _show_charts(self, dashboard: Dashboard) -> None:
-        add_chart_fonts()  # not at start-up: most sessions never open the dashboard
+        add_shipped_fonts()  # the charts name the shipped fonts (the window has them)
         while (item := self._charts_layout.takeAt(0)) is not None:
             widget = item.widget()
             if widget is not None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QGroupBox, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGroupBox, QLabel, QLineEdit, QVBoxLayout, QWidget
 
-from caseworker.services import users
+from caseworker import paths
+from caseworker.services import demo, users
 from caseworker.services.errors import InvalidInput, ServiceError
 from caseworker.ui.context import AppContext
 from caseworker.ui.fields import FieldSet
@@ -24,6 +25,14 @@ class SignInPage(QWidget):
         layout.addWidget(self.message)
 
         self.sign_in_box, form = section("Sign in")
+        if paths.demo_mode():
+            hint = QLabel(
+                f"Demo: sign in as {demo.DEMO_OFFICER[1]} (officer) or {demo.DEMO_MANAGER[1]} "
+                f"(manager); the password is {demo.DEMO_PASSWORD}"
+            )
+            hint.setWordWrap(True)
+            hint.setAccessibleName("Demo accounts")
+            form.addRow(hint)
         taken = {"c", "s", "m"}  # the Case menu and this page's two buttons
         self.fields = FieldSet(taken=taken)
         self.code = self.fields.line(form, "officer_code", "Officer code", "e.g. JS01")
@@ -65,6 +74,17 @@ class SignInPage(QWidget):
         self.setup_box.setVisible(first_run)
         self.sign_in_box.setVisible(not first_run)
         self._box_focus(self.setup_box if first_run else self.sign_in_box)
+
+    def after_sync(self) -> None:
+        """A new laptop's first sync brings the team's accounts: leave first-run set-up
+        for the sign-in form at once (it once stayed until the app was restarted)."""
+        if self.setup_box.isVisible() and not users.needs_first_manager(self._context.store):
+            self.refresh()
+            show_banner(
+                self.message,
+                "The team's accounts arrived from the shared store: sign in with your "
+                "officer code and password.",
+            )
 
     def reset(self) -> None:
         """Back to an empty form, as at start-up (after a sign out)."""

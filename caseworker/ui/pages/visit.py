@@ -25,8 +25,8 @@ from caseworker.domain.errors import CaseworkerError
 from caseworker.domain.household import Household
 from caseworker.domain.rules import AdjustedPackage, Adjustment, NoRulesInForce
 from caseworker.domain.visit import NeedCategory, Visit, WorkEvent
-from caseworker.services import drafts, packages, recommend, visits
-from caseworker.services.errors import InvalidInput, ServiceError
+from caseworker.services import drafts, drop_in, recommend, visits
+from caseworker.services.errors import InvalidInput
 from caseworker.ui.context import AppContext
 from caseworker.ui.fields import FieldSet
 from caseworker.ui.recommendation import RecommendationPanel
@@ -68,18 +68,26 @@ class VisitPage(QWidget):
         self.message = banner()
         layout.addWidget(self.message)
         self.fields = FieldSet(self._changed, set("cbvr"))  # Case menu, Back, Save
+        # The form on the left; on the right, always in view as the officer types, the
+        # live stage, package and each item's "why" (issue 18: the package once sat
+        # about 35 fields down the form).
         inner = QWidget()
         column = QVBoxLayout(inner)
         column.addWidget(self._need())
         column.addWidget(self._costs())
         column.addWidget(self._capitals())
+        column.addStretch(1)
         box, form = section("Recommended package (policy parts 4 to 7)")
         self.panel = RecommendationPanel()
         self.panel.items.changed.connect(self._changed)
         form.addRow(self.panel)
-        column.addWidget(box)
-        column.addStretch(1)
-        layout.addWidget(scrolling(inner), 1)
+        self.form_area, self.package_area = scrolling(inner), scrolling(box)
+        self.form_area.setObjectName("visit form")
+        self.package_area.setObjectName("visit package")
+        columns = QHBoxLayout()
+        columns.addWidget(self.form_area, 5)
+        columns.addWidget(self.package_area, 6)
+        layout.addLayout(columns, 1)
 
         buttons = QHBoxLayout()
         self.back_button = QPushButton("&Back to household")
@@ -271,18 +279,16 @@ class VisitPage(QWidget):
             return False
         store, user, rules = self._context.store, self._context.user, self._context.rules
         try:
-            visits.record_visit(store, user, visit, draft=self.draft_subject, rules=rules.current())
+            saved = drop_in.save_visit(
+                store, user, rules.current(), visit, adjustments, self._today(), self.draft_subject
+            )
         except CaseworkerError as exc:  # refused, or the disk/store failed: the form keeps it
             show_banner(self.message, f"Not saved. {exc}", error=True)
             return False
         self._draft_timer.stop()
         note = "Visit saved."
-        if adjusted.total_pence > 0:
-            try:
-                packages.propose(store, user, rules.current(), visit.id, adjustments, self._today())
-                note = "Visit saved. The package is on the Packages tab, ready to decide."
-            except ServiceError as exc:
-                note = f"Visit saved, but the package was not: {exc}"
+        if saved.package is not None:
+            note = "Visit saved. The package is on the Packages tab, ready to decide."
         self.saved.emit(self.household, note)
         return True
 

@@ -1,0 +1,63 @@
+"""The visit on one screen at 1366x768: the form on the left, and beside it the live
+stage, package and each item's full "why", the package needing no scroll (issue 18)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtWidgets import QComboBox
+
+from caseworker.domain.users import User
+from caseworker.services import households
+from caseworker.store.database import Store
+from caseworker.ui.main_window import MainWindow
+from tests.services.packages_fixtures import household_with_arrears
+from tests.ui.conftest import Officer
+
+
+def test_the_package_and_its_why_sit_beside_the_form_as_the_officer_types(
+    qtbot: object, store: Store, officer: User, open_window: Callable[..., MainWindow]
+) -> None:
+    household = households.create_household(store, officer, household_with_arrears(12_000))
+    window = open_window(size=(1366, 768))
+    ui = Officer(window=window, qtbot=qtbot)  # type: ignore[arg-type]
+    ui.sign_in()
+    ui.open_found(household.reference)
+    ui.shortcut("Ctrl+R")
+    visit = window.visit
+    fields = visit.fields.widgets
+    for capital, score in (("financial", "2"), ("mental", "1"), ("social", "1"), ("human", "1")):
+        combo = fields[capital]
+        assert isinstance(combo, QComboBox)
+        ui.choose(combo, score)
+    panel = visit.panel
+    qtbot.waitUntil(lambda: panel.items.rowCount() > 0, timeout=3000)  # type: ignore[attr-defined]
+    assert "Stage 3" in panel.summary.text()
+    view = panel.items_view
+    qtbot.waitUntil(  # type: ignore[attr-defined]
+        lambda: view.viewport().height() >= view.verticalHeader().length(), timeout=3000
+    )
+
+    # Beside the form, not below it, and all of it in view without scrolling.
+    form, package = visit.form_area, visit.package_area
+    assert package.geometry().left() >= form.geometry().right()
+    assert package.geometry().top() == form.geometry().top()
+    assert package.horizontalScrollBar().maximum() == 0
+    # The package (stage, every item, total and route) in view without scrolling; the
+    # referrals and what-ifs follow below it.
+    assert package.verticalScrollBar().value() == 0
+    for part in (panel.summary, panel.items_view, panel.total):
+        bottom = part.mapTo(package.widget(), part.rect().bottomLeft()).y()
+        assert bottom <= package.viewport().height(), part.accessibleName()
+    assert not view.visibleRegion().isEmpty() and not panel.total.visibleRegion().isEmpty()
+    # Every item and each "why" in full: every row in view, as tall as its wrapped text
+    # needs, and no column pushed off the side.
+    for table in (view, panel.referrals_view, panel.gaps_view):
+        model = table.model()
+        why = model.columnCount() - 1
+        assert model.rowCount() > 0
+        for row in range(model.rowCount()):
+            cell = table.visualRect(model.index(row, why))
+            assert table.rowHeight(row) >= table.sizeHintForIndex(model.index(row, why)).height()
+            assert cell.bottom() <= table.viewport().height(), (table.accessibleName(), row)
+            assert cell.right() <= table.viewport().width()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import difflib
+import operator
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -31,7 +32,7 @@ from caseworker.domain.rules.conditions import (
     Node,
     NotOf,
     StageLeaf,
-    compile_test,
+    reasons_key,
     unique,
 )
 from caseworker.domain.rules.derive import (
@@ -49,6 +50,7 @@ from caseworker.domain.rules.yamlsource import Path_, Problem, SourceMap
 MAX_SCORE = 3
 _NO_HIGHER = "no higher stage applies"
 _SCORE_NAMES = tuple(f"{c}_score" for c in CAPITALS)
+_scores = operator.itemgetter(*_SCORE_NAMES)
 _DISTRICT = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")
 FileT = TypeVar("FileT", bound=m.RuleModel)
 
@@ -91,7 +93,9 @@ class StageDecision:
 
 
 _MEMO_TRIAL = 512  # distinct explanations a clause keeps before the table is judged
-_MEMO_USES = 4  # ... and the evaluations per explanation it must have served to stay
+# ... and the share of its look-ups it must have answered from what it held to stay: a
+# miss costs only the key and the entry, a hit saves building the sentence.
+_MEMO_HITS = 0.25
 ExplainT = TypeVar("ExplainT")
 
 
@@ -113,15 +117,27 @@ class Clause:
     keyed: tuple[tuple[str, Callable[[Derived, str], object]], ...] = field(
         init=False, compare=False, repr=False
     )
+    key: Callable[[Derived], object] = field(init=False, compare=False, repr=False)
+    # A "met" line reads only the reasons it holds (conditions.reasons_key).
+    met_key: Callable[[Derived], object] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "head", f"{self.clause} {self.title}")
         object.__setattr__(self, "facts", tuple(dict.fromkeys(self.when.facts())))
         object.__setattr__(self, "memo", [{}, {}])  # not met, met
         object.__setattr__(self, "uses", [0, 0])
-        object.__setattr__(self, "check", compile_test(self.when))
+        object.__setattr__(self, "check", self.when.check)
         keyed = tuple((n, KEYS[n]) for n in self.facts if n in KEYS)
         object.__setattr__(self, "keyed", keyed)
+        object.__setattr__(self, "key", _table_key(self.facts, keyed))
+        object.__setattr__(self, "met_key", reasons_key(self.when, True, KEYS))
+
+    def run(
+        self, d: Derived, build: Callable[[Clause, Derived, Tri], ExplainT]
+    ) -> tuple[Tri, ExplainT]:
+        """The outcome (:attr:`check`) and its explanation (:meth:`explain`) in one call."""
+        outcome = self.check(d)
+        return outcome, self.explain(d, build, outcome)
 
     def explain(
         self, d: Derived, build: Callable[[Clause, Derived, Tri], ExplainT], outcome: Tri
@@ -130,11 +146,13 @@ class Clause:
 
         The key is everything the explanation reads (derive.KEYS), so the
         table gives what ``build`` would. An undecided outcome names the
-        household's own members, so it is always built. A clause whose
+        household's own members, so it is always built. A "met" line is keyed
+        by the reasons that hold only (conditions.reasons_key). A clause whose
         explanation names what nearly every household has its own of (a
-        member's name, a sum of debts) gives up its table: after
-        ``_MEMO_TRIAL`` distinct keys in fewer than ``_MEMO_USES`` times as
-        many evaluations, it only costs.
+        member's name, a sum of debts) gives up its table: when, after
+        ``_MEMO_TRIAL`` distinct keys, fewer than ``_MEMO_HITS`` of its
+        look-ups were answered from it, it only costs. A table that stays
+        starts again empty, so none grows without bound.
         """
         if outcome is None:
             return build(self, d, outcome)
@@ -142,9 +160,7 @@ class Clause:
         memo = self.memo[index]
         if memo is None:
             return build(self, d, outcome)
-        key: tuple[object, ...] = tuple(map(d.values.get, self.facts))
-        if self.keyed:
-            key += tuple([fn(d, name) for name, fn in self.keyed])
+        key = self.met_key(d) if outcome else self.key(d)
         uses = self.uses
         uses[index] += 1
         found = memo.get(key, memo)
@@ -152,10 +168,39 @@ class Clause:
             found = build(self, d, outcome)
             memo[key] = found
             if len(memo) >= _MEMO_TRIAL:
-                rare = uses[index] < _MEMO_TRIAL * _MEMO_USES
+                rare = uses[index] - len(memo) < _MEMO_HITS * uses[index]
                 self.memo[index] = None if rare else {}
                 uses[index] = 0
         return cast(ExplainT, found)
+
+
+def _table_key(
+    facts: tuple[str, ...], keyed: tuple[tuple[str, Callable[[Derived, str], object]], ...]
+) -> Callable[[Derived], object]:
+    """What a clause's explanation reads: its facts' values, then what ``keyed`` reads."""
+    if len(facts) == 1 and not keyed:
+        (only,) = facts
+
+        def value(d: Derived) -> object:
+            return d.values.get(only)
+
+        return value
+    if len(facts) == 1 and len(keyed) == 1:
+        name, fn = keyed[0]
+
+        def value_and_detail(d: Derived) -> object:
+            return (d.values.get(name), fn(d, name))
+
+        return value_and_detail
+
+    def values_and_details(d: Derived) -> object:
+        found = d.values.get
+        key: tuple[object, ...] = tuple([found(name) for name in facts])
+        if keyed:
+            key += tuple([fn(d, name) for name, fn in keyed])
+        return key
+
+    return values_and_details
 
 
 @dataclass(frozen=True)
@@ -198,7 +243,7 @@ class Segment:
         """Part 3: the first row that holds wins; an undecided row stops the search."""
         if not self.scores_only:
             return self._decide_stage(d)
-        key = tuple(d.values.get(name) for name in _SCORE_NAMES)
+        key = _scores(d.values)  # derive sets all four
         found = self._stage_memo.get(key)
         if found is None:
             found = self._stage_memo[key] = self._decide_stage(d)
@@ -243,7 +288,7 @@ class Segment:
         """The smallest single score rise that would give a stage passing ``leaf``."""
         if not self.scores_only:
             return self._stage_hint(d, leaf)
-        key = (id(leaf), *(d.values.get(name) for name in _SCORE_NAMES))
+        key = (id(leaf), _scores(d.values))
         found = self._hint_memo.get(key)
         if found is None:
             found = self._hint_memo[key] = self._stage_hint(d, leaf)

@@ -185,9 +185,10 @@ def _not(value: Tri) -> Tri:
 
 
 class Node:
-    """A compiled condition."""
+    """A compiled condition; ``check`` is :meth:`test` as closures (see compile_test)."""
 
-    __slots__ = ()
+    __slots__ = ("check",)
+    check: Callable[[Derived], Tri]
 
     def test(self, d: Derived) -> Tri:
         raise NotImplementedError
@@ -249,6 +250,7 @@ class Leaf(Node):
             self.required_text = _words(spec.label, OP_PHRASES[op], const_text)
         self.failed_text = f", {FAILED_PHRASES[op]} {const_text}"
         self.change: list[Change] = [{self.name: _satisfying(spec.kind, op, const)}]
+        self.check = compile_test(self)
 
     def test(self, d: Derived) -> Tri:
         return self.run(d.values.get(self.name), self.const)
@@ -328,6 +330,7 @@ class AllOf(Node):
 
     def __init__(self, children: list[Node]) -> None:
         self.children = children
+        self.check = compile_test(self)
 
     def test(self, d: Derived) -> Tri:
         result: Tri = True
@@ -340,18 +343,18 @@ class AllOf(Node):
         return result
 
     def reasons(self, d: Derived, outcome: bool) -> list[str]:
-        return [r for c in self.children if c.test(d) is outcome for r in c.reasons(d, outcome)]
+        return [r for c in self.children if c.check(d) is outcome for r in c.reasons(d, outcome)]
 
     def missing(self, d: Derived) -> list[Missing]:
-        return [m for c in self.children if c.test(d) is None for m in c.missing(d)]
+        return [m for c in self.children if c.check(d) is None for m in c.missing(d)]
 
     def needed(self, d: Derived) -> str:
-        return " and ".join(c.needed(d) for c in self.children if c.test(d) is not True)
+        return " and ".join(c.needed(d) for c in self.children if c.check(d) is not True)
 
     def changes(self, d: Derived) -> list[Change]:
         found: list[Change] = [{}]
         for child in self.children:
-            if child.test(d) is True:
+            if child.check(d) is True:
                 continue
             merged = []
             for before in found:
@@ -392,6 +395,7 @@ class NotOf(Node):
 
     def __init__(self, child: Node) -> None:
         self.child = child
+        self.check = compile_test(self)
 
     def test(self, d: Derived) -> Tri:
         return _not(self.child.test(d))
@@ -420,6 +424,7 @@ class ClauseRef(Node):
     def __init__(self, clause: str, target: Node) -> None:
         self.clause = clause
         self.target = target
+        self.check = target.check
 
     def test(self, d: Derived) -> Tri:
         return self.target.test(d)
@@ -444,21 +449,18 @@ def compile_test(node: Node) -> Callable[[Derived], Tri]:
     """``node.test`` as plain nested closures: no method look-ups while evaluating.
 
     Gives the same answer as ``node.test`` for every household (Kleene logic,
-    first False or True wins as there).
+    first False or True wins as there). A fact test is one closure with its
+    operation written out (no second call), an ``all`` or ``any`` of two tests
+    is unrolled.
     """
     if isinstance(node, StageLeaf):
         return node.test
     if isinstance(node, Leaf):
-        run, name, const = node.run, node.name, node.const
-
-        def leaf(d: Derived) -> Tri:
-            return run(d.values.get(name), const)
-
-        return leaf
+        return _leaf_test(node)
     if isinstance(node, ClauseRef):
-        return compile_test(node.target)
+        return node.target.check
     if isinstance(node, NotOf):
-        child = compile_test(node.child)
+        child = node.child.check
 
         def negation(d: Derived) -> Tri:
             value = child(d)
@@ -466,10 +468,23 @@ def compile_test(node: Node) -> Callable[[Derived], Tri]:
 
         return negation
     assert isinstance(node, AllOf)
-    tests = tuple(compile_test(c) for c in node.children)
+    tests = tuple(c.check for c in node.children)
     if len(tests) == 1:
         return tests[0]
     if isinstance(node, AnyOf):
+        if len(tests) == 2:
+            first, second = tests
+
+            def any_of_two(d: Derived) -> Tri:
+                a = first(d)
+                if a:
+                    return True
+                b = second(d)
+                if b:
+                    return True
+                return None if a is None or b is None else False
+
+            return any_of_two
 
         def any_of(d: Derived) -> Tri:
             result: Tri = False
@@ -482,6 +497,19 @@ def compile_test(node: Node) -> Callable[[Derived], Tri]:
             return result
 
         return any_of
+    if len(tests) == 2:
+        first, second = tests
+
+        def all_of_two(d: Derived) -> Tri:
+            a = first(d)
+            if a is False:
+                return False
+            b = second(d)
+            if b is False:
+                return False
+            return None if a is None or b is None else True
+
+        return all_of_two
 
     def all_of(d: Derived) -> Tri:
         result: Tri = True
@@ -494,6 +522,140 @@ def compile_test(node: Node) -> Callable[[Derived], Tri]:
         return result
 
     return all_of
+
+
+def _leaf_test(node: Leaf) -> Callable[[Derived], Tri]:
+    """One fact test as a single closure (the operations above, inlined)."""
+    name, op = node.name, node.op
+    c: Any = node.const
+    numeric = node.spec.kind in (Kind.MONEY, Kind.NUMBER)
+    test: Callable[[Derived], Tri]
+    if not numeric:
+        if op is Operator.EQUAL:
+
+            def equal(d: Derived) -> Tri:
+                value = d.values.get(name)
+                return None if value is None else value == c
+
+            return equal
+        if op is Operator.NOT_EQUAL:
+
+            def not_equal(d: Derived) -> Tri:
+                value = d.values.get(name)
+                return None if value is None else value != c
+
+            return not_equal
+        if op is Operator.IN:
+
+            def member(d: Derived) -> Tri:
+                value = d.values.get(name)
+                return None if value is None else value in c
+
+            return member
+
+        def not_member(d: Derived) -> Tri:
+            value = d.values.get(name)
+            return None if value is None else value not in c
+
+        return not_member
+    if op is Operator.LESS_THAN:
+
+        def less_than(d: Derived) -> Tri:
+            value = d.values.get(name)
+            if value.__class__ is not tuple:
+                return False
+            low, high = value
+            if high is not None and high < c:
+                return True
+            return False if low >= c else None
+
+        test = less_than
+    elif op is Operator.AT_MOST:
+
+        def at_most(d: Derived) -> Tri:
+            value = d.values.get(name)
+            if value.__class__ is not tuple:
+                return False
+            low, high = value
+            if high is not None and high <= c:
+                return True
+            return False if low > c else None
+
+        test = at_most
+    elif op is Operator.GREATER_THAN:
+
+        def greater_than(d: Derived) -> Tri:
+            value = d.values.get(name)
+            if value.__class__ is not tuple:
+                return False
+            low, high = value
+            if low > c:
+                return True
+            return False if high is not None and high <= c else None
+
+        test = greater_than
+    elif op is Operator.AT_LEAST:
+
+        def at_least(d: Derived) -> Tri:
+            value = d.values.get(name)
+            if value.__class__ is not tuple:
+                return False
+            low, high = value
+            if low >= c:
+                return True
+            return False if high is not None and high < c else None
+
+        test = at_least
+    else:  # equal / in on a number: rare, so the shared operation is enough
+        run = _NUMERIC_OPERATIONS[op]
+
+        def numeric_other(d: Derived) -> Tri:
+            return run(d.values.get(name), c)
+
+        return numeric_other
+    return test
+
+
+_SKIPPED = object()  # in a key: this child gives no reason for the outcome
+
+
+def reasons_key(
+    node: Node, outcome: bool, keys: dict[str, Callable[[Derived, str], object]]
+) -> Callable[[Derived], object]:
+    """A closure giving everything ``node.reasons(d, outcome)`` reads, as a hashable value.
+
+    A fact test reads its fact's value and what ``keys`` says its description
+    reads; ``all`` and ``any`` read only the children that come out as
+    ``outcome`` (a met ``any`` is explained by the tests that hold, so "financial
+    score 2" is the same sentence whatever the debts); ``not`` reads its child
+    for the opposite outcome; a ``clause_holds`` reads nothing.
+    """
+    if isinstance(node, Leaf):
+        name = node.name
+        detail = keys.get(name)
+        if detail is None:
+
+            def value(d: Derived) -> object:
+                return d.values.get(name)
+
+            return value
+        describes = detail
+
+        def value_and_detail(d: Derived) -> object:
+            return (d.values.get(name), describes(d, name))
+
+        return value_and_detail
+    if isinstance(node, ClauseRef):
+        return lambda d: None
+    if isinstance(node, NotOf):
+        return reasons_key(node.child, not outcome, keys)
+    assert isinstance(node, AllOf)
+    parts = tuple((c.check, reasons_key(c, outcome, keys)) for c in node.children)
+
+    def children(d: Derived) -> object:
+        return tuple([key(d) if check(d) is outcome else _SKIPPED for check, key in parts])
+
+    return children
 
 
 def unique(texts: list[str]) -> list[str]:

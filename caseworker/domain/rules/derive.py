@@ -16,6 +16,8 @@ recorded parts already settle the question. ``None`` for a numeric fact means
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -128,10 +130,7 @@ def months_before(day: date, months: int) -> date:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def and3(*values: Tri) -> Tri:
-    if False in values:
-        return False
-    return None if None in values else True
+_months_before = functools.lru_cache(maxsize=4096)(months_before)  # a visit date repeats
 
 
 def not3(value: Tri) -> Tri:
@@ -155,15 +154,24 @@ class _Person:
     )
 
     def __init__(self, member: Member, on: date, defs: Definitions, drop_from: date) -> None:
+        # Kleene "and" written out: this runs for every member of every visit.
         self.member = member
         self._missing: tuple[tuple[Missing, ...], tuple[Missing, ...]] | None = None
         dob = member.date_of_birth
-        age = self.age = age_on(dob, on) if dob is not None else None
-        status = self.status = member.work_status
-        adult: Tri = None if age is None else age >= defs.adult_age
+        if dob is None:
+            age = None
+            adult: Tri = None
+        else:
+            age = age_on(dob, on)
+            adult = age >= defs.adult_age
+        self.age = age
         self.adult = adult
+        status = self.status = member.work_status
         working: Tri = None if status is None else status in _WORKING
-        self.adult_working = and3(adult, working)
+        if adult is False or working is False:
+            self.adult_working: Tri = False
+        else:
+            self.adult_working = None if adult is None or working is None else True
         if member.in_education_or_training or working:
             self.neet: Tri = False
         elif age is None or working is None:
@@ -173,14 +181,16 @@ class _Person:
             self.neet = defs.young_person_min_age <= age <= defs.young_person_max_age
         fell = member.earnings_fell_on
         drop = fell is not None and drop_from <= fell <= on
-        self.adult_drop = and3(adult, drop)
+        self.adult_drop: Tri = adult if drop else False
         if not drop:
             self.self_employed_drop: Tri = False
         elif member.earnings_fall_reason is IncomeDropReason.LOST_CONTRACT:
             self.self_employed_drop = adult
+        elif adult is False or status is None:
+            self.self_employed_drop = False if adult is False else None
         else:
-            self_employed = None if status is None else status is WorkStatus.SELF_EMPLOYED
-            self.self_employed_drop = and3(adult, self_employed)
+            self_employed = status is WorkStatus.SELF_EMPLOYED
+            self.self_employed_drop = (None if adult is None else True) if self_employed else False
         if member.reduced_hours or status is WorkStatus.UNEMPLOYED:
             self.unemployed_or_reduced = adult
         else:
@@ -330,10 +340,25 @@ def derive(facts: Facts, defs: Definitions, *, item_facts: bool = True) -> Deriv
     else:
         values["homeless_or_temporary_accommodation"] = household.tenure in _STATUTORY_CRISIS
 
-    drop_from = months_before(on, defs.income_drop_months)
+    drop_from = _months_before(on, defs.income_drop_months)
     people = d.people = [_Person(m, on, defs, drop_from) for m in household.members]
-    for name, attribute, uses_status in _MEMBER_FACTS:
-        _any_person(d, name, people, attribute, uses_status)
+    detail, missing = d.detail, d.missing
+    for name, attribute, uses_status in _MEMBER_FACTS:  # _any_person, written out
+        unknown: list[Missing] = []
+        for p in people:
+            result = getattr(p, attribute)
+            if result:
+                values[name] = True
+                detail[name] = p
+                break
+            if result is None:
+                unknown.extend(p.missing(uses_status))
+        else:
+            if unknown:
+                values[name] = None
+                missing[name] = tuple(unknown)
+            else:
+                values[name] = False
     workless = not3(d.values["adult_in_work"])  # type: ignore[arg-type]
     values["workless_household"] = workless
     if workless is None:
@@ -712,8 +737,15 @@ def _detail_key(d: Derived, name: str) -> object:
     return tuple(detail) if isinstance(detail, list) else detail
 
 
+_scores = operator.itemgetter(*(name for _, name in _SCORE_FACTS))  # derive sets all four
+
+
+def _stage_key(d: Derived, name: str) -> object:
+    return (d.detail.get(name), _scores(d.values))
+
+
 KEYS: dict[str, Callable[[Derived, str], object]] = {
-    "stage": lambda d, n: (d.detail.get(n), *(d.values.get(s) for _, s in _SCORE_FACTS)),
+    "stage": _stage_key,
     "homeless_or_temporary_accommodation": lambda d, n: d.facts.household.tenure,
     "work_event_days_away": lambda d, n: (d.detail.get(n), d.facts.visit.work_event_date),
     "youngest_member_age": _witness("age"),

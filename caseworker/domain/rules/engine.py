@@ -137,18 +137,17 @@ def _evaluate(
     eligible = True
     for clause in segment.eligibility:
         if tabled:
-            outcome = clause.check(d)
-            line, extra = clause.explain(d, _eligibility_line, outcome)
+            outcome, (line, extra) = clause.run(d, _eligibility_line)
         else:
             outcome = clause.when.test(d)
             line, extra = _eligibility_line(clause, d, outcome)
         eligibility.append(line)
-        if outcome is None:
-            gaps.add(extra, clause.clause)
+        if outcome is not True:
             eligible = False
-        elif not outcome:
-            what_if.append(extra)
-            eligible = False
+            if outcome is None:
+                gaps.add(extra, clause.clause)
+            else:
+                what_if.append(extra)
 
     allowance = allowance_left_pence
     if allowance is None:
@@ -161,15 +160,14 @@ def _evaluate(
         if not segment.item_facts_early:
             derive_item_facts(d)
         lines, skipped, cap, terms = _package(facts, segment, d, gaps, what_if)
-    total = sum(line.amount_pence for line in lines)
+    total = sum([line.amount_pence for line in lines]) if lines else 0
     if eligible:
         route, route_text = decide_route(total, segment.limits.officer_limit, allowance)
         if route == "manager" and allowance is None and total <= segment.limits.officer_limit:
             gaps.add([Missing("allowance_left_pence", "officer's allowance left")], "6.3")
     else:
-        failed = [c.clause for c in eligibility if c.outcome is not True]
         route = "none"
-        route_text = f"No cash award: {', '.join(failed)} not met or not decided."
+        route_text = _no_award([c.clause for c in eligibility if c.outcome is not True])
 
     referrals = []
     for clause in segment.referrals:
@@ -206,6 +204,18 @@ def _evaluate(
         officer_limit_pence=segment.limits.officer_limit,
         terms=terms,
     )
+
+
+_NO_AWARD: dict[tuple[str, ...], str] = {}
+
+
+def _no_award(failed: list[str]) -> str:
+    """Why there is no cash award (one sentence per set of clauses, made once)."""
+    key = tuple(failed)
+    text = _NO_AWARD.get(key)
+    if text is None:
+        text = _NO_AWARD[key] = f"No cash award: {', '.join(failed)} not met or not decided."
+    return text
 
 
 def derive_with_stage(facts: Facts, segment: Segment) -> tuple[Derived, StageDecision]:

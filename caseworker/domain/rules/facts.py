@@ -61,7 +61,7 @@ class Facts(DomainModel):
             return data
         household, visit = data.get("household"), data.get("visit")
         if isinstance(household, dict) and isinstance(visit, dict) and "household_id" not in visit:
-            household_id = household.get("id") or str(uuid.uuid4())
+            household_id = household.get("id") or uuid.uuid4()  # an id, not its text to parse
             data = {
                 **data,
                 "household": {**household, "id": household_id},

@@ -27,6 +27,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+import orjson
 from pydantic import BaseModel, ValidationError
 
 from caseworker.domain.assessment import Capitals
@@ -71,12 +72,49 @@ class _DuplicateKey(ValueError):
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise _DuplicateKey(key)
-        result[key] = value
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
     return result
+
+
+# Made once: json.loads with a hook would build a decoder for every household.
+_STRICT_JSON = json.JSONDecoder(object_pairs_hook=_no_duplicates)
+
+
+# Every digit as "0": a run of 19 of them is a number orjson may read as a float.
+_ZEROED = bytes.maketrans(b"123456789", b"000000000")
+_LONG_NUMBER = b"0" * 19
+
+
+def _parse(text: str) -> Any:
+    """One JSON value, refusing a key given twice in one object.
+
+    orjson reads it (several times faster than the standard library, and
+    already a dependency for sync pages) but keeps the last of two equal keys
+    and reads a whole number beyond 64 bits (19 digits or more) as a float.
+    Without escapes, orjson's copy of what it read keeps every string as it
+    was written, so it has as many ``:`` as the text unless a key was given
+    twice (its ``:`` is gone). The standard library's parser decides whenever
+    they differ, orjson fails, or the text has an escape, a run of 19 digits
+    or is not an object or list, with its own messages.
+    """
+    try:
+        data = text.encode()
+        if b"\\" in data or _LONG_NUMBER in data.translate(_ZEROED):
+            return _STRICT_JSON.decode(text)
+        raw = orjson.loads(data)
+        if not isinstance(raw, dict | list):
+            return _STRICT_JSON.decode(text)  # not facts anyway: no need to be quick
+        if orjson.dumps(raw).count(b":") != data.count(b":"):
+            return _STRICT_JSON.decode(text)
+    except (orjson.JSONDecodeError, orjson.JSONEncodeError, UnicodeEncodeError):
+        return _STRICT_JSON.decode(text)
+    return raw
 
 
 def read_facts(data: bytes | str, ruleset: RuleSet) -> Facts:
@@ -91,7 +129,7 @@ def read_facts(data: bytes | str, ruleset: RuleSet) -> Facts:
     else:
         text = data.removeprefix("\ufeff")
     try:
-        raw = json.loads(text, object_pairs_hook=_no_duplicates)
+        raw = _parse(text)
     except _DuplicateKey as exc:
         key = str(exc)
         raise FactsRefused(
@@ -171,8 +209,10 @@ def facts_problems(facts: Facts, ruleset: RuleSet) -> list[str]:
         )
     seen: dict[uuid.UUID, int] = {}
     for index, member in enumerate(members):
-        who = _member_name(index, member.first_name, member.surname)
+        # Names are put together only for a problem: this runs for every line of a file.
+        who = ""
         if member.id in seen:
+            who = _member_name(index, member.first_name, member.surname)
             other = seen[member.id]
             first = _member_name(other, members[other].first_name, members[other].surname)
             problems.append(
@@ -180,20 +220,22 @@ def facts_problems(facts: Facts, ruleset: RuleSet) -> list[str]:
             )
         seen.setdefault(member.id, index)
         born = member.date_of_birth
-        if born is not None:
+        if born is not None and (born > day or _years_between(born, day) >= bounds.max_age_years):
+            who = who or _member_name(index, member.first_name, member.surname)
             if born > day:
                 problems.append(
                     f"{who}: Date of birth (date_of_birth): {born.isoformat()} is after the "
                     f"visit date ({day.isoformat()}); check the year"
                 )
-            elif _years_between(born, day) >= bounds.max_age_years:
+            else:
                 problems.append(
                     f"{who}: Date of birth (date_of_birth): {born.isoformat()} is "
                     f"{bounds.max_age_years} or more years before the visit date "
                     f"({day.isoformat()}); check the year"
                 )
         fell = member.earnings_fell_on
-        if fell is not None:
+        if fell is not None and not earliest <= fell <= day:
+            who = who or _member_name(index, member.first_name, member.surname)
             problems += _date_in(
                 f"{who}: Date earnings fell (earnings_fell_on)", fell, day, earliest, day
             )
@@ -207,16 +249,22 @@ def facts_problems(facts: Facts, ruleset: RuleSet) -> list[str]:
                 f"{_member_name(index, lead.first_name, lead.surname)}: the lead contact must be "
                 f"an adult ({adult} or over on the visit date, policy part 2), and is {age}"
             )
-    for name, value in _amounts(household, Household) + _amounts(visit, Visit):
-        problems += _amount_in(name, value, bounds.max_amount)
+    most = bounds.max_amount
+    for model, kind in ((household, Household), (visit, Visit)):
+        for name, where in _PENCE_FIELDS[kind]:
+            value = getattr(model, name)
+            if value is not None and value > most:
+                problems += _amount_in(where, value, most)
     for field, when in (
         ("hearing_date", visit.hearing_date),
         ("work_event_date", visit.work_event_date),
     ):
-        if when is not None:
+        if when is not None and not earliest <= when <= latest:
             title = Visit.model_fields[field].title
             problems += _date_in(f"{title} ({field})", when, day, earliest, latest)
     for index, award in enumerate(facts.prior_awards):
+        if award.amount_pence <= bounds.max_amount and earliest <= award.award_date <= latest:
+            continue
         where = f"Award {index + 1} in the last year"
         problems += _amount_in(
             f"{where}: Amount (amount_pence)", award.amount_pence, bounds.max_amount
@@ -248,15 +296,6 @@ def _pence_fields(kind: type[BaseModel]) -> tuple[tuple[str, str], ...]:
 
 # Worked out once: the reader runs for every line of a JSON-lines file.
 _PENCE_FIELDS = {Household: _pence_fields(Household), Visit: _pence_fields(Visit)}
-
-
-def _amounts(model: BaseModel, kind: type[BaseModel]) -> list[tuple[str, int]]:
-    out = []
-    for name, where in _PENCE_FIELDS[kind]:
-        value = getattr(model, name)
-        if value is not None:
-            out.append((where, value))
-    return out
 
 
 def _amount_in(where: str, value: int, most: int) -> list[str]:

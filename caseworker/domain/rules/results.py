@@ -206,16 +206,22 @@ class Recommendation(NamedTuple):
 
     def explanation_lines(self) -> list[str]:
         """Every line of the result in reading order, for the UI and the case PDF."""
-        lines = [self.stage_explanation, *(c.explanation for c in self.eligibility)]
-        lines += [i.explanation for i in self.items]
-        lines += [n.explanation for n in self.not_recommended]
+        lines = [self.stage_explanation]
+        lines += [c.explanation for c in self.eligibility]
+        if self.items:
+            lines += [i.explanation for i in self.items]
+        if self.not_recommended:
+            lines += [n.explanation for n in self.not_recommended]
         if self.cap_reduction is not None:
             lines.append(self.cap_reduction.explanation)
             lines += [c.explanation for c in self.cap_reduction.cuts]
         lines.append(f"Total {format_pence(self.total_pence)}. {self.route_explanation}")
-        lines += [r.explanation for r in self.referrals]
-        lines += [m.explanation for m in self.missing_facts]
-        lines += [w.explanation for w in self.what_if]
+        if self.referrals:
+            lines += [r.explanation for r in self.referrals]
+        if self.missing_facts:
+            lines += [m.explanation for m in self.missing_facts]
+        if self.what_if:
+            lines += [w.explanation for w in self.what_if]
         return lines
 
     def to_json(self) -> dict[str, Any]:

@@ -22,13 +22,11 @@ values) are kept apart: social value is never added to savings.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from caseworker import paths
 from caseworker.services.evaluation.disclosure import is_small
@@ -39,13 +37,12 @@ from caseworker.services.evaluation.unit_costs import (
     UnitCostKind,
     UnitCosts,
     UnitCostsInvalid,
+    load_toml,
 )
 
 SAVINGS_FACTORS_FILE = "savings_factors.toml"
 GDP_DEFLATORS_FILE = "gdp_deflators.toml"
 GRADES = range(1, 7)  # the GMCA guidance's confidence grades, 1 (best) to 6
-
-_Model = TypeVar("_Model", bound=BaseModel)
 
 
 class Spread(BaseModel):
@@ -140,32 +137,14 @@ def _round(value: Decimal) -> int:
     return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def _load(path: Path, model: type[_Model]) -> _Model:
-    try:
-        data: dict[str, Any] = tomllib.loads(path.read_text("utf-8"))
-    except OSError as exc:
-        raise UnitCostsInvalid(f"The file {path} cannot be read ({exc}).") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise UnitCostsInvalid(f"{path}: {exc}. Fix the file and run the report again.") from exc
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
-        )
-        raise UnitCostsInvalid(
-            f"{path}: {problems}. Fix the file and run the report again."
-        ) from exc
-
-
 def load_savings_factors(path: Path | None = None) -> SavingsFactors:
     """Read and check ``resources/savings_factors.toml`` (or the file ``path`` names)."""
-    return _load(path or paths.resources_dir() / SAVINGS_FACTORS_FILE, SavingsFactors)
+    return load_toml(path or paths.resources_dir() / SAVINGS_FACTORS_FILE, SavingsFactors)
 
 
 def load_deflators(path: Path | None = None) -> Deflators:
     """Read and check ``resources/gdp_deflators.toml`` (or the file ``path`` names)."""
-    return _load(path or paths.resources_dir() / GDP_DEFLATORS_FILE, Deflators)
+    return load_toml(path or paths.resources_dir() / GDP_DEFLATORS_FILE, Deflators)
 
 
 def check_inputs(unit_costs: UnitCosts, factors: SavingsFactors, deflators: Deflators) -> None:

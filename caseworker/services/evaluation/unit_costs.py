@@ -5,7 +5,7 @@ from __future__ import annotations
 import tomllib
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -116,15 +116,23 @@ def load_unit_costs(path: Path | None = None) -> UnitCosts:
     A council edits the figures in the file, never code; a mistake is reported
     with the file and the entry, so it can be fixed there.
     """
-    path = path or unit_costs_path()
+    return load_toml(path or unit_costs_path(), UnitCosts)
+
+
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+def load_toml(path: Path, model: type[_Model]) -> _Model:
+    """A council's figures file (unit costs, savings factors, deflators), checked against
+    ``model``; a mistake names the file and the entry, so it can be fixed there."""
     try:
         data: dict[str, Any] = tomllib.loads(path.read_text("utf-8"))
     except OSError as exc:
-        raise UnitCostsInvalid(f"The unit costs file {path} cannot be read ({exc}).") from exc
+        raise UnitCostsInvalid(f"The file {path} cannot be read ({exc}).") from exc
     except tomllib.TOMLDecodeError as exc:
         raise UnitCostsInvalid(f"{path}: {exc}. Fix the file and run the report again.") from exc
     try:
-        return UnitCosts.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()

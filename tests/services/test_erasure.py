@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -30,7 +29,6 @@ from tests.services.packages_fixtures import (
     household_with_arrears,
     team_on,
 )
-from tests.sync.conftest import Databases
 
 NAMES = ("Quenby", "Thistlewood", "Marigold", "Pexbury", "07700 900123", "BACS-QX77")
 REVIEW_DAY = date(2027, 2, 19)  # 84 days after TODAY's approval
@@ -99,19 +97,10 @@ def test_the_migrated_schema_has_no_text_column_the_inventory_lacks(tmp_path: Pa
 # --- a real household with something in every column the inventory erases -------------
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    """A laptop's store on SQLite (with its outbox), or a shared store on PostgreSQL."""
-    if request.param == "sqlite":
-        opened = Store.open_local(tmp_path / "laptop.db")
-        yield opened
-        opened.dispose()
-        return
-    databases = Databases("postgresql", tmp_path)
-    opened = Store.open_shared(databases.new(), upgrade=True)
-    yield opened
-    opened.dispose()
-    databases.drop_all()
+@pytest.fixture
+def store(laptop_or_shared_store: Store) -> Store:
+    """Each test here on a laptop's store and on a shared PostgreSQL store (conftest)."""
+    return laptop_or_shared_store
 
 
 @pytest.fixture

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func
@@ -20,25 +18,15 @@ from caseworker.store.payment_tables import FinanceLineRow
 from caseworker.store.sync_tables import OutboxRow
 from caseworker.store.tables import FundEntryRow
 from tests.services.packages_fixtures import TODAY, Team, new_case, team_on
-from tests.sync.conftest import Databases
 
 HEADER = "line_id,payment_reference,route,outcome,amount,date,detail,reason\n"
 PAID_ON = TODAY + timedelta(days=3)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    """A laptop's store on SQLite (with its outbox), or a shared store on PostgreSQL."""
-    if request.param == "sqlite":
-        opened = Store.open_local(tmp_path / "laptop.db")
-        yield opened
-        opened.dispose()
-        return
-    databases = Databases("postgresql", tmp_path)
-    opened = Store.open_shared(databases.new(), upgrade=True)
-    yield opened
-    opened.dispose()
-    databases.drop_all()
+@pytest.fixture
+def store(laptop_or_shared_store: Store) -> Store:
+    """Each test here on a laptop's store and on a shared PostgreSQL store (conftest)."""
+    return laptop_or_shared_store
 
 
 @pytest.fixture

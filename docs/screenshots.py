@@ -132,7 +132,7 @@ def _sign_in(window: MainWindow, code: str) -> None:
     key(signin.code, Qt.Key.Key_Return)
     typed(signin.password, PASSWORD)
     key(signin.password, Qt.Key.Key_Return)
-    assert window.stack.currentWidget() is window.search, "sign-in failed"
+    assert window.stack.currentWidget() is window.today, "sign-in failed"
 
 
 def _reviews_due(store: Store, manager: User, officer: User) -> None:

@@ -154,7 +154,7 @@ def test_someone_else_signing_in_at_the_lock_screen_does_not_see_the_search(
     ui.type(PASSWORD, into=lock.other_password)
     ui.press(Qt.Key.Key_Return)
     assert window.context.user.id == manager.id
-    assert window.stack.currentWidget() is window.search
+    assert window.stack.currentWidget() is window.today
     assert window.search.search.text() == ""
 
 

@@ -121,7 +121,8 @@ def test_sign_in_by_typing_code_and_password(store: Store, officer: User, ui: Of
     ui.sign_in("js01", PASSWORD)
     window = ui.window
     assert window.who.text() == "Signed in as Jo Smith (JS01)"
-    assert ui.focused is window.search.search
+    assert window.stack.currentWidget() is window.today  # the first screen: Today
+    assert ui.focused is window.today.lists["seen"]
     assert window.context.user.id == officer.id
     assert window.signin.password.text() == ""  # not kept once checked
 

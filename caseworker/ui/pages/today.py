@@ -134,12 +134,16 @@ class TodayPage(QWidget):
             empty = QListWidgetItem(NOTHING)
             empty.setFlags(Qt.ItemFlag.NoItemFlags)  # not chosen, not opened
             items.addItem(empty)
-        else:
-            items.setCurrentRow(0)
 
     def _go_to(self, items: QListWidget) -> None:
+        """Focus a list on its first line: only the list in use shows a chosen line."""
         items.setFocus(Qt.FocusReason.ShortcutFocusReason)
-        if items.currentRow() < 0 and items.count():
+        first = items.item(0)
+        if (
+            items.currentRow() < 0
+            and first is not None
+            and first.flags() & Qt.ItemFlag.ItemIsEnabled
+        ):
             items.setCurrentRow(0)
 
     def focus_first(self) -> None:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from caseworker.domain import clock, labels
+from caseworker.domain.dates import local_stamp
 from caseworker.domain.errors import CaseworkerError, EnvironmentProblem
 from caseworker.domain.household import (
     Benefit,
@@ -317,7 +318,7 @@ class HouseholdPage(QWidget):
         if h is not None:
             for entry in visits.timeline(self._context.store, h.id):
                 detail = _timeline_detail(entry.changes)
-                rows.append((entry.at.strftime("%d/%m/%Y %H:%M"), entry.who, entry.what, detail))
+                rows.append((local_stamp(entry.at), entry.who, entry.what, detail))
         self.timeline_model.set_rows(rows)
         compared = reviews.before_after(self._context.store, h.id) if h is not None else []
         self.before_after_model.set_rows(before_after_rows(compared))

@@ -98,6 +98,7 @@ def test_scrolling_the_results_fetches_the_next_page(
     window = open_window()
     ui = Officer(qtbot, window)
     ui.sign_in()
+    ui.shortcut("Ctrl+F")
     page = window.search
     assert page.model.rowCount() == PAGE
     assert page.count.text() == f"{PAGE} most recently changed households (scroll for more)"

@@ -110,3 +110,23 @@ def test_an_empty_list_line_opens_nothing(ui: Officer, officer: User) -> None:
     assert ui.focused is today.lists["reviews"]
     ui.press(Key.Key_Return)
     assert ui.window.stack.currentWidget() is today
+
+
+def test_search_results_show_stage_last_visit_pending_package_and_review(
+    ui: Officer, day: tuple[Household, Household]
+) -> None:
+    seen, typed = day
+    ui.sign_in()
+    rows = {row[0]: row for row in ui.search("Mensah")}
+    assert ui.window.search.model.HEADERS[3:] == (
+        "Last visit",
+        "Stage",
+        "Pending package",
+        "Review due",
+    )
+    assert rows[seen.reference][3:6] == (
+        "27/11/2026",
+        "3 Under pressure",
+        "£400.00 Waiting for a team manager",
+    )
+    assert rows[typed.reference][3:] == ("No visit yet", "Not scored", "", "")

@@ -217,8 +217,7 @@ def _todays_drop_in(store: Store, manager: User, officer: User) -> None:
         )
         capitals = dict(zip(("financial", "mental", "social", "human"), scores, strict=True))
         visit = visits.build_visit(
-            {"household_id": str(household.id), "visit_date": today.strftime("%d/%m/%Y")}
-            | capitals
+            {"household_id": str(household.id), "visit_date": today.strftime("%d/%m/%Y")} | capitals
         )
         visits.record_visit(store, officer, visit, rules=ruleset)
         package = packages.propose(store, officer, ruleset, visit.id, [], today)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -41,6 +41,15 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("unsynced", "Not yet synced or not accepted"),
     ("reviews", "Reviews due this week"),
 )
+
+
+class _List(QListWidget):
+    """A list that asks only for its minimum height: the page wraps its help text, so
+    the window's scroll area sizes it by height-for-width, from its parts' size hints;
+    the grid's stretch then shares out the space there is."""
+
+    def sizeHint(self) -> QSize:
+        return QSize(super().sizeHint().width(), self.minimumHeight())
 
 
 class TodayPage(QWidget):
@@ -74,12 +83,15 @@ class TodayPage(QWidget):
             font = label.font()
             font.setBold(True)
             label.setFont(font)
-            items = QListWidget()
+            items = _List()
             items.setObjectName(f"today_{name}")
             items.setAccessibleName(title)
             items.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
             items.setWordWrap(True)
             items.setAlternatingRowColors(True)
+            # Two entries tall at least (any text size); the grid shares out the rest, so
+            # five lists fit a 1366x768 screen without the page scrolling.
+            items.setMinimumHeight(5 * items.fontMetrics().height())
             label.setBuddy(items)  # Alt+number, as the title's underline shows
             items.itemActivated.connect(self._activated)  # Enter, or a double click
             key = QShortcut(QKeySequence(str(number)), self)

@@ -559,15 +559,21 @@ def child_memory(data_dir: str) -> int:
     note("window shown", 0)
 
     # Sign in through the context, then emit the sign-in page's own signal: MainWindow
-    # shows the search page and runs the empty search, exactly as after a real sign-in.
+    # shows Today, exactly as after a real sign-in; then Find (Ctrl+F) runs the empty search.
     window.context.current_user = bench_user(store)
     window.signin.signed_in.emit()
     settle()
+    if window.stack.currentWidget() is not window.today:
+        print("sign-in did not reach the Today page", file=sys.stderr)
+        return 1
+    note("signed in, Today", 0)
+    window.find_action.trigger()
+    settle()
     page: SearchPage = window.search
     if window.stack.currentWidget() is not page:
-        print("sign-in did not reach the search page", file=sys.stderr)
+        print("Find did not reach the search page", file=sys.stderr)
         return 1
-    note("signed in, empty search", page.model.rowCount())
+    note("empty search", page.model.rowCount())
     note("empty search scrolled", scroll_to_end(app, page))
     page.search.setText("a")
     page.run_search()

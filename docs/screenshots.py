@@ -2,8 +2,8 @@
 
     .venv/bin/python docs/screenshots.py
 
-Writes docs/screenshots/{search,household,members,visit,reviews,before-after,impact,
-dashboard}.png.
+Writes docs/screenshots/{today,search,household,members,visit,reviews,before-after,impact,
+dashboard}.png (today.png at 1366x768, the smallest laptop screen the council issues).
 Nothing here touches a real case store: the data folder is a fresh temporary directory.
 """
 
@@ -97,8 +97,10 @@ def main() -> int:
             officer = users.add_user(store, manager, NAME, CODE, Role.OFFICER, PASSWORD)
             demo.generate(store, officer, HOUSEHOLDS, seed=1)
             _reviews_due(store, manager, officer)
+            _todays_drop_in(store, manager, officer)
             window = _open(AppContext(store))
             _walk(window)
+            _walk_today(window)
             _walk_reviews(window)
             window.close()
             window.deleteLater()
@@ -132,7 +134,7 @@ def _sign_in(window: MainWindow, code: str) -> None:
     key(signin.code, Qt.Key.Key_Return)
     typed(signin.password, PASSWORD)
     key(signin.password, Qt.Key.Key_Return)
-    assert window.stack.currentWidget() is window.search, "sign-in failed"
+    assert window.stack.currentWidget() is window.today, "sign-in failed"
 
 
 def _reviews_due(store: Store, manager: User, officer: User) -> None:
@@ -181,6 +183,61 @@ def _reviews_due(store: Store, manager: User, officer: User) -> None:
         packages.approve_on_the_spot(store, officer, ruleset, package.id, day)
 
 
+def _todays_drop_in(store: Store, manager: User, officer: User) -> None:
+    """Two families seen today: one said yes on the spot, one sent to a manager."""
+    ruleset, _problems = load_rules(None)
+    today = date.today()
+    with contextlib.suppress(fund.FundRefused):  # open already for this financial year
+        fund.open_fund(store, manager, 6_000_000, today)
+    fund.grant_allowance(store, manager, officer.id, 50_000, today)
+    for arrears, scores, (first_name, surname, born), send in (
+        (11_000, "2110", ("Leila", "Haddad", date(1990, 7, 19)), False),
+        (60_000, "3221", ("Patrick", "Doyle", date(1983, 1, 30)), True),
+    ):
+        lead = Member(
+            first_name=first_name,
+            surname=surname,
+            date_of_birth=born,
+            relationship=Relationship.LEAD,
+            work_status=WorkStatus.EMPLOYED,
+            reduced_hours=True,
+            earnings_fell_on=today - timedelta(days=20),
+            earnings_fall_reason=IncomeDropReason.REDUCED_HOURS,
+        )
+        household = households.create_household(
+            store,
+            officer,
+            Household(
+                postcode="SE5 8RS",
+                tenure=Tenure.PRIVATE_RENTER,
+                savings_pence=10_000,
+                rent_arrears_pence=arrears,
+                members=[lead],
+            ),
+        )
+        capitals = dict(zip(("financial", "mental", "social", "human"), scores, strict=True))
+        visit = visits.build_visit(
+            {"household_id": str(household.id), "visit_date": today.strftime("%d/%m/%Y")} | capitals
+        )
+        visits.record_visit(store, officer, visit, rules=ruleset)
+        package = packages.propose(store, officer, ruleset, visit.id, [], today)
+        if send:
+            packages.send_to_manager(store, officer, package.id)
+        else:
+            packages.approve_on_the_spot(store, officer, ruleset, package.id, today)
+
+
+def _walk_today(window: MainWindow) -> None:
+    """Today at 1366x768, after the walk left a visit typed and not saved."""
+    key(window, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
+    assert window.stack.currentWidget() is window.today, "Today did not open"
+    window.resize(1366, 768)
+    settle(300)
+    shoot(window, "today.png")
+    window.resize(*SIZE)
+    settle()
+
+
 def _draft_rules(folder: Path) -> Path:
     """The policy team's question: what if SE11 joined the borough's districts (4.1)?"""
     draft = folder / "draft-rules"
@@ -203,6 +260,7 @@ class _Answer(DialogService):
 
 def _walk(window: MainWindow) -> None:
     _sign_in(window, CODE)
+    key(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)  # Today first; find
 
     search = window.search
     typed(search.search, "SE15")

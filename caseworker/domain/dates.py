@@ -1,9 +1,27 @@
-"""Date arithmetic the policy uses: ages on the visit date."""
+"""Date arithmetic the policy uses (ages on the visit date), and instants as people read them."""
 
-from datetime import date
+from datetime import UTC, date, datetime
+
+from caseworker.domain.clock import LOCAL_ZONE
 
 
 def age_on(date_of_birth: date, on: date) -> int:
     """Whole years on ``on``; a birthday falling on ``on`` counts (policy part 2)."""
     had_birthday = (on.month, on.day) >= (date_of_birth.month, date_of_birth.day)
     return on.year - date_of_birth.year - (0 if had_birthday else 1)
+
+
+def local_time(moment: datetime) -> datetime:
+    """An instant in UK time (GMT or BST, as the clocks on the wall say).
+
+    Instants are stored as UTC; SQLite gives them back without a zone, which means
+    UTC. Every time a person reads - on screen, in the case file - goes through here,
+    whatever zone the machine is set to.
+    """
+    aware = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+    return aware.astimezone(LOCAL_ZONE)
+
+
+def local_stamp(moment: datetime) -> str:
+    """ "20/11/2026 14:03" in UK time, for tables on screen."""
+    return f"{local_time(moment):%d/%m/%Y %H:%M}"

@@ -352,7 +352,7 @@ def _package(s: Styles, case: CaseFile, n: int, record: PackageRecord) -> list[F
         out.append(s.para("Rule explanations for this package", s.label))
         out += s.bullets(item_lines + extra)
     out.append(s.para("Decisions (6.6)", s.label))
-    rows = [["When (UTC)", "Who", "Decision", "Amount", "Why"]]
+    rows = [["When (UK time)", "Who", "Decision", "Amount", "Why"]]
     rows += [
         [
             instant(e.at, zone=False),
@@ -387,7 +387,7 @@ def _payments(s: Styles, case: CaseFile) -> list[Flowable]:
         return out
     number = {r.package.id: n for n, r in enumerate(case.packages, 1)}
     w = content_width()
-    rows = [["When (UTC)", "Package", "Amount", "Method", "Reference", "Recorded by"]]
+    rows = [["When (UK time)", "Package", "Amount", "Method", "Reference", "Recorded by"]]
     rows += [
         [
             instant(p.at, zone=False),
@@ -441,7 +441,7 @@ def _audit(s: Styles, case: CaseFile) -> list[Flowable]:
         out.append(s.para("No audit entries recorded."))
         return out
     w = content_width()
-    rows = [["When (UTC)", "Who", "What", "Details"]]
+    rows = [["When (UK time)", "Who", "What", "Details"]]
     rows += [[instant(e.at, zone=False), e.who, e.what, _audit_detail(e)] for e in case.audit]
     out.append(s.table(rows, [w * 0.19, w * 0.17, w * 0.3, w * 0.34]))
     return out

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,7 @@ from reportlab.platypus import (
 )
 
 from caseworker import __version__, paths
+from caseworker.domain.dates import local_time
 from caseworker.domain.money import format_pence
 from caseworker.reports.fonts import PRIMARY, bold_name, draw_string, markup, register_fonts
 
@@ -117,11 +118,11 @@ def short_date(day: date | None) -> str:
 
 
 def instant(moment: datetime | None, zone: bool = True) -> str:
-    """An audit instant, in UTC (as stored): 20 Nov 2026 14:03 UTC."""
+    """An instant in UK time, as people read it: 20 Nov 2026 14:03 GMT (or BST)."""
     if moment is None:
         return NOT_RECORDED
-    utc = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    return f"{short_date(utc.date())} {utc:%H:%M}" + (" UTC" if zone else "")
+    local = local_time(moment)
+    return f"{short_date(local.date())} {local:%H:%M}" + (f" {local:%Z}" if zone else "")
 
 
 def money(pence: int | None) -> str:

@@ -200,11 +200,16 @@ def move_allowance(
 def allowance_left(store: Store, officer: User, day: date) -> int | None:
     """The officer's allowance left, or ``None`` when no fund is open."""
     with store.read() as session:
-        try:
-            fund = fund_row(session, day)
-        except FundRefused:
-            return None
-        return fund_balances(session, fund.id).officers[officer.id].left_pence
+        return allowance_left_in(session, officer, day)
+
+
+def allowance_left_in(session: Session, officer: User, day: date) -> int | None:
+    """:func:`allowance_left`, read in the caller's session."""
+    try:
+        fund = fund_row(session, day)
+    except FundRefused:
+        return None
+    return fund_balances(session, fund.id).officers[officer.id].left_pence
 
 
 def fund_view(store: Store, manager: User, day: date) -> FundView:

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import or_
 from sqlmodel import Session, SQLModel, col, select
 
 from caseworker.domain.changes import touched_keys, waiting_behind
@@ -119,6 +120,26 @@ def not_accepted_households(session: Session) -> set[uuid.UUID]:
         household = _household_of(session, text)
         if household is not None:
             found.add(household.id)
+    return found
+
+
+def unsent_households(session: Session, actor: User) -> dict[uuid.UUID, str]:
+    """Households with a change by ``actor`` (or by nobody) the team store has not yet
+    accepted: each with ``pending`` (not synced yet) or its listed state (parked...).
+    A parked state wins over pending: it needs a person, pending only a sync."""
+    rows = session.exec(
+        select(OutboxRow.touched, OutboxRow.state)
+        .where(
+            col(OutboxRow.state).in_((PENDING, *LISTED)),
+            or_(col(OutboxRow.actor_id) == actor.id, col(OutboxRow.actor_id).is_(None)),
+        )
+        .order_by(col(OutboxRow.mutation_id))
+    ).all()
+    found: dict[uuid.UUID, str] = {}
+    for touched, state in rows:
+        household = _household_of(session, touched)
+        if household is not None and found.get(household.id, PENDING) == PENDING:
+            found[household.id] = state
     return found
 
 

@@ -191,29 +191,37 @@ def reviews_for(store: Store, user: User, today: date, everyone: bool = False) -
     """
     if everyone and user.role is not Role.MANAGER:
         raise PermissionRefused("Only a team manager can see every officer's reviews.")
-    horizon = today + timedelta(days=DUE_SOON_DAYS)
     with store.read() as session:
-        query = (
-            select(ReviewRow, PackageRow, HouseholdRow)
-            .join(PackageRow, col(PackageRow.id) == col(ReviewRow.package_id))
-            .join(HouseholdRow, col(HouseholdRow.id) == col(ReviewRow.household_id))
-            .where(
-                col(ReviewRow.completed_on).is_(None),
-                col(ReviewRow.due_on) <= horizon,
-                col(PackageRow.status).in_(_LIVE),
-                or_(col(HouseholdRow.archived).is_(False), _merged(families(session))),
-            )
-            .order_by(col(ReviewRow.due_on), col(HouseholdRow.reference))
-        )
-        if not everyone:
-            query = query.where(ReviewRow.officer_id == user.id)
-        entries = [_entry(session, r, p, h, today) for r, p, h in session.exec(query).all()]
+        entries = open_reviews(session, user, today, DUE_SOON_DAYS, everyone)
         tasks = open_tasks(session, None if everyone else user.id)
     return ReviewLists(
         due=[e for e in entries if e.state is ReviewState.DUE],
         overdue=[e for e in entries if e.state is ReviewState.OVERDUE],
         payments=tasks,
     )
+
+
+def open_reviews(
+    session: Session, user: User, today: date, within_days: int, everyone: bool = False
+) -> list[ReviewEntry]:
+    """Open reviews overdue or due within ``within_days`` days, soonest first, read in the
+    caller's session (see :func:`reviews_for`; permissions are the caller's to check)."""
+    horizon = today + timedelta(days=within_days)
+    query = (
+        select(ReviewRow, PackageRow, HouseholdRow)
+        .join(PackageRow, col(PackageRow.id) == col(ReviewRow.package_id))
+        .join(HouseholdRow, col(HouseholdRow.id) == col(ReviewRow.household_id))
+        .where(
+            col(ReviewRow.completed_on).is_(None),
+            col(ReviewRow.due_on) <= horizon,
+            col(PackageRow.status).in_(_LIVE),
+            or_(col(HouseholdRow.archived).is_(False), _merged(families(session))),
+        )
+        .order_by(col(ReviewRow.due_on), col(HouseholdRow.reference))
+    )
+    if not everyone:
+        query = query.where(ReviewRow.officer_id == user.id)
+    return [_entry(session, r, p, h, today) for r, p, h in session.exec(query).all()]
 
 
 def get_review(store: Store, review_id: uuid.UUID, today: date) -> ReviewEntry:

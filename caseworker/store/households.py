@@ -15,10 +15,19 @@ from sqlmodel import Session, col, select
 
 from caseworker.domain.assessment import stage_of
 from caseworker.domain.household import Household, Member, Relationship
+from caseworker.domain.packages import PackageStatus
 from caseworker.domain.search_terms import TermRange, household_terms, parse_query
 from caseworker.domain.visit import Visit
 from caseworker.store.database import direct, transaction_cache
-from caseworker.store.tables import HouseholdRow, MemberRow, SearchTermRow, VisitRow, utcnow
+from caseworker.store.review_tables import ReviewRow
+from caseworker.store.tables import (
+    HouseholdRow,
+    MemberRow,
+    PackageRow,
+    SearchTermRow,
+    VisitRow,
+    utcnow,
+)
 from caseworker.store.written import written
 
 _HOUSEHOLD_FIELDS = [
@@ -39,6 +48,10 @@ class HouseholdSummary:
     postcode: str
     last_visit: date | None
     not_accepted: bool = False  # a change to it was not accepted by the team store
+    stage: int | None = None  # of the latest visit (1 to 4), None when not scored
+    pending_status: str | None = None  # the latest package not yet settled (PackageStatus)
+    pending_pence: int | None = None  # its total
+    review_due: date | None = None  # the next open review's due date
 
 
 def household_to_model(row: Mapping[str, Any], members: Sequence[Mapping[str, Any]]) -> Household:
@@ -269,11 +282,63 @@ def search_ids(session: Session, text: str, offset: int, limit: int) -> list[uui
     return found[offset : offset + limit]
 
 
+# A package is pending until it is paid, rejected or withdrawn.
+PENDING_PACKAGE = (
+    PackageStatus.RECOMMENDED.value,
+    PackageStatus.AWAITING_MANAGER.value,
+    PackageStatus.APPROVED_ON_SPOT.value,
+    PackageStatus.APPROVED.value,
+)
+# A review is wanted while its package stands approved (paid included).
+_REVIEWED = (
+    PackageStatus.APPROVED_ON_SPOT.value,
+    PackageStatus.APPROVED.value,
+    PackageStatus.PAID.value,
+)
+
+
+def _summary_columns() -> tuple[Any, ...]:
+    """Correlated sub-selects for a case-list row's stage, pending package and next
+    review: part of the one query that reads the page of rows, never one per row."""
+    household = col(HouseholdRow.id)
+    stage = (
+        sa_select(col(VisitRow.stage))
+        .where(col(VisitRow.household_id) == household)
+        .order_by(col(VisitRow.visit_date).desc(), col(VisitRow.created_at).desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    pending = (
+        sa_select(col(PackageRow.id))
+        .where(
+            col(PackageRow.household_id) == household,
+            col(PackageRow.status).in_(PENDING_PACKAGE),
+        )
+        .order_by(col(PackageRow.created_at).desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    package = aliased(PackageRow)
+    review = (
+        sa_select(func.min(col(ReviewRow.due_on)))
+        .join(package, col(package.id) == col(ReviewRow.package_id))
+        .where(
+            col(ReviewRow.household_id) == household,
+            col(ReviewRow.completed_on).is_(None),
+            col(package.status).in_(_REVIEWED),
+        )
+        .scalar_subquery()
+    )
+    return stage, pending, review
+
+
 def summaries(session: Session, ids: list[uuid.UUID]) -> list[HouseholdSummary]:
-    """Case-list rows for ``ids``, in the same order."""
+    """Case-list rows for ``ids``, in the same order, read in one query."""
     if not ids:
         return []
     lead = aliased(MemberRow)
+    pending = aliased(PackageRow)
+    stage, pending_id, review_due = _summary_columns()
     rows = session.execute(
         sa_select(
             col(HouseholdRow.id),
@@ -282,16 +347,31 @@ def summaries(session: Session, ids: list[uuid.UUID]) -> list[HouseholdSummary]:
             col(HouseholdRow.last_visit_date),
             col(lead.first_name),
             col(lead.surname),
+            stage,
+            col(pending.status),
+            col(pending.total_pence),
+            review_due,
         )
         .join(
             lead,
             and_(col(lead.household_id) == col(HouseholdRow.id), col(lead.position) == 0),
             isouter=True,
         )
+        .join(pending, col(pending.id) == pending_id, isouter=True)
         .where(col(HouseholdRow.id).in_(ids))
     ).all()
     by_id = {
-        r[0]: HouseholdSummary(r[0], r[1], f"{r[4] or ''} {r[5] or ''}".strip(), r[2], r[3])
+        r[0]: HouseholdSummary(
+            r[0],
+            r[1],
+            f"{r[4] or ''} {r[5] or ''}".strip(),
+            r[2],
+            r[3],
+            stage=r[6],
+            pending_status=r[7],
+            pending_pence=r[8],
+            review_due=r[9],
+        )
         for r in rows
     }
     return [by_id[i] for i in ids if i in by_id]

@@ -24,6 +24,7 @@ from caseworker.domain.household import Household
 from caseworker.domain.users import Role
 from caseworker.services import users
 from caseworker.services.errors import ServiceError
+from caseworker.services.today import Opens, TodayItem
 from caseworker.sync.run import SyncReport
 from caseworker.ui.about import AboutDialog
 from caseworker.ui.context import AppContext
@@ -40,6 +41,7 @@ from caseworker.ui.pages.lock import LockPage
 from caseworker.ui.pages.reviews import ReviewsPage
 from caseworker.ui.pages.search import SearchPage
 from caseworker.ui.pages.signin import SignInPage
+from caseworker.ui.pages.today import TodayPage
 from caseworker.ui.pages.users import UsersPage
 from caseworker.ui.pages.visit import VisitPage
 from caseworker.ui.sync_status import SyncController, SyncStatusBar
@@ -55,6 +57,7 @@ SIGN_OUT_KEY = "Ctrl+Shift+L"
 QUIT_KEY = "Ctrl+Q"
 CONFLICTS_KEY = "Ctrl+Shift+C"
 ABOUT_KEY = "Shift+F1"
+TODAY_KEY = "Ctrl+T"
 
 
 PREFERRED_SIZE = QSize(1100, 760)
@@ -148,6 +151,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.who)
         self._actions()
         self._wire()
+        self._add_today()
         self.show_page(self.signin)
         self.sync.start()
 
@@ -373,6 +377,55 @@ class MainWindow(QMainWindow):
         self.sync_status.conflicts_clicked.connect(self.conflicts_action.trigger)
         self.sync.synced.connect(self._after_sync)
 
+    # -- Today: the first screen after sign-in (issue 18) --------------------
+    def _add_today(self) -> None:
+        """The Today page, its Case menu entry (Ctrl+T) and what its lines open."""
+        self.today = TodayPage(self.context)
+        self.stack.addWidget(self.today)
+        self.today_action = self._action(
+            "&Today",
+            TODAY_KEY,
+            self.go_today,
+            "Today's drop-in: who was seen, drafts, what waits for a manager or to sync",
+        )
+        self.case_menu.insertAction(self.find_action, self.today_action)  # first in the menu
+        self._signed_in_actions.append(self.today_action)
+        self.today.open_item.connect(self.open_today_item)
+        self.sync.synced.connect(self._today_after_sync)
+
+    def _today_after_sync(self, _manual: bool, _report: SyncReport) -> None:
+        if self.stack.currentWidget() is self.today:
+            self.today.refresh()  # what synced leaves "not yet synced"
+
+    def go_today(self) -> None:
+        self._flush()
+        self.today.refresh()
+        self.show_page(self.today)
+        self.today.focus_first()
+
+    def open_today_item(self, item: TodayItem) -> None:
+        """A line of Today, opened: its household (on the tab that shows it), the
+        visit being typed, the package waiting, or the review due."""
+        if item.opens is Opens.REVIEW and item.target_id is not None:
+            self.open_reviews()
+            model = self.reviews.model
+            for row in range(model.rowCount()):
+                entry = model.entry(row)
+                if entry is not None and entry.review.id == item.target_id:
+                    self.reviews.table.selectRow(row)
+            return
+        self.open_household(item.household_id)
+        if item.household_id is None or self.stack.currentWidget() is not self.household:
+            return
+        tabs = self.household.tabs
+        if item.opens is Opens.VISIT:
+            self.household.visit_button.click()
+        elif item.opens is Opens.PACKAGE:
+            titles = [tabs.tabText(i).replace("&", "") for i in range(tabs.count())]
+            tabs.setCurrentIndex(titles.index("Packages"))
+        elif item.target_id is not None:  # a visit seen today: the timeline shows it
+            tabs.setCurrentIndex(2)
+
     # -- navigation -----------------------------------------------------------
     def show_page(self, page: QWidget) -> None:
         self.stack.setCurrentWidget(page)
@@ -398,7 +451,7 @@ class MainWindow(QMainWindow):
         self.statusBar().clearMessage()  # e.g. "Signed out": about the session before
         self.who.setText(f"Signed in as {user.name} ({user.officer_code})")
         self.idle.start()
-        self.go_search()
+        self.go_today()
 
     def sign_out(self) -> None:
         """End the session: drafts are saved, then nothing of it stays on screen."""

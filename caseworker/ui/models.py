@@ -7,6 +7,9 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
+from caseworker.domain.assessment import Stage
+from caseworker.domain.money import format_pence
+from caseworker.domain.packages import PackageStatus
 from caseworker.services.parked import NOT_ACCEPTED
 from caseworker.store.households import HouseholdSummary
 
@@ -18,7 +21,15 @@ _DISPLAY = Qt.ItemDataRole.DisplayRole
 class HouseholdListModel(QAbstractTableModel):
     """Search results, fetched a page at a time as the view scrolls (never every row)."""
 
-    HEADERS = ("Case reference", "Lead contact", "Postcode", "Last visit")
+    HEADERS = (
+        "Case reference",
+        "Lead contact",
+        "Postcode",
+        "Last visit",
+        "Stage",
+        "Pending package",
+        "Review due",
+    )
     PAGE = 100
 
     def __init__(self, fetch: Fetch, max_rows: int) -> None:
@@ -62,6 +73,9 @@ class HouseholdListModel(QAbstractTableModel):
             row.lead_name,
             row.postcode,
             row.last_visit.strftime("%d/%m/%Y") if row.last_visit else "No visit yet",
+            f"{row.stage} {Stage(row.stage).label}" if row.stage else "Not scored",
+            _pending(row),
+            row.review_due.strftime("%d/%m/%Y") if row.review_due else "",
         )[index.column()]
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
@@ -82,6 +96,13 @@ class HouseholdListModel(QAbstractTableModel):
             self.beginInsertRows(QModelIndex(), first, first + len(more) - 1)
             self._rows.extend(more)
             self.endInsertRows()
+
+
+def _pending(row: HouseholdSummary) -> str:
+    """The package not yet settled, in words: "£120.00 Waiting for a team manager"."""
+    if row.pending_status is None:
+        return ""
+    return f"{format_pence(row.pending_pence or 0)} {PackageStatus(row.pending_status).label}"
 
 
 class ListTableModel(QAbstractTableModel):

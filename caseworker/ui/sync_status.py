@@ -18,7 +18,7 @@ import contextlib
 import logging
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QObject, QSize, Qt, QTimer, Signal
@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 
 from caseworker import paths
 from caseworker.domain import clock
+from caseworker.domain.dates import local_time
 from caseworker.settings import current_settings
 from caseworker.store.database import Store
 from caseworker.store.errors import StoreError, translate
@@ -64,10 +65,8 @@ def sync_time(instant: datetime | None, now: datetime | None = None) -> str:
     """ "14:05" today, "03/05 14:05" another day, "never"; stored instants are UTC."""
     if instant is None:
         return "never"
-    if instant.tzinfo is None:
-        instant = instant.replace(tzinfo=UTC)
-    local = instant.astimezone()
-    today = (now or clock.now()).astimezone().date()
+    local = local_time(instant)
+    today = local_time(now or clock.now()).date()
     return f"{local:%H:%M}" if local.date() == today else f"{local:%d/%m %H:%M}"
 
 

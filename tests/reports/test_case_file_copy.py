@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pypdf import PdfReader
@@ -103,3 +105,14 @@ def test_missing_optional_data_says_not_recorded(team: Team, tmp_path: Path) -> 
     assert "No visits recorded (not recorded)." in text
     assert "No packages recorded." in text and "No payments recorded." in text
     assert len(PdfReader(out).pages) == 1
+
+
+def test_times_in_the_case_file_are_uk_time(written: Written, tmp_path: Path) -> None:
+    """Stored in UTC, printed as the clocks on the wall said: BST in summer, GMT in winter."""
+    winter = text_of(written.file)
+    assert "Generated 27 Nov 2026 10:00 GMT" in squash(winter)
+    assert "UTC" not in winter
+    summer = replace(written.case, generated_at=datetime(2026, 7, 1, 13, 30, tzinfo=UTC))
+    out = tmp_path / "summer.pdf"
+    write_case_file(summer, out)
+    assert "Generated 1 Jul 2026 14:30 BST" in squash(text_of(out))

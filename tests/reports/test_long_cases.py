@@ -48,7 +48,7 @@ def test_note_of_10000_characters_wraps_across_pages(long_case: CaseFile, tmp_pa
     text = body_text(out, _furniture(long_case))
     assert text.count(squash(LONG_NOTE)) == 2  # once per visit, every word in order
     # A table row taller than a page splits too (the table's header repeats on the new page).
-    assert squash(LONG_REASON) in text.replace("When (UTC) Who Decision Amount Why ", "")
+    assert squash(LONG_REASON) in text.replace("When (UK time) Who Decision Amount Why ", "")
     assert len(PdfReader(out).pages) >= 6
     for page in render(out, tmp_path):
         assert ink(page) > 0.01, page.name

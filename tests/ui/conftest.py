@@ -203,7 +203,7 @@ class Officer:
         assert self.focused is page.password
         self.type(password)
         self.press(Key.Key_Return)
-        self.qtbot.waitUntil(lambda: self.window.stack.currentWidget() is self.window.search)
+        self.qtbot.waitUntil(lambda: self.window.stack.currentWidget() is self.window.today)
 
     def search(self, text: str) -> list[tuple[str, ...]]:
         """Ctrl+F, type over the search text, and wait for the results to settle."""

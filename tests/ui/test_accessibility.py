@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QLabel,
     QLineEdit,
+    QListView,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -35,7 +36,7 @@ from caseworker.ui.main_window import MainWindow
 from tests.conftest import make_household
 from tests.ui.conftest import Key, Officer
 
-PAGES = ["sign-in", "search", "details", "members", "timeline", "visit"]
+PAGES = ["sign-in", "today", "search", "details", "members", "timeline", "visit"]
 INPUTS = (
     QLineEdit,
     QPlainTextEdit,
@@ -43,6 +44,7 @@ INPUTS = (
     QCheckBox,
     QPushButton,
     QTableView,
+    QListView,
     QTabWidget,
 )
 
@@ -58,7 +60,10 @@ def go_to(ui: Officer, page: str, household: Household) -> QWidget:
     if page == "sign-in":
         return window.signin
     ui.sign_in()
+    if page == "today":
+        return window.today  # the first screen after sign-in
     if page == "search":
+        ui.shortcut("Ctrl+F")
         return window.search
     ui.open_found(household.reference)
     if page == "visit":

@@ -280,7 +280,7 @@ def test_an_officer_has_no_dashboard(ui: Officer) -> None:
     assert not window.manager_menu.menuAction().isVisible()
     assert not window.dashboard_action.isEnabled()
     ui.shortcut(SHORTCUT)
-    assert window.stack.currentWidget() is window.search
+    assert window.stack.currentWidget() is window.today  # nothing opened
     window.dashboard.run()  # even reached some other way, the page refuses
     assert window.dashboard.message.text() == "Only a team manager can see the dashboard."
     assert window.dashboard.dashboard is None and not window.dashboard.running

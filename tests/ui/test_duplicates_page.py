@@ -193,7 +193,7 @@ def test_an_officer_has_no_duplicates_page(
     ui.sign_in("JS01", PASSWORD)
     assert not ui.window.duplicates_action.isEnabled()
     ui.shortcut("Ctrl+Shift+M")
-    assert ui.window.stack.currentWidget() is ui.window.search
+    assert ui.window.stack.currentWidget() is ui.window.today  # nothing opened
 
 
 def test_models_pass_qt_model_checks(qtmodeltester: ModelTester) -> None:

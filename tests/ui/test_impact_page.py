@@ -165,7 +165,7 @@ def test_an_officer_cannot_open_the_impact_screen(
     ui.sign_in("JS01", PASSWORD)
     assert not ui.window.impact_action.isEnabled()
     ui.shortcut("Ctrl+Shift+I")
-    assert ui.window.stack.currentWidget() is ui.window.search
+    assert ui.window.stack.currentWidget() is ui.window.today  # nothing opened
 
 
 def test_figures_model_passes_qt_model_checks(qtmodeltester: ModelTester) -> None:

@@ -102,6 +102,6 @@ def test_ctrl_l_locks_and_another_user_gets_their_own_session(
     ui.click(window.lock_page.switch_button)
     assert window.context.user.id == manager.id
     assert keys.key_for(manager.id) is not None and keys.key_for(officer.id) is None
-    assert window.stack.currentWidget() is window.search
+    assert window.stack.currentWidget() is window.today
     assert "Morgan Lee" in window.who.text()
     QApplication.processEvents()

@@ -41,4 +41,4 @@ def test_officer_has_no_manager_menu(ui: Officer) -> None:
     ui.sign_in()
     assert not ui.window.manager_menu.menuAction().isVisible()
     ui.shortcut("Ctrl+Shift+Q")
-    assert ui.window.stack.currentWidget() is ui.window.search
+    assert ui.window.stack.currentWidget() is ui.window.today  # nothing opened

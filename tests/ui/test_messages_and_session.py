@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
@@ -21,6 +24,8 @@ from caseworker.domain.packages import Package, PackageStatus, PaymentMethod
 from caseworker.domain.users import User
 from caseworker.services import fund, households, keys, packages
 from caseworker.store.database import Store
+from caseworker.ui.dialogs import DialogService
+from caseworker.ui.tasks import Done, TaskRunner
 from tests.conftest import PASSWORD, make_household
 from tests.services.packages_fixtures import TODAY, add_visit, household_with_arrears, rules
 from tests.ui.conftest import Officer, table_rows
@@ -154,7 +159,7 @@ def test_someone_else_signing_in_at_the_lock_screen_does_not_see_the_search(
     ui.type(PASSWORD, into=lock.other_password)
     ui.press(Qt.Key.Key_Return)
     assert window.context.user.id == manager.id
-    assert window.stack.currentWidget() is window.search
+    assert window.stack.currentWidget() is window.today
     assert window.search.search.text() == ""
 
 
@@ -210,3 +215,76 @@ def test_package_and_case_pages_show_labels_not_codes(
     assert "Paid" in texts
     codes = sorted({m for t in texts for m in RAW_CODE.findall(t)})
     assert codes == []
+
+
+class _Later(TaskRunner):
+    """Holds background work until the test lets it finish (the PDF takes its time)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.held: list[tuple[Callable[[], Any], Done]] = []
+
+    def run(self, work: Callable[[], Any], done: Done) -> None:
+        self.held.append((work, done))
+
+    def finish(self) -> None:
+        for work, done in self.held:
+            done(work(), None)
+        self.held.clear()
+
+
+class _SaveTo(DialogService):
+    def __init__(self, path: Path) -> None:
+        self.path, self.opened = path, []
+
+    def save_path(self, parent: QWidget, title: str, suggested: str, filter: str) -> Path | None:
+        return self.path
+
+    def open_file(self, path: Path) -> None:
+        self.opened.append(path)
+
+
+def test_a_pdf_finished_after_moving_on_is_not_reported_on_the_next_household(
+    ui: Officer, store: Store, officer: User, tmp_path: Path
+) -> None:
+    first = households.create_household(store, officer, make_household())
+    other = households.create_household(store, officer, make_household(postcode="SE5 8RS"))
+    later = _Later()
+    ui.window.context.tasks = later
+    ui.window.context.dialogs = _SaveTo(tmp_path / "copy.pdf")
+    ui.sign_in()
+    ui.open_found(first.reference)
+    page = ui.window.household
+    ui.click(page.family_pdf_button)
+    assert page.message.text() == "Making the family summary…"
+
+    ui.open_found(other.reference)  # the officer moves on while it is made
+    later.finish()
+    assert page.household is not None and page.household.id == other.id
+    assert page.message.isHidden()  # nothing about the first family on the second's page
+    status = ui.window.statusBar().currentMessage()
+    assert status.startswith(f"{first.reference}: Saved the family summary")
+
+
+def test_approved_by_a_manager_is_gone_when_today_opens_another_family(
+    ui: Officer, store: Store, officer: User, manager: User, eligible: Household
+) -> None:
+    _proposed(store, officer, eligible)
+    other = households.create_household(store, officer, household_with_arrears(100))
+    add_visit(store, officer, other, day=TODAY)  # seen today: listed on Today
+    ui.sign_in()
+    _packages_tab(ui, eligible)
+    panel = ui.window.household.packages
+    ui.type("TM01", into=panel.fields.widgets["manager_code"])
+    ui.type(PASSWORD, into=panel.fields.widgets["manager_password"])
+    ui.click(panel.approve_button)
+    assert panel.message.text().startswith("Approved by the team manager")
+
+    ui.shortcut("Ctrl+T")
+    ui.press(Qt.Key.Key_1)  # Seen today
+    ui.press(Qt.Key.Key_Return)
+    assert ui.window.household.household is not None
+    assert ui.window.household.household.id == other.id
+    ui.open_tab(ui.window.household.tabs, "Packages")
+    assert panel.household_id == other.id
+    assert panel.message.isHidden()

@@ -121,7 +121,8 @@ def test_sign_in_by_typing_code_and_password(store: Store, officer: User, ui: Of
     ui.sign_in("js01", PASSWORD)
     window = ui.window
     assert window.who.text() == "Signed in as Jo Smith (JS01)"
-    assert ui.focused is window.search.search
+    assert window.stack.currentWidget() is window.today  # the first screen: Today
+    assert ui.focused is window.today.lists["seen"]
     assert window.context.user.id == officer.id
     assert window.signin.password.text() == ""  # not kept once checked
 
@@ -161,7 +162,7 @@ def test_first_run_sets_up_the_team_manager(
     ui.replace(fields["new_password"], "long enough words")
     ui.replace(fields["confirm"], "long enough words")
     ui.click(page.setup_button)
-    assert ui.window.stack.currentWidget() is ui.window.search
+    assert ui.window.stack.currentWidget() is ui.window.today
     assert ui.window.who.text() == "Signed in as Morgan Lee (TM01)"
     assert users.sign_in(store, "TM01", "long enough words").name == "Morgan Lee"
 
@@ -169,6 +170,7 @@ def test_first_run_sets_up_the_team_manager(
 def test_search_results_update_as_you_type(store: Store, officer: User, ui: Officer) -> None:
     seeded = _seed(store, officer)
     ui.sign_in()
+    ui.shortcut("Ctrl+F")  # from Today: the search opens on the latest households
     page = ui.window.search
     assert {row[0] for row in table_rows(page.table)} == {h.reference for h in seeded}
     assert page.count.text() == "3 most recently changed households"

@@ -442,10 +442,10 @@ def test_values_and_changes_read_as_the_screens_show_them() -> None:
 def test_last_sync_time_reads_in_local_time() -> None:
 
     now = datetime(2026, 5, 3, 12, 0, tzinfo=UTC)
-    earlier = datetime(2026, 5, 3, 11, 5)  # naive: stored UTC
-    assert (
-        sync_status.sync_time(earlier, now) == f"{earlier.replace(tzinfo=UTC).astimezone():%H:%M}"
-    )
+    earlier = datetime(2026, 5, 3, 11, 5)  # naive: stored UTC; 12:05 BST in the UK
+    assert sync_status.sync_time(earlier, now) == "12:05"
+    late = datetime(2026, 5, 2, 23, 30, tzinfo=UTC)  # 00:30 BST on 3 May: today in the UK
+    assert sync_status.sync_time(late, now) == "00:30"
     assert sync_status.sync_time(None) == "never"
     assert "/" in sync_status.sync_time(datetime(2026, 4, 1, 9, 0, tzinfo=UTC), now)
 

@@ -10,7 +10,7 @@ one service call; a refusal is shown in the service's own words.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from caseworker.domain import clock
+from caseworker.domain.dates import local_time
 from caseworker.domain.money import MoneyError, format_pence, parse_pounds
 from caseworker.domain.packages import Package
 from caseworker.domain.rules import RuleSet
@@ -59,10 +60,8 @@ TAKEN = frozenset("cwfare")
 
 
 def local_date(instant: datetime) -> date:
-    """The local calendar date of a stored UTC instant."""
-    if instant.tzinfo is None:
-        instant = instant.replace(tzinfo=UTC)
-    return instant.astimezone().date()
+    """The UK calendar date of a stored UTC instant."""
+    return local_time(instant).date()
 
 
 def made_on(package: Package) -> date:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 from PySide6.QtCore import Qt, Signal
@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from caseworker.domain import labels
+from caseworker.domain.dates import local_stamp
 from caseworker.domain.household import Benefit, IncomeDropReason, Relationship, Tenure, WorkStatus
 from caseworker.domain.money import format_pence
 from caseworker.services import conflicts, parked
@@ -86,10 +87,8 @@ def show_value(field: str, value: Any) -> str:
 
 
 def when(instant: datetime) -> str:
-    """A stored UTC instant in the laptop's local time."""
-    if instant.tzinfo is None:
-        instant = instant.replace(tzinfo=UTC)
-    return f"{instant.astimezone():%d/%m/%Y %H:%M}"
+    """A stored UTC instant in UK time (``domain.dates``), whatever the laptop's zone."""
+    return local_stamp(instant)
 
 
 class ConflictsModel(RecordsModel):

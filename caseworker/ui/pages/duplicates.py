@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from caseworker.domain.dates import local_stamp
 from caseworker.domain.users import Role
 from caseworker.services import merge
 from caseworker.services.errors import ServiceError
@@ -55,10 +56,8 @@ EVIDENCE = ("Case reference", "Names", "Dates of birth", "Postcode", "Phone", "E
 
 
 def when(instant: datetime) -> str:
-    """A stored UTC instant in the laptop's local time."""
-    if instant.tzinfo is None:
-        instant = instant.replace(tzinfo=UTC)
-    return f"{instant.astimezone():%d/%m/%Y %H:%M}"
+    """A stored UTC instant in UK time (``domain.dates``), whatever the laptop's zone."""
+    return local_stamp(instant)
 
 
 def lead_name(side: Side) -> str:

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMainWindow,
     QPushButton,
     QSizePolicy,
     QTableView,
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from caseworker.domain import clock, labels
+from caseworker.domain.dates import local_stamp
 from caseworker.domain.errors import CaseworkerError, EnvironmentProblem
 from caseworker.domain.household import (
     Benefit,
@@ -328,7 +330,7 @@ class HouseholdPage(QWidget):
         if h is not None:
             for entry in visits.timeline(self._context.store, h.id):
                 detail = _timeline_detail(entry.changes)
-                rows.append((entry.at.strftime("%d/%m/%Y %H:%M"), entry.who, entry.what, detail))
+                rows.append((local_stamp(entry.at), entry.who, entry.what, detail))
         self.timeline_model.set_rows(rows)
         compared = reviews.before_after(self._context.store, h.id) if h is not None else []
         self.before_after_model.set_rows(before_after_rows(compared))
@@ -561,17 +563,27 @@ class HouseholdPage(QWidget):
 
         def done(_result: object, error: BaseException | None) -> None:
             if error is not None:
-                show_banner(
-                    self.message,
+                self._say_about(
+                    h,
                     f"The {what} was not saved: {error}. Choose another "
                     "folder, or check the disk has space.",
                     error=True,
                 )
                 return
-            show_banner(self.message, f"Saved the {what}: {path}")
+            self._say_about(h, f"Saved the {what}: {path}")
             self._context.dialogs.open_file(path)
 
         self._context.tasks.run(lambda: writer(case, path), done)
+
+    def _say_about(self, subject: Household, text: str, error: bool = False) -> None:
+        """A message about ``subject``, which the officer may have left while it was
+        made: on its page if it is still open, otherwise in the status bar, naming it."""
+        still_open = self.household is not None and self.household.id == subject.id
+        window = self.window()
+        if (still_open and self.isVisible()) or not isinstance(window, QMainWindow):
+            show_banner(self.message, text, error=error)
+        else:
+            window.statusBar().showMessage(f"{subject.reference}: {text}", 15_000)
 
     def subject_access(self) -> None:
         """Everything held about this household, for the data protection officer."""

@@ -34,6 +34,7 @@ from caseworker.ui.pages.fund import FundPage
 from caseworker.ui.pages.household import HouseholdPage
 from caseworker.ui.pages.impact import ImpactPage
 from caseworker.ui.pages.lock import LockPage
+from caseworker.ui.pages.reconciliation import ReconciliationPage
 from caseworker.ui.pages.reviews import ReviewsPage
 from caseworker.ui.pages.search import SearchPage
 from caseworker.ui.pages.signin import SignInPage
@@ -205,6 +206,13 @@ class MainWindow(QMainWindow):
         )
         self.dashboard_action = self._manager_action(
             "&Evaluation dashboard", "Ctrl+Shift+E", self.dashboard
+        )
+        # Payments: what finance paid, failed, returned, and awards still unpaid (issue 20).
+        self.reconciliation = ReconciliationPage(self.context)
+        self.stack.addWidget(self.reconciliation)
+        self._manager_pages += (self.reconciliation,)
+        self.reconciliation_action = self._manager_action(
+            "Payments: &reconciliation with finance", "Ctrl+Shift+P", self.reconciliation
         )
         # No Alt+letter for this menu either: Alt+H is a field's on the household page.
         self.help_menu = self.menuBar().addMenu("Help")

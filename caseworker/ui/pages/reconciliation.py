@@ -94,7 +94,12 @@ def summary(r: Reconciliation) -> str:
         (len(r.failed), "failed"),
         (len(r.returned), "returned"),
         (len(r.paid_twice), "paid twice"),
-        (len(r.unmatched), "finance lines that fit no award"),
+        (
+            len(r.unmatched),
+            "finance line that fits no award"
+            if len(r.unmatched) == 1
+            else "finance lines that fit no award",
+        ),
         (len(r.unpaid_overdue), f"approved but not paid after {r.unpaid_after_days} days"),
     ]
     return ", ".join(f"{n} {what}" for n, what in parts) + "."
@@ -151,7 +156,6 @@ class ReconciliationPage(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(len(HEADERS) - 1, QHeaderView.ResizeMode.Stretch)
-        self.table.setWordWrap(True)
         label.setBuddy(self.table)
         layout.addWidget(self.table, 1)
 
@@ -182,4 +186,3 @@ class ReconciliationPage(QWidget):
         self.message.hide()
         self.model.set_rows(reconciliation_rows(self.result))
         self.counts.setText(summary(self.result))
-        self.table.resizeRowsToContents()

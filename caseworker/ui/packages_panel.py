@@ -39,7 +39,7 @@ from caseworker.services.errors import InvalidInput, ServiceError
 from caseworker.ui.context import AppContext
 from caseworker.ui.fields import FieldSet, with_mnemonic
 from caseworker.ui.models import ListTableModel
-from caseworker.ui.widgets import banner, button, row_table, section, show_banner
+from caseworker.ui.widgets import banner, button, row_table, section, show_banner, tab_chain
 
 # Typed on the panel for one household's package; cleared when another household shows.
 _TYPED = ("manager_code", "manager_password", "reason", "conflict_reason")
@@ -185,7 +185,8 @@ class PackagesPanel(QWidget):
         fields = self.chosen_route_fields()
         if fields is not None:
             fields.clear_errors()
-            fields.focus_chain()
+            # Tab goes from the route to its fields, in screen order, then to the button.
+            tab_chain([self.route_combo, *fields.focus_chain(), self.paid_button])
             top_up = fields.widgets.get("top_up")
             package = self.current()
             if isinstance(top_up, QLineEdit) and not top_up.text() and package is not None:

@@ -13,7 +13,7 @@ from caseworker.services import fund, households, packages, payments
 from caseworker.store.database import Store
 from caseworker.ui.packages_panel import PackagesPanel
 from tests.services.packages_fixtures import TODAY, add_visit, household_with_arrears, rules
-from tests.ui.conftest import Officer
+from tests.ui.conftest import Key, Officer
 
 
 @pytest.fixture
@@ -56,6 +56,12 @@ def test_bank_transfer_shows_its_fields_only_errors_under_them_and_masks_after(
     assert bank["sort_code"].isVisible() and bank["account_number"].isVisible()
     assert not cash["code"].isVisible()
     assert not panel.route_fields[RouteKind.PREPAID_CARD].widgets["last_four"].isVisible()
+    ui.press(Key.Key_Tab)  # from the route to its own fields, then the button
+    assert ui.focused is bank["sort_code"]
+    ui.press(Key.Key_Tab)
+    assert ui.focused is bank["account_number"]
+    ui.press(Key.Key_Tab)
+    assert ui.focused is panel.paid_button
 
     ui.type("08-99-9", into=bank["sort_code"])
     ui.type("66374958", into=bank["account_number"])

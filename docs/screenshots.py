@@ -3,7 +3,8 @@
     .venv/bin/python docs/screenshots.py
 
 Writes docs/screenshots/{today,search,household,members,visit,reviews,before-after,impact,
-dashboard}.png (today.png at 1366x768, the smallest laptop screen the council issues).
+dashboard,payment-routes,reconciliation}.png at 1366x768, the smallest laptop screen the
+council issues.
 Nothing here touches a real case store: the data folder is a fresh temporary directory.
 """
 
@@ -23,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QComboBox, QGroupBox, QWidget
+from PySide6.QtWidgets import QComboBox, QGroupBox, QLineEdit, QScrollArea, QWidget
 
 from caseworker import paths
 from caseworker.domain.household import (
@@ -34,9 +35,10 @@ from caseworker.domain.household import (
     Tenure,
     WorkStatus,
 )
+from caseworker.domain.packages import Package
 from caseworker.domain.rules import default_rules_dir, load_rules
 from caseworker.domain.users import Role, User
-from caseworker.services import demo, fund, households, packages, users, visits
+from caseworker.services import demo, fund, households, packages, payments, users, visits
 from caseworker.store.database import Store
 from caseworker.ui.app import create_application
 from caseworker.ui.context import AppContext
@@ -98,10 +100,12 @@ def main() -> int:
             demo.generate(store, officer, HOUSEHOLDS, seed=1)
             _reviews_due(store, manager, officer)
             _todays_drop_in(store, manager, officer)
+            to_pay = _payments(store, manager, officer)
             window = _open(AppContext(store))
             _walk(window)
             _walk_today(window)
             _walk_reviews(window)
+            _walk_payment_routes(window, to_pay)
             window.close()
             window.deleteLater()
             settle()
@@ -109,6 +113,7 @@ def main() -> int:
             window = _open(AppContext(store, dialogs=_Answer(draft)))
             _walk_impact(window)
             _walk_dashboard(window)
+            _walk_reconciliation(window)
             window.close()
             window.deleteLater()
             settle()
@@ -139,7 +144,6 @@ def _sign_in(window: MainWindow, code: str) -> None:
 
 def _reviews_due(store: Store, manager: User, officer: User) -> None:
     """Three packages approved 100, 90 and 76 days ago: two reviews overdue, one due soon."""
-    ruleset, _problems = load_rules(None)
     today = date.today()
     # Three different families: the same person three times would be routed to a
     # manager as likely duplicates, not approved on the spot.
@@ -148,39 +152,101 @@ def _reviews_due(store: Store, manager: User, officer: User) -> None:
         (90, 15_000, "2111", ("Tomasz", "Nowak", date(1979, 11, 12))),
         (76, 9_000, "2201", ("Grace", "Okafor", date(1992, 2, 23))),
     )
-    for days, arrears, scores, (first_name, surname, born) in families:
-        day = today - timedelta(days=days)
-        lead = Member(
-            first_name=first_name,
-            surname=surname,
-            date_of_birth=born,
-            relationship=Relationship.LEAD,
-            work_status=WorkStatus.EMPLOYED,
-            reduced_hours=True,
-            earnings_fell_on=day - timedelta(days=20),
-            earnings_fall_reason=IncomeDropReason.REDUCED_HOURS,
-        )
-        household = households.create_household(
-            store,
-            officer,
-            Household(
-                postcode="SE15 4QF",
-                tenure=Tenure.PRIVATE_RENTER,
-                savings_pence=20_000,
-                rent_arrears_pence=arrears,
-                members=[lead],
-            ),
-        )
-        with contextlib.suppress(fund.FundRefused):  # open already for that financial year
-            fund.open_fund(store, manager, 6_000_000, day)
-        fund.grant_allowance(store, manager, officer.id, 20_000, day)
-        capitals = dict(zip(("financial", "mental", "social", "human"), scores, strict=True))
-        visit = visits.build_visit(
-            {"household_id": str(household.id), "visit_date": day.strftime("%d/%m/%Y")} | capitals
-        )
-        visits.record_visit(store, officer, visit, rules=ruleset)
-        package = packages.propose(store, officer, ruleset, visit.id, [], day)
-        packages.approve_on_the_spot(store, officer, ruleset, package.id, day)
+    for days, arrears, scores, person in families:
+        _approved(store, manager, officer, today - timedelta(days=days), arrears, scores, person)
+
+
+def _approved(
+    store: Store,
+    manager: User,
+    officer: User,
+    day: date,
+    arrears: int,
+    scores: str,
+    person: tuple[str, str, date],
+) -> Package:
+    """A family visited on ``day`` whose package the officer approved on the spot."""
+    ruleset, _problems = load_rules(None)
+    first_name, surname, born = person
+    lead = Member(
+        first_name=first_name,
+        surname=surname,
+        date_of_birth=born,
+        relationship=Relationship.LEAD,
+        work_status=WorkStatus.EMPLOYED,
+        reduced_hours=True,
+        earnings_fell_on=day - timedelta(days=20),
+        earnings_fall_reason=IncomeDropReason.REDUCED_HOURS,
+    )
+    household = households.create_household(
+        store,
+        officer,
+        Household(
+            postcode="SE15 4QF",
+            tenure=Tenure.PRIVATE_RENTER,
+            savings_pence=20_000,
+            rent_arrears_pence=arrears,
+            members=[lead],
+        ),
+    )
+    with contextlib.suppress(fund.FundRefused):  # open already for that financial year
+        fund.open_fund(store, manager, 6_000_000, day)
+    fund.grant_allowance(store, manager, officer.id, 20_000, day)
+    capitals = dict(zip(("financial", "mental", "social", "human"), scores, strict=True))
+    visit = visits.build_visit(
+        {"household_id": str(household.id), "visit_date": day.strftime("%d/%m/%Y")} | capitals
+    )
+    visits.record_visit(store, officer, visit, rules=ruleset)
+    package = packages.propose(store, officer, ruleset, visit.id, [], day)
+    return packages.approve_on_the_spot(store, officer, ruleset, package.id, day)
+
+
+def _payments(store: Store, manager: User, officer: User) -> Package:
+    """Awards sent to finance and finance's file imported; returns one award still to pay."""
+    today = date.today()
+    week_ago = today - timedelta(days=7)
+    people = (
+        ("Leah", "Brown", date(1990, 3, 14)),
+        ("Yusuf", "Ali", date(1985, 7, 2)),
+        ("Rosa", "Silva", date(1994, 9, 30)),
+        ("Dan", "Price", date(1983, 1, 8)),
+        ("Mira", "Patel", date(1991, 6, 21)),
+    )
+    made = [_approved(store, manager, officer, week_ago, 10_000, "2111", p) for p in people[:4]]
+    forms = (
+        ("bank_transfer", {"sort_code": "08-99-99", "account_number": "66374958"}),
+        ("cash_out", {"code": "PX7Q2M9K", "delivery": "text", "phone": "07700900123"}),
+        (
+            "direct_to_supplier",
+            {
+                "payee_kind": "landlord",
+                "payee": "Peckham Lettings",
+                "payee_reference": "T-2291",
+                "invoice_number": "INV-2291",
+            },
+        ),
+        ("prepaid_card", {"last_four": "4821", "expiry": "09/32", "top_up": "100.00"}),
+    )
+    sent = [
+        payments.instruct_from_form(store, officer, package.id, kind, form, week_ago)
+        for package, (kind, form) in zip(made, forms, strict=True)
+    ]
+    bank, cash, direct, card = (p.reference for p in sent)
+    on = (today - timedelta(days=2)).isoformat()
+    payments.import_finance_file(
+        store,
+        manager,
+        "line_id,payment_reference,route,outcome,amount,date,detail,reason\n"
+        f"F-1001,{bank},bank_transfer,paid,100.00,{on},4958,\n"
+        f"F-1002,{cash},cash_out,paid,100.00,{on},2M9K,\n"
+        f"F-1003,{direct},direct_to_supplier,paid,100.00,{on},INV-2291,\n"
+        f"F-1004,{direct},direct_to_supplier,returned,100.00,{on},INV-2291,tenancy ended\n"
+        f"F-1005,{card},prepaid_card,failed,100.00,{on},4821,card blocked\n"
+        f"F-1006,{bank},bank_transfer,paid,100.00,{on},4958,\n"
+        f"F-1007,CW-0000000000,bank_transfer,paid,45.00,{on},1234,\n",
+        today,
+    )
+    return _approved(store, manager, officer, today, 12_000, "2111", people[4])
 
 
 def _todays_drop_in(store: Store, manager: User, officer: User) -> None:
@@ -371,6 +437,50 @@ def _walk_dashboard(window: MainWindow) -> None:
         settle(50)
     assert page.dashboard is not None, page.message.text()
     shoot(window, "dashboard.png")
+
+
+def _walk_payment_routes(window: MainWindow, package: Package) -> None:
+    """The officer pays an award straight to the landlord; the invoice number is missing."""
+    window.open_household(package.household_id)
+    household = window.household
+    bar = household.tabs.tabBar()
+    titles = [household.tabs.tabText(i).replace("&", "") for i in range(household.tabs.count())]
+    QTest.mouseClick(
+        bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(titles.index("Packages")).center()
+    )
+    panel = household.packages
+    choose(panel.route_combo, "Paid straight to")
+    settle()
+    fields = panel.chosen_route_fields()
+    assert fields is not None
+    kind = fields.widgets["payee_kind"]
+    assert isinstance(kind, QComboBox)
+    choose(kind, "Landlord")
+    for name, text in (("payee", "Peckham Lettings"), ("payee_reference", "T-2291")):
+        edit = fields.widgets[name]
+        assert isinstance(edit, QLineEdit)
+        typed(edit, text)
+    QTest.mouseClick(panel.paid_button, Qt.MouseButton.LeftButton)
+    assert fields.error_text("invoice_number"), panel.message.text()
+    area = panel.parentWidget()
+    while area is not None and not isinstance(area, QScrollArea):
+        area = area.parentWidget()
+    if area is not None:
+        area.verticalScrollBar().setValue(panel.route_combo.parentWidget().y())
+    shoot(window, "payment-routes.png")
+
+
+def _walk_reconciliation(window: MainWindow) -> None:
+    """The manager reads what finance's file said (Ctrl+Shift+P)."""
+    key(
+        window,
+        Qt.Key.Key_P,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
+    page = window.reconciliation
+    assert window.stack.currentWidget() is page, "reconciliation did not open"
+    assert page.model.rowCount() > 0, page.message.text()
+    shoot(window, "reconciliation.png")
 
 
 if __name__ == "__main__":

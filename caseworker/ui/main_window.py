@@ -38,6 +38,7 @@ from caseworker.ui.pages.fund import FundPage
 from caseworker.ui.pages.household import HouseholdPage
 from caseworker.ui.pages.impact import ImpactPage
 from caseworker.ui.pages.lock import LockPage
+from caseworker.ui.pages.reconciliation import ReconciliationPage
 from caseworker.ui.pages.reviews import ReviewsPage
 from caseworker.ui.pages.search import SearchPage
 from caseworker.ui.pages.signin import SignInPage
@@ -284,6 +285,17 @@ class MainWindow(QMainWindow):
             "Ctrl+Shift+E",
             self.dashboard,
             "The pilot's evaluation figures and charts, for a chosen period",
+        )
+        # Payments: what finance paid, failed, returned, and awards still unpaid (issue 20).
+        self.reconciliation = ReconciliationPage(self.context)
+        self.stack.addWidget(self.reconciliation)
+        self._manager_pages += (self.reconciliation,)
+        self.reconciliation_action = self._manager_action(
+            "Payments: &reconciliation with finance",
+            "Ctrl+Shift+P",
+            self.reconciliation,
+            "Awards paid, failed, returned, paid twice or unpaid, matched with finance's "
+            "payment file",
         )
         # No Alt+letter for this menu either: Alt+H is a field's on the household page.
         self.help_menu = self.menuBar().addMenu("Help")

@@ -14,17 +14,27 @@ from datetime import date
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from caseworker.domain import labels
 from caseworker.domain.money import format_pence
-from caseworker.domain.packages import Package, PaymentMethod
-from caseworker.services import drop_in, packages
+from caseworker.domain.packages import Package
+from caseworker.domain.payments import (
+    FORM_LABELS,
+    Delivery,
+    PayeeKind,
+    PaymentStatus,
+    RouteKind,
+    describe_route,
+)
+from caseworker.services import drop_in, packages, payments
 from caseworker.services.errors import InvalidInput, ServiceError
 from caseworker.ui.context import AppContext
 from caseworker.ui.fields import FieldSet, with_mnemonic
@@ -41,7 +51,44 @@ from caseworker.ui.widgets import (
 
 # Typed on the panel for one household's package; cleared when another household shows.
 YES_TODAY_KEY = "Ctrl+Y"
-_TYPED = ("manager_code", "manager_password", "reference", "reason", "conflict_reason")
+_TYPED = ("manager_code", "manager_password", "reason", "conflict_reason")
+
+# Each route's form, in the words of docs/payments.md: (name, kind, options or placeholder).
+_ROUTE_FORMS: dict[RouteKind, tuple[tuple[str, str, object], ...]] = {
+    RouteKind.CASH_OUT: (
+        ("code", "line", "8 to 20 letters and digits"),
+        (
+            "delivery",
+            "choice",
+            [
+                (Delivery.TEXT.value, "Text message"),
+                (Delivery.PRINTED.value, "Printed on the family copy"),
+            ],
+        ),
+        ("phone", "line", "Only when sent by text, e.g. 07700 900123"),
+    ),
+    RouteKind.PREPAID_CARD: (
+        ("last_four", "line", "e.g. 4821"),
+        ("expiry", "line", "MM/YY, e.g. 09/28"),
+        ("top_up", "line", "The award, in pounds"),
+    ),
+    RouteKind.DIRECT: (
+        ("payee_kind", "choice", [(k.value, k.label.capitalize()) for k in PayeeKind]),
+        ("payee", "line", "As on the invoice"),
+        ("payee_reference", "line", "The family's account or tenancy reference"),
+        ("invoice_number", "line", "e.g. INV-2291"),
+    ),
+    RouteKind.BANK_TRANSFER: (
+        ("sort_code", "line", "e.g. 20-00-00"),
+        ("account_number", "line", "6 to 8 digits; never shown in full after this"),
+    ),
+}
+_PAYMENT_STATUS = {
+    PaymentStatus.INSTRUCTED: "sent to finance, not yet paid",
+    PaymentStatus.PAID: "paid",
+    PaymentStatus.FAILED: "failed: send it another way",
+    PaymentStatus.RETURNED: "returned to the fund",
+}
 
 
 class PackagesPanel(QWidget):
@@ -74,7 +121,7 @@ class PackagesPanel(QWidget):
                 ("yes", "Say yes today"),
                 ("send", "Send to a manager"),
                 ("approve", "Manager approves"),
-                ("paid", "Record payment"),
+                ("paid", "Send payment to finance"),
                 ("withdraw", "Withdraw package"),
                 ("conflict", "Declare a conflict of interest"),
             )
@@ -99,10 +146,7 @@ class PackagesPanel(QWidget):
         form.addRow(self.approve_button)
         layout.addWidget(box)
         box, form = section("Payment or withdrawal")
-        self.fields.choice(form, "method", "Payment method", labels.choices(PaymentMethod))
-        self.fields.line(form, "reference", "Payment reference")
-        self.paid_button = button(words["paid"])
-        form.addRow(self.paid_button)
+        self._payment_form(form, taken, words["paid"])
         self.fields.line(form, "reason", "Reason for withdrawing")
         self.withdraw_button = button(words["withdraw"])
         form.addRow(self.withdraw_button)
@@ -120,21 +164,89 @@ class PackagesPanel(QWidget):
         # Tab goes down the screen: each section's fields, then its button.
         order = [self.table, self.yes_button, self.send_button, *self.fields.focus_chain()]
         for before, after in (
-            ("manager_password", self.approve_button),
-            ("reference", self.paid_button),
-            ("reason", self.withdraw_button),
-            ("conflict_reason", self.conflict_button),
+            ("manager_password", [self.approve_button, self.route_combo, self.paid_button]),
+            ("reason", [self.withdraw_button]),
+            ("conflict_reason", [self.conflict_button]),
         ):
-            order.insert(order.index(self.fields.widgets[before]) + 1, after)
-        tab_chain(order)
+            at = order.index(self.fields.widgets[before]) + 1
+            order[at:at] = after
+        tab_chain(order)  # a chosen route's fields join between the route and its button
         # Enter in a section's field presses that section's button.
         enter_presses(manager_box, self.approve_button, drawn=False)
+        enter_presses(self.route_stack, self.paid_button, drawn=False)
         for field, push in (
-            ("reference", self.paid_button),
             ("reason", self.withdraw_button),
             ("conflict_reason", self.conflict_button),
         ):
             enter_presses(self.fields.widgets[field], push, drawn=False)
+
+    def _payment_form(self, form: QFormLayout, taken: set[str], send_words: str) -> None:
+        """A route chooser, and under it only the chosen route's fields."""
+        self.route_choice = FieldSet(taken=taken)
+        self.route_combo = self.route_choice.choice(
+            form,
+            "route",
+            FORM_LABELS["route"],
+            [(None, "Choose how the family is paid"), *[(k.value, k.label) for k in RouteKind]],
+        )
+        self.route_stack = QStackedWidget()
+        self.route_stack.setAccessibleName("The chosen route's details")
+        hint = QLabel("Choose a payment route: its details are asked for here.")
+        hint.setWordWrap(True)
+        self.route_stack.addWidget(hint)
+        self.route_fields: dict[RouteKind, FieldSet] = {}
+        used: set[str] = set()
+        for kind, specs in _ROUTE_FORMS.items():
+            page = QWidget()
+            page_form = QFormLayout(page)
+            page_form.setContentsMargins(0, 0, 0, 0)
+            page_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+            # Only one route shows at a time, so the routes may share Alt+letters.
+            page_taken = set(taken)
+            fields = FieldSet(taken=page_taken)
+            for name, widget, extra in specs:
+                if widget == "choice":
+                    assert isinstance(extra, list)
+                    fields.choice(page_form, name, FORM_LABELS[name], extra)
+                else:
+                    fields.line(page_form, name, FORM_LABELS[name], str(extra))
+            used |= page_taken
+            self.route_fields[kind] = fields
+            self.route_stack.addWidget(page)
+        taken |= used
+        form.addRow(self.route_stack)
+        self.route_combo.currentIndexChanged.connect(self._route_chosen)
+        self.paid_button = button(send_words)
+        form.addRow(self.paid_button)
+
+    def _route_chosen(self) -> None:
+        self.route_choice.clear_errors()
+        self.route_stack.setCurrentIndex(self.route_combo.currentIndex())
+        fields = self.chosen_route_fields()
+        if fields is not None:
+            fields.clear_errors()
+            # Tab goes from the route to its fields, in screen order, then to the button.
+            tab_chain([self.route_combo, *fields.focus_chain(), self.paid_button])
+            top_up = fields.widgets.get("top_up")
+            package = self.current()
+            if isinstance(top_up, QLineEdit) and not top_up.text() and package is not None:
+                top_up.setText(format_pence(package.total_pence).removeprefix("£"))
+
+    def chosen_route_fields(self) -> FieldSet | None:
+        value = self.route_combo.currentData()
+        return self.route_fields[RouteKind(value)] if value else None
+
+    def _clear_route_forms(self) -> None:
+        """Typed details (bank details among them) do not outlive their use."""
+        for fields in self.route_fields.values():
+            fields.clear_errors()
+            for widget in fields.widgets.values():
+                if isinstance(widget, QLineEdit):
+                    widget.clear()
+                elif isinstance(widget, QComboBox):
+                    widget.setCurrentIndex(0)
+        self.route_choice.clear_errors()
+        self.route_combo.setCurrentIndex(0)
 
     # -- showing ---------------------------------------------------------------
     def load(self, household_id: uuid.UUID | None, select: uuid.UUID | None = None) -> None:
@@ -143,6 +255,7 @@ class PackagesPanel(QWidget):
             self.message.hide()
             self.fields.clear_errors()
             self.fields.set_values({name: "" for name in _TYPED})
+            self._clear_route_forms()
         self.household_id = household_id
         self._packages = (
             packages.packages_of(self._context.store, household_id) if household_id else []
@@ -178,6 +291,11 @@ class PackagesPanel(QWidget):
             return
         lines = [f"Policy {package.policy_version}. {package.status.label}."]
         lines += [item.explanation for item in package.items]
+        for payment in payments.payments_of(self._context.store, package.id):
+            lines.append(
+                f"Payment {payment.reference}: {describe_route(payment.route)}; "
+                f"{_PAYMENT_STATUS[payment.status]}."
+            )
         self.detail.setText("\n".join(lines))
 
     # -- deciding --------------------------------------------------------------
@@ -257,13 +375,39 @@ class PackagesPanel(QWidget):
         self._run(approve, "Approved by the team manager. You are still signed in.")
 
     def record_payment(self) -> None:
+        """Send the award to finance by the chosen route; mistakes show under their fields."""
         ctx = self._context
-        values = self.fields.values()
-        self._run(
-            lambda p: packages.record_payment(
-                ctx.store, ctx.user, p.id, PaymentMethod(values["method"]), values["reference"]
-            ),
-            "Payment recorded.",
+        package = self.current()
+        if package is None:
+            show_banner(self.message, "Choose a package in the list first.", error=True)
+            return
+        fields = self.chosen_route_fields()
+        self.route_choice.clear_errors()
+        if fields is not None:
+            fields.clear_errors()
+        kind = self.route_combo.currentData() or ""
+        form = {k: str(v) for k, v in fields.values().items()} if fields else {}
+        try:
+            payment = payments.instruct_from_form(
+                ctx.store, ctx.user, package.id, kind, form, self._today()
+            )
+        except InvalidInput as exc:
+            placed = {k: v for k, v in exc.fields.items() if k != "route"}
+            unplaced = fields.show_errors(placed) if fields is not None else list(placed.values())
+            if "route" in exc.fields:
+                self.route_choice.show_errors({"route": exc.fields["route"]})
+            show_banner(self.message, " ".join(["Nothing sent to finance.", *unplaced]), error=True)
+            return
+        except ServiceError as exc:
+            show_banner(self.message, f"Nothing sent to finance. {exc}", error=True)
+            return
+        self._clear_route_forms()
+        self.changed.emit()
+        self.load(self.household_id, package.id)
+        show_banner(
+            self.message,
+            f"Sent to finance as {payment.reference}: {describe_route(payment.route)}. "
+            f"The family copy says: {payment.family_sentence}",
         )
 
     def withdraw(self) -> None:

@@ -28,7 +28,7 @@ from pytestqt.qtbot import QtBot
 from caseworker.domain.money import format_pence
 from caseworker.domain.packages import Package, PackageStatus
 from caseworker.domain.users import Role, User
-from caseworker.services import fund, packages, users
+from caseworker.services import fund, packages, payments, users
 from caseworker.ui.context import AppContext
 from caseworker.ui.fields import FieldSet
 from caseworker.ui.pages.approvals import ApprovalsPage, QueueModel
@@ -315,11 +315,15 @@ def shown_figures(page: FundPage) -> dict[str, str]:
 
 def expected_figures(team: Team, day: date) -> dict[str, str]:
     b = fund.fund_view(team.store, team.managers[0], day).balances
+    money = fund.fund_summary(team.store, team.managers[0], day)
     return {
         "budget": format_pence(b.budget_pence),
         "allocated": format_pence(b.allocated_pence),
         "approved": format_pence(b.approved_pence),
+        "unpaid": format_pence(money.unpaid_pence),
         "paid": format_pence(b.paid_pence),
+        "returned": format_pence(money.returned_pence),
+        "paid_net": format_pence(money.paid_net_pence),
         "remaining": format_pence(b.remaining_pence),
         "unallocated": format_pence(b.unallocated_pence),
     }
@@ -362,7 +366,10 @@ def test_figures_and_allowances_match_the_fund(
         "budget": "£2,000.00",
         "allocated": "£880.00",
         "approved": "£120.00",
+        "unpaid": "£120.00",
         "paid": "£0.00",
+        "returned": "£0.00",
+        "paid_net": "£0.00",
         "remaining": "£1,880.00",
         "unallocated": "£1,000.00",
     }
@@ -370,6 +377,47 @@ def test_figures_and_allowances_match_the_fund(
         ("Officer 0 (OF01)", "£500.00", "£0.00", "£120.00", "£380.00"),
         ("Officer 1 (OF02)", "£500.00", "£0.00", "£0.00", "£500.00"),
     ]
+
+
+def test_fund_shows_approved_paid_and_returned_apart(
+    team: Team, show: Callable[[QWidget], Officer]
+) -> None:
+    officer, manager = team.officers[0], team.managers[0]
+    refs = []
+    for arrears in (12_000, 8_000):
+        visit = new_case(team, officer, arrears)
+        made = packages.propose(team.store, officer, team.rules, visit.id, [], TODAY)
+        packages.approve_on_the_spot(team.store, officer, team.rules, made.id, TODAY)
+        code = f"CODE{arrears}"
+        form = {"code": code, "delivery": "printed"}
+        sent = payments.instruct_from_form(team.store, officer, made.id, "cash_out", form, TODAY)
+        refs.append((sent.reference, f"{arrears / 100:.2f}", code[-4:]))
+    (kept, kept_amount, kept_end), (back, back_amount, back_end) = refs
+    day = TODAY.isoformat()
+    payments.import_finance_file(
+        team.store,
+        manager,
+        "line_id,payment_reference,route,outcome,amount,date,detail,reason\n"
+        f"F1,{kept},cash_out,paid,{kept_amount},{day},{kept_end},\n"
+        f"F2,{back},cash_out,paid,{back_amount},{day},{back_end},\n"
+        f"F3,{back},cash_out,returned,{back_amount},{day},{back_end},not collected\n",
+        TODAY,
+    )
+    page = fund_page(team)
+    show(page)
+    figures = shown_figures(page)
+    assert figures == expected_figures(team, TODAY)
+    # By hand: £120 and £80 paid; the £80 came back, so only £120 still stands.
+    assert {k: figures[k] for k in ("approved", "unpaid", "paid", "returned", "paid_net")} == {
+        "approved": "£120.00",
+        "unpaid": "£0.00",
+        "paid": "£200.00",
+        "returned": "£80.00",
+        "paid_net": "£120.00",
+    }
+    assert page.figures["returned"].accessibleName() == (
+        "Returned to the fund (paid, then came back)"
+    )
 
 
 def test_grant_allowance(team: Team, show: Callable[[QWidget], Officer]) -> None:

@@ -49,11 +49,16 @@ from caseworker.ui.widgets import (
 # Alt+letters of this page: the Case menu, the buttons and the allowances table.
 TAKEN = frozenset("cfogma")
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+# Approved, paid and returned kept apart (issue 20): an award is approved, finance pays
+# it, and money that comes back is the fund's again.
 FIGURES = (
     ("budget", "Budget"),
     ("allocated", "Allocated to officers (allowances held)"),
-    ("approved", "Approved (paid or not)"),
-    ("paid", "Paid"),
+    ("approved", "Approved (awards standing, paid or not)"),
+    ("unpaid", "Approved, not yet paid by finance"),
+    ("paid", "Paid out by finance"),
+    ("returned", "Returned to the fund (paid, then came back)"),
+    ("paid_net", "Paid, less returned (what families kept)"),
     ("remaining", "Remaining (budget less approved)"),
     ("unallocated", "Unallocated (free to grant or approve)"),
 )
@@ -254,13 +259,17 @@ class FundPage(QWidget):
             self.model.set_rows([])
             return
         b = self.view.balances
+        money = fund.fund_summary(ctx.store, ctx.user, self._today())
         for name, pence in (
-            ("budget", b.budget_pence),
+            ("budget", money.budget_pence),
             ("allocated", b.allocated_pence),
-            ("approved", b.approved_pence),
-            ("paid", b.paid_pence),
+            ("approved", money.approved_pence),
+            ("unpaid", money.unpaid_pence),
+            ("paid", money.paid_pence),
+            ("returned", money.returned_pence),
+            ("paid_net", money.paid_net_pence),
             ("remaining", b.remaining_pence),
-            ("unallocated", b.unallocated_pence),
+            ("unallocated", money.unallocated_pence),
         ):
             self.figures[name].setText(format_pence(pence))
             self.figures[name].setAccessibleDescription(format_pence(pence))

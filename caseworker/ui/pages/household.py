@@ -45,6 +45,7 @@ from caseworker.ui.fields import FieldSet, with_mnemonic
 from caseworker.ui.models import ListTableModel
 from caseworker.ui.packages_panel import PackagesPanel
 from caseworker.ui.pages.reviews import BEFORE_AFTER_HEADERS, before_after_rows
+from caseworker.ui.referrals_panel import ReferralsPanel
 from caseworker.ui.widgets import (
     banner,
     button,
@@ -101,6 +102,8 @@ class HouseholdPage(QWidget):
         self.packages = PackagesPanel(context, clock.today, taken)
         self.packages.changed.connect(self._refresh)
         self.tabs.addTab(scrolling(self.packages), "Pac&kages")
+        self.referrals = ReferralsPanel(context, clock.now, taken)
+        self.tabs.addTab(self.referrals, "Referrals")  # Ctrl+Tab or a click, as below
         # Every letter of its title is already an Alt+key here: reached by Ctrl+Tab or a click.
         self.tabs.addTab(self._before_after(), "Before and after")
 
@@ -328,6 +331,7 @@ class HouseholdPage(QWidget):
             "package is approved."
         )
         self.packages.load(h.id if h else None)
+        self.referrals.load(h.id if h else None)
 
     # -- members --------------------------------------------------------------
     def _member_from_form(self, member_id: uuid.UUID | None) -> Member | None:

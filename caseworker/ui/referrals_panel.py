@@ -113,13 +113,13 @@ class ReferralsPanel(QWidget):
         self.service_table.setWordWrap(True)
         services_header = self.service_table.horizontalHeader()
         services_header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate((190, 150, 220, 110, 230)):
+        for column, width in enumerate((230, 150, 280, 120, 330)):
             self.service_table.setColumnWidth(column, width)
         services_header.setStretchLastSection(True)
         self.service_table.verticalHeader().setSectionResizeMode(
             QHeaderView.ResizeMode.ResizeToContents
         )
-        layout.addWidget(self.service_table, 2)
+        layout.addWidget(self.service_table, 3)
         choose_row = QHBoxLayout()
         choose_row.addStretch(1)
         self.choose_button = button(with_mnemonic("Choose this service", taken))
@@ -152,6 +152,10 @@ class ReferralsPanel(QWidget):
         if self._referrals:
             self.referral_table.selectRow(min(row, len(self._referrals) - 1))
         self._show_services(None, [], "")
+
+    def referrals_shown(self) -> list[VisitReferral]:
+        """The referrals in the list, in its order."""
+        return list(self._referrals)
 
     def _selected_referral(self) -> VisitReferral | None:
         rows = self.referral_table.selectionModel().selectedRows()

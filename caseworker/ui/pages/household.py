@@ -102,10 +102,11 @@ class HouseholdPage(QWidget):
         self.packages = PackagesPanel(context, clock.today, taken)
         self.packages.changed.connect(self._refresh)
         self.tabs.addTab(scrolling(self.packages), "Pac&kages")
-        self.referrals = ReferralsPanel(context, clock.now, taken)
-        self.tabs.addTab(self.referrals, "Referrals")  # Ctrl+Tab or a click, as below
         # Every letter of its title is already an Alt+key here: reached by Ctrl+Tab or a click.
         self.tabs.addTab(self._before_after(), "Before and after")
+        # The directory services for each referral; likewise no Alt+letter is left for it.
+        self.referrals = ReferralsPanel(context, clock.now, taken)
+        self.tabs.addTab(self.referrals, "Referrals")
 
         documents = QHBoxLayout()
         documents.addWidget(QLabel("Documents:"))

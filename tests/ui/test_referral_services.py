@@ -113,3 +113,44 @@ def test_an_empty_directory_is_said_plainly(ui: Officer, store: Store, officer: 
     assert "services directory is empty" in panel.none_note.text()
     assert "general details from the referral list" in panel.none_note.text()
     assert not panel.service_table.isVisible() and not panel.choose_button.isVisible()
+
+
+def test_keyboard_only_ctrl_tab_to_the_referrals_tab_type_a_language_and_choose(
+    ui: Officer, store: Store, manager: User, officer: User
+) -> None:
+    household = households.create_household(store, officer, household_with_arrears(50_000))
+    visit = add_visit(store, officer, household)
+    feed = [
+        *_feed(),
+        service(
+            4,
+            name="Polish Debt Advice Peckham",
+            terms=("Debt advice",),
+            postcode="SE15 3CC",
+            languages=("English", "Polish"),
+        ),
+    ]
+    directory.import_services(store, manager, read_feed_of(feed), "feed")
+    ui.sign_in()
+    ui.open_found(household.reference)
+    page = ui.window.household
+    page.tabs.tabBar().setFocus()
+    while page.tabs.tabText(page.tabs.currentIndex()) != "Referrals":
+        ui.shortcut("Ctrl+Tab")
+    panel = page.referrals
+    ui.press(Key.Key_Tab)  # from the tab bar into the list of referrals
+    assert ui.focused is panel.referral_table
+    rows = table_rows(panel.referral_table)
+    assert rows[0][1].startswith("7.1"), rows  # the first referral is selected
+    ui.press(Key.Key_Tab)
+    assert ui.focused is panel.languages
+    ui.type("Polish")
+    ui.press(Key.Key_Return)  # Enter in the languages box lists the services
+    services = table_rows(panel.service_table)
+    assert services[0][0] == "Polish Debt Advice Peckham"  # open, near and in Polish
+    assert ui.focused is panel.service_table
+    ui.press(Key.Key_Down)
+    ui.press(Key.Key_Return)
+    [record] = case_file(store, household.id, visit.id).visits
+    assert record.referral_services["7.1"].name == services[1][0]
+    assert ui.focused is panel.referral_table

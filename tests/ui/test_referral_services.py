@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 from PySide6.QtCore import Qt
 
 from caseworker.domain.clock import FixedClock, use_clock
-from caseworker.domain.users import User
-from caseworker.services import directory, households
+from caseworker.domain.users import Role, User
+from caseworker.services import directory, households, users
 from caseworker.services.case_file import case_file
 from caseworker.store.database import Store
+from tests.conftest import PASSWORD
 from tests.directory_feed import service
 from tests.services.packages_fixtures import household_with_arrears
 from tests.services.test_directory import add_visit, read_feed_of
@@ -154,3 +155,22 @@ def test_keyboard_only_ctrl_tab_to_the_referrals_tab_type_a_language_and_choose(
     [record] = case_file(store, household.id, visit.id).visits
     assert record.referral_services["7.1"].name == services[1][0]
     assert ui.focused is panel.referral_table
+
+
+def test_another_officers_visit_is_refused_in_plain_words_and_nothing_changes(
+    ui: Officer, store: Store, manager: User, officer: User
+) -> None:
+    other = users.add_user(store, manager, "Sam Patel", "SP02", Role.OFFICER, PASSWORD)
+    household = households.create_household(store, other, household_with_arrears(50_000))
+    visit = add_visit(store, other, household)  # Sam's visit; Jo signs in
+    directory.import_services(store, manager, read_feed_of(_feed()), "feed")
+    _open_referrals(ui, household.reference)
+    panel = ui.window.household.referrals
+    panel.referral_table.setFocus()
+    ui.press(Key.Key_Return)
+    ui.press(Key.Key_Return)
+    assert panel.message.text().startswith("Nothing changed.")
+    assert "recorded by another officer" in panel.message.text()
+    assert "Traceback" not in panel.message.text()
+    [record] = case_file(store, household.id, visit.id).visits
+    assert record.referral_services == {}

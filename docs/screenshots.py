@@ -3,19 +3,21 @@
     .venv/bin/python docs/screenshots.py
 
 Writes docs/screenshots/{today,search,household,members,visit,reviews,before-after,impact,
-dashboard,payment-routes,reconciliation}.png at 1366x768, the smallest laptop screen the
-council issues.
+dashboard,payment-routes,reconciliation,referral-services,family-copy-referral}.png at
+1366x768, the smallest laptop screen the council issues (the last needs pdftoppm, poppler).
 Nothing here touches a real case store: the data folder is a fresh temporary directory.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -27,6 +29,8 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QComboBox, QGroupBox, QLineEdit, QScrollArea, QWidget
 
 from caseworker import paths
+from caseworker.domain.clock import FixedClock, use_clock
+from caseworker.domain.directory import DirectoryService
 from caseworker.domain.household import (
     Household,
     IncomeDropReason,
@@ -38,8 +42,20 @@ from caseworker.domain.household import (
 from caseworker.domain.packages import Package
 from caseworker.domain.rules import default_rules_dir, load_rules
 from caseworker.domain.users import Role, User
-from caseworker.services import demo, fund, households, packages, payments, users, visits
+from caseworker.reports import write_family_copy
+from caseworker.services import (
+    demo,
+    directory,
+    fund,
+    households,
+    packages,
+    payments,
+    users,
+    visits,
+)
+from caseworker.services.case_file import case_file
 from caseworker.store.database import Store
+from caseworker.sync.oruk import read_feed
 from caseworker.ui.app import create_application
 from caseworker.ui.context import AppContext
 from caseworker.ui.dialogs import DialogService
@@ -106,6 +122,7 @@ def main() -> int:
             _walk_today(window)
             _walk_reviews(window)
             _walk_payment_routes(window, to_pay)
+            _walk_referrals(window, store, manager, Path(folder))
             window.close()
             window.deleteLater()
             settle()
@@ -401,6 +418,72 @@ def _walk_reviews(window: MainWindow) -> None:
     bar = household.tabs.tabBar()
     QTest.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(4).center())
     shoot(window, "before-after.png")
+
+
+def _directory_feed(folder: Path) -> list[DirectoryService]:
+    """A small synthetic borough directory (made-up services, 0300 000 numbers)."""
+    from tests.directory_feed import service  # the tests' synthetic ORUK services
+
+    raw = [
+        service(1, name="Peckham Money Advice Centre", terms=("Debt advice",),
+                postcode="SE15 5DQ", phone="0300 000 1507", languages=("English", "Polish")),
+        service(2, name="Saturday Debt Drop-in", terms=("Debt advice",), byday="SA",
+                postcode="SE15 1AA", opens="10:00", closes="13:00"),
+        service(3, name="Borough Money Helpline", terms=("Money advice",), postcode="SE1 7PB",
+                opens="08:00", closes="20:00"),
+        service(4, name="Camberwell Debt Clinic", terms=("Debt advice",), byday="TU,TH",
+                postcode="SE5 8RS"),
+    ]  # fmt: skip
+    saved = folder / "directory-page.json"
+    saved.write_text(json.dumps(raw), encoding="utf-8")
+    feed = read_feed(str(saved))
+    assert not feed.problems, feed.problems
+    return feed.services
+
+
+def _walk_referrals(window: MainWindow, store: Store, manager: User, folder: Path) -> None:
+    """The household left open by the reviews walk: its 7.1 debt-advice referral, the
+    directory services for it (a Wednesday at 10:00), one chosen; then its family copy."""
+    directory.import_services(store, manager, _directory_feed(folder), "synthetic feed")
+    household = window.household
+    assert household.household is not None
+    today = date.today()
+    wednesday = today - timedelta(days=today.weekday()) + timedelta(days=2)
+    with use_clock(FixedClock(datetime.combine(wednesday, time(10, 0), tzinfo=UTC))):
+        household.referrals.load(household.household.id)
+        bar = household.tabs.tabBar()
+        titles = [household.tabs.tabText(i) for i in range(household.tabs.count())]
+        QTest.mouseClick(
+            bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(titles.index("Referrals")).center()
+        )
+        panel = household.referrals
+        rows = [r for r in panel.referrals_shown() if r.clause == "7.1"]
+        assert rows, "the household has no 7.1 referral"
+        panel.referral_table.selectRow(panel.referrals_shown().index(rows[0]))
+        key(panel.referral_table, Qt.Key.Key_Return)
+        assert panel.service_model.rowCount() > 1, panel.none_note.text()
+        shoot(window, "referral-services.png")
+        key(panel.service_table, Qt.Key.Key_Return)  # choose the first (open, near)
+        case = case_file(store, household.household.id, rows[0].visit_id)
+    pdf = folder / "family-copy.pdf"
+    write_family_copy(case, pdf)
+    _pdf_page_png(pdf, "Who we have referred you to", OUT / "family-copy-referral.png")
+
+
+def _pdf_page_png(pdf: Path, text: str, out: Path) -> None:
+    """The first page of ``pdf`` showing ``text``, at 80 dpi (poppler's pdftoppm)."""
+    from pypdf import PdfReader
+
+    pages = [p.extract_text() or "" for p in PdfReader(pdf).pages]
+    number = next(i for i, page in enumerate(pages, 1) if text in page)
+    stem = pdf.with_suffix("")
+    subprocess.run(
+        ["pdftoppm", "-r", "80", "-png", "-f", str(number), "-l", str(number),
+         "-singlefile", str(pdf), str(stem)],
+        check=True,
+    )  # fmt: skip
+    shutil.copyfile(stem.with_suffix(".png"), out)
+    print(f"wrote {out.relative_to(OUT.parent.parent)} (page {number} of the family copy)")
 
 
 def _walk_impact(window: MainWindow) -> None:

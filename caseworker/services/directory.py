@@ -20,7 +20,7 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, insert, or_, update
@@ -39,6 +39,7 @@ from caseworker.domain.rules import RuleSet
 from caseworker.domain.users import Role, User
 from caseworker.services.audit import AuditTrail, canonical
 from caseworker.services.errors import InvalidInput, NotFound, PermissionRefused, ServiceError
+from caseworker.services.facts_reader import household_group
 from caseworker.services.outbox import mutation
 from caseworker.services.users import require_manager
 from caseworker.store.database import Store
@@ -402,3 +403,82 @@ def choose_service(
             household_id=visit.household_id,
         )
         return to_service(row)
+
+
+@dataclass(frozen=True)
+class VisitReferral:
+    """A referral a recorded visit made, and the directory service chosen for it (if any)."""
+
+    visit_id: uuid.UUID
+    visit_date: date
+    clause: str
+    service: str  # the policy's name for the referral (``Debt advice (Citizens Advice)``)
+    explanation: str
+    chosen: DirectoryService | None
+
+
+def referrals_of(store: Store, household_id: uuid.UUID) -> list[VisitReferral]:
+    """Every referral the household's visits made, newest visit first, with its chosen
+    directory service (withdrawn ones too: the family copy still names them)."""
+    with store.read() as session:
+        rows = session.exec(
+            select(VisitRow)
+            .where(col(VisitRow.household_id).in_(household_group(session, household_id)))
+            .order_by(col(VisitRow.visit_date).desc(), col(VisitRow.created_at).desc())
+        ).all()
+        chosen = {r.id: json.loads(r.referral_services or "{}") for r in rows}
+        held = services_by_id(session, sorted({s for c in chosen.values() for s in c.values()}))
+        out: list[VisitReferral] = []
+        for row in rows:
+            data = json.loads(row.recommendation) if row.recommendation else {}
+            for referral in data.get("referrals") or []:
+                clause = str(referral.get("clause", ""))
+                out.append(
+                    VisitReferral(
+                        visit_id=row.id,
+                        visit_date=row.visit_date,
+                        clause=clause,
+                        service=str(referral.get("service") or ""),
+                        explanation=str(referral.get("explanation") or ""),
+                        chosen=held.get(chosen[row.id].get(clause, "")),
+                    )
+                )
+        return out
+
+
+@dataclass(frozen=True)
+class ReferralChoices:
+    """The services offered for one referral, and, when there are none, why in plain words."""
+
+    matches: list[ServiceMatch]
+    why_none: str  # "" when there are matches
+
+
+def referral_choices(
+    store: Store,
+    rules: RuleSet,
+    household_id: uuid.UUID,
+    clause: str,
+    at: datetime,
+    languages: Sequence[str] = (),
+    limit: int = 20,
+) -> ReferralChoices:
+    """:func:`matching_services`, and when it finds none, why: the directory is empty, the
+    policy maps the clause to no directory terms, or no offered service lists them. In
+    every case the family copy prints the general details from referrals.yaml."""
+    matches = matching_services(store, rules, household_id, clause, at, languages, limit)
+    if matches:
+        return ReferralChoices(matches, "")
+    fallback = "The family copy will print the general details from the referral list instead."
+    offered, _withdrawn = directory_size(store)
+    if not offered:
+        why = (
+            "The services directory is empty on this laptop: a team manager imports it "
+            "(caseworker referrals import), and it arrives with the next sync."
+        )
+    elif not clause_terms(rules, clause, at):
+        why = f"The policy does not link referral {clause} to any directory service."
+    else:
+        terms = ", ".join(clause_terms(rules, clause, at))
+        why = f"No service in the directory offers {terms} at the moment."
+    return ReferralChoices([], f"{why} {fallback}")

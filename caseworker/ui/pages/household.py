@@ -48,6 +48,7 @@ from caseworker.ui.fields import FieldSet, with_mnemonic
 from caseworker.ui.models import ListTableModel
 from caseworker.ui.packages_panel import PackagesPanel
 from caseworker.ui.pages.reviews import BEFORE_AFTER_HEADERS, before_after_rows
+from caseworker.ui.referrals_panel import ReferralsPanel
 from caseworker.ui.widgets import (
     banner,
     button,
@@ -110,6 +111,9 @@ class HouseholdPage(QWidget):
         self.tabs.addTab(self._packages_tab, "Pac&kages")
         # Every letter of its title is already an Alt+key here: reached by Ctrl+Tab or a click.
         self.tabs.addTab(self._before_after(), "Before and after")
+        # The directory services for each referral; likewise no Alt+letter is left for it.
+        self.referrals = ReferralsPanel(context, clock.now, taken)
+        self.tabs.addTab(self.referrals, "Referrals")
 
         documents = QHBoxLayout()
         documents.addWidget(QLabel("Documents:"))
@@ -342,6 +346,7 @@ class HouseholdPage(QWidget):
             "package is approved."
         )
         self.packages.load(h.id if h else None)
+        self.referrals.load(h.id if h else None)
 
     # -- members --------------------------------------------------------------
     def _member_from_form(self, member_id: uuid.UUID | None) -> Member | None:

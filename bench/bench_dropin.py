@@ -30,6 +30,7 @@ from collections import Counter
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false")  # offscreen's size-hint note
 os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo: tests' fixtures
 
@@ -81,6 +82,7 @@ class Officer:
         self.window = window
         self.step = ""
         self.keys: Counter[str] = Counter()
+        self.typed: Counter[str] = Counter()  # of which characters of text
         self.changes: list[tuple[float, str]] = []  # (ms, what)
 
     def target(self) -> QWidget:
@@ -95,6 +97,7 @@ class Officer:
         for char in text:  # one at a time: each goes where the focus now is
             QTest.keyClicks(self.target(), char)
             self.keys[self.step] += 1
+            self.typed[self.step] += 1
         QCoreApplication.processEvents()
 
     def tab(self, times: int = 1) -> None:
@@ -245,6 +248,7 @@ def drop_in(officer: Officer, code: str, password: str, dialogs: FamilyCopyTo) -
 
 
 def main() -> int:
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     app = create_application()
     with tempfile.TemporaryDirectory(prefix="caseworker-dropin-") as folder:
         paths.set_data_dir(folder)
@@ -260,7 +264,6 @@ def main() -> int:
             window.activateWindow()
             QTest.qWaitForWindowActive(window)
             QTest.qWait(100)
-            window.signin.code.setFocus()  # where the window puts it on start
             officer = Officer(window)
             started = time.perf_counter()
             try:
@@ -280,11 +283,14 @@ def main() -> int:
     total = sum(officer.keys.values())
     print("keys by step:")
     for step, count in officer.keys.items():
-        print(f"  {count:4d}  {step}")
+        typed = officer.typed[step]
+        print(f"  {count:4d}  {step} ({typed} typed, {count - typed} to move, choose or act)")
     print("screen changes (key to page shown):")
     for ms, what in officer.changes:
         print(f"  {ms:7.1f} ms  {what}")
     slowest, what = max(officer.changes)
+    # Signing in checks the password with a deliberately slow key derivation: shown apart.
+    after_sign_in = max(officer.changes[1:])
     key_verdict = "PASS" if total <= KEY_TARGET else "FAIL"
     change_verdict = "PASS" if slowest <= CHANGE_TARGET_MS else "FAIL"
     print(f"keys {total} (target <= {KEY_TARGET}) {key_verdict}")
@@ -292,6 +298,7 @@ def main() -> int:
         f"slowest screen change {slowest:.1f} ms, {what} "
         f"(target <= {CHANGE_TARGET_MS:.0f} ms) {change_verdict}"
     )
+    print(f"slowest screen change after signing in {after_sign_in[0]:.1f} ms, {after_sign_in[1]}")
     print(f"keys {total}, seconds {seconds:.1f}")
     return 0
 

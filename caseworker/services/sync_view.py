@@ -9,6 +9,8 @@ from __future__ import annotations
 # Words for each named mutation (``caseworker.services.outbox``), as an officer says them.
 MUTATION_LABELS: dict[str, str] = {
     "conflicts.resolve": "Conflict resolved",
+    "directory.choose_service": "Service chosen for a referral",
+    "directory.import": "Services directory imported",
     "fund.grant_allowance": "Offline allowance granted",
     "fund.move_allowance": "Offline allowance moved",
     "fund.open": "Team fund opened",
@@ -25,6 +27,9 @@ MUTATION_LABELS: dict[str, str] = {
     "packages.reject": "Package rejected",
     "packages.send_to_manager": "Package sent to a team manager",
     "packages.withdraw": "Package withdrawn",
+    "payments.close_task": "Payment task closed",
+    "payments.import_finance_file": "Finance's payment file reconciled",
+    "payments.instruct": "Payment sent to finance",
     "retention.deidentify": "Household de-identified (retention)",
     "sync.discard": "Change not accepted by the team store, discarded",
     "sync.resend": "Change not accepted by the team store, sent again",

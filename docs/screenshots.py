@@ -173,16 +173,17 @@ def _reviews_due(store: Store, manager: User, officer: User) -> None:
         _approved(store, manager, officer, today - timedelta(days=days), arrears, scores, person)
 
 
-def _approved(
+def _proposed(
     store: Store,
-    manager: User,
     officer: User,
     day: date,
     arrears: int,
     scores: str,
     person: tuple[str, str, date],
+    postcode: str = "SE15 4QF",
+    savings: int = 20_000,
 ) -> Package:
-    """A family visited on ``day`` whose package the officer approved on the spot."""
+    """A family whose hours were cut, visited on ``day``, with its recommended package."""
     ruleset, _problems = load_rules(None)
     first_name, surname, born = person
     lead = Member(
@@ -199,22 +200,36 @@ def _approved(
         store,
         officer,
         Household(
-            postcode="SE15 4QF",
+            postcode=postcode,
             tenure=Tenure.PRIVATE_RENTER,
-            savings_pence=20_000,
+            savings_pence=savings,
             rent_arrears_pence=arrears,
             members=[lead],
         ),
     )
-    with contextlib.suppress(fund.FundRefused):  # open already for that financial year
-        fund.open_fund(store, manager, 6_000_000, day)
-    fund.grant_allowance(store, manager, officer.id, 20_000, day)
     capitals = dict(zip(("financial", "mental", "social", "human"), scores, strict=True))
     visit = visits.build_visit(
         {"household_id": str(household.id), "visit_date": day.strftime("%d/%m/%Y")} | capitals
     )
     visits.record_visit(store, officer, visit, rules=ruleset)
-    package = packages.propose(store, officer, ruleset, visit.id, [], day)
+    return packages.propose(store, officer, ruleset, visit.id, [], day)
+
+
+def _approved(
+    store: Store,
+    manager: User,
+    officer: User,
+    day: date,
+    arrears: int,
+    scores: str,
+    person: tuple[str, str, date],
+) -> Package:
+    """A family visited on ``day`` whose package the officer approved on the spot."""
+    ruleset, _problems = load_rules(None)
+    with contextlib.suppress(fund.FundRefused):  # open already for that financial year
+        fund.open_fund(store, manager, 6_000_000, day)
+    fund.grant_allowance(store, manager, officer.id, 20_000, day)
+    package = _proposed(store, officer, day, arrears, scores, person)
     return packages.approve_on_the_spot(store, officer, ruleset, package.id, day)
 
 
@@ -273,37 +288,11 @@ def _todays_drop_in(store: Store, manager: User, officer: User) -> None:
     with contextlib.suppress(fund.FundRefused):  # open already for this financial year
         fund.open_fund(store, manager, 6_000_000, today)
     fund.grant_allowance(store, manager, officer.id, 50_000, today)
-    for arrears, scores, (first_name, surname, born), send in (
+    for arrears, scores, person, send in (
         (11_000, "2110", ("Leila", "Haddad", date(1990, 7, 19)), False),
         (60_000, "3221", ("Patrick", "Doyle", date(1983, 1, 30)), True),
     ):
-        lead = Member(
-            first_name=first_name,
-            surname=surname,
-            date_of_birth=born,
-            relationship=Relationship.LEAD,
-            work_status=WorkStatus.EMPLOYED,
-            reduced_hours=True,
-            earnings_fell_on=today - timedelta(days=20),
-            earnings_fall_reason=IncomeDropReason.REDUCED_HOURS,
-        )
-        household = households.create_household(
-            store,
-            officer,
-            Household(
-                postcode="SE5 8RS",
-                tenure=Tenure.PRIVATE_RENTER,
-                savings_pence=10_000,
-                rent_arrears_pence=arrears,
-                members=[lead],
-            ),
-        )
-        capitals = dict(zip(("financial", "mental", "social", "human"), scores, strict=True))
-        visit = visits.build_visit(
-            {"household_id": str(household.id), "visit_date": today.strftime("%d/%m/%Y")} | capitals
-        )
-        visits.record_visit(store, officer, visit, rules=ruleset)
-        package = packages.propose(store, officer, ruleset, visit.id, [], today)
+        package = _proposed(store, officer, today, arrears, scores, person, "SE5 8RS", 10_000)
         if send:
             packages.send_to_manager(store, officer, package.id)
         else:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import func
 from sqlalchemy import select as sa_select
@@ -230,20 +231,28 @@ class Settlement:
     package_id: uuid.UUID
 
 
-def add_settlements(session: Session, actor: User, settlements: list[Settlement]) -> None:
+def add_settlements(
+    session: Session,
+    actor: User,
+    settlements: list[Settlement],
+    at: datetime | None = None,
+    ids: Callable[[], uuid.UUID] = new_id,
+) -> None:
     """Append finance's payments and returns of approved awards.
 
     Unlike :func:`add_entry` it reads no balances: a payment moves approved money out
     and a return brings it back to the unallocated balance, so neither can leave a
     balance below zero; and it writes the rows in one statement, so a reconciliation
     of thousands of lines stays one quick transaction. The caller audits each
-    settlement in the entry that records its cause (``services.payments``).
+    settlement in the entry that records its cause (``services.payments``). A caller
+    writing thousands gives the instant (one for all) and where the ids come from.
     """
+    when = at if at is not None else utcnow()
     rows = []
     for s in settlements:
         if s.kind not in (EntryKind.PAYMENT, EntryKind.PAYMENT_RETURNED):
             raise ValueError(f"{s.kind} is not a settlement; use add_entry")
-        entry_id = new_id()
+        entry_id = ids()
         rows.append(
             {
                 "id": entry_id,
@@ -253,7 +262,7 @@ def add_settlements(session: Session, actor: User, settlements: list[Settlement]
                 "officer_id": None,
                 "package_id": s.package_id,
                 "actor_id": actor.id,
-                "at": utcnow(),
+                "at": when,
                 "server_version": None,
                 **written("fund_entry", entry_id),
             }

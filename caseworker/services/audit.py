@@ -32,7 +32,7 @@ from sqlmodel import Session, col, select
 from caseworker.store.bulk import insert_raw, insert_rows
 from caseworker.store.database import transaction_cache
 from caseworker.store.tables import AuditEventRow, new_id, utcnow
-from caseworker.store.written import written
+from caseworker.store.written import written, written_all
 
 GENESIS = "0" * 64
 _AUDIT = AuditEventRow.__table__  # type: ignore[attr-defined]
@@ -299,12 +299,11 @@ class AuditTrail:
                     "payload_digest": payload_digest,
                     "prev_hash": prev,
                     "hash": entry_hash_,
-                    **written("audit_event", e.id),
                 }
             )
             prev = entry_hash_
         self._tail = prev
-        insert_rows(self._session, _AUDIT, rows)
+        insert_rows(self._session, _AUDIT, written_all("audit_event", rows))
 
     def record(
         self,

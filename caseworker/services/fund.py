@@ -29,7 +29,7 @@ from caseworker.services.users import require_manager
 from caseworker.store.bulk import insert_rows
 from caseworker.store.database import Store
 from caseworker.store.tables import FundEntryRow, FundRow, UserAccount, new_id, utcnow
-from caseworker.store.written import written
+from caseworker.store.written import written_all
 
 log = logging.getLogger(__name__)
 DEFAULT_TEAM = "default"
@@ -264,10 +264,9 @@ def add_settlements(
                 "actor_id": actor.id,
                 "at": when,
                 "server_version": None,
-                **written("fund_entry", entry_id),
             }
         )
-    insert_rows(session, FundEntryRow.__table__, rows)  # type: ignore[attr-defined]
+    insert_rows(session, FundEntryRow.__table__, written_all("fund_entry", rows))  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,7 @@ from caseworker.store.bulk import insert_rows, update_rows
 from caseworker.store.database import Store
 from caseworker.store.payment_tables import FinanceLineRow, PaymentRow
 from caseworker.store.tables import FundRow, HouseholdRow, PackageEventRow, PackageRow
-from caseworker.store.written import written
+from caseworker.store.written import written_all
 
 log = logging.getLogger(__name__)
 _ROUTE: TypeAdapter[Route] = TypeAdapter(Route)
@@ -321,7 +321,6 @@ def import_finance_file(store: Store, manager: User, text: str, day: date) -> Im
                     "imported_by": manager.id,
                     "imported_at": at,
                     "server_version": None,
-                    **written("finance_line", row_id),
                 }
             )
             lists[result].append(
@@ -336,7 +335,7 @@ def import_finance_file(store: Store, manager: User, text: str, day: date) -> Im
                 )
             )
         settle.write()
-        insert_rows(session, _table(FinanceLineRow), finance_rows)
+        insert_rows(session, _table(FinanceLineRow), written_all("finance_line", finance_rows))
         AuditTrail(session, manager.id).record(
             "finance_file",
             new_id(),
@@ -531,7 +530,6 @@ class _Settle:
                 "method": None,
                 "reference": None,
                 "server_version": None,
-                **written("package_event", event_id),
             }
         )
 
@@ -587,28 +585,31 @@ class _Settle:
     def write(self) -> None:
         """One statement per table for everything the lines changed."""
         add_settlements(self.session, self.actor, self.ledger, self.at, self.ids)
-        insert_rows(self.session, _table(PackageEventRow), self.events)
+        insert_rows(
+            self.session, _table(PackageEventRow), written_all("package_event", self.events)
+        )
         update_rows(
             self.session,
             _table(PackageRow),
-            [
-                {"id": p.id, "status": p.status, **written("package", p.id)}
-                for p in self.packages.values()
-            ],
+            written_all(
+                "package", [{"id": p.id, "status": p.status} for p in self.packages.values()]
+            ),
         )
         update_rows(
             self.session,
             _table(PaymentRow),
-            [
-                {
-                    "id": p.id,
-                    "status": p.status,
-                    "settled_on": p.settled_on,
-                    "outcome_reason": reason,
-                    **written("payment", p.id),
-                }
-                for p, reason in self.payments.values()
-            ],
+            written_all(
+                "payment",
+                [
+                    {
+                        "id": p.id,
+                        "status": p.status,
+                        "settled_on": p.settled_on,
+                        "outcome_reason": reason,
+                    }
+                    for p, reason in self.payments.values()
+                ],
+            ),
         )
         self.audit.record_batch(self.entries, self.at)
 

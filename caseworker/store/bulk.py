@@ -34,10 +34,12 @@ def insert_raw(
 ) -> None:
     """Execute ``sql`` (with ``?`` for each of ``columns``) once per row (an insert, or
     any statement taking the rows' values in that order)."""
-    convert = [(c.name, _converter(c.type)) for c in columns]
-    session.connection().exec_driver_sql(
-        sql, [tuple(f(r.get(name)) for name, f in convert) for r in rows]
-    )
+    values = []
+    for c in columns:  # column by column: one loop per column, not a generator per row
+        column = [r.get(c.name) for r in rows]
+        convert = _converter(c.type)
+        values.append(column if convert is None else list(map(convert, column)))
+    session.connection().exec_driver_sql(sql, list(zip(*values, strict=True)))
 
 
 def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
@@ -79,11 +81,16 @@ def update_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
     )
 
 
-def _converter(kind: Any) -> Callable[[Any], Any]:
+def _uuid_hex(v: Any) -> Any:
+    return v.hex if isinstance(v, uuid.UUID) else v
+
+
+def _converter(kind: Any) -> Callable[[Any], Any] | None:
+    """How a value of this type is stored in SQLite; None when it is stored as it is."""
     if isinstance(kind, TypeDecorator):  # sqlmodel's AutoString, UTCDateTime...
         kind = kind.impl
     if isinstance(kind, Uuid):
-        return lambda v: None if v is None else (v.hex if isinstance(v, uuid.UUID) else v)
+        return _uuid_hex
     if isinstance(kind, DateTime):
         return functools.lru_cache(maxsize=64)(_stored_instant)  # rows often share one
     if isinstance(kind, Date):
@@ -92,7 +99,7 @@ def _converter(kind: Any) -> Callable[[Any], Any]:
         return lambda v: None if v is None else int(v)
     if isinstance(kind, JSON):
         return json.dumps
-    return lambda v: v
+    return None
 
 
 _SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores DateTime in SQLite

@@ -36,7 +36,7 @@ from caseworker.domain.household import MONEY_FIELDS, Household
 from caseworker.domain.packages import PackageStatus
 from caseworker.domain.rules import AwardStatus, Facts, NoRulesInForce, PriorAward, RuleSet
 from caseworker.domain.rules.model import Definitions
-from caseworker.domain.rules.reader import FactsRefused, checked_facts
+from caseworker.domain.rules.reader import FactsRefused, checked_facts, facts_problems
 from caseworker.domain.visit import Visit
 from caseworker.services.errors import NotFound, VisitFactsRefused
 from caseworker.store.sync_tables import HouseholdMergeRow
@@ -467,6 +467,18 @@ def read_facts(
         return checked_facts(case_facts(cases[0], excluding, own_visit_awards=True), rules)
     except FactsRefused as exc:
         raise VisitFactsRefused(exc.problems) from exc
+
+
+def refuse_bad_facts(facts: Facts, rules: RuleSet) -> Facts:
+    """``facts`` if the engine may evaluate them (``domain.rules.reader.facts_problems``,
+    the checks ``caseworker rules evaluate`` makes), else ``VisitFactsRefused`` in the
+    same words: for facts put together from a form rather than read from the store.
+    A visit before the first version raises ``NoRulesInForce``, as evaluating would."""
+    rules.segment_for(facts.visit.visit_date)
+    problems = facts_problems(facts, rules)
+    if problems:
+        raise VisitFactsRefused(problems)
+    return facts
 
 
 # -- the 6.1 window, from the policy -------------------------------------------------------

@@ -223,6 +223,9 @@ def test_the_services_refuse_the_facts_a_file_would_refuse_in_the_same_words(
         packages.propose(team.store, officer, team.rules, visit.id, [], TODAY)
     with pytest.raises(VisitFactsRefused), team.store.read() as session:
         read_facts(session, created.id, visit.id, team.rules)
+    with pytest.raises(VisitFactsRefused) as refused:  # the visit screen, as it is typed
+        recommend.preview(team.rules, created, visit, recommend.DecisionContext((), None), [])
+    assert refused.value.problems == [born_late]
 
     other = household_with_arrears(40_000)
     child_lead = other.members[0].model_copy(update={"date_of_birth": date(2016, 5, 4)})

@@ -21,9 +21,11 @@ from sqlmodel import Session, select
 
 from caseworker.domain.fund import Entry, EntryKind, FundBalances, balances, financial_year
 from caseworker.domain.money import format_pence
+from caseworker.domain.rules import RuleSet
 from caseworker.domain.users import User
 from caseworker.services.audit import AuditTrail
 from caseworker.services.errors import InvalidInput, ServiceError
+from caseworker.services.facts_reader import definitions_on
 from caseworker.services.outbox import mutation
 from caseworker.services.users import require_manager
 from caseworker.store.bulk import insert_rows
@@ -33,9 +35,6 @@ from caseworker.store.written import written_all
 
 log = logging.getLogger(__name__)
 DEFAULT_TEAM = "default"
-# Policy part 9 defaults, offered in the fund screen; the manager types the real figures.
-DEFAULT_BUDGET_PENCE = 6_000_000
-DEFAULT_ALLOWANCE_PENCE = 50_000
 
 
 class FundRefused(ServiceError):
@@ -52,6 +51,17 @@ class FundView:
 
 def year_of(day: date) -> str:
     return financial_year(day.year if day.month >= 4 else day.year - 1)
+
+
+def default_budget_pence(rules: RuleSet, day: date) -> int:
+    """The budget the fund screen offers (policy part 9, ``fund_budget``, in force on ``day``);
+    the manager types the real figure."""
+    return definitions_on(rules, day).fund_budget
+
+
+def default_allowance_pence(rules: RuleSet, day: date) -> int:
+    """The offline allowance the fund screen offers (part 9, ``offline_allowance``)."""
+    return definitions_on(rules, day).offline_allowance
 
 
 def _positive(amount_pence: int) -> None:

@@ -400,7 +400,10 @@ def read_cases(
 
 
 def case_facts(
-    case: Case, excluding: Collection[Any] = (), own_visit_awards: bool = False
+    case: Case,
+    excluding: Collection[Any] = (),
+    own_visit_awards: bool = False,
+    recording: bool = False,
 ) -> dict[str, Any]:
     """The FACTS.json form of a stored case: the one place a stored household becomes facts.
 
@@ -408,7 +411,9 @@ def case_facts(
     "Member 1", "Member 2"... Prior awards (6.1): every decided package of the
     family except the ``excluding`` packages and, unless ``own_visit_awards``,
     the packages made for this very visit (which would otherwise count against
-    their own cap).
+    their own cap). A member born after the visit is left out (a baby added since
+    was not in the family it assessed) unless ``recording`` the visit now, when such a
+    date is a mistake to refuse.
     """
     household, members, visit, awards = case
     household_id, visit_id = household[0], visit[3]
@@ -424,6 +429,7 @@ def case_facts(
             **dict(zip(named if len(m) == 3 + len(named) else _MEMBER_FIELDS, m[3:], strict=True)),
         }
         for m in sorted(members, key=lambda m: m[1])
+        if recording or not _born_after(m[3], visit[1])
     ]
     stop = 4 + len(_VISIT_FIELDS)
     return {
@@ -439,12 +445,21 @@ def case_facts(
     }
 
 
+def _born_after(date_of_birth: Any, visit_date: Any) -> bool:
+    """A member born after the visit (a baby added to the household since) was not in the
+    family the visit assessed: leaving them out keeps that visit's package decidable."""
+    if date_of_birth is None or visit_date is None:
+        return False
+    return str(date_of_birth)[:10] > str(visit_date)[:10]
+
+
 def read_facts(
     session: Session,
     household_id: uuid.UUID,
     visit_id: uuid.UUID,
     rules: RuleSet,
     excluding: Collection[uuid.UUID] = (),
+    recording: bool = False,
 ) -> Facts:
     """The facts the engine takes for one household's stored visit, as the store holds them.
 
@@ -464,7 +479,8 @@ def read_facts(
         raise NotFound("That household or visit is not in this store.")
     rules.segment_for(cases[0][2][1])  # NoRulesInForce: no bounds to check against
     try:
-        return checked_facts(case_facts(cases[0], excluding, own_visit_awards=True), rules)
+        facts = case_facts(cases[0], excluding, own_visit_awards=True, recording=recording)
+        return checked_facts(facts, rules)
     except FactsRefused as exc:
         raise VisitFactsRefused(exc.problems) from exc
 

@@ -78,7 +78,7 @@ def _recommend(session: Session, rules: RuleSet, visit: Visit, user: User) -> Re
     what to correct: a member born after the visit date, say.
     """
     try:
-        facts = read_facts(session, visit.household_id, visit.id, rules)
+        facts = read_facts(session, visit.household_id, visit.id, rules, recording=True)
         return evaluate(
             facts, rules, allowance_left_pence=allowance_left(session, user, visit.visit_date)
         )

@@ -99,7 +99,7 @@ def needs_first_manager(store: Store) -> bool:
     with store.read() as session:
         return (
             session.exec(
-                select(UserAccount.id).where(col(UserAccount.password_hash).is_not(None))
+                select(UserAccount.id).where(col(UserAccount.password_hash).is_not(None)).limit(1)
             ).first()
             is None
         )
@@ -170,7 +170,7 @@ def save_account(
         if (
             first_manager
             and session.exec(
-                select(UserAccount.id).where(col(UserAccount.password_hash).is_not(None))
+                select(UserAccount.id).where(col(UserAccount.password_hash).is_not(None)).limit(1)
             ).first()
         ):
             raise PermissionRefused("A team manager already exists; ask them to add you.")

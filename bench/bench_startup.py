@@ -8,7 +8,8 @@ the app prints ``caseworker: window shown, WxH on a WxH screen`` once its window
 up and the event loop has run, then quits. Start-up is spawn to that line (the
 whole process: interpreter, imports, store, window); peak memory is the largest
 child's ``ru_maxrss`` (its own rusage from ``os.wait4``: ``getrusage(RUSAGE_CHILDREN)``
-would also count the demo generation of a first run). One unmeasured warm-up run first (the OS file cache).
+would also count the demo generation of a first run). One unmeasured warm-up run
+first (the OS file cache).
 
 Run: .venv/bin/python bench/bench_startup.py [--households N] [--runs R] [--data DIR]
 Targets (issue 18): median start-up <= 0.8 s; peak memory <= 200 MB. Exits 1 if missed.

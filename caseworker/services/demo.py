@@ -13,7 +13,6 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
-from faker import Faker
 from sqlalchemy import insert
 
 from caseworker.domain import clock
@@ -62,6 +61,8 @@ DEMO_ALLOWANCE_PENCE = 30_000
 
 class _Pools:
     def __init__(self, rng: random.Random, seed: int) -> None:
+        from faker import Faker  # only to make demo data: not at every start-up
+
         fake = Faker("en_GB")
         fake.seed_instance(seed)
         self.rng = rng

@@ -184,11 +184,19 @@ def _not(value: Tri) -> Tri:
     return None if value is None else not value
 
 
-class Node:
-    """A compiled condition; ``check`` is :meth:`test` as closures (see compile_test)."""
+Reasons = Callable[[Derived], list[str]]
 
-    __slots__ = ("check",)
+
+class Node:
+    """A compiled condition; ``check`` is :meth:`test` as closures (see compile_test).
+
+    ``because[outcome]`` is :meth:`reasons` for that outcome as closures (see
+    compile_reasons), for the engine's explanations.
+    """
+
+    __slots__ = ("because", "check")
     check: Callable[[Derived], Tri]
+    because: tuple[Reasons, Reasons]
 
     def test(self, d: Derived) -> Tri:
         raise NotImplementedError
@@ -251,6 +259,7 @@ class Leaf(Node):
         self.failed_text = f", {FAILED_PHRASES[op]} {const_text}"
         self.change: list[Change] = [{self.name: _satisfying(spec.kind, op, const)}]
         self.check = compile_test(self)
+        self.because = compile_reasons(self)
 
     def test(self, d: Derived) -> Tri:
         return self.run(d.values.get(self.name), self.const)
@@ -331,6 +340,7 @@ class AllOf(Node):
     def __init__(self, children: list[Node]) -> None:
         self.children = children
         self.check = compile_test(self)
+        self.because = compile_reasons(self)
 
     def test(self, d: Derived) -> Tri:
         result: Tri = True
@@ -396,6 +406,7 @@ class NotOf(Node):
     def __init__(self, child: Node) -> None:
         self.child = child
         self.check = compile_test(self)
+        self.because = compile_reasons(self)
 
     def test(self, d: Derived) -> Tri:
         return _not(self.child.test(d))
@@ -425,6 +436,7 @@ class ClauseRef(Node):
         self.clause = clause
         self.target = target
         self.check = target.check
+        self.because = compile_reasons(self)
 
     def test(self, d: Derived) -> Tri:
         return self.target.test(d)
@@ -614,6 +626,58 @@ def _leaf_test(node: Leaf) -> Callable[[Derived], Tri]:
 
         return numeric_other
     return test
+
+
+def compile_reasons(node: Node) -> tuple[Reasons, Reasons]:
+    """``node.reasons(d, False)`` and ``node.reasons(d, True)`` as plain closures.
+
+    The same lists as the methods give (the engine's reference evaluation still
+    uses the methods), without a method look-up at each level: a fact test
+    reads its description from ``Derived.texts`` directly, ``all`` and ``any``
+    keep their children's checks and reasons in a tuple.
+    """
+    if isinstance(node, Leaf):
+        name, failed, describe = node.name, node.failed_text, node._describe
+
+        def described(d: Derived) -> list[str]:
+            texts = d.texts
+            text = texts.get(name)
+            if text is None:
+                text = texts[name] = describe(d)
+            return [text]
+
+        if node.is_bool:
+            return described, described
+
+        def fails(d: Derived) -> list[str]:
+            texts = d.texts
+            text = texts.get(name)
+            if text is None:
+                text = texts[name] = describe(d)
+            return [text] if d.values.get(name) is None else [text + failed]
+
+        return fails, described
+    if isinstance(node, ClauseRef):
+        applies, does_not = f"{node.clause} applies", f"{node.clause} does not apply"
+        return (lambda d: [does_not]), (lambda d: [applies])
+    if isinstance(node, NotOf):
+        unmet, met = node.child.because
+        return met, unmet
+    assert isinstance(node, AllOf)
+    return _children_reasons(node, False), _children_reasons(node, True)
+
+
+def _children_reasons(node: AllOf, outcome: bool) -> Reasons:
+    parts = tuple((c.check, c.because[outcome]) for c in node.children)
+
+    def reasons(d: Derived) -> list[str]:
+        found: list[str] = []
+        for check, why in parts:
+            if check(d) is outcome:
+                found += why(d)
+        return found
+
+    return reasons
 
 
 _SKIPPED = object()  # in a key: this child gives no reason for the outcome

@@ -25,7 +25,6 @@ from enum import StrEnum
 from typing import Any
 
 from caseworker.domain.assessment import CAPITALS
-from caseworker.domain.dates import age_on
 from caseworker.domain.household import Benefit, IncomeDropReason, Member, Tenure, WorkStatus
 from caseworker.domain.money import format_pence
 from caseworker.domain.rules.facts import Facts
@@ -161,8 +160,8 @@ class _Person:
         if dob is None:
             age = None
             adult: Tri = None
-        else:
-            age = age_on(dob, on)
+        else:  # dates.age_on, written out (a birthday on the visit date counts)
+            age = on.year - dob.year - ((on.month, on.day) < (dob.month, dob.day))
             adult = age >= defs.adult_age
         self.age = age
         self.adult = adult
@@ -488,7 +487,7 @@ def _describe_parts(d: Derived, name: str) -> str:
         else f"{label} at least {format_pence(low)}"
     )
     if len(shown) > 1 or (high is None and shown):
-        text += " (" + " and ".join(f"{lbl} {format_pence(p)}" for lbl, p in shown) + ")"
+        text += " (" + " and ".join([f"{lbl} {format_pence(p)}" for lbl, p in shown]) + ")"
     return text
 
 
@@ -729,7 +728,7 @@ def _witness(*attributes: str) -> Callable[[Derived, str], object]:
         p: _Person | None = d.detail.get(name)
         if p is None:
             return None
-        return (p.member.first_name, p.member.surname, *(getattr(p, a) for a in attributes))
+        return (p.member.first_name, p.member.surname, *[getattr(p, a) for a in attributes])
 
     return key
 
@@ -742,7 +741,7 @@ def _fell_key(d: Derived, name: str) -> object:
 
 
 def _parts_key(d: Derived, name: str) -> object:
-    return tuple(pence for _, _, pence in d.detail[name])
+    return tuple([pence for _, _, pence in d.detail[name]])  # a list: no generator to run
 
 
 def _detail_key(d: Derived, name: str) -> object:

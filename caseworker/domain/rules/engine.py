@@ -142,7 +142,7 @@ def _evaluate(
 
     eligibility = []
     what_if: list[WhatIf] = []
-    eligible = True
+    failed: list[str] = []  # not met or not decided
     for clause in segment.eligibility:
         if tabled:
             outcome = clause.check(d)
@@ -152,11 +152,12 @@ def _evaluate(
             line, extra = _eligibility_line(clause, d, outcome, True)
         eligibility.append(line)
         if outcome is not True:
-            eligible = False
+            failed.append(clause.clause)
             if outcome is None:
                 gaps.add(extra, clause.clause)
             else:
                 what_if.append(extra)
+    eligible = not failed
 
     allowance = allowance_left_pence
     if allowance is None:
@@ -176,21 +177,29 @@ def _evaluate(
             gaps.add([Missing("allowance_left_pence", "officer's allowance left")], "6.3")
     else:
         route = "none"
-        route_text = _no_award([c.clause for c in eligibility if c.outcome is not True])
+        route_text = _no_award(failed)
 
     referrals = []
-    for clause in segment.referrals:
-        outcome = clause.check(d) if tabled else clause.when.test(d)
-        if outcome is False:
-            continue
-        if tabled:
+    if tabled:
+        for clause in segment.referrals:
+            outcome = clause.check(d)
+            if outcome is False:
+                continue
             referral, missing = clause.explain(d, _referral_line, outcome)
-        else:
+            if outcome:
+                referrals.append(referral)
+            else:
+                gaps.add(missing, clause.clause)
+    else:
+        for clause in segment.referrals:
+            outcome = clause.when.test(d)
+            if outcome is False:
+                continue
             referral, missing = _referral_line(clause, d, outcome, True)
-        if outcome:
-            referrals.append(referral)
-        else:
-            gaps.add(missing, clause.clause)
+            if outcome:
+                referrals.append(referral)
+            else:
+                gaps.add(missing, clause.clause)
 
     return Recommendation(
         policy_version=segment.version.name,

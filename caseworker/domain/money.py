@@ -25,6 +25,7 @@ def parse_pounds(text: str) -> int:
 
 def format_pence(pence: int) -> str:
     """Format pence as the UI and PDFs show money: £1,234.50."""
-    sign = "-" if pence < 0 else ""
-    pounds, rem = divmod(abs(pence), 100)
-    return f"{sign}£{pounds:,}.{rem:02d}"
+    if pence >= 0:  # nearly every amount: one f-string (explanations format many)
+        return f"£{pence // 100:,}.{pence % 100:02d}"
+    pounds, rem = divmod(-pence, 100)
+    return f"-£{pounds:,}.{rem:02d}"

@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Generic, TypeVar, cast
+from typing import Any, Generic, TypeVar
 
 from caseworker.domain.assessment import CAPITALS
 from caseworker.domain.money import format_pence
@@ -163,7 +163,7 @@ class Clause:
         key = self.met_key(d) if outcome else self.key(d)
         uses = self.uses
         uses[index] += 1
-        found = memo.get(key, memo)
+        found: Any = memo.get(key, memo)  # Any: typing.cast is a call on every look-up
         if found is memo:
             found = build(self, d, outcome)
             memo[key] = found
@@ -171,7 +171,7 @@ class Clause:
                 rare = uses[index] - len(memo) < _MEMO_HITS * uses[index]
                 self.memo[index] = None if rare else {}
                 uses[index] = 0
-        return cast(ExplainT, found)
+        return found  # type: ignore[no-any-return]
 
 
 def _table_key(
@@ -255,7 +255,7 @@ class Segment:
                 return StageDecision(row, (), f"3 Stage {row.stage}, {row.name}: {_NO_HIGHER}.")
             result = row.when.test(d)
             if result:
-                because = ", ".join(unique(row.when.reasons(d, True)))
+                because = ", ".join(unique(row.when.because[True](d)))
                 return StageDecision(row, (), f"3 Stage {row.stage}, {row.name}: {because}.")
             if result is None:
                 missing = tuple(row.when.missing(d))

@@ -184,11 +184,19 @@ def _not(value: Tri) -> Tri:
     return None if value is None else not value
 
 
-class Node:
-    """A compiled condition; ``check`` is :meth:`test` as closures (see compile_test)."""
+Reasons = Callable[[Derived], list[str]]
 
-    __slots__ = ("check",)
+
+class Node:
+    """A compiled condition; ``check`` is :meth:`test` as closures (see compile_test).
+
+    ``because[outcome]`` is :meth:`reasons` for that outcome as closures (see
+    compile_reasons), for the engine's explanations.
+    """
+
+    __slots__ = ("because", "check")
     check: Callable[[Derived], Tri]
+    because: tuple[Reasons, Reasons]
 
     def test(self, d: Derived) -> Tri:
         raise NotImplementedError
@@ -251,6 +259,7 @@ class Leaf(Node):
         self.failed_text = f", {FAILED_PHRASES[op]} {const_text}"
         self.change: list[Change] = [{self.name: _satisfying(spec.kind, op, const)}]
         self.check = compile_test(self)
+        self.because = compile_reasons(self)
 
     def test(self, d: Derived) -> Tri:
         return self.run(d.values.get(self.name), self.const)
@@ -331,6 +340,7 @@ class AllOf(Node):
     def __init__(self, children: list[Node]) -> None:
         self.children = children
         self.check = compile_test(self)
+        self.because = compile_reasons(self)
 
     def test(self, d: Derived) -> Tri:
         result: Tri = True
@@ -396,6 +406,7 @@ class NotOf(Node):
     def __init__(self, child: Node) -> None:
         self.child = child
         self.check = compile_test(self)
+        self.because = compile_reasons(self)
 
     def test(self, d: Derived) -> Tri:
         return _not(self.child.test(d))
@@ -425,6 +436,7 @@ class ClauseRef(Node):
         self.clause = clause
         self.target = target
         self.check = target.check
+        self.because = compile_reasons(self)
 
     def test(self, d: Derived) -> Tri:
         return self.target.test(d)
@@ -471,6 +483,8 @@ def compile_test(node: Node) -> Callable[[Derived], Tri]:
     tests = tuple(c.check for c in node.children)
     if len(tests) == 1:
         return tests[0]
+    if any(_inlined(c) for c in node.children):
+        return _generated(node)
     if isinstance(node, AnyOf):
         if len(tests) == 2:
             first, second = tests
@@ -522,6 +536,106 @@ def compile_test(node: Node) -> Callable[[Derived], Tri]:
         return result
 
     return all_of
+
+
+_INLINED_TEXT = {
+    Operator.EQUAL: "{x} == {c}",
+    Operator.NOT_EQUAL: "{x} != {c}",
+    Operator.IN: "{x} in {c}",
+    Operator.NOT_IN: "{x} not in {c}",
+}
+# A numeric test on (low, high): when it holds, and when it fails (else not decided).
+_INLINED_NUMBER = {
+    Operator.LESS_THAN: ("{x}[1] is not None and {x}[1] < {c}", "{x}[0] >= {c}"),
+    Operator.AT_MOST: ("{x}[1] is not None and {x}[1] <= {c}", "{x}[0] > {c}"),
+    Operator.GREATER_THAN: ("{x}[0] > {c}", "{x}[1] is not None and {x}[1] <= {c}"),
+    Operator.AT_LEAST: ("{x}[0] >= {c}", "{x}[1] is not None and {x}[1] < {c}"),
+}
+
+
+def _inlined(node: Node) -> bool:
+    """A fact test :func:`_generated` writes out rather than calls."""
+    if not isinstance(node, Leaf) or isinstance(node, StageLeaf):
+        return False
+    numeric = node.spec.kind in (Kind.MONEY, Kind.NUMBER)
+    return node.op in (_INLINED_NUMBER if numeric else _INLINED_TEXT)
+
+
+def _generated(node: AllOf) -> Callable[[Derived], Tri]:
+    """An ``all`` or ``any`` as one generated function, its fact tests written out.
+
+    The same Kleene logic as ``node.test`` (the first False of an ``all``, the
+    first True of an ``any`` decides, and nothing after it is read), in Python
+    source made once per condition when the rules are compiled: no call per
+    fact test. Only values of the rule file's own constants (bound by name,
+    never written into the source) and fact names (``repr``) appear in it.
+    """
+    bound: dict[str, object] = {}
+    lines = ["def check(d):", "    get = d.values.get"]
+    count = 0
+
+    def fresh(prefix: str) -> str:
+        nonlocal count
+        count += 1
+        return f"{prefix}{count}"
+
+    def bind(value: object) -> str:
+        name = fresh("k")
+        bound[name] = value
+        return name
+
+    def block(child: Node, pad: str) -> str:
+        result = fresh("r")
+        if _inlined(child):
+            assert isinstance(child, Leaf)
+            x, c = fresh("x"), bind(child.const)
+            lines.append(f"{pad}{x} = get({child.name!r})")
+            if child.spec.kind in (Kind.MONEY, Kind.NUMBER):
+                holds, fails = (t.format(x=x, c=c) for t in _INLINED_NUMBER[child.op])
+                lines.extend(
+                    [
+                        f"{pad}if {x}.__class__ is not tuple:",
+                        f"{pad}    {result} = False",
+                        f"{pad}elif {holds}:",
+                        f"{pad}    {result} = True",
+                        f"{pad}else:",
+                        f"{pad}    {result} = False if {fails} else None",
+                    ]
+                )
+            else:
+                test = _INLINED_TEXT[child.op].format(x=x, c=c)
+                lines.append(f"{pad}{result} = None if {x} is None else {test}")
+            return result
+        if isinstance(child, NotOf):
+            inner = block(child.child, pad)
+            lines.append(f"{pad}{result} = None if {inner} is None else not {inner}")
+            return result
+        if isinstance(child, AllOf):
+            anyof = isinstance(child, AnyOf)
+            lines.append(f"{pad}{result} = {not anyof}")
+            inner_pad = pad
+            for part in child.children:
+                value = block(part, inner_pad)
+                decides = f"if {value}:" if anyof else f"if {value} is False:"
+                lines.extend(
+                    [
+                        f"{inner_pad}{decides}",
+                        f"{inner_pad}    {result} = {anyof}",
+                        f"{inner_pad}else:",
+                        f"{inner_pad}    if {value} is None:",
+                        f"{inner_pad}        {result} = None",
+                    ]
+                )
+                inner_pad += "    "
+            return result
+        lines.append(f"{pad}{result} = {bind(child.check)}(d)")
+        return result
+
+    lines.append(f"    return {block(node, '    ')}")
+    namespace: dict[str, Any] = dict(bound)
+    exec("\n".join(lines), namespace)  # the source is made above from the rules' shape
+    check: Callable[[Derived], Tri] = namespace["check"]
+    return check
 
 
 def _leaf_test(node: Leaf) -> Callable[[Derived], Tri]:
@@ -614,6 +728,58 @@ def _leaf_test(node: Leaf) -> Callable[[Derived], Tri]:
 
         return numeric_other
     return test
+
+
+def compile_reasons(node: Node) -> tuple[Reasons, Reasons]:
+    """``node.reasons(d, False)`` and ``node.reasons(d, True)`` as plain closures.
+
+    The same lists as the methods give (the engine's reference evaluation still
+    uses the methods), without a method look-up at each level: a fact test
+    reads its description from ``Derived.texts`` directly, ``all`` and ``any``
+    keep their children's checks and reasons in a tuple.
+    """
+    if isinstance(node, Leaf):
+        name, failed, describe = node.name, node.failed_text, node._describe
+
+        def described(d: Derived) -> list[str]:
+            texts = d.texts
+            text = texts.get(name)
+            if text is None:
+                text = texts[name] = describe(d)
+            return [text]
+
+        if node.is_bool:
+            return described, described
+
+        def fails(d: Derived) -> list[str]:
+            texts = d.texts
+            text = texts.get(name)
+            if text is None:
+                text = texts[name] = describe(d)
+            return [text] if d.values.get(name) is None else [text + failed]
+
+        return fails, described
+    if isinstance(node, ClauseRef):
+        applies, does_not = f"{node.clause} applies", f"{node.clause} does not apply"
+        return (lambda d: [does_not]), (lambda d: [applies])
+    if isinstance(node, NotOf):
+        unmet, met = node.child.because
+        return met, unmet
+    assert isinstance(node, AllOf)
+    return _children_reasons(node, False), _children_reasons(node, True)
+
+
+def _children_reasons(node: AllOf, outcome: bool) -> Reasons:
+    parts = tuple((c.check, c.because[outcome]) for c in node.children)
+
+    def reasons(d: Derived) -> list[str]:
+        found: list[str] = []
+        for check, why in parts:
+            if check(d) is outcome:
+                found += why(d)
+        return found
+
+    return reasons
 
 
 _SKIPPED = object()  # in a key: this child gives no reason for the outcome

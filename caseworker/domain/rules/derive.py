@@ -22,10 +22,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import Any, cast
+from typing import Any
 
 from caseworker.domain.assessment import CAPITALS
-from caseworker.domain.dates import age_on
 from caseworker.domain.household import Benefit, IncomeDropReason, Member, Tenure, WorkStatus
 from caseworker.domain.money import format_pence
 from caseworker.domain.rules.facts import Facts
@@ -93,8 +92,8 @@ class Derived:
 
     def number(self, name: str) -> Num:
         """A numeric fact's interval (unknown when absent); callers know the fact is numeric."""
-        value = self.values.get(name)
-        return cast(Num, value) if value is not None else UNKNOWN
+        value: Any = self.values.get(name)  # not typing.cast: a call on every look-up
+        return value if value is not None else UNKNOWN
 
 
 def missing_labels(missing: Iterable[Missing]) -> str:
@@ -161,8 +160,8 @@ class _Person:
         if dob is None:
             age = None
             adult: Tri = None
-        else:
-            age = age_on(dob, on)
+        else:  # dates.age_on, written out (a birthday on the visit date counts)
+            age = on.year - dob.year - ((on.month, on.day) < (dob.month, dob.day))
             adult = age >= defs.adult_age
         self.age = age
         self.adult = adult
@@ -265,7 +264,11 @@ def _amount(d: Derived, name: str, parts: tuple[tuple[str, str, int | None], ...
         d.missing[name] = tuple(gaps)
 
 
-_SCORE_FACTS = tuple((c, f"{c}_score") for c in CAPITALS)
+_SCORE_FACTS = tuple(
+    (c, f"{c}_score", (Missing(f"visit.capitals.{c}", f"{c} score"),)) for c in CAPITALS
+)  # (capital, fact, what is missing when it is not scored): made once
+_TENURE_GAP = (Missing("household.tenure", "tenure"),)
+_BENEFITS_GAP = (Missing("household.benefits", "benefits claimed"),)
 
 
 # Facts that the default policy only reads for award items (part 5); they are
@@ -293,16 +296,16 @@ def derive(facts: Facts, defs: Definitions, *, item_facts: bool = True) -> Deriv
     :func:`derive_item_facts`.
     """
     d = Derived(facts)
-    values = d.values
+    values, missing, detail = d.values, d.missing, d.detail
     household, visit = facts.household, facts.visit
     on = visit.visit_date
 
     capitals = visit.capitals
-    for capital, name in _SCORE_FACTS:
+    for capital, name, gap in _SCORE_FACTS:
         score = getattr(capitals, capital)
         if score is None:
             values[name] = UNKNOWN
-            d.missing[name] = (Missing(f"visit.capitals.{capital}", f"{capital} score"),)
+            missing[name] = gap
         else:
             values[name] = (score, score)
 
@@ -312,37 +315,45 @@ def derive(facts: Facts, defs: Definitions, *, item_facts: bool = True) -> Deriv
     values["postcode_district"] = household.postcode.partition(" ")[0]
 
     h = household
-    _amount(d, "savings", (("savings_pence", "savings", h.savings_pence),))
-    _amount(
-        d,
-        "utility_arrears",
-        (("utility_arrears_pence", "utility arrears", h.utility_arrears_pence),),
-    )
+    savings = h.savings_pence
+    utility = h.utility_arrears_pence
+    rent = h.rent_arrears_pence
+    mortgage = h.mortgage_arrears_pence
     housing = (
-        ("rent_arrears_pence", "rent arrears", h.rent_arrears_pence),
-        ("mortgage_arrears_pence", "mortgage arrears", h.mortgage_arrears_pence),
+        ("rent_arrears_pence", "rent arrears", rent),
+        ("mortgage_arrears_pence", "mortgage arrears", mortgage),
     )
-    _amount(d, "rent_and_mortgage_arrears", housing)
-    _amount(
-        d,
-        "arrears_and_debts",
-        (
-            *housing,
-            ("utility_arrears_pence", "utility arrears", h.utility_arrears_pence),
-            ("council_tax_arrears_pence", "council tax arrears", h.council_tax_arrears_pence),
-            ("other_debts_pence", "other debts", h.other_debts_pence),
-        ),
+    utility_part = ("utility_arrears_pence", "utility arrears", utility)
+    everything = (
+        *housing,
+        utility_part,
+        ("council_tax_arrears_pence", "council tax arrears", h.council_tax_arrears_pence),
+        ("other_debts_pence", "other debts", h.other_debts_pence),
     )
-
-    if household.tenure is None:
-        values["homeless_or_temporary_accommodation"] = None
-        d.missing["homeless_or_temporary_accommodation"] = (Missing("household.tenure", "tenure"),)
+    # _amount, written out for the usual case of every part recorded
+    if savings is None or utility is None or rent is None or mortgage is None:
+        _amount(d, "savings", (("savings_pence", "savings", savings),))
+        _amount(d, "utility_arrears", (utility_part,))
+        _amount(d, "rent_and_mortgage_arrears", housing)
     else:
-        values["homeless_or_temporary_accommodation"] = household.tenure in _STATUTORY_CRISIS
+        values["savings"] = (savings, savings)
+        detail["savings"] = (("savings_pence", "savings", savings),)
+        values["utility_arrears"] = (utility, utility)
+        detail["utility_arrears"] = (utility_part,)
+        both = rent + mortgage
+        values["rent_and_mortgage_arrears"] = (both, both)
+        detail["rent_and_mortgage_arrears"] = housing
+    _amount(d, "arrears_and_debts", everything)
+
+    tenure = household.tenure
+    if tenure is None:
+        values["homeless_or_temporary_accommodation"] = None
+        missing["homeless_or_temporary_accommodation"] = _TENURE_GAP
+    else:
+        values["homeless_or_temporary_accommodation"] = tenure in _STATUTORY_CRISIS
 
     drop_from = _months_before(on, defs.income_drop_months)
     people = d.people = [_Person(m, on, defs, drop_from) for m in household.members]
-    detail, missing = d.detail, d.missing
     for name, attribute, uses_status in _MEMBER_FACTS:  # _any_person, written out
         unknown: list[Missing] = []
         for p in people:
@@ -359,38 +370,39 @@ def derive(facts: Facts, defs: Definitions, *, item_facts: bool = True) -> Deriv
                 missing[name] = tuple(unknown)
             else:
                 values[name] = False
-    workless = not3(d.values["adult_in_work"])  # type: ignore[arg-type]
+    in_work = values["adult_in_work"]
+    workless = None if in_work is None else not in_work
     values["workless_household"] = workless
     if workless is None:
-        d.missing["workless_household"] = d.missing["adult_in_work"]
+        missing["workless_household"] = missing["adult_in_work"]
 
     benefits = household.benefits
     if benefits is None:
-        gap = (Missing("household.benefits", "benefits claimed"),)
         values["benefits_claimed"] = values["out_of_work_benefits"] = None
-        d.missing["benefits_claimed"] = d.missing["out_of_work_benefits"] = gap
+        missing["benefits_claimed"] = missing["out_of_work_benefits"] = _BENEFITS_GAP
     else:
         values["benefits_claimed"] = bool(benefits)
-        d.detail["benefits_claimed"] = benefits
+        detail["benefits_claimed"] = benefits
         if not _OUT_OF_WORK.isdisjoint(benefits):
             values["out_of_work_benefits"] = True
         elif Benefit.UNIVERSAL_CREDIT in benefits:
             values["out_of_work_benefits"] = workless
             if workless is None:
-                d.missing["out_of_work_benefits"] = d.missing["adult_in_work"]
+                missing["out_of_work_benefits"] = missing["adult_in_work"]
         else:
             values["out_of_work_benefits"] = False
-        d.detail["out_of_work_benefits"] = benefits
+        detail["out_of_work_benefits"] = benefits
 
-    for flag in ("no_money_for_food_or_fuel", "unfamiliar_with_benefits", "family_strain"):
-        values[flag] = getattr(visit, flag)
+    values["no_money_for_food_or_fuel"] = visit.no_money_for_food_or_fuel
+    values["unfamiliar_with_benefits"] = visit.unfamiliar_with_benefits
+    values["family_strain"] = visit.family_strain
     values["substance_use_reported"] = visit.substance_use
 
     hearing = visit.hearing_date
     if hearing is not None:
         days = (hearing - on).days
         values["hearing_days_away"] = (days, days)
-        d.detail["hearing_days_away"] = hearing
+        detail["hearing_days_away"] = hearing
     if item_facts:
         derive_item_facts(d)
     return d
@@ -475,7 +487,7 @@ def _describe_parts(d: Derived, name: str) -> str:
         else f"{label} at least {format_pence(low)}"
     )
     if len(shown) > 1 or (high is None and shown):
-        text += " (" + " and ".join(f"{lbl} {format_pence(p)}" for lbl, p in shown) + ")"
+        text += " (" + " and ".join([f"{lbl} {format_pence(p)}" for lbl, p in shown]) + ")"
     return text
 
 
@@ -716,7 +728,7 @@ def _witness(*attributes: str) -> Callable[[Derived, str], object]:
         p: _Person | None = d.detail.get(name)
         if p is None:
             return None
-        return (p.member.first_name, p.member.surname, *(getattr(p, a) for a in attributes))
+        return (p.member.first_name, p.member.surname, *[getattr(p, a) for a in attributes])
 
     return key
 
@@ -729,7 +741,7 @@ def _fell_key(d: Derived, name: str) -> object:
 
 
 def _parts_key(d: Derived, name: str) -> object:
-    return tuple(pence for _, _, pence in d.detail[name])
+    return tuple([pence for _, _, pence in d.detail[name]])  # a list: no generator to run
 
 
 def _detail_key(d: Derived, name: str) -> object:
@@ -737,7 +749,7 @@ def _detail_key(d: Derived, name: str) -> object:
     return tuple(detail) if isinstance(detail, list) else detail
 
 
-_scores = operator.itemgetter(*(name for _, name in _SCORE_FACTS))  # derive sets all four
+_scores = operator.itemgetter(*(name for _, name, _ in _SCORE_FACTS))  # derive sets all four
 
 
 def _stage_key(d: Derived, name: str) -> object:

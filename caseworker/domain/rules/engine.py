@@ -16,7 +16,7 @@ from typing import Any
 from caseworker.domain.money import format_pence
 from caseworker.domain.rules.approval import decide_route
 from caseworker.domain.rules.compile import Clause, Item, RuleSet, Segment, StageDecision
-from caseworker.domain.rules.conditions import unique
+from caseworker.domain.rules.conditions import Node, unique
 from caseworker.domain.rules.derive import (
     UNKNOWN,
     Derived,
@@ -63,6 +63,8 @@ class _Gaps:
                 entry[1].append(clause)
 
     def result(self) -> tuple[MissingFact, ...]:
+        if not self.found:
+            return ()
         return tuple(
             MissingFact(
                 gap.field,
@@ -98,25 +100,31 @@ def evaluate_reference(
     return _evaluate(facts, rules, allowance_left_pence, False)
 
 
-def _eligibility_line(clause: Clause, d: Derived, outcome: Tri) -> _Line:
+def _reasons(node: Node, d: Derived, outcome: bool, fresh: bool) -> list[str]:
+    """Why ``node`` comes out as ``outcome``: its compiled closures, or (``fresh``, for
+    :func:`evaluate_reference`) its methods, so the two are checked against each other."""
+    return node.reasons(d, outcome) if fresh else node.because[outcome](d)
+
+
+def _eligibility_line(clause: Clause, d: Derived, outcome: Tri, fresh: bool = False) -> _Line:
     """A part 4 clause's line, and what would meet it if it fails."""
     head = clause.head
     if outcome:
-        text = f"{head}: met ({'; '.join(unique(clause.when.reasons(d, True)))})."
+        text = f"{head}: met ({'; '.join(unique(_reasons(clause.when, d, True, fresh)))})."
         return ClauseOutcome(clause.clause, clause.title, outcome, text), None
     if outcome is None:
         missing = clause.when.missing(d)
         text = f"{head}: not decided ({missing_labels(missing)})."
         return ClauseOutcome(clause.clause, clause.title, outcome, text), tuple(missing)
-    text = f"{head}: not met ({'; '.join(unique(clause.when.reasons(d, False)))})."
+    text = f"{head}: not met ({'; '.join(unique(_reasons(clause.when, d, False, fresh)))})."
     line = ClauseOutcome(clause.clause, clause.title, outcome, text)
     return line, clause_what_if(clause, d)
 
 
-def _referral_line(clause: Clause, d: Derived, outcome: Tri) -> _Line:
+def _referral_line(clause: Clause, d: Derived, outcome: Tri, fresh: bool = False) -> _Line:
     """A part 7 referral that applies, or what it is waiting for (not decided)."""
     if outcome:
-        because = "; ".join(unique(clause.when.reasons(d, True)))
+        because = "; ".join(unique(_reasons(clause.when, d, True, fresh)))
         return Referral(clause.clause, clause.title, f"{clause.head}: {because}."), None
     return None, tuple(clause.when.missing(d))
 
@@ -134,20 +142,22 @@ def _evaluate(
 
     eligibility = []
     what_if: list[WhatIf] = []
-    eligible = True
+    failed: list[str] = []  # not met or not decided
     for clause in segment.eligibility:
         if tabled:
-            outcome, (line, extra) = clause.run(d, _eligibility_line)
+            outcome = clause.check(d)
+            line, extra = clause.explain(d, _eligibility_line, outcome)
         else:
             outcome = clause.when.test(d)
-            line, extra = _eligibility_line(clause, d, outcome)
+            line, extra = _eligibility_line(clause, d, outcome, True)
         eligibility.append(line)
         if outcome is not True:
-            eligible = False
+            failed.append(clause.clause)
             if outcome is None:
                 gaps.add(extra, clause.clause)
             else:
                 what_if.append(extra)
+    eligible = not failed
 
     allowance = allowance_left_pence
     if allowance is None:
@@ -159,7 +169,7 @@ def _evaluate(
     if eligible:
         if not segment.item_facts_early:
             derive_item_facts(d)
-        lines, skipped, cap, terms = _package(facts, segment, d, gaps, what_if)
+        lines, skipped, cap, terms = _package(facts, segment, d, gaps, what_if, not tabled)
     total = sum([line.amount_pence for line in lines]) if lines else 0
     if eligible:
         route, route_text = decide_route(total, segment.limits.officer_limit, allowance)
@@ -167,21 +177,29 @@ def _evaluate(
             gaps.add([Missing("allowance_left_pence", "officer's allowance left")], "6.3")
     else:
         route = "none"
-        route_text = _no_award([c.clause for c in eligibility if c.outcome is not True])
+        route_text = _no_award(failed)
 
     referrals = []
-    for clause in segment.referrals:
-        outcome = clause.check(d) if tabled else clause.when.test(d)
-        if outcome is False:
-            continue
-        if tabled:
+    if tabled:
+        for clause in segment.referrals:
+            outcome = clause.check(d)
+            if outcome is False:
+                continue
             referral, missing = clause.explain(d, _referral_line, outcome)
-        else:
-            referral, missing = _referral_line(clause, d, outcome)
-        if outcome:
-            referrals.append(referral)
-        else:
-            gaps.add(missing, clause.clause)
+            if outcome:
+                referrals.append(referral)
+            else:
+                gaps.add(missing, clause.clause)
+    else:
+        for clause in segment.referrals:
+            outcome = clause.when.test(d)
+            if outcome is False:
+                continue
+            referral, missing = _referral_line(clause, d, outcome, True)
+            if outcome:
+                referrals.append(referral)
+            else:
+                gaps.add(missing, clause.clause)
 
     return Recommendation(
         policy_version=segment.version.name,
@@ -236,7 +254,12 @@ def derive_with_stage(facts: Facts, segment: Segment) -> tuple[Derived, StageDec
 
 
 def _package(
-    facts: Facts, segment: Segment, d: Derived, gaps: _Gaps, what_if: list[WhatIf]
+    facts: Facts,
+    segment: Segment,
+    d: Derived,
+    gaps: _Gaps,
+    what_if: list[WhatIf],
+    fresh: bool = False,
 ) -> tuple[tuple[ItemLine, ...], list[NotRecommended], CapReduction, tuple[ItemTerms, ...]]:
     """Part 5 items, then 6.1: cut lowest priority first until the package fits."""
     amounts: dict[str, int] = {}
@@ -260,7 +283,7 @@ def _package(
             )
             continue
         if not outcome:
-            because = "; ".join(unique(item.when.reasons(d, False)))
+            because = "; ".join(unique(_reasons(item.when, d, False, fresh)))
             skipped.append(
                 NotRecommended(
                     item.clause, item.item, False, f"{head}: not recommended ({because})."
@@ -269,7 +292,7 @@ def _package(
             continue
         amount, note = _amount(item, d, gaps)
         amounts[item.clause] = amount
-        reasons[item.clause] = ", ".join(unique(item.when.reasons(d, True))) + note
+        reasons[item.clause] = ", ".join(unique(_reasons(item.when, d, True, fresh))) + note
 
     limits = segment.limits
     window = segment.definitions.award_window_days

@@ -215,7 +215,7 @@ class Recommendation(NamedTuple):
         if self.cap_reduction is not None:
             lines.append(self.cap_reduction.explanation)
             lines += [c.explanation for c in self.cap_reduction.cuts]
-        lines.append(f"Total {format_pence(self.total_pence)}. {self.route_explanation}")
+        lines.append(_total_line(self.total_pence, self.route_explanation))
         if self.referrals:
             lines += [r.explanation for r in self.referrals]
         if self.missing_facts:
@@ -247,3 +247,18 @@ class Recommendation(NamedTuple):
             "what_if": [w.to_json() for w in self.what_if],
             "explanation": self.explanation_lines(),
         }
+
+
+_TOTAL_LINES: dict[tuple[int, str], str] = {}
+_TOTAL_LINES_KEPT = 4096  # most households share a few (no award, the usual packages)
+
+
+def _total_line(total_pence: int, route_explanation: str) -> str:
+    """ "Total £0.00. No cash award: ...", made once per total and route sentence."""
+    key = (total_pence, route_explanation)
+    line = _TOTAL_LINES.get(key)
+    if line is None:
+        if len(_TOTAL_LINES) >= _TOTAL_LINES_KEPT:
+            _TOTAL_LINES.clear()
+        line = _TOTAL_LINES[key] = f"Total {format_pence(total_pence)}. {route_explanation}"
+    return line

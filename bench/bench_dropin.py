@@ -163,7 +163,7 @@ def drop_in(officer: Officer, code: str, password: str, dialogs: FamilyCopyTo) -
     officer.type(code)
     officer.press(Qt.Key.Key_Return)
     officer.type(password)
-    officer.change_page(Qt.Key.Key_Return, NONE, window.search, "sign in (Enter)")
+    officer.change_page(Qt.Key.Key_Return, NONE, window.today, "sign in (Enter)")
 
     officer.step = "new household: address, income and housing"
     officer.change_page(Qt.Key.Key_N, CTRL, window.household, "new household (Ctrl+N)")

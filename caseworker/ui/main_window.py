@@ -59,6 +59,7 @@ QUIT_KEY = "Ctrl+Q"
 CONFLICTS_KEY = "Ctrl+Shift+C"
 ABOUT_KEY = "Shift+F1"
 TODAY_KEY = "Ctrl+T"
+FAMILY_COPY_KEY = "Ctrl+P"
 
 
 PREFERRED_SIZE = QSize(1100, 760)
@@ -206,6 +207,12 @@ class MainWindow(QMainWindow):
             "Approve the package on the spot: on a visit, save it and say yes to its package; "
             "on a household, say yes to the package chosen on its Packages tab",
         )
+        self.family_copy_action = self._action(
+            "&Family copy (PDF)",
+            FAMILY_COPY_KEY,
+            self._family_copy,
+            "The family's summary to print or give them, for the household on screen",
+        )
         self.member_action = self._action(
             "&Add member", "Ctrl+M", self._add_member, "Add a member to the household on screen"
         )
@@ -321,6 +328,7 @@ class MainWindow(QMainWindow):
             self.save_action,
             self.visit_action,
             self.member_action,
+            self.family_copy_action,
             self.back_action,
             self.reviews_action,
             self.sync_action,
@@ -454,6 +462,7 @@ class MainWindow(QMainWindow):
         self.visit_action.setEnabled(page is self.household)
         self.yes_action.setEnabled(signed_in and page in (self.household, self.visit))
         self.member_action.setEnabled(page is self.household)
+        self.family_copy_action.setEnabled(page is self.household)
 
     def _on_signed_in(self) -> None:
         user = self.context.user
@@ -524,7 +533,7 @@ class MainWindow(QMainWindow):
         self._flush()
         self.visit.start(household)
         self.show_page(self.visit)
-        self.visit.fields.widgets["visit_date"].setFocus()
+        self.visit.focus_first()
 
     def _back_to_household(self, household: Household) -> None:
         self.open_household(household.id)
@@ -563,6 +572,16 @@ class MainWindow(QMainWindow):
             return
         self.household.packages.say_yes()
 
+    def _family_copy(self) -> None:
+        """Ctrl+P: the Family summary (PDF) button of a saved household."""
+        push = self.household.family_pdf_button
+        if self.stack.currentWidget() is not self.household:
+            return
+        if not push.isEnabled():
+            show_banner(self.household.message, "Save the household first: then its family copy.")
+            return
+        push.click()
+
     def _add_member(self) -> None:
         self.household.tabs.setCurrentIndex(1)
         self.household.member_fields.widgets["first_name"].setFocus()
@@ -573,7 +592,9 @@ class MainWindow(QMainWindow):
             self.household.leave()
         elif page is self.visit:
             self.visit.leave()
-        elif page in (*self._manager_pages, self.reviews, self.conflicts):
+        elif page in self._manager_pages:
+            self.go_today()  # a manager's pages are reached from Today, not from a search
+        elif page in (self.reviews, self.conflicts):
             self.go_search()
 
     def _flush(self) -> None:

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from caseworker.domain.dates import local_stamp
 from caseworker.domain.money import format_pence
 from caseworker.domain.packages import Package
 from caseworker.domain.payments import (
@@ -263,7 +264,7 @@ class PackagesPanel(QWidget):
         self.model.set_rows(
             [
                 (
-                    p.created_at.strftime("%d/%m/%Y"),
+                    local_stamp(p.created_at),  # UK time, as the officer's clock said
                     format_pence(p.total_pence),
                     p.status.label,
                     "Officer (today's yes)" if p.route == "officer" else "Team manager",

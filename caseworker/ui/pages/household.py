@@ -99,7 +99,10 @@ class HouseholdPage(QWidget):
         # Alt+letters of the Case menu, tabs, and buttons; the fields take the rest.
         taken = set("cdmtkbvraulo")
         self.fields = FieldSet(self._changed, taken)
-        self.member_fields = FieldSet(self._changed, taken)
+        # The Members fields are never on screen with the Details ones: their own letters
+        # (Alt+W work status, Alt+H hours reduced), not what Details left over (none).
+        member_taken = set(taken)
+        self.member_fields = FieldSet(self._changed, member_taken)
         self.tabs.addTab(scrolling(self._details()), "&Details")
         self.tabs.addTab(scrolling(self._members()), "&Members")
         self.tabs.addTab(self._timeline(), "&Timeline")
@@ -117,8 +120,9 @@ class HouseholdPage(QWidget):
 
         documents = QHBoxLayout()
         documents.addWidget(QLabel("Documents:"))
-        self.family_pdf_button = button(with_mnemonic("Family summary (PDF)", taken))
-        self.case_pdf_button = button(with_mnemonic("Case file (PDF)", taken))
+        both = taken | member_taken  # in view with either tab
+        self.family_pdf_button = button(with_mnemonic("Family summary (PDF)", both), "Ctrl+P")
+        self.case_pdf_button = button(with_mnemonic("Case file (PDF)", both))
         self.sar_button = button("Subject access export")
         for push in (self.family_pdf_button, self.case_pdf_button, self.sar_button):
             documents.addWidget(push)
@@ -205,11 +209,11 @@ class HouseholdPage(QWidget):
         m = self.member_fields
         m.line(form, "first_name", "First name")
         m.line(form, "surname", "Surname")
-        m.line(form, "date_of_birth", "Date of birth", "dd/mm/yyyy")
+        m.date(form, "date_of_birth", "Date of birth")
         m.choice(form, "relationship", "Relationship to lead contact", labels.choices(Relationship))
         m.choice(form, "work_status", "Work status", labels.choices(WorkStatus, "Not recorded"))
         m.check(form, "reduced_hours", "Hours reduced")
-        m.line(form, "earnings_fell_on", "Date earnings fell", "dd/mm/yyyy, if they did")
+        m.date(form, "earnings_fell_on", "Date earnings fell", "dd/mm/yyyy, if they did")
         m.choice(
             form,
             "earnings_fall_reason",
@@ -369,6 +373,8 @@ class HouseholdPage(QWidget):
             member = member.model_copy(update={"relationship": Relationship.LEAD})
         self.members.append(member)
         self._members_changed()
+        # The next member straight away (Enter again on an empty name does nothing).
+        self.member_fields.widgets["first_name"].setFocus(Qt.FocusReason.OtherFocusReason)
 
     def update_member(self) -> None:
         row = self.members_table.currentIndex().row()
@@ -408,9 +414,13 @@ class HouseholdPage(QWidget):
 
     def _clear_member(self) -> None:
         relationship = Relationship.LEAD if not self.members else Relationship.CHILD
+        # A family mostly shares a surname: the last member's, selected when Tab reaches
+        # it, so typing another replaces it.
+        surname = self.members[-1].surname if self.members else ""
         self.member_fields.set_values(
             {name: "" for name in self.member_fields.widgets}
             | {
+                "surname": surname,
                 "relationship": relationship.value,
                 "work_status": None,
                 "earnings_fall_reason": None,

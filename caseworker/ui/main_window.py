@@ -540,7 +540,13 @@ class MainWindow(QMainWindow):
         self.household.tabs.setCurrentIndex(2)
 
     def _visit_saved(self, household: Household, note: str) -> None:
-        self._back_to_household(household)
+        if self.household.visit_added(household.id):  # the page it came from, kept as it was
+            self._flush()
+            self.show_page(self.household)
+            self.household.fields.widgets["address_line1"].setFocus()
+            self.household.tabs.setCurrentIndex(2)
+        else:
+            self._back_to_household(household)
         show_banner(self.household.message, note)
 
     def _save(self) -> None:

@@ -278,6 +278,16 @@ class PackagesPanel(QWidget):
             self.table.selectRow(row)
         self._show_detail()
 
+    def select(self, package_id: uuid.UUID) -> None:
+        """Choose ``package_id`` in the list: from what is shown if it is there (just
+        loaded with the household), else read again."""
+        ids = [p.id for p in self._packages]
+        if package_id not in ids:
+            self.load(self.household_id, package_id)
+            return
+        self.table.selectRow(ids.index(package_id))
+        self._show_detail()
+
     def current(self) -> Package | None:
         row = self.table.currentIndex().row()
         return self._packages[row] if 0 <= row < len(self._packages) else None

@@ -109,7 +109,7 @@ class HouseholdPage(QWidget):
         # Its own Alt+letters: only the Case menu's, the tabs' and the buttons below are
         # on screen with it (the Details and Members fields are on other tabs).
         self.packages = PackagesPanel(context, clock.today, set("cdmtkbvr"))
-        self.packages.changed.connect(self._refresh)
+        self.packages.changed.connect(self._package_decided)
         self._packages_tab = scrolling(self.packages)
         self.tabs.addTab(self._packages_tab, "Pac&kages")
         # Every letter of its title is already an Alt+key here: reached by Ctrl+Tab or a click.
@@ -334,12 +334,7 @@ class HouseholdPage(QWidget):
                 for m in self.members
             ]
         )
-        rows = []
-        if h is not None:
-            for entry in visits.timeline(self._context.store, h.id):
-                detail = _timeline_detail(entry.changes)
-                rows.append((local_stamp(entry.at), entry.who, entry.what, detail))
-        self.timeline_model.set_rows(rows)
+        self._refresh_timeline()
         compared = reviews.before_after(self._context.store, h.id) if h is not None else []
         self.before_after_model.set_rows(before_after_rows(compared))
         self.before_after_note.setText(
@@ -351,6 +346,32 @@ class HouseholdPage(QWidget):
         )
         self.packages.load(h.id if h else None)
         self.referrals.load(h.id if h else None)
+
+    def _refresh_timeline(self) -> None:
+        h = self.household
+        rows = []
+        if h is not None:
+            for entry in visits.timeline(self._context.store, h.id):
+                detail = _timeline_detail(entry.changes)
+                rows.append((local_stamp(entry.at), entry.who, entry.what, detail))
+        self.timeline_model.set_rows(rows)
+
+    def visit_added(self, household_id: uuid.UUID) -> bool:
+        """A visit was just saved for the household on this page: its timeline, packages
+        and referrals change, not its details or members, so only they are read again.
+        False if the page holds another household (then it must be loaded)."""
+        if self.household is None or self.household.id != household_id:
+            return False
+        self.message.hide()
+        self._refresh_timeline()
+        self.packages.load(household_id)
+        self.referrals.load(household_id)
+        return True
+
+    def _package_decided(self) -> None:
+        """A decision on the Packages tab changes its list (the panel reloads it) and the
+        timeline, nothing else here: not the whole page again (Ctrl+Y's screen change)."""
+        self._refresh_timeline()
 
     # -- members --------------------------------------------------------------
     def _member_from_form(self, member_id: uuid.UUID | None) -> Member | None:
@@ -409,7 +430,7 @@ class HouseholdPage(QWidget):
         """The Packages tab, with ``select`` chosen (else the package already chosen)."""
         self.tabs.setCurrentIndex(self.tabs.indexOf(self._packages_tab))
         if select is not None:
-            self.packages.load(self.packages.household_id, select)
+            self.packages.select(select)
         self.packages.table.setFocus()
 
     def _clear_member(self) -> None:

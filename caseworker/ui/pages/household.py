@@ -8,12 +8,14 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QFocusEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QMainWindow,
     QPushButton,
     QSizePolicy,
@@ -146,6 +148,7 @@ class HouseholdPage(QWidget):
         self.visit_button.clicked.connect(self._record_visit)
         self.fields.focus_chain()
         self.member_fields.focus_chain()
+        self._carried = SelectedWhileCarried(self.member_fields.widgets["surname"])
         # Enter in a field presses the form's main button: Save on Details; on Members,
         # Update member for a member reopened from the list, else Add member.
         enter_presses(self._details_page, self.save_button)
@@ -438,6 +441,7 @@ class HouseholdPage(QWidget):
         # A family mostly shares a surname: the last member's, selected when Tab reaches
         # it, so typing another replaces it.
         surname = self.members[-1].surname if self.members else ""
+        self._carried.carry(surname)
         self.member_fields.set_values(
             {name: "" for name in self.member_fields.widgets}
             | {
@@ -660,3 +664,30 @@ def _timeline_detail(changes: dict[str, object]) -> str:
     if isinstance(amount, int) and amount:
         return format_pence(amount)
     return ", ".join(k.split(".")[-1].replace("_", " ") for k in changes)
+
+
+class SelectedWhileCarried(QObject):
+    """A value carried over from the last member is all selected when the field takes the
+    focus by a click too (Tab selects it already), so what is typed replaces it rather
+    than adding to it; once changed it behaves as any field."""
+
+    def __init__(self, edit: QWidget) -> None:
+        super().__init__(edit)
+        assert isinstance(edit, QLineEdit)
+        self._edit = edit
+        self._value = ""
+        self._clicked_in = False
+        edit.installEventFilter(self)
+
+    def carry(self, value: str) -> None:
+        self._value = value
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if kind == QEvent.Type.FocusIn and isinstance(event, QFocusEvent):
+            self._clicked_in = event.reason() == Qt.FocusReason.MouseFocusReason
+        elif kind == QEvent.Type.MouseButtonRelease and self._clicked_in:
+            self._clicked_in = False  # the click has placed the cursor: select it all
+            if self._value and self._edit.text() == self._value:
+                self._edit.selectAll()
+        return False

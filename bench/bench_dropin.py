@@ -5,7 +5,7 @@ only, sent to the focused widget as an officer would type them, through: sign in
 a new household of two adults and a child; point of need; the four capitals; income
 and housing facts (rent arrears within the officer's limit, low savings); the
 recommended package accepted as it stands; yes today (Ctrl+Y); the family copy
-(Family summary PDF, its file name accepted with Enter).
+(Ctrl+P: Family summary PDF, its file name accepted with Enter).
 
 Every key press counts: each typed character, each Tab, Enter, Alt+letter and
 Ctrl+letter (a chord counts as one press). The save dialog is answered through the

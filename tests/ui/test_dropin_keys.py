@@ -309,7 +309,7 @@ def test_enter_on_a_likely_pair_goes_to_merge_into_left(
     assert manager_ui.focused is page.left_button  # Enter again merges (asked why first)
 
 
-def test_enter_on_a_conflict_opens_its_household_the_default_button(
+def test_open_household_is_the_conflicts_pages_default_button(
     manager_ui: Officer,
 ) -> None:
     manager_ui.shortcut("Ctrl+Shift+C")

@@ -113,6 +113,15 @@ def _main(argv: Sequence[str] | None = None) -> int:
         return 0 if passed else 1
     func = getattr(args, "func", None)
     if func is None:
+        # What the window needs of the store and services, imported before Qt: once
+        # PySide6 is loaded it reads the source of every module imported after it.
+        import caseworker.fonts
+        import caseworker.logs
+        import caseworker.services.rules_state
+        import caseworker.services.users
+        import caseworker.settings
+        import caseworker.store.encryption
+        import caseworker.sync.status  # noqa: F401
         from caseworker.ui.app import run_app
 
         return run_app(crash_dialog=not args.no_crash_dialog)

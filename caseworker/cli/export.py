@@ -12,18 +12,18 @@ Messages name cases by reference only, never by a person's details.
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import os
 import re
 import sys
 import time
 from collections import deque
-from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from caseworker.services.case_file import CaseFile
 
 COPIES = {"family": "family-copy", "file": "case-file"}
@@ -190,6 +190,9 @@ def _batch(copy: str, folder: Path, since: date | None, workers: int | None) -> 
 
         progress()
         pending: deque[tuple[str, Future[None]]] = deque()
+        import multiprocessing  # here, not at every start of the app (issue 18)
+        from concurrent.futures import ProcessPoolExecutor
+
         context = multiprocessing.get_context("spawn")  # safe in threaded and Qt processes
         with ProcessPoolExecutor(workers, mp_context=context, initializer=_warm_up) as pool:
             for ref in cases:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from caseworker.domain import clock
 
 if TYPE_CHECKING:
+    from caseworker.domain.rules import RuleSet
     from caseworker.domain.users import User
     from caseworker.store.database import Store
 
@@ -22,7 +23,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     deidentify.add_argument("reference", metavar="CASE_REF")
     for command in (listing, deidentify):
         command.add_argument("--as", dest="manager_code", required=True, metavar="MANAGER_CODE")
-        command.add_argument("--years", type=int, default=6, help="retention period (default 6)")
+        command.add_argument(
+            "--years",
+            type=int,
+            default=None,
+            help="retention period in years (default: the policy's retention_years, 6)",
+        )
         command.add_argument("--password-stdin", action="store_true")
     listing.set_defaults(func=_list)
     deidentify.set_defaults(func=_deidentify)
@@ -41,13 +47,20 @@ def _manager(args: argparse.Namespace) -> tuple[Store, User]:
     return store, users.sign_in(store, args.manager_code, password)
 
 
+def _rules() -> RuleSet:
+    """The rules the app would use (shipped, with the council's override folder)."""
+    from caseworker.services.rules_state import RulesState, override_dir
+
+    return RulesState(override=override_dir()).current()
+
+
 def _list(args: argparse.Namespace) -> int:
     from caseworker.services import retention
     from caseworker.services.errors import ServiceError
 
     try:
         store, manager = _manager(args)
-        due = retention.due_for_retention(store, manager, clock.today(), args.years)
+        due = retention.due_for_retention(store, manager, _rules(), clock.today(), args.years)
     except ServiceError as exc:
         print(f"caseworker: {exc}", file=sys.stderr)
         return 2
@@ -61,18 +74,20 @@ def _deidentify(args: argparse.Namespace) -> int:
     from caseworker.services import retention
     from caseworker.services.case_file import find_case
     from caseworker.services.errors import ServiceError
+    from caseworker.services.facts_reader import retention_years
 
     try:
         store, manager = _manager(args)
         household_id = find_case(store, args.reference)
+        rules, today = _rules(), clock.today()
+        years = args.years if args.years is not None else retention_years(rules, today)
         due = {
-            c.household_id
-            for c in retention.due_for_retention(store, manager, clock.today(), args.years)
+            c.household_id for c in retention.due_for_retention(store, manager, rules, today, years)
         }
         if household_id not in due:
             print(
                 f"caseworker: {args.reference} is not due: it has had a visit or payment "
-                f"in the last {args.years} years.",
+                f"in the last {years} years.",
                 file=sys.stderr,
             )
             return 2

@@ -248,7 +248,8 @@ def _enrol(args: argparse.Namespace) -> int:
     from caseworker.settings import current_settings, save_user_settings
     from caseworker.sync.connect import forget_login, save_device
     from caseworker.sync.http import check_address, enrol, is_service
-    from caseworker.sync.run import note_device, status
+    from caseworker.sync.run import note_device
+    from caseworker.sync.status import status
 
     before = current_settings().shared_store_url
     address = check_address(args.url)

@@ -18,9 +18,9 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from types import SimpleNamespace
 from typing import Any, Protocol
 
@@ -29,10 +29,10 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.orm import ORMExecuteState
 from sqlmodel import Session, col, select
 
-from caseworker.store.bulk import insert_raw
+from caseworker.store.bulk import insert_raw, insert_rows
 from caseworker.store.database import transaction_cache
 from caseworker.store.tables import AuditEventRow, new_id, utcnow
-from caseworker.store.written import written
+from caseworker.store.written import written, written_all
 
 GENESIS = "0" * 64
 _AUDIT = AuditEventRow.__table__  # type: ignore[attr-defined]
@@ -255,6 +255,56 @@ class AuditTrail:
             .limit(1)
         ).first()
 
+    def record_batch(self, entries: Sequence[BatchEntry], at: datetime) -> None:
+        """Append many entries made by one action at one instant, inserted in one statement.
+
+        The same entries :meth:`record` would append, one per changed record (so each
+        household's timeline, export and erasure still find theirs), without its
+        per-entry costs: the caller gives each entry's id and canonical payload, the
+        instant is read once, and the rows go to the driver together.
+        """
+        if not entries:
+            return
+        write_pending(self._session)  # the transaction's earlier entries come first
+        prev = self._last_hash()
+        at_text = _canon(at.astimezone(UTC))
+        actor = self._actor_id
+        actor_text = _canon(actor)
+        rows = []
+        for e in entries:
+            payload_digest = digest(e.payload)
+            content = "|".join(
+                (
+                    e.id.hex,
+                    at_text,
+                    actor_text,
+                    e.entity,
+                    e.entity_id.hex,
+                    _canon(e.household_id),
+                    e.action,
+                    payload_digest,
+                )
+            )
+            entry_hash_ = digest(prev + "|" + content)
+            rows.append(
+                {
+                    "id": e.id,
+                    "at": at,
+                    "actor_id": actor,
+                    "entity": e.entity,
+                    "entity_id": e.entity_id,
+                    "household_id": e.household_id,
+                    "action": e.action,
+                    "payload": e.payload,
+                    "payload_digest": payload_digest,
+                    "prev_hash": prev,
+                    "hash": entry_hash_,
+                }
+            )
+            prev = entry_hash_
+        self._tail = prev
+        insert_rows(self._session, _AUDIT, written_all("audit_event", rows))
+
     def record(
         self,
         entity: str,
@@ -283,6 +333,18 @@ class AuditTrail:
         entry["hash"] = self._tail = entry_hash(prev, SimpleNamespace(**entry))
         pending = transaction_cache(self._session).setdefault(_PENDING, [])
         pending.append({**entry, **written("audit_event", entry_id)})
+
+
+@dataclass(frozen=True)
+class BatchEntry:
+    """One entry of :meth:`AuditTrail.record_batch`; ``payload`` is already canonical."""
+
+    id: uuid.UUID
+    entity: str
+    entity_id: uuid.UUID
+    action: str
+    payload: str
+    household_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
-from faker import Faker
 from sqlalchemy import insert
 
 from caseworker.domain import clock
@@ -62,6 +61,8 @@ DEMO_ALLOWANCE_PENCE = 30_000
 
 class _Pools:
     def __init__(self, rng: random.Random, seed: int) -> None:
+        from faker import Faker  # only to make demo data: not at every start-up
+
         fake = Faker("en_GB")
         fake.seed_instance(seed)
         self.rng = rng
@@ -157,6 +158,7 @@ def _household(
     visits = [
         _visit(pools, hid, user_id, today) for _ in range(r.choices([0, 1, 2], [30, 55, 15])[0])
     ]
+    _before_visits(members, min((v["visit_date"] for v in visits), default=today), today)
     household = {
         "id": hid,
         "reference": f"DEMO-{number:05d}",
@@ -217,6 +219,19 @@ def _member(
         "earnings_fall_reason": r.choice(list(IncomeDropReason)).value if fell else None,
         "in_education_or_training": 5 <= age <= 18 or (age <= 24 and r.random() < 0.3),
     }
+
+
+def _before_visits(members: list[dict[str, Any]], first_visit: date, today: date) -> None:
+    """Births and falls in earnings before the household's first visit, as a real
+    household's would be: the engine's checks refuse a date after the visit's own
+    (``domain.rules.reader.facts_problems``). A date after it moves back by as much as
+    the first visit is before today, so the same random draws make the same families."""
+    gap = today - first_visit
+    for member in members:
+        for name in ("date_of_birth", "earnings_fell_on"):
+            when = member[name]
+            if when is not None and when > first_visit:
+                member[name] = when - gap
 
 
 def _visit(pools: _Pools, hid: uuid.UUID, user_id: uuid.UUID, today: date) -> dict[str, Any]:

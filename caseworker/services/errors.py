@@ -25,3 +25,13 @@ class NotSignedIn(ServiceError):
 
 class PermissionRefused(ServiceError):
     """The signed-in user may not do this (role, separation of duties, conflict)."""
+
+
+class VisitFactsRefused(ServiceError):
+    """A stored visit's facts the engine must not evaluate (a member born after the
+    visit, two members with one id, a child as lead contact...): ``problems`` has one
+    line for each, the same lines ``caseworker rules evaluate`` prints for a file."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))

@@ -36,8 +36,9 @@ from caseworker.domain.household import MONEY_FIELDS, Household
 from caseworker.domain.packages import PackageStatus
 from caseworker.domain.rules import AwardStatus, Facts, NoRulesInForce, PriorAward, RuleSet
 from caseworker.domain.rules.model import Definitions
+from caseworker.domain.rules.reader import FactsRefused, checked_facts, facts_problems
 from caseworker.domain.visit import Visit
-from caseworker.services.errors import NotFound
+from caseworker.services.errors import NotFound, VisitFactsRefused
 from caseworker.store.sync_tables import HouseholdMergeRow
 from caseworker.store.tables import HouseholdRow, MemberRow, PackageRow, VisitRow
 
@@ -399,7 +400,10 @@ def read_cases(
 
 
 def case_facts(
-    case: Case, excluding: Collection[Any] = (), own_visit_awards: bool = False
+    case: Case,
+    excluding: Collection[Any] = (),
+    own_visit_awards: bool = False,
+    recording: bool = False,
 ) -> dict[str, Any]:
     """The FACTS.json form of a stored case: the one place a stored household becomes facts.
 
@@ -407,7 +411,9 @@ def case_facts(
     "Member 1", "Member 2"... Prior awards (6.1): every decided package of the
     family except the ``excluding`` packages and, unless ``own_visit_awards``,
     the packages made for this very visit (which would otherwise count against
-    their own cap).
+    their own cap). A member born after the visit is left out (a baby added since
+    was not in the family it assessed) unless ``recording`` the visit now, when such a
+    date is a mistake to refuse.
     """
     household, members, visit, awards = case
     household_id, visit_id = household[0], visit[3]
@@ -423,6 +429,7 @@ def case_facts(
             **dict(zip(named if len(m) == 3 + len(named) else _MEMBER_FIELDS, m[3:], strict=True)),
         }
         for m in sorted(members, key=lambda m: m[1])
+        if recording or not _born_after(m[3], visit[1])
     ]
     stop = 4 + len(_VISIT_FIELDS)
     return {
@@ -438,11 +445,21 @@ def case_facts(
     }
 
 
+def _born_after(date_of_birth: Any, visit_date: Any) -> bool:
+    """A member born after the visit (a baby added to the household since) was not in the
+    family the visit assessed: leaving them out keeps that visit's package decidable."""
+    if date_of_birth is None or visit_date is None:
+        return False
+    return str(date_of_birth)[:10] > str(visit_date)[:10]
+
+
 def read_facts(
     session: Session,
     household_id: uuid.UUID,
     visit_id: uuid.UUID,
+    rules: RuleSet,
     excluding: Collection[uuid.UUID] = (),
+    recording: bool = False,
 ) -> Facts:
     """The facts the engine takes for one household's stored visit, as the store holds them.
 
@@ -450,18 +467,42 @@ def read_facts(
     with names. ``excluding`` names packages left out of the prior awards (the one
     being decided); other packages of the same visit still count (a second package
     for one visit must fit under the same cap).
+
+    Checked as ``caseworker rules evaluate`` checks a file (``domain.rules.reader``
+    ``checked_facts``: dates against the visit's own date, the bounds of the version
+    in force, unique member ids, one adult lead contact): ``VisitFactsRefused`` says
+    what to correct, in the same words, rather than the engine evaluating bad facts.
+    A visit before the first version raises ``NoRulesInForce``, as evaluating would.
     """
     _count, cases = read_cases(session, households=[household_id], visit_id=visit_id)
     if not cases or cases[0][2][0] != household_id:
         raise NotFound("That household or visit is not in this store.")
-    return Facts.model_validate(case_facts(cases[0], excluding, own_visit_awards=True))
+    rules.segment_for(cases[0][2][1])  # NoRulesInForce: no bounds to check against
+    try:
+        facts = case_facts(cases[0], excluding, own_visit_awards=True, recording=recording)
+        return checked_facts(facts, rules)
+    except FactsRefused as exc:
+        raise VisitFactsRefused(exc.problems) from exc
+
+
+def refuse_bad_facts(facts: Facts, rules: RuleSet) -> Facts:
+    """``facts`` if the engine may evaluate them (``domain.rules.reader.facts_problems``,
+    the checks ``caseworker rules evaluate`` makes), else ``VisitFactsRefused`` in the
+    same words: for facts put together from a form rather than read from the store.
+    A visit before the first version raises ``NoRulesInForce``, as evaluating would."""
+    rules.segment_for(facts.visit.visit_date)
+    problems = facts_problems(facts, rules)
+    if problems:
+        raise VisitFactsRefused(problems)
+    return facts
 
 
 # -- the 6.1 window, from the policy -------------------------------------------------------
 
 
 def definitions_on(rules: RuleSet, day: date) -> Definitions:
-    """The policy's windows (part 2) in the version in force on ``day``.
+    """The policy's windows and standing figures in the version in force on ``day``:
+    the one place a service reads them (the 6.1 window, review, retention, fund defaults).
 
     Before the first version, the first version's: a likely duplicate's awards are
     still weighed, and a review still falls due, by the policy's own figures.
@@ -481,6 +522,11 @@ def award_window_days(rules: RuleSet, day: date) -> int:
 def review_after_days(rules: RuleSet, approved_on: date) -> int:
     """Part 8: how long after its approval a package is reviewed."""
     return definitions_on(rules, approved_on).review_after_days
+
+
+def retention_years(rules: RuleSet, today: date) -> int:
+    """How many quiet years before a household is listed for de-identification (retention)."""
+    return definitions_on(rules, today).retention_years
 
 
 def in_award_window(award_date: date, day: date, window_days: int) -> bool:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import func
 from sqlalchemy import select as sa_select
@@ -20,21 +21,20 @@ from sqlmodel import Session, select
 
 from caseworker.domain.fund import Entry, EntryKind, FundBalances, balances, financial_year
 from caseworker.domain.money import format_pence
+from caseworker.domain.rules import RuleSet
 from caseworker.domain.users import User
 from caseworker.services.audit import AuditTrail
 from caseworker.services.errors import InvalidInput, ServiceError
+from caseworker.services.facts_reader import definitions_on
 from caseworker.services.outbox import mutation
 from caseworker.services.users import require_manager
 from caseworker.store.bulk import insert_rows
 from caseworker.store.database import Store
 from caseworker.store.tables import FundEntryRow, FundRow, UserAccount, new_id, utcnow
-from caseworker.store.written import written
+from caseworker.store.written import written_all
 
 log = logging.getLogger(__name__)
 DEFAULT_TEAM = "default"
-# Policy part 9 defaults, offered in the fund screen; the manager types the real figures.
-DEFAULT_BUDGET_PENCE = 6_000_000
-DEFAULT_ALLOWANCE_PENCE = 50_000
 
 
 class FundRefused(ServiceError):
@@ -51,6 +51,17 @@ class FundView:
 
 def year_of(day: date) -> str:
     return financial_year(day.year if day.month >= 4 else day.year - 1)
+
+
+def default_budget_pence(rules: RuleSet, day: date) -> int:
+    """The budget the fund screen offers (policy part 9, ``fund_budget``, in force on ``day``);
+    the manager types the real figure."""
+    return definitions_on(rules, day).fund_budget
+
+
+def default_allowance_pence(rules: RuleSet, day: date) -> int:
+    """The offline allowance the fund screen offers (part 9, ``offline_allowance``)."""
+    return definitions_on(rules, day).offline_allowance
 
 
 def _positive(amount_pence: int) -> None:
@@ -230,20 +241,28 @@ class Settlement:
     package_id: uuid.UUID
 
 
-def add_settlements(session: Session, actor: User, settlements: list[Settlement]) -> None:
+def add_settlements(
+    session: Session,
+    actor: User,
+    settlements: list[Settlement],
+    at: datetime | None = None,
+    ids: Callable[[], uuid.UUID] = new_id,
+) -> None:
     """Append finance's payments and returns of approved awards.
 
     Unlike :func:`add_entry` it reads no balances: a payment moves approved money out
     and a return brings it back to the unallocated balance, so neither can leave a
     balance below zero; and it writes the rows in one statement, so a reconciliation
     of thousands of lines stays one quick transaction. The caller audits each
-    settlement in the entry that records its cause (``services.payments``).
+    settlement in the entry that records its cause (``services.payments``). A caller
+    writing thousands gives the instant (one for all) and where the ids come from.
     """
+    when = at if at is not None else utcnow()
     rows = []
     for s in settlements:
         if s.kind not in (EntryKind.PAYMENT, EntryKind.PAYMENT_RETURNED):
             raise ValueError(f"{s.kind} is not a settlement; use add_entry")
-        entry_id = new_id()
+        entry_id = ids()
         rows.append(
             {
                 "id": entry_id,
@@ -253,12 +272,11 @@ def add_settlements(session: Session, actor: User, settlements: list[Settlement]
                 "officer_id": None,
                 "package_id": s.package_id,
                 "actor_id": actor.id,
-                "at": utcnow(),
+                "at": when,
                 "server_version": None,
-                **written("fund_entry", entry_id),
             }
         )
-    insert_rows(session, FundEntryRow.__table__, rows)  # type: ignore[attr-defined]
+    insert_rows(session, FundEntryRow.__table__, written_all("fund_entry", rows))  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
 from sqlmodel import col, func, select
 
 from caseworker.domain.money import format_pence
@@ -56,6 +55,7 @@ from caseworker.domain.rules import (
     evaluate,
 )
 from caseworker.domain.rules.loader import load_folders
+from caseworker.domain.rules.reader import FactsRefused, checked_facts
 from caseworker.services import facts_reader
 from caseworker.services.errors import ServiceError
 from caseworker.services.facts_reader import Case, IdRange, case_facts, id_ranges
@@ -340,13 +340,31 @@ def _recommend(facts: Facts, rules: RuleSet) -> Recommendation | None:
         return None
 
 
+def _in_force_on(day: date, *rule_sets: RuleSet) -> RuleSet | None:
+    """The first of ``rule_sets`` with a version in force on ``day``."""
+    for rules in rule_sets:
+        try:
+            rules.segment_for(day)
+        except NoRulesInForce:
+            continue
+        return rules
+    return None
+
+
 def compare(cases: Iterable[Case], current: RuleSet, draft: RuleSet) -> ImpactReport:
     """Evaluate each case under both rule sets and count the differences."""
     report = ImpactReport()
     for case in cases:
+        # Checked as the services and rules evaluate check them (checked_facts): every
+        # date against this visit's own date, never the clock, under the version in force
+        # on it (the current rules', else the draft's).
+        rules = _in_force_on(_as_date(case[2][1]), current, draft)
+        if rules is None:
+            report.before_rules += 1
+            continue
         try:
-            facts = Facts.model_validate(case_facts(case))
-        except (ValidationError, ValueError):
+            facts = checked_facts(case_facts(case), rules)
+        except FactsRefused:
             report.invalid += 1
             continue
         before = _recommend(facts, current)

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import threading
 import uuid
+from typing import TYPE_CHECKING
 
-from caseworker.domain.signing import PrivateKey, change_message, sign
+if TYPE_CHECKING:  # cryptography is imported at the first signature, not at start-up
+    from caseworker.domain.signing import PrivateKey
 
 _unlocked: dict[uuid.UUID, PrivateKey] = {}
 _lock = threading.Lock()
@@ -42,4 +44,8 @@ def sign_change(user_id: uuid.UUID | None, digest: str) -> str:
     """``user_id``'s signature of the change with ``digest``; empty when their key is
     not unlocked here (the change is kept, and the team store will refuse it)."""
     private = key_for(user_id) if user_id is not None else None
-    return sign(private, change_message(digest)) if private is not None else ""
+    if private is None:
+        return ""
+    from caseworker.domain.signing import change_message, sign
+
+    return sign(private, change_message(digest))

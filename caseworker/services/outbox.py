@@ -23,16 +23,16 @@ import hashlib
 import inspect
 import json
 import socket
+import sys
 import uuid
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, TypeVar, cast, get_type_hints
+from typing import TYPE_CHECKING, Any, TypeVar, cast, get_type_hints
 
 from pydantic import TypeAdapter
 from sqlmodel import Session, select
 
-from caseworker.domain.rules import RuleSet
 from caseworker.domain.stamps import Tape, on_tape
 from caseworker.domain.users import Role, User
 from caseworker.services import keys
@@ -41,6 +41,9 @@ from caseworker.store.database import Store
 from caseworker.store.sync_tables import OutboxRow, SyncClient
 from caseworker.store.tables import UserAccount
 from caseworker.store.written import Touched, collecting_touched
+
+if TYPE_CHECKING:
+    from caseworker.domain.rules import RuleSet
 
 F = TypeVar("F", bound=Callable[..., Any])
 Fill = Callable[[Store, dict[str, Any]], None]
@@ -61,7 +64,7 @@ class Mutation:
             if name == "store":
                 continue
             hint = self.hints.get(name, Any)
-            if _is(hint, RuleSet):
+            if _is_rules(hint):
                 out[name] = value is not None
             elif _is(hint, User) and name not in self.new:
                 out[name] = value.id.hex if value is not None else None
@@ -95,7 +98,7 @@ class Mutation:
         out: dict[str, Any] = {}
         for name, value in args.items():
             hint = self.hints.get(name, Any)
-            if _is(hint, RuleSet):
+            if _is_rules(hint):
                 out[name] = rules if value else None
             elif _is(hint, User) and name not in self.new:
                 out[name] = find_user(uuid.UUID(value)) if value is not None else None
@@ -111,6 +114,14 @@ def _adapter(hint: Any) -> TypeAdapter[Any]:
 
 def _is(hint: Any, cls: type) -> bool:
     return hint is cls or cls in getattr(hint, "__args__", ())
+
+
+def _is_rules(hint: Any) -> bool:
+    """Whether ``hint`` is (or may be) a ``RuleSet``. A hint can only name it once the
+    rules package is imported, so this does not import the rules compiler itself
+    (the window starts without it: issue 18)."""
+    rules = sys.modules.get("caseworker.domain.rules")
+    return rules is not None and _is(hint, rules.RuleSet)
 
 
 _running: ContextVar[bool] = ContextVar("mutation_running", default=False)

@@ -112,7 +112,7 @@ def recommend(
         visit = repo.load_visit(session, visit_id)
         if visit is None:
             raise NotFound("That visit is not in this store.")
-        facts = read_facts(session, visit.household_id, visit_id)
+        facts = read_facts(session, visit.household_id, visit_id, rules)
         return evaluate(facts, rules, allowance_left_pence=allowance_left(session, user, day))
 
 
@@ -265,7 +265,7 @@ def _evaluated(
     excluding: Collection[uuid.UUID] = (),
 ) -> Recommendation:
     """The engine on the store's facts for the visit, within the actor's allowance left."""
-    facts = read_facts(session, household_id, visit_id, excluding=excluding)
+    facts = read_facts(session, household_id, visit_id, rules, excluding=excluding)
     return evaluate(facts, rules, allowance_left_pence=allowance_left(session, actor, day))
 
 

@@ -50,6 +50,7 @@ from caseworker.services.facts_reader import (
     families,
     prior_awards,
     prior_awards_of,
+    refuse_bad_facts,
 )
 from caseworker.services.fund import fund_balances, fund_row
 from caseworker.store import duplicates as duplicates_repo
@@ -252,8 +253,14 @@ def preview(
     context: DecisionContext,
     adjustments: list[Adjustment],
 ) -> tuple[Recommendation, AdjustedPackage]:
-    """The recommendation and the officer-adjusted package for a visit being typed."""
-    facts = Facts(household=household, visit=visit, prior_awards=list(context.prior_awards))
+    """The recommendation and the officer-adjusted package for a visit being typed.
+
+    Facts the engine must not evaluate (a member born after the visit date, a child
+    as lead contact) raise ``VisitFactsRefused``, saying what to correct.
+    """
+    facts = refuse_bad_facts(
+        Facts(household=household, visit=visit, prior_awards=list(context.prior_awards)), rules
+    )
     recommendation = evaluate(facts, rules, allowance_left_pence=context.allowance_left_pence)
     adjusted = apply_adjustments(recommendation, adjustments)
     window = award_window_days(rules, visit.visit_date)

@@ -18,18 +18,18 @@ from datetime import date
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from caseworker.domain.rules import RuleSet
 from caseworker.domain.users import User
 from caseworker.services import erasure
 from caseworker.services.audit import AuditTrail
 from caseworker.services.errors import NotFound
-from caseworker.services.facts_reader import household_group
+from caseworker.services.facts_reader import household_group, retention_years
 from caseworker.services.outbox import mutation
 from caseworker.services.users import require_manager
 from caseworker.store.database import Store
 from caseworker.store.tables import HouseholdRow, PackageEventRow, PackageRow
 
 log = logging.getLogger(__name__)
-RETENTION_YEARS = 6
 
 
 @dataclass(frozen=True)
@@ -61,11 +61,14 @@ def _years_before(day: date, years: int) -> date:
 
 
 def due_for_retention(
-    store: Store, manager: User, today: date, years: int = RETENTION_YEARS
+    store: Store, manager: User, rules: RuleSet, today: date, years: int | None = None
 ) -> list[RetentionCandidate]:
-    """Households with no visit or payment for ``years`` years, oldest first."""
+    """Households with no visit or payment for ``years`` years, oldest first.
+
+    Without ``years``, the policy's ``retention_years`` in force on ``today``.
+    """
     require_manager(manager, "review retention")
-    cutoff = _years_before(today, years)
+    cutoff = _years_before(today, retention_years(rules, today) if years is None else years)
     with store.read() as session:
         rows = session.exec(select(HouseholdRow).where(col(HouseholdRow.archived).is_(False))).all()
         due = [

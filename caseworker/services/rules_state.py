@@ -12,10 +12,15 @@ import logging
 import os
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from caseworker import paths
-from caseworker.domain.rules import Problem, RuleSet, RulesUnavailable, load_rules
-from caseworker.domain.rules.loader import default_rules_dir, rule_files
+
+if TYPE_CHECKING:
+    from caseworker.domain.rules import Problem, RuleSet
+
+# The rules compiler (and YAML) is imported when the rules are first loaded, not when
+# the app starts: the sign-in screen needs no rules (issue 18).
 
 log = logging.getLogger(__name__)
 ENV_OVERRIDE = "CASEWORKER_RULES_OVERRIDE"
@@ -40,10 +45,19 @@ class RulesState:
     """Holds the ruleset the app uses and why, if it is not the current files."""
 
     def __init__(self, base: Path | None = None, override: Path | None = None) -> None:
-        self.base = base or default_rules_dir()
+        self._base = base
         self.override = override
         self.ruleset: RuleSet | None = None
         self.problems: list[Problem] = []
+
+    @property
+    def base(self) -> Path:
+        """The shipped rules folder unless another was given."""
+        if self._base is None:
+            from caseworker.domain.rules.loader import default_rules_dir
+
+            self._base = default_rules_dir()
+        return self._base
 
     @property
     def using_fallback(self) -> bool:
@@ -51,6 +65,8 @@ class RulesState:
 
     def load(self) -> RuleSet:
         """(Re)load the files; on problems keep the last good rules and remember why."""
+        from caseworker.domain.rules import RulesUnavailable, load_rules
+
         try:
             ruleset, problems = load_rules(
                 self.override, rules_dir=self.base, last_good=self.ruleset
@@ -69,6 +85,8 @@ class RulesState:
         return self.ruleset if self.ruleset is not None else self.load()
 
     def _snapshot(self) -> None:
+        from caseworker.domain.rules.loader import rule_files
+
         target = _snapshot_dir()
         fresh = target.with_name(target.name + ".new")
         shutil.rmtree(fresh, ignore_errors=True)
@@ -83,6 +101,8 @@ class RulesState:
         fresh.rename(target)
 
     def _from_snapshot(self) -> RuleSet:
+        from caseworker.domain.rules import load_rules
+
         snapshot = _snapshot_dir()
         override = snapshot / "override"
         ruleset, _ = load_rules(

@@ -23,7 +23,6 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
-from caseworker.domain import signing
 from caseworker.domain.errors import describe
 from caseworker.domain.users import Role, User
 from caseworker.services import keys
@@ -100,7 +99,7 @@ def needs_first_manager(store: Store) -> bool:
     with store.read() as session:
         return (
             session.exec(
-                select(UserAccount.id).where(col(UserAccount.password_hash).is_not(None))
+                select(UserAccount.id).where(col(UserAccount.password_hash).is_not(None)).limit(1)
             ).first()
             is None
         )
@@ -109,6 +108,8 @@ def needs_first_manager(store: Store) -> bool:
 def create_first_manager(store: Store, name: str, officer_code: str, password: str) -> User:
     """The team's first manager, signed in: their new key stays unlocked, and signs
     the change that adds them (it has no other author)."""
+    from caseworker.domain import signing  # cryptography: when first used
+
     user = _validated(name, officer_code, Role.MANAGER)
     _check_password(password)
     key = signing.new_key(password)
@@ -133,6 +134,8 @@ def add_user(
     store: Store, manager: User, name: str, officer_code: str, role: Role, password: str
 ) -> User:
     """A team manager adds an officer or another manager."""
+    from caseworker.domain import signing  # cryptography: when first used
+
     require_manager(manager, "add users")
     user = _validated(name, officer_code, role)
     _check_password(password)
@@ -167,7 +170,7 @@ def save_account(
         if (
             first_manager
             and session.exec(
-                select(UserAccount.id).where(col(UserAccount.password_hash).is_not(None))
+                select(UserAccount.id).where(col(UserAccount.password_hash).is_not(None)).limit(1)
             ).first()
         ):
             raise PermissionRefused("A team manager already exists; ask them to add you.")
@@ -247,6 +250,8 @@ def sign_in(store: Store, officer_code: str, password: str) -> User:
 
 def _unlock_key(store: Store, user: User, password: str, public_key: str, sealed: str) -> None:
     """Keep the person's signing key unlocked; an account without one gets one now."""
+    from caseworker.domain import signing  # cryptography: when first used
+
     if not public_key:
         key = signing.new_key(password)
         keys.remember(user.id, key.private)

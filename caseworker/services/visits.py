@@ -72,8 +72,13 @@ def record_visit(
 
 
 def _recommend(session: Session, rules: RuleSet, visit: Visit, user: User) -> Recommendation | None:
-    facts = read_facts(session, visit.household_id, visit.id)
+    """The engine's recommendation for the visit just saved; None before the first version.
+
+    Facts the engine must not evaluate refuse the save (``VisitFactsRefused``), saying
+    what to correct: a member born after the visit date, say.
+    """
     try:
+        facts = read_facts(session, visit.household_id, visit.id, rules, recording=True)
         return evaluate(
             facts, rules, allowance_left_pence=allowance_left(session, user, visit.visit_date)
         )

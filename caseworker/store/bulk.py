@@ -7,24 +7,39 @@ are converted once, here, to the forms SQLAlchemy itself stores in SQLite.
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Column, Date, DateTime, Table, TypeDecorator, Uuid, insert
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Table,
+    TypeDecorator,
+    Uuid,
+    bindparam,
+    insert,
+)
 from sqlmodel import Session
 
 
 def insert_raw(
     session: Session, sql: str, columns: Sequence[Column[Any]], rows: list[dict[str, Any]]
 ) -> None:
-    """Execute ``sql`` (with ``?`` for each of ``columns``) once per row."""
-    convert = [(c.name, _converter(c.type)) for c in columns]
-    session.connection().exec_driver_sql(
-        sql, [tuple(f(r.get(name)) for name, f in convert) for r in rows]
-    )
+    """Execute ``sql`` (with ``?`` for each of ``columns``) once per row (an insert, or
+    any statement taking the rows' values in that order)."""
+    values = []
+    for c in columns:  # column by column: one loop per column, not a generator per row
+        column = [r.get(c.name) for r in rows]
+        convert = _converter(c.type)
+        values.append(column if convert is None else list(map(convert, column)))
+    session.connection().exec_driver_sql(sql, list(zip(*values, strict=True)))
 
 
 def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
@@ -45,20 +60,46 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
     )
 
 
-def _converter(kind: Any) -> Callable[[Any], Any]:
+def update_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Update many rows by ``id`` (each dict has the id and the same columns to set) in
+    one statement: on SQLite straight through the driver, elsewhere with executemany."""
+    if not rows:
+        return
+    names = [name for name in rows[0] if name != "id"]
+    if session.get_bind().dialect.name != "sqlite":
+        session.execute(
+            table.update().where(table.c.id == bindparam("b_id")),
+            [{"b_id": r["id"], **{name: r[name] for name in names}} for r in rows],
+        )
+        return
+    settings = ", ".join(f'"{name}" = ?' for name in names)
+    insert_raw(
+        session,
+        f'UPDATE "{table.name}" SET {settings} WHERE "id" = ?',
+        [*(table.c[name] for name in names), table.c.id],
+        rows,
+    )
+
+
+def _uuid_hex(v: Any) -> Any:
+    return v.hex if isinstance(v, uuid.UUID) else v
+
+
+def _converter(kind: Any) -> Callable[[Any], Any] | None:
+    """How a value of this type is stored in SQLite; None when it is stored as it is."""
     if isinstance(kind, TypeDecorator):  # sqlmodel's AutoString, UTCDateTime...
         kind = kind.impl
     if isinstance(kind, Uuid):
-        return lambda v: None if v is None else (v.hex if isinstance(v, uuid.UUID) else v)
+        return _uuid_hex
     if isinstance(kind, DateTime):
-        return _stored_instant
+        return functools.lru_cache(maxsize=64)(_stored_instant)  # rows often share one
     if isinstance(kind, Date):
         return lambda v: v.isoformat() if isinstance(v, date) else v
     if isinstance(kind, Boolean):
         return lambda v: None if v is None else int(v)
     if isinstance(kind, JSON):
         return json.dumps
-    return lambda v: v
+    return None
 
 
 _SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores DateTime in SQLite

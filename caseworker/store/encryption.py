@@ -20,7 +20,6 @@ import sqlcipher3
 from keyring.backends import fail, null
 
 from caseworker import paths
-from caseworker.domain.recovery import RecoveryRefused
 from caseworker.store.database import Store
 from caseworker.store.errors import StoreError
 
@@ -135,6 +134,8 @@ def saved_key(path: Path) -> str | None:
 def restore_key(path: Path, key: str) -> bool:
     """Put a recovered key back in the keyring for the store at ``path``, only once it
     is shown to open the store; False if the keyring held that key already."""
+    from caseworker.domain.recovery import RecoveryRefused  # cryptography: not at start-up
+
     if not path.exists() or is_plaintext(path):
         raise RecoveryRefused(
             f"There is no encrypted case store at {path} to recover: check the data folder "

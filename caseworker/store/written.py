@@ -58,6 +58,18 @@ def written(table: str, row_id: uuid.UUID) -> dict[str, Any]:
     return {} if stamp is None else {"server_version": stamp}
 
 
+def written_all(table: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """:func:`written` for many rows (each with its ``id``) of one Core statement: notes
+    them all and adds the columns to each, reading the context once."""
+    touched, stamp = _touched.get(), _stamp.get()
+    if touched is not None:
+        touched.keys.update((table, r["id"].hex) for r in rows)
+    if stamp is not None:
+        for r in rows:
+            r["server_version"] = stamp
+    return rows
+
+
 @event.listens_for(Session, "before_flush")
 def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
     touched, stamp = _touched.get(), _stamp.get()

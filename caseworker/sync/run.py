@@ -11,22 +11,20 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 
-from sqlalchemy import func
 from sqlalchemy.exc import DBAPIError
-from sqlmodel import col, select
 
 from caseworker.domain.rules import RuleSet
 from caseworker.services.outbox import client_row, queue, this_machine
-from caseworker.services.parked import LISTED, PENDING, kept_keys
+from caseworker.services.parked import kept_keys
 from caseworker.store.database import Store
 from caseworker.store.errors import translate
-from caseworker.store.sync_tables import HouseholdConflict, OutboxRow, SyncClient
+from caseworker.store.sync_tables import OutboxRow
 from caseworker.sync.escrow import escrow_quietly, forget_escrow
 from caseworker.sync.pull import pull
 from caseworker.sync.push import CopiedStore, Entry, PushReport
 from caseworker.sync.remote import Remote, StoreRemote
+from caseworker.sync.status import SyncStatus, status
 
 log = logging.getLogger(__name__)
 
@@ -38,34 +36,6 @@ class SyncReport:
     refused: list[str] = field(default_factory=list)
     new_client_id: bool = False
     status: SyncStatus | None = None
-
-
-@dataclass(frozen=True)
-class SyncStatus:
-    """What the status bar shows."""
-
-    waiting: int
-    refused: int  # changes the store did not accept (parked), and those behind them
-    conflicts: int
-    last_sync_at: datetime | None
-
-
-def status(local: Store) -> SyncStatus:
-    with local.read() as session:
-        waiting = session.exec(
-            select(func.count()).select_from(OutboxRow).where(OutboxRow.state == PENDING)
-        ).one()
-        refused = session.exec(
-            select(func.count()).select_from(OutboxRow).where(col(OutboxRow.state).in_(LISTED))
-        ).one()
-        conflicts = session.exec(
-            select(func.count())
-            .select_from(HouseholdConflict)
-            .where(col(HouseholdConflict.resolved_at).is_(None))
-        ).one()
-        client = session.get(SyncClient, 1)
-        last = client.last_sync_at if client else None
-    return SyncStatus(waiting, refused, conflicts, last)
 
 
 def sync(

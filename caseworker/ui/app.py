@@ -15,7 +15,6 @@ from caseworker import __version__, paths
 from caseworker.domain import clock
 from caseworker.domain.errors import EnvironmentProblem
 from caseworker.logs import ErrorNotifier, setup_logging
-from caseworker.services import demo
 from caseworker.services.rules_state import RulesState, override_dir
 from caseworker.settings import current_settings, load_settings
 from caseworker.store.encryption import open_session_store
@@ -108,8 +107,11 @@ def run_app(crash_dialog: bool = True) -> int:
         print(f"caseworker: {exc}", file=sys.stderr)
         return exc.exit_code
     log.info("started version %s", __version__)
-    if paths.demo_mode() and demo.prepare(store, clock.today()):
-        log.info("demo store filled with made-up households")
+    if paths.demo_mode():
+        from caseworker.services import demo  # Faker and the demo data: demo mode only
+
+        if demo.prepare(store, clock.today()):
+            log.info("demo store filled with made-up households")
     _settings, problems = load_settings()
     window = open_window(AppContext(store, rules=RulesState(override=override_dir())))
     if problems:

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from caseworker.ui.widgets import heading, help_text
 
 KEYS_PAGE_KEY = "F1"
+YES_TODAY_KEY = "Ctrl+Y"  # Say yes today: the Case menu and the Packages tab's button
 PAGE_SHORTCUTS = "On a page"
 
 
@@ -74,6 +75,9 @@ def page_rows(window: QWidget) -> list[KeyRow]:
 
     A page's ``QShortcut`` says what it does in its what's-this text, "Name: what it does".
     """
+    make_every_page = getattr(window, "make_every_page", None)  # the window makes pages lazily
+    if callable(make_every_page):
+        make_every_page()
     seen: dict[tuple[str, str], KeyRow] = {}
     for shortcut in window.findChildren(QShortcut):
         what = shortcut.whatsThis()

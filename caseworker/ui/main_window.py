@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtCore import QEvent, QObject, QSize, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
@@ -20,33 +21,34 @@ from PySide6.QtWidgets import (
 )
 
 from caseworker import paths
-from caseworker.domain.household import Household
 from caseworker.domain.users import Role
 from caseworker.services import users
-from caseworker.services.errors import ServiceError
-from caseworker.services.today import Opens, TodayItem
-from caseworker.sync.run import SyncReport
-from caseworker.ui.about import AboutDialog
 from caseworker.ui.context import AppContext
-from caseworker.ui.keys import KEYS_PAGE_KEY, KeysDialog
-from caseworker.ui.packages_panel import YES_TODAY_KEY
-from caseworker.ui.pages.approvals import ApprovalsPage
-from caseworker.ui.pages.conflicts import ConflictsPage
-from caseworker.ui.pages.dashboard import DashboardPage
-from caseworker.ui.pages.duplicates import DuplicatesPage
-from caseworker.ui.pages.fund import FundPage
-from caseworker.ui.pages.household import HouseholdPage
-from caseworker.ui.pages.impact import ImpactPage
-from caseworker.ui.pages.lock import LockPage
-from caseworker.ui.pages.reconciliation import ReconciliationPage
-from caseworker.ui.pages.reviews import ReviewsPage
-from caseworker.ui.pages.search import SearchPage
+from caseworker.ui.keys import KEYS_PAGE_KEY, YES_TODAY_KEY
 from caseworker.ui.pages.signin import SignInPage
-from caseworker.ui.pages.today import TodayPage
-from caseworker.ui.pages.users import UsersPage
-from caseworker.ui.pages.visit import VisitPage
 from caseworker.ui.sync_status import SyncController, SyncStatusBar
 from caseworker.ui.widgets import install_wheel_guard, scrolling, show_banner
+
+if TYPE_CHECKING:
+    from caseworker.domain.household import Household
+    from caseworker.services.today import TodayItem
+    from caseworker.sync.run import SyncReport
+    from caseworker.ui.about import AboutDialog
+    from caseworker.ui.keys import KeysDialog
+    from caseworker.ui.pages.approvals import ApprovalsPage
+    from caseworker.ui.pages.conflicts import ConflictsPage
+    from caseworker.ui.pages.dashboard import DashboardPage
+    from caseworker.ui.pages.duplicates import DuplicatesPage
+    from caseworker.ui.pages.fund import FundPage
+    from caseworker.ui.pages.household import HouseholdPage
+    from caseworker.ui.pages.impact import ImpactPage
+    from caseworker.ui.pages.lock import LockPage
+    from caseworker.ui.pages.reconciliation import ReconciliationPage
+    from caseworker.ui.pages.reviews import ReviewsPage
+    from caseworker.ui.pages.search import SearchPage
+    from caseworker.ui.pages.today import TodayPage
+    from caseworker.ui.pages.users import UsersPage
+    from caseworker.ui.pages.visit import VisitPage
 
 Shortcut = QKeySequence | QKeySequence.StandardKey | str
 _ACTIVITY = (QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel)
@@ -78,49 +80,68 @@ def fit_to_screen(window: QWidget) -> None:
         window.move(room.topLeft())
 
 
+#: Every page of the window, in stack order; only "signin" is made with the window.
+PAGE_ORDER = (
+    "signin",
+    "search",
+    "household",
+    "visit",
+    "lock_page",
+    "reviews",
+    "conflicts",
+    "approvals",
+    "fund",
+    "users",
+    "impact",
+    "dashboard",
+    "duplicates",
+    "reconciliation",
+    "today",
+)
+#: The pages a list-page refresh (F5, after a sync, Back to search) applies to.
+_LIST_PAGES = frozenset(PAGE_ORDER) - {"signin", "search", "household", "visit", "lock_page"}
+_LIST_PAGES -= {"today"}
+#: A manager's pages (the Manager menu): Back (Alt+Left) goes to Today from them.
+_MANAGER_PAGES = _LIST_PAGES - {"reviews", "conflicts"}
+
+
+class PageStack(QStackedWidget):
+    """The window's pages, made the first time each is wanted.
+
+    ``count()`` and ``widget(i)`` answer for every page in ``PAGE_ORDER`` (making the
+    one asked for), so walking the stack still visits each page; Qt itself only ever
+    sees the pages made so far."""
+
+    def __init__(self, make: Callable[[str], QWidget]) -> None:
+        super().__init__()
+        self._make = make
+
+    def count(self) -> int:
+        return len(PAGE_ORDER)
+
+    def widget(self, index: int) -> QWidget:
+        return self._make(PAGE_ORDER[index])
+
+
 class MainWindow(QMainWindow):
     def __init__(self, context: AppContext, idle_lock_ms: int = IDLE_LOCK_MINUTES * 60_000) -> None:
         super().__init__()
         self.context = context
         self.setWindowTitle("Caseworker — Today's yes")
-        self.stack = QStackedWidget()
+        self.stack = PageStack(self.page)
         # The pages scroll when the window is smaller than they would like (a small
         # screen at 200%), so the window never has to be larger than the screen.
         pages = scrolling(self.stack)
         pages.setFrameShape(QFrame.Shape.NoFrame)
         self.setCentralWidget(pages)
         self.resize(PREFERRED_SIZE)
+        # Only the sign-in page is made now; every other page (and the modules behind
+        # it: reports, PDFs, charts, fuzzy matching) the first time it is wanted, so
+        # the window opens fast (issue 18: start-up <= 0.8 s with 100,000 households).
         self.signin = SignInPage(context)
-        self.search = SearchPage(context)
-        self.household = HouseholdPage(context)
-        self.visit = VisitPage(context)
-        self.lock_page = LockPage(context)
-        self.approvals = ApprovalsPage(context, context.rules.current)
-        self.fund = FundPage(context)
-        self.users = UsersPage(context)
-        self.reviews = ReviewsPage(context)
-        self.impact = ImpactPage(context)
-        self.dashboard = DashboardPage(context)
-        self.conflicts = ConflictsPage(context)
-        self._manager_pages: tuple[QWidget, ...] = (
-            self.approvals,
-            self.fund,
-            self.users,
-            self.impact,
-            self.dashboard,
-        )
-        for page in (
-            self.signin,
-            self.search,
-            self.household,
-            self.visit,
-            self.lock_page,
-            self.reviews,
-            self.conflicts,
-            *self._manager_pages,
-        ):
-            self.stack.addWidget(page)
-        self._before_lock: QWidget = self.search
+        self.stack.addWidget(self.signin)
+        self._pages: dict[str, QWidget] = {"signin": self.signin}
+        self._before_lock: QWidget | None = None  # the page the lock screen hides
         self._session_of: uuid.UUID | None = None  # whose search the search page holds
         self.about_dialog: AboutDialog | None = None
         self.keys_dialog: KeysDialog | None = None
@@ -156,6 +177,172 @@ class MainWindow(QMainWindow):
         self._add_today()
         self.show_page(self.signin)
         self.sync.start()
+
+    # -- pages, made on first use (issue 18) -----------------------------------------
+    def page(self, name: str) -> QWidget:
+        """The page called ``name`` (see PAGE_ORDER), made and wired the first time."""
+        page = self._pages.get(name)
+        if page is None:
+            page = getattr(self, f"_make_{name}")()
+            self._pages[name] = page
+            self.stack.addWidget(page)
+        return page
+
+    def make_every_page(self) -> None:
+        """Make the pages not made yet (the Keys page lists each page's own shortcuts)."""
+        for name in PAGE_ORDER:
+            self.page(name)
+
+    def _made(self, name: str) -> QWidget | None:
+        """The page if it was made already (nothing to flush or refresh otherwise)."""
+        return self._pages.get(name)
+
+    def _is(self, page: QWidget | None, *names: str) -> bool:
+        return page is not None and any(self._pages.get(n) is page for n in names)
+
+    def _make_search(self) -> SearchPage:
+        from caseworker.ui.pages.search import SearchPage
+
+        page = SearchPage(self.context)
+        page.open_household.connect(self.open_household)
+        page.new_household.connect(lambda: self.open_household(None))
+        return page
+
+    def _make_household(self) -> HouseholdPage:
+        from caseworker.ui.pages.household import HouseholdPage
+
+        page = HouseholdPage(self.context)
+        page.back.connect(self.go_search)
+        page.record_visit.connect(self.start_visit)
+        return page
+
+    def _make_visit(self) -> VisitPage:
+        from caseworker.ui.pages.visit import VisitPage
+
+        page = VisitPage(self.context)
+        page.back.connect(self._back_to_household)
+        page.saved.connect(self._visit_saved)
+        return page
+
+    def _make_lock_page(self) -> LockPage:
+        from caseworker.ui.pages.lock import LockPage
+
+        page = LockPage(self.context)
+        page.unlocked.connect(self._unlocked)
+        page.switched.connect(self._on_signed_in)
+        return page
+
+    def _make_reviews(self) -> ReviewsPage:
+        from caseworker.ui.pages.reviews import ReviewsPage
+
+        page = ReviewsPage(self.context)
+        page.open_household.connect(self.open_household)
+        return page
+
+    def _make_conflicts(self) -> ConflictsPage:
+        from caseworker.ui.pages.conflicts import ConflictsPage
+
+        page = ConflictsPage(self.context)
+        page.open_household.connect(self.open_household)
+        return page
+
+    def _make_approvals(self) -> ApprovalsPage:
+        from caseworker.ui.pages.approvals import ApprovalsPage
+
+        return ApprovalsPage(self.context, self.context.rules.current)
+
+    def _make_fund(self) -> FundPage:
+        from caseworker.ui.pages.fund import FundPage
+
+        return FundPage(self.context)
+
+    def _make_users(self) -> UsersPage:
+        from caseworker.ui.pages.users import UsersPage
+
+        return UsersPage(self.context)
+
+    def _make_impact(self) -> ImpactPage:
+        from caseworker.ui.pages.impact import ImpactPage
+
+        return ImpactPage(self.context)
+
+    def _make_dashboard(self) -> DashboardPage:
+        from caseworker.ui.pages.dashboard import DashboardPage
+
+        return DashboardPage(self.context)
+
+    def _make_duplicates(self) -> DuplicatesPage:
+        from caseworker.ui.pages.duplicates import DuplicatesPage
+
+        return DuplicatesPage(self.context)
+
+    def _make_reconciliation(self) -> ReconciliationPage:
+        from caseworker.ui.pages.reconciliation import ReconciliationPage
+
+        return ReconciliationPage(self.context)
+
+    def _make_today(self) -> TodayPage:
+        from caseworker.ui.pages.today import TodayPage
+
+        page = TodayPage(self.context)
+        page.open_item.connect(self.open_today_item)
+        return page
+
+    @property
+    def search(self) -> SearchPage:
+        return cast("SearchPage", self.page("search"))
+
+    @property
+    def household(self) -> HouseholdPage:
+        return cast("HouseholdPage", self.page("household"))
+
+    @property
+    def visit(self) -> VisitPage:
+        return cast("VisitPage", self.page("visit"))
+
+    @property
+    def lock_page(self) -> LockPage:
+        return cast("LockPage", self.page("lock_page"))
+
+    @property
+    def reviews(self) -> ReviewsPage:
+        return cast("ReviewsPage", self.page("reviews"))
+
+    @property
+    def conflicts(self) -> ConflictsPage:
+        return cast("ConflictsPage", self.page("conflicts"))
+
+    @property
+    def approvals(self) -> ApprovalsPage:
+        return cast("ApprovalsPage", self.page("approvals"))
+
+    @property
+    def fund(self) -> FundPage:
+        return cast("FundPage", self.page("fund"))
+
+    @property
+    def users(self) -> UsersPage:
+        return cast("UsersPage", self.page("users"))
+
+    @property
+    def impact(self) -> ImpactPage:
+        return cast("ImpactPage", self.page("impact"))
+
+    @property
+    def dashboard(self) -> DashboardPage:
+        return cast("DashboardPage", self.page("dashboard"))
+
+    @property
+    def duplicates(self) -> DuplicatesPage:
+        return cast("DuplicatesPage", self.page("duplicates"))
+
+    @property
+    def reconciliation(self) -> ReconciliationPage:
+        return cast("ReconciliationPage", self.page("reconciliation"))
+
+    @property
+    def today(self) -> TodayPage:
+        return cast("TodayPage", self.page("today"))
 
     def _action(
         self,
@@ -197,7 +384,7 @@ class MainWindow(QMainWindow):
         self.visit_action = self._action(
             "&Record a visit",
             "Ctrl+R",
-            self.household.visit_button.click,
+            lambda: self.household.visit_button.click(),
             "Record a visit for the household on screen",
         )
         self.yes_action = self._action(
@@ -259,48 +446,42 @@ class MainWindow(QMainWindow):
         self.approvals_action = self._manager_action(
             "Approvals &queue",
             "Ctrl+Shift+Q",
-            self.approvals,
+            "approvals",
             "Packages waiting for a manager: approve or reject",
         )
         self.fund_action = self._manager_action(
-            "Team &fund", "Ctrl+Shift+F", self.fund, "The team fund and each officer's allowance"
+            "Team &fund", "Ctrl+Shift+F", "fund", "The team fund and each officer's allowance"
         )
         self.users_action = self._manager_action(
             "&Users",
             "Ctrl+Shift+U",
-            self.users,
+            "users",
             "People who can sign in; add an officer or a manager",
         )
         # Duplicate households: listed and merged here, by a manager (issue 10).
-        self.duplicates = DuplicatesPage(self.context)
-        self.stack.addWidget(self.duplicates)
-        self._manager_pages += (self.duplicates,)
         self.duplicates_action = self._manager_action(
             "&Duplicate households",
             "Ctrl+Shift+M",
-            self.duplicates,
+            "duplicates",
             "Likely duplicate households: merge them, or undo a merge",
         )
         self.impact_action = self._manager_action(
             "Policy-change &impact",
             "Ctrl+Shift+I",
-            self.impact,
+            "impact",
             "What a draft policy would change, household by household",
         )
         self.dashboard_action = self._manager_action(
             "&Evaluation dashboard",
             "Ctrl+Shift+E",
-            self.dashboard,
+            "dashboard",
             "The pilot's evaluation figures and charts, for a chosen period",
         )
         # Payments: what finance paid, failed, returned, and awards still unpaid (issue 20).
-        self.reconciliation = ReconciliationPage(self.context)
-        self.stack.addWidget(self.reconciliation)
-        self._manager_pages += (self.reconciliation,)
         self.reconciliation_action = self._manager_action(
             "Payments: &reconciliation with finance",
             "Ctrl+Shift+P",
-            self.reconciliation,
+            "reconciliation",
             "Awards paid, failed, returned, paid twice or unpaid, matched with finance's "
             "payment file",
         )
@@ -335,9 +516,10 @@ class MainWindow(QMainWindow):
             self.conflicts_action,
         ]
 
-    def _manager_action(self, text: str, shortcut: str, page: QWidget, what: str) -> QAction:
+    def _manager_action(self, text: str, shortcut: str, page: str, what: str) -> QAction:
+        """A Manager menu entry opening the page named ``page`` (made when first opened)."""
         return self._action(
-            text, shortcut, lambda: self.open_manager_page(page), what, self.manager_menu
+            text, shortcut, lambda: self.open_manager_page(self.page(page)), what, self.manager_menu
         )
 
     def open_reviews(self) -> None:
@@ -360,18 +542,22 @@ class MainWindow(QMainWindow):
         typing = isinstance(QApplication.focusWidget(), QLineEdit | QPlainTextEdit)
         if not (manual or (brought and not typing)):
             return
-        if page is self.search:
+        if self._is(page, "search"):
             self.search.run_search()
-        elif page in (*self._manager_pages, self.reviews, self.conflicts):
+        elif page is not None and self._is(page, *_LIST_PAGES):
             self.open_manager_page(page)
 
     def show_keys(self) -> None:
         """Help > Keys (F1): every key, read from the actions; window-modal, like About."""
+        from caseworker.ui.keys import KeysDialog
+
         self.keys_dialog = KeysDialog(self)
         self.keys_dialog.open()
 
     def show_about(self) -> None:
         """Help > About: window-modal, so it does not block (and tests can read it)."""
+        from caseworker.ui.about import AboutDialog
+
         self.about_dialog = AboutDialog(self, rules_override=self.context.rules.override)
         self.about_dialog.open()
 
@@ -383,25 +569,14 @@ class MainWindow(QMainWindow):
         self.show_page(page)
 
     def _wire(self) -> None:
+        """The window's own signals; each other page is wired when it is made."""
         self.signin.signed_in.connect(self._on_signed_in)
-        self.search.open_household.connect(self.open_household)
-        self.search.new_household.connect(lambda: self.open_household(None))
-        self.household.back.connect(self.go_search)
-        self.household.record_visit.connect(self.start_visit)
-        self.visit.back.connect(self._back_to_household)
-        self.visit.saved.connect(self._visit_saved)
-        self.lock_page.unlocked.connect(self._unlocked)
-        self.lock_page.switched.connect(self._on_signed_in)
-        self.reviews.open_household.connect(self.open_household)
-        self.conflicts.open_household.connect(self.open_household)
         self.sync_status.conflicts_clicked.connect(self.conflicts_action.trigger)
         self.sync.synced.connect(self._after_sync)
 
     # -- Today: the first screen after sign-in (issue 18) --------------------
     def _add_today(self) -> None:
-        """The Today page, its Case menu entry (Ctrl+T) and what its lines open."""
-        self.today = TodayPage(self.context)
-        self.stack.addWidget(self.today)
+        """Today's Case menu entry (Ctrl+T); the page is made at the first sign-in."""
         self.today_action = self._action(
             "&Today",
             TODAY_KEY,
@@ -410,11 +585,10 @@ class MainWindow(QMainWindow):
         )
         self.case_menu.insertAction(self.find_action, self.today_action)  # first in the menu
         self._signed_in_actions.append(self.today_action)
-        self.today.open_item.connect(self.open_today_item)
         self.sync.synced.connect(self._today_after_sync)
 
     def _today_after_sync(self, _manual: bool, _report: SyncReport) -> None:
-        if self.stack.currentWidget() is self.today:
+        if self._is(self.stack.currentWidget(), "today"):
             self.today.refresh()  # what synced leaves "not yet synced"
 
     def go_today(self) -> None:
@@ -426,6 +600,8 @@ class MainWindow(QMainWindow):
     def open_today_item(self, item: TodayItem) -> None:
         """A line of Today, opened: its household (on the tab that shows it), the
         visit being typed, the package waiting, or the review due."""
+        from caseworker.services.today import Opens
+
         if item.opens is Opens.REVIEW and item.target_id is not None:
             self.open_reviews()
             model = self.reviews.model
@@ -435,7 +611,7 @@ class MainWindow(QMainWindow):
                     self.reviews.table.selectRow(row)
             return
         self.open_household(item.household_id)
-        if item.household_id is None or self.stack.currentWidget() is not self.household:
+        if item.household_id is None or not self._is(self.stack.currentWidget(), "household"):
             return
         tabs = self.household.tabs
         if item.opens is Opens.VISIT:
@@ -449,25 +625,26 @@ class MainWindow(QMainWindow):
     # -- navigation -----------------------------------------------------------
     def show_page(self, page: QWidget) -> None:
         self.stack.setCurrentWidget(page)
-        signed_in = self.context.current_user is not None and page is not self.lock_page
+        signed_in = self.context.current_user is not None and not self._is(page, "lock_page")
         for action in self._signed_in_actions:
             action.setEnabled(signed_in)
         # On the lock screen too: someone else may end a session its owner left open.
         self.sign_out_action.setEnabled(self.context.current_user is not None)
-        self.save_action.setEnabled(page in (self.household, self.visit, self.reviews))
+        self.save_action.setEnabled(self._is(page, "household", "visit", "reviews"))
         is_manager = signed_in and self.context.user.role is Role.MANAGER
         self.manager_menu.menuAction().setVisible(is_manager)
         for action in self.manager_menu.actions():
             action.setEnabled(is_manager)
-        self.visit_action.setEnabled(page is self.household)
-        self.yes_action.setEnabled(signed_in and page in (self.household, self.visit))
-        self.member_action.setEnabled(page is self.household)
-        self.family_copy_action.setEnabled(page is self.household)
+        self.visit_action.setEnabled(self._is(page, "household"))
+        self.yes_action.setEnabled(signed_in and self._is(page, "household", "visit"))
+        self.member_action.setEnabled(self._is(page, "household"))
+        self.family_copy_action.setEnabled(self._is(page, "household"))
 
     def _on_signed_in(self) -> None:
         user = self.context.user
-        if user.id != self._session_of:
-            self.search.reset()  # another person: the last one's search is theirs
+        search = self._made("search")
+        if user.id != self._session_of and search is not None:
+            cast("SearchPage", search).reset()  # another person: the last one's search is theirs
         self._session_of = user.id
         self.statusBar().clearMessage()  # e.g. "Signed out": about the session before
         self.who.setText(f"Signed in as {user.name} ({user.officer_code})")
@@ -483,7 +660,9 @@ class MainWindow(QMainWindow):
         users.forget_keys()  # nothing more is signed for anyone until a password is typed
         self.context.current_user = None
         self.who.clear()
-        self.search.reset()
+        search = self._made("search")
+        if search is not None:
+            cast("SearchPage", search).reset()
         self.signin.reset()
         for label in self.findChildren(QLabel):  # every page's last message was theirs
             if label.property("role") == "banner":
@@ -495,17 +674,17 @@ class MainWindow(QMainWindow):
     # -- locking --------------------------------------------------------------
     def lock(self) -> None:
         """Hide every family's data behind the lock screen; drafts are saved first."""
-        if self.context.current_user is None or self.stack.currentWidget() is self.lock_page:
+        if self.context.current_user is None or self._is(self.stack.currentWidget(), "lock_page"):
             return
         self._flush()
-        self._before_lock = self.stack.currentWidget() or self.search
+        self._before_lock = self.stack.currentWidget()
         self.idle.stop()
         users.forget_keys()  # unlocking (a password again) opens the key again
         self.show_page(self.lock_page)
         self.lock_page.show_for(self.context.user)
 
     def _unlocked(self) -> None:
-        self.show_page(self._before_lock)
+        self.show_page(self._before_lock or self.search)
         self.idle.start()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -520,6 +699,8 @@ class MainWindow(QMainWindow):
         self.search.focus_search()
 
     def open_household(self, household_id: uuid.UUID | None) -> None:
+        from caseworker.services.errors import ServiceError
+
         self._flush()
         try:
             self.household.load(household_id)
@@ -551,17 +732,17 @@ class MainWindow(QMainWindow):
 
     def _save(self) -> None:
         page = self.stack.currentWidget()
-        if page is self.household:
+        if self._is(page, "household"):
             self.household.save()
-        elif page is self.visit:
+        elif self._is(page, "visit"):
             self.visit.save()
-        elif page is self.reviews:
+        elif self._is(page, "reviews"):
             self.reviews.save()
 
     def yes_today(self) -> None:
         """Ctrl+Y: today's yes, from the visit (saved first) or the household's Packages tab."""
         page = self.stack.currentWidget()
-        if page is self.visit:
+        if self._is(page, "visit"):
             if not self.visit.save():
                 return  # the visit page says why it was not saved
             made = self.visit.last_package
@@ -572,7 +753,7 @@ class MainWindow(QMainWindow):
                 )
                 return
             self.household.show_packages(made)
-        elif page is self.household:
+        elif self._is(page, "household"):
             self.household.show_packages(None)
         else:
             return
@@ -580,9 +761,9 @@ class MainWindow(QMainWindow):
 
     def _family_copy(self) -> None:
         """Ctrl+P: the Family summary (PDF) button of a saved household."""
-        push = self.household.family_pdf_button
-        if self.stack.currentWidget() is not self.household:
+        if not self._is(self.stack.currentWidget(), "household"):
             return
+        push = self.household.family_pdf_button
         if not push.isEnabled():
             show_banner(self.household.message, "Save the household first: then its family copy.")
             return
@@ -594,20 +775,21 @@ class MainWindow(QMainWindow):
 
     def _back(self) -> None:
         page = self.stack.currentWidget()
-        if page is self.household:
+        if self._is(page, "household"):
             self.household.leave()
-        elif page is self.visit:
+        elif self._is(page, "visit"):
             self.visit.leave()
-        elif page in self._manager_pages:
+        elif self._is(page, *_MANAGER_PAGES):
             self.go_today()  # a manager's pages are reached from Today, not from a search
-        elif page in (self.reviews, self.conflicts):
+        elif self._is(page, *_LIST_PAGES):
             self.go_search()
 
     def _flush(self) -> None:
         if self.context.current_user is not None:
-            self.household.flush()
-            self.visit.flush()
-            self.reviews.flush()
+            for name in ("household", "visit", "reviews"):  # only pages made can hold typing
+                page = self._made(name)
+                if page is not None:
+                    cast("HouseholdPage | VisitPage | ReviewsPage", page).flush()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Write pending drafts before the window goes: closing loses nothing typed."""

@@ -39,6 +39,7 @@ from caseworker.services import drop_in, packages, payments
 from caseworker.services.errors import InvalidInput, ServiceError
 from caseworker.ui.context import AppContext
 from caseworker.ui.fields import FieldSet, with_mnemonic
+from caseworker.ui.keys import YES_TODAY_KEY
 from caseworker.ui.models import ListTableModel
 from caseworker.ui.widgets import (
     banner,
@@ -51,7 +52,6 @@ from caseworker.ui.widgets import (
 )
 
 # Typed on the panel for one household's package; cleared when another household shows.
-YES_TODAY_KEY = "Ctrl+Y"
 _TYPED = ("manager_code", "manager_password", "reason", "conflict_reason")
 
 # Each route's form, in the words of docs/payments.md: (name, kind, options or placeholder).

@@ -19,7 +19,7 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QResizeEvent
@@ -40,9 +40,13 @@ from caseworker.domain.dates import local_time
 from caseworker.settings import current_settings
 from caseworker.store.database import Store
 from caseworker.store.errors import StoreError, translate
-from caseworker.sync.connect import open_remote
-from caseworker.sync.run import SyncReport, SyncStatus, status, sync
+from caseworker.sync.status import SyncStatus, status
 from caseworker.ui.context import AppContext
+
+if TYPE_CHECKING:
+    from caseworker.domain.rules import RuleSet
+    from caseworker.sync.remote import Remote
+    from caseworker.sync.run import SyncReport
 
 log = logging.getLogger(__name__)
 SYNC_INTERVAL_MS = 3 * 60_000  # background sync while a store address is set
@@ -55,6 +59,22 @@ OFFLINE = "Offline — will try again"
 CONNECTING = "Connecting…"  # before the first sync of this session
 
 Address = Callable[[], str | None]
+
+
+# The sync machinery (HTTP client, wire format, every service a pushed change replays
+# through) is loaded at the first sync, not at start-up (issue 18); tests replace these.
+def open_remote(address: str, rules: RuleSet) -> Remote:
+    """``caseworker.sync.connect.open_remote``, imported when first used."""
+    from caseworker.sync.connect import open_remote as connect
+
+    return connect(address, rules)
+
+
+def sync(local: Store, remote: Remote, rules: RuleSet, cancelled: Callable[[], bool]) -> SyncReport:
+    """``caseworker.sync.run.sync``, imported when first used."""
+    from caseworker.sync.run import sync as run
+
+    return run(local, remote, rules, cancelled=cancelled)
 
 
 def _plural(count: int, one: str, many: str) -> str:
@@ -435,6 +455,8 @@ class SyncController(QObject):
         if error is not None:
             self.refresh_status()
             raise error  # a bug: the notifier reports it (type and stack only)
+        from caseworker.sync.run import SyncReport
+
         assert isinstance(result, SyncReport)
         self.online, self.last_error = True, ""
         self.refresh_status()

@@ -40,6 +40,26 @@ def rules() -> RuleSet:
     return ruleset
 
 
+def rules_with(folder: Path, edits: dict[str, str]) -> RuleSet:
+    """The shipped rules copied into ``folder`` with lines of every version edited
+    (shipped line → edited line): a council that changes a window or figure edits its
+    version files, not the code."""
+    import shutil
+
+    from caseworker.domain.rules.loader import default_rules_dir, load_folders
+
+    shutil.copytree(default_rules_dir(), folder)
+    for version in (folder / "versions").glob("*.yaml"):
+        text = version.read_text(encoding="utf-8")
+        for shipped, edited in edits.items():
+            assert shipped in text, (version, shipped)
+            text = text.replace(shipped, edited)
+        version.write_text(text, "utf-8")
+    edited_rules, problems = load_folders([folder])
+    assert edited_rules is not None and not problems, problems
+    return edited_rules
+
+
 def household_with_arrears(rent_arrears_pence: int, food: bool = False) -> Household:
     """Eligible (SE15, stage 3, hours cut last month, little savings): 5.1 = the arrears."""
     lead = Member(
@@ -67,7 +87,12 @@ def household_with_arrears(rent_arrears_pence: int, food: bool = False) -> House
 
 
 def add_visit(
-    store: Store, officer: User, household: Household, food: bool = False, day: date = VISIT_DAY
+    store: Store,
+    officer: User,
+    household: Household,
+    food: bool = False,
+    day: date = VISIT_DAY,
+    rules: RuleSet | None = None,
 ) -> Visit:
     visit = visits.build_visit(
         {
@@ -80,7 +105,7 @@ def add_visit(
             "no_money_for_food_or_fuel": food,
         }
     )
-    return visits.record_visit(store, officer, visit)
+    return visits.record_visit(store, officer, visit, rules=rules)
 
 
 def make_team(

@@ -12,13 +12,13 @@ from __future__ import annotations
 import shutil
 import uuid
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from caseworker.domain.household import Household
+from caseworker.domain.household import Household, Member, Relationship
 from caseworker.domain.rules import (
     Adjustment,
     Facts,
@@ -28,7 +28,8 @@ from caseworker.domain.rules import (
     evaluate,
 )
 from caseworker.domain.rules.loader import load_folders
-from caseworker.services import households, impact, packages, recommend
+from caseworker.services import households, impact, packages, recommend, visits
+from caseworker.services.errors import VisitFactsRefused
 from caseworker.services.evaluation import reading as evaluation_reading
 from caseworker.services.facts_reader import (
     Families,
@@ -40,6 +41,7 @@ from caseworker.services.merge import merge_households
 from caseworker.store.database import Store
 from tests.services.packages_fixtures import (
     TODAY,
+    VISIT_DAY,
     Team,
     add_visit,
     household_with_arrears,
@@ -93,7 +95,7 @@ def test_every_consumer_reads_the_same_facts_for_a_merged_family(team: Team) -> 
 
     # Packages and the saved visit's recommendation.
     with team.store.read() as session:
-        stored = read_facts(session, kept.id, visit.id)
+        stored = read_facts(session, kept.id, visit.id, team.rules)
     assert stored.prior_awards == counted  # the merged-away record's award counts
     by_packages = packages.recommend(team.store, officer, team.rules, visit.id, TODAY)
 
@@ -181,3 +183,59 @@ def test_the_cap_window_comes_from_the_policy_file(team: Team, tmp_path: Path) -
     assert entry.awards_last_year_pence == 0
     [entry] = packages.manager_queue(team.store, team.managers[0], team.rules)
     assert entry.awards_last_year_pence == EARLIER_AWARD
+
+
+# -- the strict checks of a facts file, on the services' path ---------------------------
+
+
+def test_the_services_refuse_the_facts_a_file_would_refuse_in_the_same_words(
+    laptop_or_shared_store: Store,
+) -> None:
+    """A baby recorded with a date of birth after the visit, and a 10-year-old lead
+    contact: ``caseworker rules evaluate`` refuses both (``facts_problems``); the services
+    reading the stored household say the same instead of evaluating (age -1 got 5.7)."""
+    team = team_on(laptop_or_shared_store)
+    officer = team.officers[0]
+    family = household_with_arrears(40_000)
+    baby = Member(
+        first_name="Kofi",
+        surname="Mensah",
+        date_of_birth=VISIT_DAY + timedelta(days=3),  # before today, after the visit
+        relationship=Relationship.CHILD,
+    )
+    created = households.create_household(
+        team.store, officer, family.model_copy(update={"members": [*family.members, baby]})
+    )
+    born_late = (
+        "Member 2 (Kofi Mensah): Date of birth (date_of_birth): 2026-11-23 is after the "
+        "visit date (2026-11-20); check the year"
+    )
+    with pytest.raises(VisitFactsRefused) as refused:
+        add_visit(team.store, officer, created, rules=team.rules)
+    assert refused.value.problems == [born_late] and str(refused.value) == born_late
+    assert visits.visits_of(team.store, created.id) == []  # the save was refused
+
+    visit = add_visit(team.store, officer, created)  # saved without evaluating
+    with pytest.raises(VisitFactsRefused) as refused:  # the visit screen, as it is typed
+        recommend.preview(team.rules, created, visit, recommend.DecisionContext((), None), [])
+    assert refused.value.problems == [born_late]
+    # Deciding that stored visit later: a baby born since was not in the family it
+    # assessed, so the baby is left out rather than the package made undecidable.
+    with team.store.read() as session:
+        facts = read_facts(session, created.id, visit.id, team.rules)
+    assert [m.first_name for m in facts.household.members] == [family.members[0].first_name]
+    recommended = packages.recommend(team.store, officer, team.rules, visit.id, TODAY)
+    assert recommended is not None
+
+    other = household_with_arrears(40_000)
+    child_lead = other.members[0].model_copy(update={"date_of_birth": date(2016, 5, 4)})
+    young = households.create_household(
+        team.store, officer, other.model_copy(update={"members": [child_lead]})
+    )
+    visit = add_visit(team.store, officer, young)
+    with pytest.raises(VisitFactsRefused) as refused:
+        packages.recommend(team.store, officer, team.rules, visit.id, TODAY)
+    assert refused.value.problems == [
+        "Member 1 (Ama Mensah): the lead contact must be an adult (18 or over on the visit "
+        "date, policy part 2), and is 10"
+    ]

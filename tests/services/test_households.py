@@ -11,6 +11,7 @@ from caseworker.services.errors import InvalidInput, PermissionRefused
 from caseworker.store.database import Store
 from caseworker.store.tables import AuditEventRow, HouseholdRow
 from tests.conftest import PASSWORD, make_household
+from tests.services.packages_fixtures import rules
 
 
 def test_create_assigns_officer_reference_and_audits(store: Store, officer: User) -> None:
@@ -199,5 +200,5 @@ def test_every_household_amount_is_read_as_pounds_and_reaches_the_engines_facts(
         visits.build_visit({"household_id": str(created.id), "visit_date": "20/11/2026"}),
     )
     with store.read() as session:
-        facts = read_facts(session, created.id, visit.id)
+        facts = read_facts(session, created.id, visit.id, rules())
     assert [getattr(facts.household, n) for n in MONEY_FIELDS] == [125, 225, 325, 425, 525, 625]

@@ -27,7 +27,7 @@ from caseworker.domain.visit import Visit
 from caseworker.services import households, users, visits
 from caseworker.services.impact import DraftRulesInvalid, ImpactReport, policy_impact
 from caseworker.store.database import Store
-from caseworker.store.tables import PackageRow
+from caseworker.store.tables import MemberRow, PackageRow, VisitRow
 from tests.conftest import PASSWORD
 
 RULES = Path(__file__).resolve().parents[2] / "resources" / "rules"
@@ -315,3 +315,51 @@ def test_impact_command_json_and_table(
         assert "2026-04.yaml:" in capsys.readouterr().err
     finally:
         paths.set_demo_mode(False)
+
+
+def test_dates_are_checked_against_each_visits_own_date(
+    laptop_or_shared_store: Store, tmp_path: Path
+) -> None:
+    """Not the clock (27 November), not one date for every household: a baby born on 25
+    November, after the family's visit on the 20th, was not in the family that visit
+    assessed and is left out (it was evaluated as aged -1, getting the childcare item);
+    earnings that fell on 5 December count for a visit dated 10 December (the clock
+    refused them)."""
+    store = laptop_or_shared_store
+    manager = users.create_first_manager(store, "Morgan Lee", "TM01", PASSWORD)
+    officer = users.add_user(store, manager, "Jo Smith", "JS01", Role.OFFICER, PASSWORD)
+    family = _household(rent=60_000)
+    baby = Member(
+        first_name="Kofi",
+        surname="Mensah",
+        date_of_birth=date(2026, 11, 25),
+        relationship=Relationship.CHILD,
+    )
+    born_late = households.create_household(
+        store, officer, family.model_copy(update={"members": [*family.members, baby]})
+    )
+    _visit(store, officer, born_late, date(2026, 11, 20), food=True)
+    twin = households.create_household(store, officer, _household(rent=60_000))
+    _visit(store, officer, twin, date(2026, 11, 20), food=True)
+    ahead = households.create_household(store, officer, _household(rent=60_000))
+    planned = _visit(store, officer, ahead, date(2026, 11, 20), food=True)
+    with store.unit_of_work() as session:  # as a laptop's later clock would have stored them
+        visit_row = session.get(VisitRow, planned.id)
+        lead_row = session.get(MemberRow, ahead.members[0].id)
+        assert visit_row is not None and lead_row is not None
+        visit_row.visit_date = date(2026, 12, 10)
+        lead_row.earnings_fell_on = date(2026, 12, 5)
+        session.add_all([visit_row, lead_row])
+
+    draft = draft_copy(tmp_path, "food_and_fuel: £60.00", "food_and_fuel: £70.00")
+    draft_later = draft / "versions" / "2026-10.yaml"
+    text = draft_later.read_text(encoding="utf-8")
+    draft_later.write_text(text.replace("food_and_fuel: £80.00", "food_and_fuel: £90.00"), "utf-8")
+    report = policy_impact(store, draft, workers=1)
+    assert (report.households, report.evaluated, report.invalid) == (3, 3, 0)
+    by_reference = {c.reference: c for c in report.changed}
+    changed = by_reference[ahead.reference]
+    assert changed.visit_date == date(2026, 12, 10)
+    assert changed.difference_pence == 1_000  # 5.3 £80 -> £90 (version 2026-10)
+    baby_family, same_family = by_reference[born_late.reference], by_reference[twin.reference]
+    assert baby_family.current_pence == same_family.current_pence  # no item for the baby

@@ -6,17 +6,18 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 
 from caseworker.domain.fund import EntryKind
 from caseworker.domain.packages import Package, PackageStatus
 from caseworker.domain.payments import LineResult, Outcome, PaymentStatus
 from caseworker.services import fund, packages, payments, reviews
+from caseworker.services.audit import canonical, iter_chain, verify
 from caseworker.services.errors import InvalidInput, PermissionRefused
 from caseworker.store.database import Store
 from caseworker.store.payment_tables import FinanceLineRow
 from caseworker.store.sync_tables import OutboxRow
-from caseworker.store.tables import FundEntryRow
+from caseworker.store.tables import AuditEventRow, FundEntryRow
 from tests.services.packages_fixtures import TODAY, Team, new_case, team_on
 
 HEADER = "line_id,payment_reference,route,outcome,amount,date,detail,reason\n"
@@ -282,3 +283,40 @@ def test_a_returned_payment_leaves_a_returned_ledger_entry(team: Team) -> None:
         EntryKind.PAYMENT.value,
         EntryKind.PAYMENT_RETURNED.value,
     ]
+
+
+def test_each_settled_payment_has_its_own_audit_entry_on_an_unbroken_chain(team: Team) -> None:
+    """The import writes its audit entries in one statement; each is still the payment's
+    own, in its household's trail, and the chain verifies over them."""
+    manager = team.managers[0]
+    paid, text = _reconciliation_case(team)
+    payments.import_finance_file(team.store, manager, text, PAID_ON)
+    direct = paid["direct"]
+    with team.store.read() as session:
+        entries = session.exec(
+            select(AuditEventRow)
+            .where(AuditEventRow.entity == "payment", AuditEventRow.entity_id == direct.id)
+            .order_by(col(AuditEventRow.seq))
+        ).all()
+        checked, broken = verify(iter_chain(session))
+        fund_id = fund.fund_row(session, TODAY).id
+    assert broken is None and checked > 0
+    assert [(e.action, e.household_id, e.actor_id) for e in entries] == [
+        ("instructed", direct.household_id, team.officers[0].id),
+        ("paid", direct.household_id, manager.id),
+        ("returned", direct.household_id, manager.id),
+    ]
+    assert entries[2].payload == canonical(
+        {
+            "line_id": "F4",
+            "reference": direct.reference,
+            "amount_pence": direct.amount_pence,
+            "before": "paid",
+            "reason": "tenancy ended",
+            "package": direct.package_id,
+            "package_status": ["paid", "withdrawn"],
+            "fund": fund_id,
+            "ledger": [EntryKind.PAYMENT_RETURNED.value],
+        }
+    )
+    assert entries[1].at == entries[2].at  # one import, one instant

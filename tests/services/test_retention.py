@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,8 +14,9 @@ from caseworker.domain.packages import PaymentMethod
 from caseworker.services import households, packages, retention, visits
 from caseworker.services.audit_check import verify_store
 from caseworker.services.errors import NotFound, PermissionRefused
+from caseworker.store.database import Store
 from caseworker.store.tables import PackageRow, VisitRow
-from tests.services.packages_fixtures import TODAY, Team, make_team, new_case
+from tests.services.packages_fixtures import TODAY, Team, make_team, new_case, rules_with, team_on
 
 SECRETS = ("Ama", "Mensah", "SE15 4QF", "1988-05-04", "Landlord fees for Ama", "BACS-77")
 
@@ -39,13 +40,13 @@ def _paid_case(team: Team) -> packages.Package:
 def test_only_households_quiet_for_six_years_are_listed(team: Team) -> None:
     package = _paid_case(team)
     boss = team.managers[0]
-    assert retention.due_for_retention(team.store, boss, TODAY) == []
+    assert retention.due_for_retention(team.store, boss, team.rules, TODAY) == []
     later = date(2032, 12, 1)  # six years after the last visit and payment
-    [due] = retention.due_for_retention(team.store, boss, later)
+    [due] = retention.due_for_retention(team.store, boss, team.rules, later)
     assert due.household_id == package.household_id
-    assert retention.due_for_retention(team.store, boss, date(2032, 11, 1)) == []
+    assert retention.due_for_retention(team.store, boss, team.rules, date(2032, 11, 1)) == []
     with pytest.raises(PermissionRefused):
-        retention.due_for_retention(team.store, team.officers[0], later)
+        retention.due_for_retention(team.store, team.officers[0], team.rules, later)
 
 
 def test_deidentify_erases_personal_data_keeps_figures_and_chain(team: Team) -> None:
@@ -77,3 +78,20 @@ def test_deidentify_erases_personal_data_keeps_figures_and_chain(team: Team) -> 
         leaking = [line for line in rows_of_target if secret in line]
         assert leaking == [], secret
     assert visits.timeline(team.store, visit.household_id)  # the other keeps its history
+
+
+def test_the_retention_period_comes_from_the_policy_file(
+    laptop_or_shared_store: Store, tmp_path: Path
+) -> None:
+    """Six years is the policy's ``retention_years``, read from the version in force on the
+    day of the review: a council that keeps records three years edits its version file."""
+    team = team_on(laptop_or_shared_store)
+    three_years = rules_with(tmp_path / "rules-3", {"retention_years: 6": "retention_years: 3"})
+    package = _paid_case(team)
+    boss = team.managers[0]
+    later = date(TODAY.year + 3, TODAY.month, TODAY.day) + timedelta(days=1)
+    assert retention.due_for_retention(team.store, boss, team.rules, later) == []
+    [due] = retention.due_for_retention(team.store, boss, three_years, later)
+    assert due.household_id == package.household_id
+    # A period the manager gives still wins over the policy's.
+    assert retention.due_for_retention(team.store, boss, three_years, later, years=6) == []

@@ -29,6 +29,7 @@ from tests.services.packages_fixtures import (
     household_with_arrears,
     make_team,
     new_case,
+    rules_with,
 )
 
 
@@ -324,19 +325,11 @@ def test_retention_erases_review_notes_only(team: Team) -> None:
 def test_the_review_window_comes_from_the_policy_file(team: Team, tmp_path: Path) -> None:
     """Part 8's 12 weeks is the policy's ``review_after_days``: a council that reviews at
     8 weeks edits its version file, not the code; the case file shows the stored date."""
-    import shutil
-
-    from caseworker.domain.rules.loader import default_rules_dir, load_folders
     from caseworker.services.case_file import case_file
 
-    folder = tmp_path / "rules-56"
-    shutil.copytree(default_rules_dir(), folder)
-    for version in (folder / "versions").glob("*.yaml"):
-        text = version.read_text(encoding="utf-8")
-        assert "review_after_days: 84" in text
-        version.write_text(text.replace("review_after_days: 84", "review_after_days: 56"), "utf-8")
-    eight_weeks, problems = load_folders([folder])
-    assert eight_weeks is not None, problems
+    eight_weeks = rules_with(
+        tmp_path / "rules-56", {"review_after_days: 84": "review_after_days: 56"}
+    )
     officer = team.officers[0]
     visit = new_case(team, officer, rent_arrears_pence=12_000)
     package = packages.propose(team.store, officer, eight_weeks, visit.id, [], TODAY)

@@ -29,13 +29,14 @@ from caseworker.domain.money import format_pence
 from caseworker.domain.packages import Package, PackageStatus
 from caseworker.domain.users import Role, User
 from caseworker.services import fund, packages, payments, users
+from caseworker.services.rules_state import RulesState
 from caseworker.ui.context import AppContext
 from caseworker.ui.fields import FieldSet
 from caseworker.ui.pages.approvals import ApprovalsPage, QueueModel
 from caseworker.ui.pages.fund import AllowanceModel, FundPage, allowance_rows
 from caseworker.ui.pages.users import UsersPage
 from tests.conftest import PASSWORD
-from tests.services.packages_fixtures import TODAY, Team, make_team, new_case
+from tests.services.packages_fixtures import TODAY, Team, make_team, new_case, rules_with
 from tests.ui.conftest import Key, Mod, Officer, table_rows
 
 NEXT_YEAR = date(2027, 4, 2)  # 2027-28: no fund is open yet
@@ -350,6 +351,29 @@ def test_open_the_fund_for_a_new_year(team: Team, show: Callable[[QWidget], Offi
     assert shown_figures(page) == expected_figures(team, NEXT_YEAR)
     assert shown_figures(page)["unallocated"] == "£45,000.00"
     assert table_rows(page.table) == []
+
+
+def test_the_offered_budget_and_allowance_come_from_the_policy_file(
+    team: Team, tmp_path: Path, show: Callable[[QWidget], Officer]
+) -> None:
+    """Part 9's £60,000 and £500 are the policy's ``fund_budget`` and ``offline_allowance``
+    in force on the day: a council's own figures are offered once it edits its version files."""
+    folder = tmp_path / "rules-fund"
+    rules_with(
+        folder,
+        {
+            "fund_budget: £60,000.00": "fund_budget: £45,500.00",
+            "offline_allowance: £500.00": "offline_allowance: £350.00",
+        },
+    )
+    context = AppContext(team.store, current_user=team.managers[0], rules=RulesState(base=folder))
+    page = FundPage(context, lambda: NEXT_YEAR)
+    ui = show(page)
+    assert page.budget.text() == "45,500.00"
+    ui.replace(page.budget, "45,500")
+    alt(ui, Key.Key_O, page.open_button)
+    assert page.balances_box.isVisible()
+    assert page.grant_amount.text() == "350.00"
 
 
 def test_figures_and_allowances_match_the_fund(

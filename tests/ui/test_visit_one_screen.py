@@ -4,11 +4,12 @@ stage, package and each item's full "why", the package needing no scroll (issue 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 from PySide6.QtWidgets import QComboBox
 
 from caseworker.domain.users import User
-from caseworker.services import households
+from caseworker.services import households, visits
 from caseworker.store.database import Store
 from caseworker.ui.main_window import MainWindow
 from tests.services.packages_fixtures import household_with_arrears
@@ -61,3 +62,33 @@ def test_the_package_and_its_why_sit_beside_the_form_as_the_officer_types(
             assert table.rowHeight(row) >= table.sizeHintForIndex(model.index(row, why)).height()
             assert cell.bottom() <= table.viewport().height(), (table.accessibleName(), row)
             assert cell.right() <= table.viewport().width()
+
+
+def test_facts_the_engine_refuses_are_said_beside_the_form_and_not_saved(
+    qtbot: object, store: Store, officer: User, open_window: Callable[..., MainWindow]
+) -> None:
+    """A lead contact recorded as 10 years old: the visit screen says what
+    ``caseworker rules evaluate`` would say, instead of a package, and Ctrl+S refuses."""
+    family = household_with_arrears(12_000)
+    child_lead = family.members[0].model_copy(update={"date_of_birth": date(2016, 5, 4)})
+    household = households.create_household(
+        store, officer, family.model_copy(update={"members": [child_lead]})
+    )
+    window = open_window(size=(1366, 768))
+    ui = Officer(window=window, qtbot=qtbot)  # type: ignore[arg-type]
+    ui.sign_in()
+    ui.open_found(household.reference)
+    ui.shortcut("Ctrl+R")
+    visit = window.visit
+    for capital, score in (("financial", "2"), ("mental", "1"), ("social", "1"), ("human", "1")):
+        combo = visit.fields.widgets[capital]
+        assert isinstance(combo, QComboBox)
+        ui.choose(combo, score)
+    said = (
+        "Member 1 (Ama Mensah): the lead contact must be an adult (18 or over on the "
+        "visit date, policy part 2), and is 10."
+    )
+    assert visit.panel.summary.text() == said
+    ui.shortcut("Ctrl+S")
+    assert visit.message.text() == f"Not saved. {said}"
+    assert visits.visits_of(store, household.id) == []

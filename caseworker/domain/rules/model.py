@@ -199,7 +199,11 @@ class PolicyFile(RuleModel):
 
 
 class Definitions(RuleModel):
-    """Policy part 2 thresholds used by the named facts."""
+    """The policy's windows and standing figures: part 2's thresholds used by the named
+    facts, the 6.1 award window, part 8's review, part 9's fund defaults and retention.
+
+    The defaults serve a council's version file written before the policy named them.
+    """
 
     adult_age: int = Field(ge=0, le=120)
     young_person_min_age: int = Field(ge=0, le=120)
@@ -209,6 +213,13 @@ class Definitions(RuleModel):
     # Part 8: a package's review falls this many days after its approval (12 weeks).
     # The default serves a council's version file written before the policy named it.
     review_after_days: int = Field(default=84, ge=1, le=3660)
+    # Retention (docs/security.md): a household with no visit or payment for this many
+    # years is listed for a manager to de-identify.
+    retention_years: int = Field(default=6, ge=1, le=100)
+    # Part 9: what the fund screen offers when a team's fund is opened and an officer's
+    # offline allowance granted; the manager types the real figures.
+    fund_budget: Money = Field(default=6_000_000)
+    offline_allowance: Money = Field(default=50_000)
 
 
 class Limits(RuleModel):

@@ -157,6 +157,21 @@ def read_facts(data: bytes | str, ruleset: RuleSet) -> Facts:
     return facts
 
 
+def checked_facts(data: dict[str, Any], ruleset: RuleSet) -> Facts:
+    """Facts a program put together (a stored household and its visit), checked as a
+    facts file is: dates against the visit's own date and every :func:`facts_problems`
+    check, so the services refuse what ``caseworker rules evaluate`` refuses, in the
+    same words. ``FactsRefused`` lists each problem."""
+    try:
+        facts = Facts.model_validate(data, context={CHECKED_AGAINST_VISIT: True})
+    except ValidationError as exc:
+        raise FactsRefused(describe_errors(exc, data)) from exc
+    problems = facts_problems(facts, ruleset)
+    if problems:
+        raise FactsRefused(problems)
+    return facts
+
+
 def _strict_scores(raw: dict[str, Any]) -> list[str]:
     """The four capitals without coercion (``"2"`` or ``true`` is not a score).
 

@@ -255,7 +255,9 @@ class FundPage(QWidget):
         if self.view is None:
             self.open_box.setTitle(f"Open the team fund for {year}")
             if not self.budget.text():
-                self.budget.setText(pounds(fund.DEFAULT_BUDGET_PENCE))
+                self.budget.setText(
+                    pounds(fund.default_budget_pence(ctx.rules.current(), self._today()))
+                )
             self.model.set_rows([])
             return
         b = self.view.balances
@@ -283,7 +285,9 @@ class FundPage(QWidget):
         for combo in (self.grant_officer, self.move_officer):
             _fill(combo, people)
         if not self.grant_amount.text():
-            self.grant_amount.setText(pounds(fund.DEFAULT_ALLOWANCE_PENCE))
+            self.grant_amount.setText(
+                pounds(fund.default_allowance_pence(ctx.rules.current(), self._today()))
+            )
 
     # -- acting ---------------------------------------------------------------
     def _clear_load_problem(self) -> None:

@@ -6,7 +6,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QGroupBox, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from caseworker import paths
-from caseworker.services import demo, users
+from caseworker.services import users
 from caseworker.services.errors import InvalidInput, ServiceError
 from caseworker.ui.context import AppContext
 from caseworker.ui.fields import FieldSet
@@ -26,6 +26,8 @@ class SignInPage(QWidget):
 
         self.sign_in_box, form = section("Sign in")
         if paths.demo_mode():
+            from caseworker.services import demo  # Faker and the demo data: demo mode only
+
             hint = QLabel(
                 f"Demo: sign in as {demo.DEMO_OFFICER[1]} (officer) or {demo.DEMO_MANAGER[1]} "
                 f"(manager); the password is {demo.DEMO_PASSWORD}"

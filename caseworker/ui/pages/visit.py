@@ -27,7 +27,7 @@ from caseworker.domain.household import Household
 from caseworker.domain.rules import AdjustedPackage, Adjustment, NoRulesInForce
 from caseworker.domain.visit import NeedCategory, Visit, WorkEvent
 from caseworker.services import drafts, drop_in, recommend, visits
-from caseworker.services.errors import InvalidInput
+from caseworker.services.errors import InvalidInput, VisitFactsRefused
 from caseworker.ui.context import AppContext
 from caseworker.ui.fields import FieldSet
 from caseworker.ui.recommendation import RecommendationPanel
@@ -249,6 +249,9 @@ class VisitPage(QWidget):
             )
         except NoRulesInForce as exc:
             self.panel.summary.setText(str(exc))
+            return False
+        except VisitFactsRefused as exc:  # e.g. a member born after the visit date
+            self.panel.summary.setText(" ".join(f"{p}." for p in exc.problems))
             return False
         self._last = (visit, adjustments, adjusted, errors)
         self.panel.display(rec, adjusted, errors)

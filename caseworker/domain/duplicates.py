@@ -28,6 +28,7 @@ from itertools import combinations
 
 from rapidfuzz.distance import OSA, Levenshtein
 
+from caseworker.domain.dates import digits_date
 from caseworker.domain.household import Household
 from caseworker.domain.postcode import PostcodeError, normalise_postcode
 from caseworker.domain.search_terms import fold
@@ -151,6 +152,9 @@ def profile_from_fields(fields: Mapping[str, str]) -> Profile:
 
 
 def parse_date(text: str) -> date | None:
+    typed = digits_date(text)
+    if typed is not None:
+        return typed
     for fmt in _DATE_FORMATS:
         try:
             return datetime.strptime(text.strip(), fmt).date()

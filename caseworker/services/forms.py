@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from caseworker.domain.dates import digits_date
 from caseworker.domain.errors import describe, field_title
 from caseworker.domain.money import MoneyError, parse_pounds
 from caseworker.services.errors import InvalidInput
@@ -20,6 +21,10 @@ DATE_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d")
 
 
 def parse_date(text: str) -> date:
+    """dd/mm/yyyy (or with - or .), yyyy-mm-dd, or the eight digits alone (ddmmyyyy)."""
+    typed = digits_date(text)
+    if typed is not None:
+        return typed
     for fmt in DATE_FORMATS:
         try:
             return datetime.strptime(text.strip(), fmt).date()

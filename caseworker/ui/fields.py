@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from caseworker.domain.dates import digits_date
 from caseworker.ui.widgets import steady
 
 Choice = tuple[str | None, str]
@@ -75,6 +76,10 @@ class FieldSet:
         self._taken = taken if taken is not None else set()
 
     # -- building -----------------------------------------------------------
+    def free_letter(self, letter: str) -> None:
+        """Give back a letter kept aside, so the next field can take it."""
+        self._taken.discard(letter.lower())
+
     def _add(self, form: QFormLayout, name: str, label: str, widget: QWidget, help: str) -> None:
         text = with_mnemonic(label, self._taken)
         widget.setAccessibleName(label)
@@ -107,6 +112,21 @@ class FieldSet:
         edit.setPlaceholderText(placeholder)
         edit.textChanged.connect(self._on_change)
         self._add(form, name, label, edit, help)
+        return edit
+
+    def date(
+        self, form: QFormLayout, name: str, label: str, placeholder: str = "dd/mm/yyyy"
+    ) -> QLineEdit:
+        """A date: dd/mm/yyyy, or its eight digits alone (quicker), shown with the slashes
+        once the officer moves on, so what was understood is on screen."""
+        edit = self.line(form, name, label, placeholder, "Type it as 31/12/1985 or 31121985.")
+
+        def slashed() -> None:
+            typed = digits_date(edit.text())
+            if typed is not None:
+                edit.setText(f"{typed:%d/%m/%Y}")
+
+        edit.editingFinished.connect(slashed)
         return edit
 
     def text(self, form: QFormLayout, name: str, label: str, help: str = "") -> QPlainTextEdit:

@@ -61,6 +61,7 @@ QUIT_KEY = "Ctrl+Q"
 CONFLICTS_KEY = "Ctrl+Shift+C"
 ABOUT_KEY = "Shift+F1"
 TODAY_KEY = "Ctrl+T"
+FAMILY_COPY_KEY = "Ctrl+P"
 
 
 PREFERRED_SIZE = QSize(1100, 760)
@@ -100,6 +101,8 @@ PAGE_ORDER = (
 #: The pages a list-page refresh (F5, after a sync, Back to search) applies to.
 _LIST_PAGES = frozenset(PAGE_ORDER) - {"signin", "search", "household", "visit", "lock_page"}
 _LIST_PAGES -= {"today"}
+#: A manager's pages (the Manager menu): Back (Alt+Left) goes to Today from them.
+_MANAGER_PAGES = _LIST_PAGES - {"reviews", "conflicts"}
 
 
 class PageStack(QStackedWidget):
@@ -391,6 +394,12 @@ class MainWindow(QMainWindow):
             "Approve the package on the spot: on a visit, save it and say yes to its package; "
             "on a household, say yes to the package chosen on its Packages tab",
         )
+        self.family_copy_action = self._action(
+            "&Family copy (PDF)",
+            FAMILY_COPY_KEY,
+            self._family_copy,
+            "The family's summary to print or give them, for the household on screen",
+        )
         self.member_action = self._action(
             "&Add member", "Ctrl+M", self._add_member, "Add a member to the household on screen"
         )
@@ -500,6 +509,7 @@ class MainWindow(QMainWindow):
             self.save_action,
             self.visit_action,
             self.member_action,
+            self.family_copy_action,
             self.back_action,
             self.reviews_action,
             self.sync_action,
@@ -628,6 +638,7 @@ class MainWindow(QMainWindow):
         self.visit_action.setEnabled(self._is(page, "household"))
         self.yes_action.setEnabled(signed_in and self._is(page, "household", "visit"))
         self.member_action.setEnabled(self._is(page, "household"))
+        self.family_copy_action.setEnabled(self._is(page, "household"))
 
     def _on_signed_in(self) -> None:
         user = self.context.user
@@ -703,14 +714,20 @@ class MainWindow(QMainWindow):
         self._flush()
         self.visit.start(household)
         self.show_page(self.visit)
-        self.visit.fields.widgets["visit_date"].setFocus()
+        self.visit.focus_first()
 
     def _back_to_household(self, household: Household) -> None:
         self.open_household(household.id)
         self.household.tabs.setCurrentIndex(2)
 
     def _visit_saved(self, household: Household, note: str) -> None:
-        self._back_to_household(household)
+        if self.household.visit_added(household.id):  # the page it came from, kept as it was
+            self._flush()
+            self.show_page(self.household)
+            self.household.fields.widgets["address_line1"].setFocus()
+            self.household.tabs.setCurrentIndex(2)
+        else:
+            self._back_to_household(household)
         show_banner(self.household.message, note)
 
     def _save(self) -> None:
@@ -742,6 +759,16 @@ class MainWindow(QMainWindow):
             return
         self.household.packages.say_yes()
 
+    def _family_copy(self) -> None:
+        """Ctrl+P: the Family summary (PDF) button of a saved household."""
+        if not self._is(self.stack.currentWidget(), "household"):
+            return
+        push = self.household.family_pdf_button
+        if not push.isEnabled():
+            show_banner(self.household.message, "Save the household first: then its family copy.")
+            return
+        push.click()
+
     def _add_member(self) -> None:
         self.household.tabs.setCurrentIndex(1)
         self.household.member_fields.widgets["first_name"].setFocus()
@@ -752,6 +779,8 @@ class MainWindow(QMainWindow):
             self.household.leave()
         elif self._is(page, "visit"):
             self.visit.leave()
+        elif self._is(page, *_MANAGER_PAGES):
+            self.go_today()  # a manager's pages are reached from Today, not from a search
         elif self._is(page, *_LIST_PAGES):
             self.go_search()
 

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from caseworker.domain.dates import local_stamp
 from caseworker.domain.money import format_pence
 from caseworker.domain.packages import Package
 from caseworker.domain.payments import (
@@ -263,7 +264,7 @@ class PackagesPanel(QWidget):
         self.model.set_rows(
             [
                 (
-                    p.created_at.strftime("%d/%m/%Y"),
+                    local_stamp(p.created_at),  # UK time, as the officer's clock said
                     format_pence(p.total_pence),
                     p.status.label,
                     "Officer (today's yes)" if p.route == "officer" else "Team manager",
@@ -275,6 +276,16 @@ class PackagesPanel(QWidget):
         row = ids.index(select) if select in ids else (0 if ids else -1)
         if row >= 0:
             self.table.selectRow(row)
+        self._show_detail()
+
+    def select(self, package_id: uuid.UUID) -> None:
+        """Choose ``package_id`` in the list: from what is shown if it is there (just
+        loaded with the household), else read again."""
+        ids = [p.id for p in self._packages]
+        if package_id not in ids:
+            self.load(self.household_id, package_id)
+            return
+        self.table.selectRow(ids.index(package_id))
         self._show_detail()
 
     def current(self) -> Package | None:

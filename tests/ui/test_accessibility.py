@@ -294,7 +294,7 @@ def test_keyboard_shortcuts(store: Store, ui: Officer, household: Household) -> 
     ui.shortcut("Ctrl+R")  # Ctrl+R records a visit
     assert window.stack.currentWidget() is window.visit
     assert window.visit.title.text() == f"Record a visit — {household.reference}"
-    assert ui.focused is window.visit.fields.widgets["visit_date"]
+    assert ui.focused is window.visit.fields.widgets["point_of_need"]  # dated today already
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -183,7 +183,7 @@ def test_cancelling_the_reason_merges_nothing(manager_ui: Officer, planted: Plan
     assert len(table_rows(page.table)) == 1 and table_rows(page.merges) == []
     assert not page.message.isVisible()
     manager_ui.shortcut("Alt+Left")
-    assert manager_ui.window.stack.currentWidget() is manager_ui.window.search
+    assert manager_ui.window.stack.currentWidget() is manager_ui.window.today
 
 
 def test_an_officer_has_no_duplicates_page(

@@ -34,7 +34,7 @@ def test_manager_reaches_queue_fund_and_users_by_keyboard(
     ui.shortcut("Ctrl+Shift+U")
     assert window.stack.currentWidget() is window.users
     ui.shortcut("Alt+Left")
-    assert window.stack.currentWidget() is window.search
+    assert window.stack.currentWidget() is window.today  # a manager's pages go back to Today
 
 
 def test_officer_has_no_manager_menu(ui: Officer) -> None:

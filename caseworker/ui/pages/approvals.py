@@ -40,6 +40,7 @@ from caseworker.ui.widgets import (
     REFRESH_WHAT,
     banner,
     button,
+    enter_presses,
     heading,
     row_table,
     scrolling,
@@ -190,6 +191,9 @@ class ApprovalsPage(QWidget):
             shortcut.setWhatsThis(what)
             shortcut.activated.connect(slot)
         self.decision_fields.focus_chain()
+        # Enter in an amount approves (as typed); in the reason, rejects with it.
+        enter_presses(self.items_box, self.approve_button)
+        enter_presses(self.reason, self.reject_button, drawn=False)
         self._load_problem = ""  # why the last refresh failed, while it is on screen
         if context.current_user is not None:  # built before sign-in: nothing to show yet
             self.refresh()

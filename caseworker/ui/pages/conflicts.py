@@ -206,6 +206,9 @@ class ConflictsPage(QWidget):
         self.other_button.clicked.connect(lambda: self.resolve("other"))
         self.open_button.clicked.connect(self._open_selected)
         self.table.activated.connect(lambda _index: self._open_selected())
+        self.open_button.setDefault(True)  # what Enter on a conflict does
+        # Enter on a change not accepted: its first action, to press (or Tab past).
+        self.refused_table.activated.connect(lambda _index: self.resend_button.setFocus())
         self.resend_button.clicked.connect(self.resend)
         self.dismiss_button.clicked.connect(self.dismiss)
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._enable())

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QProgressBar,
+    QPushButton,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -263,6 +264,10 @@ class DuplicatesPage(QWidget):
         self.left_button.clicked.connect(lambda: self.merge_into("left"))
         self.right_button.clicked.connect(lambda: self.merge_into("right"))
         self.undo_button.clicked.connect(self.undo)
+        # Enter on a pair or a merge goes to the button that acts on it (a merge then asks
+        # why, so nothing is merged by Enter alone); Enter there presses it.
+        self.table.activated.connect(lambda _index: self._to_button(self.left_button))
+        self.merges.activated.connect(lambda _index: self._to_button(self.undo_button))
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_current())
         self.merges.selectionModel().currentRowChanged.connect(lambda *_: self._enable())
         on_refresh_key(self, self.refresh)
@@ -270,6 +275,11 @@ class DuplicatesPage(QWidget):
         chain += [self.merges, self.undo_button]
         tab_chain(chain)
         self._enable()
+
+    @staticmethod
+    def _to_button(push: QPushButton) -> None:
+        if push.isEnabled():
+            push.setFocus(Qt.FocusReason.OtherFocusReason)
 
     # -- loading --------------------------------------------------------------
     def refresh(self) -> None:

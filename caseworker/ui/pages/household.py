@@ -8,12 +8,14 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QFocusEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QMainWindow,
     QPushButton,
     QSizePolicy,
@@ -99,14 +101,17 @@ class HouseholdPage(QWidget):
         # Alt+letters of the Case menu, tabs, and buttons; the fields take the rest.
         taken = set("cdmtkbvraulo")
         self.fields = FieldSet(self._changed, taken)
-        self.member_fields = FieldSet(self._changed, taken)
+        # The Members fields are never on screen with the Details ones: their own letters
+        # (Alt+W work status, Alt+H hours reduced), not what Details left over (none).
+        member_taken = set(taken)
+        self.member_fields = FieldSet(self._changed, member_taken)
         self.tabs.addTab(scrolling(self._details()), "&Details")
         self.tabs.addTab(scrolling(self._members()), "&Members")
         self.tabs.addTab(self._timeline(), "&Timeline")
         # Its own Alt+letters: only the Case menu's, the tabs' and the buttons below are
         # on screen with it (the Details and Members fields are on other tabs).
         self.packages = PackagesPanel(context, clock.today, set("cdmtkbvr"))
-        self.packages.changed.connect(self._refresh)
+        self.packages.changed.connect(self._package_decided)
         self._packages_tab = scrolling(self.packages)
         self.tabs.addTab(self._packages_tab, "Pac&kages")
         # Every letter of its title is already an Alt+key here: reached by Ctrl+Tab or a click.
@@ -117,8 +122,9 @@ class HouseholdPage(QWidget):
 
         documents = QHBoxLayout()
         documents.addWidget(QLabel("Documents:"))
-        self.family_pdf_button = button(with_mnemonic("Family summary (PDF)", taken))
-        self.case_pdf_button = button(with_mnemonic("Case file (PDF)", taken))
+        both = taken | member_taken  # in view with either tab
+        self.family_pdf_button = button(with_mnemonic("Family summary (PDF)", both), "Ctrl+P")
+        self.case_pdf_button = button(with_mnemonic("Case file (PDF)", both))
         self.sar_button = button("Subject access export")
         for push in (self.family_pdf_button, self.case_pdf_button, self.sar_button):
             documents.addWidget(push)
@@ -142,6 +148,7 @@ class HouseholdPage(QWidget):
         self.visit_button.clicked.connect(self._record_visit)
         self.fields.focus_chain()
         self.member_fields.focus_chain()
+        self._carried = SelectedWhileCarried(self.member_fields.widgets["surname"])
         # Enter in a field presses the form's main button: Save on Details; on Members,
         # Update member for a member reopened from the list, else Add member.
         enter_presses(self._details_page, self.save_button)
@@ -205,11 +212,11 @@ class HouseholdPage(QWidget):
         m = self.member_fields
         m.line(form, "first_name", "First name")
         m.line(form, "surname", "Surname")
-        m.line(form, "date_of_birth", "Date of birth", "dd/mm/yyyy")
+        m.date(form, "date_of_birth", "Date of birth")
         m.choice(form, "relationship", "Relationship to lead contact", labels.choices(Relationship))
         m.choice(form, "work_status", "Work status", labels.choices(WorkStatus, "Not recorded"))
         m.check(form, "reduced_hours", "Hours reduced")
-        m.line(form, "earnings_fell_on", "Date earnings fell", "dd/mm/yyyy, if they did")
+        m.date(form, "earnings_fell_on", "Date earnings fell", "dd/mm/yyyy, if they did")
         m.choice(
             form,
             "earnings_fall_reason",
@@ -330,12 +337,7 @@ class HouseholdPage(QWidget):
                 for m in self.members
             ]
         )
-        rows = []
-        if h is not None:
-            for entry in visits.timeline(self._context.store, h.id):
-                detail = _timeline_detail(entry.changes)
-                rows.append((local_stamp(entry.at), entry.who, entry.what, detail))
-        self.timeline_model.set_rows(rows)
+        self._refresh_timeline()
         compared = reviews.before_after(self._context.store, h.id) if h is not None else []
         self.before_after_model.set_rows(before_after_rows(compared))
         self.before_after_note.setText(
@@ -347,6 +349,32 @@ class HouseholdPage(QWidget):
         )
         self.packages.load(h.id if h else None)
         self.referrals.load(h.id if h else None)
+
+    def _refresh_timeline(self) -> None:
+        h = self.household
+        rows = []
+        if h is not None:
+            for entry in visits.timeline(self._context.store, h.id):
+                detail = _timeline_detail(entry.changes)
+                rows.append((local_stamp(entry.at), entry.who, entry.what, detail))
+        self.timeline_model.set_rows(rows)
+
+    def visit_added(self, household_id: uuid.UUID) -> bool:
+        """A visit was just saved for the household on this page: its timeline, packages
+        and referrals change, not its details or members, so only they are read again.
+        False if the page holds another household (then it must be loaded)."""
+        if self.household is None or self.household.id != household_id:
+            return False
+        self.message.hide()
+        self._refresh_timeline()
+        self.packages.load(household_id)
+        self.referrals.load(household_id)
+        return True
+
+    def _package_decided(self) -> None:
+        """A decision on the Packages tab changes its list (the panel reloads it) and the
+        timeline, nothing else here: not the whole page again (Ctrl+Y's screen change)."""
+        self._refresh_timeline()
 
     # -- members --------------------------------------------------------------
     def _member_from_form(self, member_id: uuid.UUID | None) -> Member | None:
@@ -369,6 +397,8 @@ class HouseholdPage(QWidget):
             member = member.model_copy(update={"relationship": Relationship.LEAD})
         self.members.append(member)
         self._members_changed()
+        # The next member straight away (Enter again on an empty name does nothing).
+        self.member_fields.widgets["first_name"].setFocus(Qt.FocusReason.OtherFocusReason)
 
     def update_member(self) -> None:
         row = self.members_table.currentIndex().row()
@@ -403,14 +433,19 @@ class HouseholdPage(QWidget):
         """The Packages tab, with ``select`` chosen (else the package already chosen)."""
         self.tabs.setCurrentIndex(self.tabs.indexOf(self._packages_tab))
         if select is not None:
-            self.packages.load(self.packages.household_id, select)
+            self.packages.select(select)
         self.packages.table.setFocus()
 
     def _clear_member(self) -> None:
         relationship = Relationship.LEAD if not self.members else Relationship.CHILD
+        # A family mostly shares a surname: the last member's, selected when Tab reaches
+        # it, so typing another replaces it.
+        surname = self.members[-1].surname if self.members else ""
+        self._carried.carry(surname)
         self.member_fields.set_values(
             {name: "" for name in self.member_fields.widgets}
             | {
+                "surname": surname,
                 "relationship": relationship.value,
                 "work_status": None,
                 "earnings_fall_reason": None,
@@ -629,3 +664,30 @@ def _timeline_detail(changes: dict[str, object]) -> str:
     if isinstance(amount, int) and amount:
         return format_pence(amount)
     return ", ".join(k.split(".")[-1].replace("_", " ") for k in changes)
+
+
+class SelectedWhileCarried(QObject):
+    """A value carried over from the last member is all selected when the field takes the
+    focus by a click too (Tab selects it already), so what is typed replaces it rather
+    than adding to it; once changed it behaves as any field."""
+
+    def __init__(self, edit: QWidget) -> None:
+        super().__init__(edit)
+        assert isinstance(edit, QLineEdit)
+        self._edit = edit
+        self._value = ""
+        self._clicked_in = False
+        edit.installEventFilter(self)
+
+    def carry(self, value: str) -> None:
+        self._value = value
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if kind == QEvent.Type.FocusIn and isinstance(event, QFocusEvent):
+            self._clicked_in = event.reason() == Qt.FocusReason.MouseFocusReason
+        elif kind == QEvent.Type.MouseButtonRelease and self._clicked_in:
+            self._clicked_in = False  # the click has placed the cursor: select it all
+            if self._value and self._edit.text() == self._value:
+                self._edit.selectAll()
+        return False

@@ -96,6 +96,8 @@ class TodayPage(QWidget):
             items.itemActivated.connect(self._activated)  # Enter, or a double click
             key = QShortcut(QKeySequence(str(number)), self)
             key.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            # On the Keys page (F1) and in the README: "Name: what it does".
+            key.setWhatsThis(f"{title}: on Today, go to this list (arrows choose, Enter opens)")
             key.activated.connect(lambda items=items: self._go_to(items))
             box = QVBoxLayout()
             box.addWidget(label)

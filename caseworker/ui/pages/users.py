@@ -22,6 +22,7 @@ from caseworker.ui.models import ListTableModel
 from caseworker.ui.widgets import (
     banner,
     button,
+    enter_presses,
     heading,
     on_refresh_key,
     row_table,
@@ -85,7 +86,7 @@ class UsersPage(QWidget):
         layout.addWidget(box)
 
         self.add_button.clicked.connect(self.add)
-        self._line("confirm").returnPressed.connect(self.add)
+        enter_presses(box, self.add_button)  # Enter in any of its fields adds the person
         on_refresh_key(self, self.refresh)
         chain = [self.table, *f.focus_chain(), self.add_button]
         tab_chain(chain)

@@ -49,6 +49,7 @@ _FLAGS = (
     ("family_strain", "Family strain reported"),
     ("substance_use", "Substance use reported"),
 )
+CAPITAL_LETTERS = {"financial": "f", "mental": "m", "social": "s", "human": "h"}
 _SCORES: list[tuple[str | None, str]] = [(None, "Not scored yet")] + [
     (str(score), text) for score, text in SCORE_LABELS.items()
 ]
@@ -77,7 +78,9 @@ class VisitPage(QWidget):
         layout.addWidget(self.title)
         self.message = banner()
         layout.addWidget(self.message)
-        self.fields = FieldSet(self._changed, set("cbvr"))  # Case menu, Back, Save
+        # Case menu, Back, Save; f, m, s and h kept for the four capitals (Alt+F, Alt+M,
+        # Alt+S, Alt+H: straight to each score, wherever the officer is on the form).
+        self.fields = FieldSet(self._changed, set("cbvr") | set(CAPITAL_LETTERS.values()))
         # The form on the left; on the right, always in view as the officer types, the
         # live stage, package and each item's "why" (issue 18: the package once sat
         # about 35 fields down the form).
@@ -120,7 +123,7 @@ class VisitPage(QWidget):
     def _need(self) -> QWidget:
         box, form = section("The visit and the point of need")
         f = self.fields
-        f.line(form, "visit_date", "Visit date", "dd/mm/yyyy")
+        f.date(form, "visit_date", "Visit date")
         f.line(form, "venue", "Venue")
         f.text(
             form,
@@ -131,14 +134,14 @@ class VisitPage(QWidget):
         f.checks(form, "need_categories", "Need categories", labels.choices(NeedCategory))
         for name, text in _FLAGS:
             f.check(form, name, text)
-        f.line(form, "hearing_date", "Possession or eviction hearing", "dd/mm/yyyy, if any")
+        f.date(form, "hearing_date", "Possession or eviction hearing", "dd/mm/yyyy, if any")
         return box
 
     def _costs(self) -> QWidget:
         box, form = section("Stated costs")
         f = self.fields
         f.choice(form, "work_event", "Getting to work", labels.choices(WorkEvent, "None"))
-        f.line(form, "work_event_date", "Date of job, interview or hours", "dd/mm/yyyy")
+        f.date(form, "work_event_date", "Date of job, interview or hours")
         self.work_member = f.choice(form, "work_member_id", "Who is getting to work", [])
         f.line(form, "getting_to_work_cost_pence", "Travel or clothing cost (£)")
         f.line(form, "tools_cost_pence", "Tools or equipment cost (£)")
@@ -150,6 +153,7 @@ class VisitPage(QWidget):
     def _capitals(self) -> QWidget:
         box, form = section("Four capitals assessment")
         for name in CAPITALS:
+            self.fields.free_letter(CAPITAL_LETTERS[name])
             self.fields.choice(
                 form, name, f"{name.capitalize()} capital", _SCORES, CAPITAL_HELP[name]
             )
@@ -203,6 +207,10 @@ class VisitPage(QWidget):
         self._loading = False
         self.update_stage()
         self.update_recommendation()
+
+    def focus_first(self) -> None:
+        """The point of need: the visit date is today's already (change it with Alt+I)."""
+        self.fields.widgets["point_of_need"].setFocus()
 
     def update_stage(self) -> None:
         values = self.fields.values()

@@ -8,6 +8,7 @@ from datetime import date
 
 from PySide6.QtWidgets import QComboBox
 
+from caseworker.domain.household import Household
 from caseworker.domain.users import User
 from caseworker.services import households, visits
 from caseworker.store.database import Store
@@ -20,17 +21,8 @@ def test_the_package_and_its_why_sit_beside_the_form_as_the_officer_types(
     qtbot: object, store: Store, officer: User, open_window: Callable[..., MainWindow]
 ) -> None:
     household = households.create_household(store, officer, household_with_arrears(12_000))
-    window = open_window(size=(1366, 768))
-    ui = Officer(window=window, qtbot=qtbot)  # type: ignore[arg-type]
-    ui.sign_in()
-    ui.open_found(household.reference)
-    ui.shortcut("Ctrl+R")
+    window, _ui = _visit_scored(qtbot, open_window, household)
     visit = window.visit
-    fields = visit.fields.widgets
-    for capital, score in (("financial", "2"), ("mental", "1"), ("social", "1"), ("human", "1")):
-        combo = fields[capital]
-        assert isinstance(combo, QComboBox)
-        ui.choose(combo, score)
     panel = visit.panel
     qtbot.waitUntil(lambda: panel.items.rowCount() > 0, timeout=3000)  # type: ignore[attr-defined]
     assert "Stage 3" in panel.summary.text()
@@ -74,16 +66,8 @@ def test_facts_the_engine_refuses_are_said_beside_the_form_and_not_saved(
     household = households.create_household(
         store, officer, family.model_copy(update={"members": [child_lead]})
     )
-    window = open_window(size=(1366, 768))
-    ui = Officer(window=window, qtbot=qtbot)  # type: ignore[arg-type]
-    ui.sign_in()
-    ui.open_found(household.reference)
-    ui.shortcut("Ctrl+R")
+    window, ui = _visit_scored(qtbot, open_window, household)
     visit = window.visit
-    for capital, score in (("financial", "2"), ("mental", "1"), ("social", "1"), ("human", "1")):
-        combo = visit.fields.widgets[capital]
-        assert isinstance(combo, QComboBox)
-        ui.choose(combo, score)
     said = (
         "Member 1 (Ama Mensah): the lead contact must be an adult (18 or over on the "
         "visit date, policy part 2), and is 10."
@@ -92,3 +76,19 @@ def test_facts_the_engine_refuses_are_said_beside_the_form_and_not_saved(
     ui.shortcut("Ctrl+S")
     assert visit.message.text() == f"Not saved. {said}"
     assert visits.visits_of(store, household.id) == []
+
+
+def _visit_scored(
+    qtbot: object, open_window: Callable[..., MainWindow], household: Household
+) -> tuple[MainWindow, Officer]:
+    """At 1366x768, signed in, the household's new visit (Ctrl+R) scored 2, 1, 1, 1."""
+    window = open_window(size=(1366, 768))
+    ui = Officer(window=window, qtbot=qtbot)  # type: ignore[arg-type]
+    ui.sign_in()
+    ui.open_found(household.reference)
+    ui.shortcut("Ctrl+R")
+    for capital, score in (("financial", "2"), ("mental", "1"), ("social", "1"), ("human", "1")):
+        combo = window.visit.fields.widgets[capital]
+        assert isinstance(combo, QComboBox)
+        ui.choose(combo, score)
+    return window, ui

@@ -132,7 +132,7 @@ def test_raising_the_cap_to_800_shows_the_households_it_cut(
 
     # Back, as from every manager page.
     ui.shortcut("Alt+Left")
-    assert ui.window.stack.currentWidget() is ui.window.search
+    assert ui.window.stack.currentWidget() is ui.window.today  # where the day started
 
 
 def test_a_draft_that_does_not_load_names_the_file_and_line(

@@ -31,6 +31,7 @@ from caseworker.domain.signing import change_message, verify
 from caseworker.services.errors import ServiceError
 from caseworker.services.outbox import mutation_digest
 from caseworker.services.registry import MUTATIONS
+from caseworker.store.database import transaction_cache
 from caseworker.store.tables import UserAccount
 
 AUDIT_ACTION = "refused: not signed by its author"
@@ -80,14 +81,34 @@ def check(
     if actor_id is None:
         _check_first_manager(session, name, values, message, signature)
         return
-    account = session.get(UserAccount, actor_id)
-    if account is None:
+    author = _author(session, actor_id)
+    if author is None:
         raise SignatureRefused(
             "Made by someone this team store does not know: the account that made it has "
             "not reached the store."
         )
-    if not account.public_key or not verify(account.public_key, message, signature):
-        raise SignatureRefused(f"Not signed by {_who(account)}: {_WHY}")
+    who, public_key = author
+    if not public_key or not verify(public_key, message, signature):
+        raise SignatureRefused(f"Not signed by {who}: {_WHY}")
+
+
+_KEYS = "signatures_public_keys"  # transaction_cache key: author id -> (who, public key)
+
+
+def _author(session: Session, actor_id: uuid.UUID) -> tuple[str, str] | None:
+    """The author's name and public key, read once per transaction: a push checks
+    hundreds of changes by one author. Only a key that is set is kept, since a set key
+    is never replaced (``users.set_key``); an account without one is read again."""
+    known: dict[uuid.UUID, tuple[str, str]] = transaction_cache(session).setdefault(_KEYS, {})
+    if actor_id in known:
+        return known[actor_id]
+    account = session.get(UserAccount, actor_id)
+    if account is None:
+        return None
+    author = (_who(account), account.public_key)
+    if account.public_key:
+        known[actor_id] = author
+    return author
 
 
 def _who(account: UserAccount) -> str:

@@ -209,10 +209,13 @@ def _replay_batch(
         reading_ahead = False
         for index, entry in enumerate(batch):
             if entry.name not in _HOUSEHOLD_RUN:
-                repo.forget_read_ahead(session)
+                if reading_ahead:
+                    _end_run(session)
                 reading_ahead = False
             elif not reading_ahead:
                 repo.read_ahead(session, _edited_households(batch[index:]))
+                if not careful:  # a failed write fails the batch, replayed carefully
+                    repo.write_behind(session)
                 reading_ahead = True
             if entry.mutation_id <= last:
                 continue  # applied by an earlier push whose answer never arrived
@@ -250,6 +253,8 @@ def _replay_batch(
                 hold_back(entry.touched, blocked)
             results.append(result)
             last = entry.mutation_id
+        if reading_ahead:
+            _end_run(session)
         state.last_mutation_id = last
         state.last_seen_at = utcnow()
         session.add(state)
@@ -301,8 +306,20 @@ def note_copy(shared: Store, client_id: uuid.UUID, new_client_id: uuid.UUID) -> 
 
 # Household saves and edits are most of what laptops push. A run of them writes
 # households only through ``save_household``, and each household read ahead is
-# handed out once, so the edits of a run can be read in one query.
+# handed out once, so the edits of a run can be read in one query, and their writes
+# sent together (``repo.write_behind``).
 _HOUSEHOLD_RUN = frozenset({"households.create", "households.update"})
+
+
+def _end_run(session: Session) -> None:
+    """Forget the households read ahead and send the writes held back. Held back only
+    in a batch replayed without savepoints: a write the store refuses fails the batch,
+    which is replayed one savepoint per change (so the refused change is found)."""
+    repo.forget_read_ahead(session)
+    try:
+        repo.write_pending(session, stop=True)
+    except (IntegrityError, DataError) as exc:
+        raise _Refused from exc
 
 
 def _edited_households(entries: list[Entry]) -> set[uuid.UUID]:

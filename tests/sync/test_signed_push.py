@@ -21,7 +21,13 @@ from caseworker.services.audit_check import verify_store
 from caseworker.services.signatures import AUDIT_ACTION
 from caseworker.store.database import Store
 from caseworker.store.sync_tables import OutboxRow, SyncMutation
-from caseworker.store.tables import AuditEventRow, FundEntryRow, PackageRow, UserAccount
+from caseworker.store.tables import (
+    AuditEventRow,
+    FundEntryRow,
+    HouseholdRow,
+    PackageRow,
+    UserAccount,
+)
 from caseworker.sync.push import PushReport
 from caseworker.sync.remote import StoreRemote
 from caseworker.sync.run import sync
@@ -275,3 +281,44 @@ def _public(store: Store, user_id: uuid.UUID) -> str:
         row = session.get(UserAccount, user_id)
     assert row is not None
     return row.public_key
+
+
+def test_a_forged_change_amid_its_authors_signed_ones_is_refused_alone(
+    laptops: list[Laptop],
+) -> None:
+    """The store reads an author's key once per push and sends a run of household saves
+    together; a change in the middle of the run with a forged signature is still
+    checked on its own: refused and audited, and the changes around it applied."""
+    a, b, _ = laptops
+    _manager, officer = _team(a, b)
+    made = [
+        households.create_household(
+            b.store,
+            officer,
+            household_with_arrears(10_000 + n).model_copy(update={"phone": f"07700 9{n:05}"}),
+        ).id
+        for n in range(5)
+    ]
+    with b.store.unit_of_work() as session:
+        rows = session.exec(
+            select(OutboxRow)
+            .where(OutboxRow.name == "households.create")
+            .order_by(col(OutboxRow.mutation_id))
+        ).all()
+        forged = signing.sign(
+            signing.new_key("someone else's").private, signing.change_message(rows[2].digest)
+        )
+        rows[2].signature = forged
+        session.add(rows[2])
+    report = signed_sync(b)
+    assert (report.applied, report.refused) == (4, 1)
+    with b.shared.read() as session:
+        stored = set(session.exec(select(HouseholdRow.id)).all())
+        assert session.exec(select(AuditEventRow).where(AuditEventRow.action == AUDIT_ACTION)).one()
+    assert stored >= {made[0], made[1], made[3], made[4]}
+    assert made[2] not in stored
+    signed_sync(a)
+    with a.store.read() as session:
+        assert {made[0], made[1], made[3], made[4]} <= set(
+            session.exec(select(HouseholdRow.id)).all()
+        )

@@ -99,28 +99,16 @@ PAGE_ORDER = (
     "today",
 )
 #: The pages a list-page refresh (F5, after a sync, Back to search) applies to.
-_LIST_PAGES = frozenset(PAGE_ORDER) - {"signin", "search", "household", "visit", "lock_page"}
-_LIST_PAGES -= {"today"}
+_LIST_PAGES = frozenset(PAGE_ORDER) - {
+    "signin",
+    "search",
+    "household",
+    "visit",
+    "lock_page",
+    "today",
+}
 #: A manager's pages (the Manager menu): Back (Alt+Left) goes to Today from them.
 _MANAGER_PAGES = _LIST_PAGES - {"reviews", "conflicts"}
-
-
-class PageStack(QStackedWidget):
-    """The window's pages, made the first time each is wanted.
-
-    ``count()`` and ``widget(i)`` answer for every page in ``PAGE_ORDER`` (making the
-    one asked for), so walking the stack still visits each page; Qt itself only ever
-    sees the pages made so far."""
-
-    def __init__(self, make: Callable[[str], QWidget]) -> None:
-        super().__init__()
-        self._make = make
-
-    def count(self) -> int:
-        return len(PAGE_ORDER)
-
-    def widget(self, index: int) -> QWidget:
-        return self._make(PAGE_ORDER[index])
 
 
 class MainWindow(QMainWindow):
@@ -128,7 +116,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.context = context
         self.setWindowTitle("Caseworker — Today's yes")
-        self.stack = PageStack(self.page)
+        self.stack = QStackedWidget()
         # The pages scroll when the window is smaller than they would like (a small
         # screen at 200%), so the window never has to be larger than the screen.
         pages = scrolling(self.stack)

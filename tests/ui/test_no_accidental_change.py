@@ -58,6 +58,7 @@ def _value_widgets(page: QWidget) -> list[QWidget]:
 def _every_page(window: MainWindow, household: Household) -> list[QWidget]:
     """Show each page of the window in turn (household and visit with a household open)."""
     shown: list[QWidget] = []
+    window.make_every_page()  # pages are made on first use
     for index in range(window.stack.count()):
         page = window.stack.widget(index)
         if page is window.household:

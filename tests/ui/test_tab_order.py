@@ -55,6 +55,7 @@ def every_page(ui: Officer, household: Household) -> Iterator[Shown]:
     window = ui.window
     yield Shown("sign-in", window.signin)
     ui.sign_in("TM01", PASSWORD)
+    window.make_every_page()  # pages are made on first use
     for index in range(window.stack.count()):
         page = window.stack.widget(index)
         if page in (window.signin, window.lock_page):

@@ -200,57 +200,41 @@ def save_household(
     )
     stamp = written("household", household.id)
     pending: _Pending | None = transaction_cache(session).get(_WRITE_BEHIND)
-    if pending is not None and stored is None:
-        pending.inserted.append(
-            {
-                "id": household.id,
-                "created_by": user_id,
-                "created_at": utcnow(),  # two readings, as below: a replay's tape holds both
-                "updated_at": utcnow(),
-                "version": 1,
-                "archived": False,
-                **values,
-                **stamp,
-            }
-        )
-        pending.members.extend(_member_rows(household))
-        pending.terms.extend(
-            {"household_id": household.id, "term": t} for t in sorted(_terms(household))
-        )
-        return
-    if (
-        pending is not None
-        and stored is not None
-        and household.members == stored.members
-        and _named(household) == _named(stored)
-    ):
-        loaded = session.identity_map.get(session.identity_key(HouseholdRow, household.id))
-        if loaded is not None:
-            session.expire(loaded)
-        pending.updated.append(
-            {"household": household.id, "updated_at": utcnow(), **values, **stamp}
-        )
-        return
-    write_pending(session)
     if stored is None:
-        created_at, updated_at = utcnow(), utcnow()
-        direct(session).execute(
-            insert(_HOUSEHOLD),
-            {
-                "id": household.id,
-                "created_by": user_id,
-                "created_at": created_at,
-                "updated_at": updated_at,
-                "version": 1,
-                "archived": False,
-                **values,
-                **stamp,
-            },
-        )
+        row = {
+            "id": household.id,
+            "created_by": user_id,
+            "created_at": utcnow(),  # two readings: a replay's tape holds both
+            "updated_at": utcnow(),
+            "version": 1,
+            "archived": False,
+            **values,
+            **stamp,
+        }
+        if pending is not None:
+            pending.inserted.append(row)
+            pending.members.extend(_member_rows(household))
+            pending.terms.extend(_term_rows(household))
+            return
+        write_pending(session)
+        direct(session).execute(insert(_HOUSEHOLD), row)
     else:
-        direct(session, stale=(HouseholdRow, household.id)).execute(
-            _UPDATE, {"household": household.id, "updated_at": utcnow(), **values, **stamp}
-        )
+
+        def update() -> dict[str, Any]:  # the clock read after any flush, as it always was
+            return {"household": household.id, "updated_at": utcnow(), **values, **stamp}
+
+        if (
+            pending is not None
+            and household.members == stored.members
+            and _named(household) == _named(stored)
+        ):
+            loaded = session.identity_map.get(session.identity_key(HouseholdRow, household.id))
+            if loaded is not None:
+                session.expire(loaded)
+            pending.updated.append(update())
+            return
+        write_pending(session)
+        direct(session, stale=(HouseholdRow, household.id)).execute(_UPDATE, update())
     if stored is None or household.members != stored.members:
         _replace_members(session, household, new=stored is None)
     if stored is None or _named(household) != _named(stored):
@@ -294,10 +278,11 @@ def replace_search_terms(session: Session, household: Household, new: bool = Fal
     connection = direct(session)
     if not new:
         connection.execute(delete(terms).where(terms.c.household_id == household.id))
-    connection.execute(
-        insert(terms),
-        [{"household_id": household.id, "term": t} for t in sorted(_terms(household))],
-    )
+    connection.execute(insert(terms), _term_rows(household))
+
+
+def _term_rows(household: Household) -> list[dict[str, Any]]:
+    return [{"household_id": household.id, "term": t} for t in sorted(_terms(household))]
 
 
 def take_reference_number(session: Session, prefix: str) -> int:

@@ -20,7 +20,7 @@ import json
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from types import SimpleNamespace
 from typing import Any, Protocol
 
@@ -267,41 +267,22 @@ class AuditTrail:
             return
         write_pending(self._session)  # the transaction's earlier entries come first
         prev = self._last_hash()
-        at_text = _canon(at.astimezone(UTC))
-        actor = self._actor_id
-        actor_text = _canon(actor)
         rows = []
         for e in entries:
-            payload_digest = digest(e.payload)
-            content = "|".join(
-                (
-                    e.id.hex,
-                    at_text,
-                    actor_text,
-                    e.entity,
-                    e.entity_id.hex,
-                    _canon(e.household_id),
-                    e.action,
-                    payload_digest,
-                )
-            )
-            entry_hash_ = digest(prev + "|" + content)
-            rows.append(
-                {
-                    "id": e.id,
-                    "at": at,
-                    "actor_id": actor,
-                    "entity": e.entity,
-                    "entity_id": e.entity_id,
-                    "household_id": e.household_id,
-                    "action": e.action,
-                    "payload": e.payload,
-                    "payload_digest": payload_digest,
-                    "prev_hash": prev,
-                    "hash": entry_hash_,
-                }
-            )
-            prev = entry_hash_
+            row = {
+                "id": e.id,
+                "at": at,
+                "actor_id": self._actor_id,
+                "entity": e.entity,
+                "entity_id": e.entity_id,
+                "household_id": e.household_id,
+                "action": e.action,
+                "payload": e.payload,
+                "payload_digest": digest(e.payload),
+                "prev_hash": prev,
+            }
+            row["hash"] = prev = entry_hash(prev, SimpleNamespace(**row))
+            rows.append(row)
         self._tail = prev
         insert_rows(self._session, _AUDIT, written_all("audit_event", rows))
 

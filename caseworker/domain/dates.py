@@ -23,6 +23,26 @@ def digits_date(text: str) -> date | None:
         return None
 
 
+#: How a person writes a date on the forms and in search: day first, or ISO.
+WRITTEN_DATE_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d")
+
+
+def written_date(text: str) -> date | None:
+    """A date written in one of ``WRITTEN_DATE_FORMATS``; None for anything else."""
+    for fmt in WRITTEN_DATE_FORMATS:
+        try:
+            return datetime.strptime(text.strip(), fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def typed_date(text: str) -> date | None:
+    """A date as an officer types it in a form: written (``written_date``) or the eight
+    digits alone (``digits_date``); None for anything else."""
+    return digits_date(text) or written_date(text)
+
+
 def local_time(moment: datetime) -> datetime:
     """An instant in UK time (GMT or BST, as the clocks on the wall say).
 

@@ -22,13 +22,13 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from functools import lru_cache
 from itertools import combinations
 
 from rapidfuzz.distance import OSA, Levenshtein
 
-from caseworker.domain.dates import digits_date
+from caseworker.domain.dates import typed_date
 from caseworker.domain.household import Household
 from caseworker.domain.postcode import PostcodeError, normalise_postcode
 from caseworker.domain.search_terms import fold
@@ -53,7 +53,6 @@ SAME_EMAIL = 45
 # hostel's postcode: comparing every pair in it would be slow and flag nothing useful.
 MAX_BLOCK = 200
 _MIN_PHONE_DIGITS = 10
-_DATE_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d")
 _NOT_NAME = re.compile(r"[^\w]|_")
 _PART_SPLIT = re.compile(r"[-\s]+")
 
@@ -152,15 +151,7 @@ def profile_from_fields(fields: Mapping[str, str]) -> Profile:
 
 
 def parse_date(text: str) -> date | None:
-    typed = digits_date(text)
-    if typed is not None:
-        return typed
-    for fmt in _DATE_FORMATS:
-        try:
-            return datetime.strptime(text.strip(), fmt).date()
-        except ValueError:
-            continue
-    return None
+    return typed_date(text)
 
 
 @lru_cache(maxsize=65_536)

@@ -11,11 +11,12 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
+
+from caseworker.domain.dates import written_date
 
 # Apostrophes (straight and curly), hyphens, spaces and dots join parts of a name.
 _JOINERS = re.compile("['\u2019`\\-\\s.]+")
-_DATE_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d")
 DATE_PREFIX = "#"  # dates sort apart from names and cannot be typed by accident
 
 
@@ -98,9 +99,4 @@ def parse_query(text: str) -> list[TermRange]:
 
 
 def _parse_date(word: str) -> date | None:
-    for fmt in _DATE_FORMATS:
-        try:
-            return datetime.strptime(word, fmt).date()
-        except ValueError:
-            continue
-    return None
+    return written_date(word)

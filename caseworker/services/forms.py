@@ -6,30 +6,24 @@ the field and the fix. Nothing is saved until the whole form is valid.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from caseworker.domain.dates import digits_date
+from caseworker.domain.dates import typed_date
 from caseworker.domain.errors import describe, field_title
 from caseworker.domain.money import MoneyError, parse_pounds
 from caseworker.services.errors import InvalidInput
 
 M = TypeVar("M", bound=BaseModel)
-DATE_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d")
 
 
 def parse_date(text: str) -> date:
     """dd/mm/yyyy (or with - or .), yyyy-mm-dd, or the eight digits alone (ddmmyyyy)."""
-    typed = digits_date(text)
+    typed = typed_date(text)
     if typed is not None:
         return typed
-    for fmt in DATE_FORMATS:
-        try:
-            return datetime.strptime(text.strip(), fmt).date()
-        except ValueError:
-            continue
     raise ValueError("must be a date written like 31/12/1985")
 
 

@@ -97,8 +97,18 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical(value: Any) -> str:
-    return json.dumps(jsonable(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """The one text form of a payload that the chain hashes: sorted keys, no spaces."""
+    return _CANONICAL.encode(jsonable(value))
+
+
+def canonical_json(value: Any) -> str:
+    """:func:`canonical` of a value already made of JSON types (strings, numbers, lists,
+    dicts with string keys): the same text, without walking it first."""
+    return _CANONICAL.encode(value)
 
 
 def digest(text: str) -> str:

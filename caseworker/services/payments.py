@@ -19,7 +19,6 @@ was, so outboxes that hold it still replay.
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -50,7 +49,7 @@ from caseworker.domain.payments import (
 )
 from caseworker.domain.stamps import new_id, utcnow
 from caseworker.domain.users import Role, User
-from caseworker.services.audit import AuditTrail, BatchEntry, canonical
+from caseworker.services.audit import AuditTrail, BatchEntry, canonical, canonical_json
 from caseworker.services.errors import InvalidInput, NotFound, PermissionRefused, ServiceError
 from caseworker.services.fund import Settlement, add_settlements, fund_row, year_of
 from caseworker.services.outbox import mutation
@@ -378,15 +377,6 @@ class _Ids:
         return uuid.UUID(int=self._seed ^ self._taken)
 
 
-_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def _payload(value: dict[str, object]) -> str:
-    """:func:`canonical` of a payload already made of strings, numbers and lists (the
-    same text, without walking it first or making an encoder each time)."""
-    return _CANONICAL.encode(value)
-
-
 def _table(model: type[SQLModel]) -> Table:
     return model.__table__  # type: ignore[attr-defined, no-any-return]
 
@@ -577,7 +567,7 @@ class _Settle:
                 "payment",
                 payment.id,
                 payment.status,
-                _payload(payload),
+                canonical_json(payload),
                 payment.household_id,
             )
         )

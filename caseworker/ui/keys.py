@@ -74,10 +74,9 @@ def page_rows(window: QWidget) -> list[KeyRow]:
     """Shortcuts a page keeps for itself (each once, however many pages have it).
 
     A page's ``QShortcut`` says what it does in its what's-this text, "Name: what it does".
+    Only pages already made are read: the window makes them all before it opens the
+    Keys page (``MainWindow.show_keys``).
     """
-    make_every_page = getattr(window, "make_every_page", None)  # the window makes pages lazily
-    if callable(make_every_page):
-        make_every_page()
     seen: dict[tuple[str, str], KeyRow] = {}
     for shortcut in window.findChildren(QShortcut):
         what = shortcut.whatsThis()

@@ -539,6 +539,7 @@ class MainWindow(QMainWindow):
         """Help > Keys (F1): every key, read from the actions; window-modal, like About."""
         from caseworker.ui.keys import KeysDialog
 
+        self.make_every_page()  # pages are made lazily; the Keys page lists every page's keys
         self.keys_dialog = KeysDialog(self)
         self.keys_dialog.open()
 

@@ -26,7 +26,7 @@ from caseworker.services import fund, households, packages, users
 from caseworker.services.forms import parse_date
 from caseworker.store.database import Store
 from caseworker.ui.dialogs import DialogService
-from caseworker.ui.keys import PAGE_SHORTCUTS, KeysDialog
+from caseworker.ui.keys import PAGE_SHORTCUTS
 from caseworker.ui.main_window import MainWindow
 from tests.conftest import PASSWORD
 from tests.services.packages_fixtures import TODAY, add_visit, household_with_arrears, rules
@@ -325,7 +325,9 @@ def test_open_household_is_the_conflicts_pages_default_button(
 
 
 def test_the_keys_page_lists_todays_1_to_5(window: MainWindow) -> None:
-    rows = {(row.key, row.menu, row.action) for row in KeysDialog(window).rows}
+    window.show_keys()  # F1
+    rows = {(row.key, row.menu, row.action) for row in window.keys_dialog.rows}
+    window.keys_dialog.close()
     titles = [window.today.titles[name] for name in window.today.lists]
     assert len(titles) == 5
     for number, name in enumerate(window.today.lists, start=1):

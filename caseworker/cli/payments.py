@@ -1,4 +1,5 @@
-"""``caseworker payments import FILE``: a team manager reconciles finance's payment file."""
+"""``caseworker payments``: a team manager reconciles finance's payment file (``import``)
+and loads the bank modulus check's tables from Pay.UK (``modulus-table``)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "(default: the payment_unpaid_after_days setting, 10)",
     )
     imported.set_defaults(func=_import)
+    table = commands.add_parser(
+        "modulus-table",
+        help="load the bank modulus check's tables downloaded from Pay.UK (valacdos.txt and "
+        "scsubtab.txt): every laptop then checks bank transfers with them (docs/payments.md)",
+    )
+    table.add_argument("weights", metavar="VALACDOS", help="the weight table, valacdos.txt")
+    table.add_argument(
+        "--substitutions",
+        metavar="SCSUBTAB",
+        help="the sort code substitution table for exception 5, scsubtab.txt",
+    )
+    table.add_argument("--as", dest="manager_code", required=True, metavar="MANAGER_CODE")
+    table.add_argument("--password-stdin", action="store_true")
+    table.set_defaults(func=_modulus_table)
 
 
 def _import(args: argparse.Namespace) -> int:
@@ -68,6 +83,60 @@ def _import(args: argparse.Namespace) -> int:
         return refused(exc)
     _print_report(path.name, report)
     _print_view(view)
+    return 0
+
+
+def _read_text(path: Path, what: str) -> str | None:
+    try:
+        return path.read_text("utf-8-sig")
+    except (FileNotFoundError, IsADirectoryError):
+        print(f"caseworker: there is no file {path}; give {what}", file=sys.stderr)
+    except UnicodeDecodeError:
+        # Pay.UK's files are plain ASCII; anything else is another kind of file.
+        print(f"caseworker: {path} is not a text file; give {what}", file=sys.stderr)
+    return None
+
+
+def _modulus_table(args: argparse.Namespace) -> int:
+    from caseworker.cli.common import open_store, read_password, refused
+    from caseworker.domain import modulus
+    from caseworker.services import payments, users
+    from caseworker.services.errors import ServiceError
+
+    weights_path = Path(args.weights)
+    weights = _read_text(weights_path, "Pay.UK's weight table, valacdos.txt")
+    if weights is None:
+        return 2
+    names = [weights_path.name]
+    substitutions = ""
+    if args.substitutions:
+        subs_path = Path(args.substitutions)
+        read = _read_text(subs_path, "Pay.UK's sort code substitution table, scsubtab.txt")
+        if read is None:
+            return 2
+        substitutions = read
+        names.append(subs_path.name)
+    try:  # checked before asking for a password: a bad file needs no sign-in to say so
+        modulus.Table.read(weights, substitutions)
+    except modulus.TableError as exc:
+        for problem in exc.problems:
+            print(f"caseworker: {problem}", file=sys.stderr)
+        print("caseworker: nothing was loaded; the tables in use are unchanged", file=sys.stderr)
+        return 2
+    store = open_store()
+    try:
+        password = read_password(f"Password for {args.manager_code}: ", args.password_stdin)
+        manager = users.sign_in(store, args.manager_code, password)
+        info = payments.load_modulus_table(
+            store, manager, weights, substitutions, " and ".join(names)
+        )
+    except ServiceError as exc:
+        return refused(exc)
+    print(
+        f"Loaded {info.rows} weight rows and {info.substitutions} sort code substitutions "
+        f"from {info.source}. Bank transfers are checked with them on this laptop now, and "
+        "on the team's other laptops after their next sync."
+    )
     return 0
 
 

@@ -224,7 +224,13 @@ def _digits(text: str) -> str:
     return re.sub(r"[\s-]", "", text)
 
 
-def route_from_form(kind: str, form: Mapping[str, str], today: date, award_pence: int) -> Route:
+def route_from_form(
+    kind: str,
+    form: Mapping[str, str],
+    today: date,
+    award_pence: int,
+    modulus_table: modulus.Table = modulus.SUBSET,
+) -> Route:
     """The route the officer's form describes, or :class:`RouteInvalid` naming each mistake."""
     try:
         route = RouteKind(kind)
@@ -244,7 +250,7 @@ def route_from_form(kind: str, form: Mapping[str, str], today: date, award_pence
         case RouteKind.DIRECT:
             return _direct(get)
         case RouteKind.BANK_TRANSFER:
-            return _bank_transfer(get)
+            return _bank_transfer(get, modulus_table)
 
 
 def _cash_out(get: dict[str, str]) -> CashOut:
@@ -323,7 +329,7 @@ def _direct(get: dict[str, str]) -> DirectPayment:
     )
 
 
-def _bank_transfer(get: dict[str, str]) -> BankTransfer:
+def _bank_transfer(get: dict[str, str], table: modulus.Table) -> BankTransfer:
     problems: dict[str, str] = {}
     sort_code = _digits(get["sort_code"])
     account = _digits(get["account_number"])
@@ -334,7 +340,7 @@ def _bank_transfer(get: dict[str, str]) -> BankTransfer:
     if problems:
         raise RouteInvalid(problems)
     account = account.rjust(8, "0")  # the specification's rule for 6 and 7 digit numbers
-    result = modulus.check(sort_code, account)
+    result = table.check(sort_code, account)
     if result is modulus.CheckResult.INVALID:
         raise RouteInvalid(
             {

@@ -107,6 +107,7 @@ class TableEntry:
 E, D, K = Rule.ERASE, Rule.DEIDENTIFY, Rule.KEEP
 STAFF = "a staff account, not about a household"
 DIRECTORY = "the public services directory, not about a household"
+MODULUS = "the banks' published modulus check tables, not about a household"
 
 INVENTORY: tuple[TableEntry, ...] = (
     TableEntry(
@@ -353,6 +354,15 @@ INVENTORY: tuple[TableEntry, ...] = (
             Entry("ledger", K, "a digest of decisions and ledger", personal=False),
             Entry("key_id", K, "which service key signed", personal=False),
             Entry("signature", K, "the service's signature", personal=False),
+        ),
+    ),
+    TableEntry(
+        "modulus_table",
+        Link.NONE,
+        (
+            Entry("weights", K, MODULUS, personal=False),
+            Entry("substitutions", K, MODULUS, personal=False),
+            Entry("source", K, "the names of the files loaded", personal=False),
         ),
     ),
     TableEntry(

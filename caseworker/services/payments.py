@@ -30,6 +30,7 @@ from sqlalchemy import Table, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, col, select
 
+from caseworker.domain import modulus
 from caseworker.domain.fund import EntryKind
 from caseworker.domain.money import format_pence
 from caseworker.domain.packages import PackageStatus
@@ -56,7 +57,12 @@ from caseworker.services.outbox import mutation
 from caseworker.services.users import require_manager
 from caseworker.store.bulk import insert_rows, update_rows
 from caseworker.store.database import Store
-from caseworker.store.payment_tables import FinanceLineRow, PaymentRow
+from caseworker.store.payment_tables import (
+    MODULUS_TABLE_ID,
+    FinanceLineRow,
+    ModulusTableRow,
+    PaymentRow,
+)
 from caseworker.store.tables import FundRow, HouseholdRow, PackageEventRow, PackageRow
 from caseworker.store.written import written_all
 
@@ -138,11 +144,97 @@ def instruct_from_form(
         if package is None:
             raise NotFound("That package is not in this store.")
         award = package.total_pence
+    table = modulus_table(store) if kind == "bank_transfer" else modulus.SUBSET
     try:
-        route = route_from_form(kind, form, day, award)
+        route = route_from_form(kind, form, day, award, table)
     except RouteInvalid as exc:
         raise InvalidInput(exc.fields) from exc
     return instruct_payment(store, user, package_id, route, day)
+
+
+# -- the bank modulus check's tables -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModulusTableInfo:
+    """Which modulus tables this store holds, for the manager."""
+
+    rows: int
+    substitutions: int
+    source: str
+    loaded_at: datetime | None  # None: the subset shipped with Caseworker
+
+
+@mutation("payments.modulus_table")
+def load_modulus_table(
+    store: Store, manager: User, weights: str, substitutions: str, source: str
+) -> ModulusTableInfo:
+    """Make the council's copy of Pay.UK's tables (weights, and the sort code substitutions
+    for exception 5) the ones every bank transfer is checked with (a team manager).
+
+    The text is checked first; a malformed line refuses the whole load (a part of a table
+    would leave sort codes unchecked), each problem naming its line and column. Kept as
+    one row, copied to every laptop by the sync like the services directory.
+    """
+    require_manager(manager, "load the bank modulus check's tables")
+    try:
+        table = modulus.Table.read(weights, substitutions)
+    except modulus.TableError as exc:
+        raise InvalidInput({f"problem {i}": p for i, p in enumerate(exc.problems)}) from exc
+    now = utcnow()
+    with store.unit_of_work() as session:
+        row = session.get(ModulusTableRow, MODULUS_TABLE_ID)
+        if row is None:
+            row = ModulusTableRow(id=MODULUS_TABLE_ID, weights=weights, loaded_by=manager.id)
+        row.weights = weights
+        row.substitutions = substitutions
+        row.source = source
+        row.row_count = len(table.rows)
+        row.loaded_by = manager.id
+        row.loaded_at = now
+        session.add(row)
+        AuditTrail(session, manager.id).record(
+            "modulus_table",
+            MODULUS_TABLE_ID,
+            "loaded",
+            {
+                "source": source,
+                "rows": len(table.rows),
+                "substitutions": len(table.substitutions),
+            },
+        )
+    _read_table.cache_clear()
+    return ModulusTableInfo(len(table.rows), len(table.substitutions), source, now)
+
+
+@functools.lru_cache(maxsize=4)
+def _read_table(weights: str, substitutions: str) -> modulus.Table:
+    return modulus.Table.read(weights, substitutions)
+
+
+def modulus_table(store: Store) -> modulus.Table:
+    """The tables bank transfers are checked with: the council's, once loaded (and pulled
+    to this laptop), else the small subset shipped with Caseworker."""
+    with store.read() as session:
+        row = session.get(ModulusTableRow, MODULUS_TABLE_ID)
+        if row is None:
+            return modulus.SUBSET
+        weights, substitutions = row.weights, row.substitutions
+    try:
+        return _read_table(weights, substitutions)
+    except modulus.TableError:
+        # Checked when loaded; a row that no longer reads is a bug, not the officer's.
+        log.exception("the stored modulus table does not read; using the subset")
+        return modulus.SUBSET
+
+
+def modulus_table_info(store: Store) -> ModulusTableInfo:
+    with store.read() as session:
+        row = session.get(ModulusTableRow, MODULUS_TABLE_ID)
+        if row is None:
+            return ModulusTableInfo(len(modulus.WEIGHTS), 0, "the subset shipped", None)
+        subs = len([line for line in row.substitutions.splitlines() if line.strip()])
+        return ModulusTableInfo(row.row_count, subs, row.source, row.loaded_at)
 
 
 @mutation("payments.instruct")

@@ -50,6 +50,7 @@ _FUNCTIONS = (
     payments.instruct_payment,
     payments.import_finance_file,
     payments.close_task,
+    payments.load_modulus_table,
     retention.deidentify,
     parked.resend,
     parked.discard,

@@ -30,6 +30,7 @@ MUTATION_LABELS: dict[str, str] = {
     "payments.close_task": "Payment task closed",
     "payments.import_finance_file": "Finance's payment file reconciled",
     "payments.instruct": "Payment sent to finance",
+    "payments.modulus_table": "Bank modulus check tables loaded",
     "retention.deidentify": "Household de-identified (retention)",
     "sync.discard": "Change not accepted by the team store, discarded",
     "sync.resend": "Change not accepted by the team store, sent again",

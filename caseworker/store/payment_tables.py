@@ -64,3 +64,27 @@ class FinanceLineRow(SQLModel, table=True):
     imported_by: uuid.UUID = Field(foreign_key="user_account.id")
     imported_at: datetime = Field(default_factory=utcnow)
     server_version: int | None = Field(default=None, index=True)  # see caseworker.sync
+
+
+#: The one ``modulus_table`` row's id (every store and laptop gives it the same).
+MODULUS_TABLE_ID = uuid.UUID("0d6f3a8e-6c0b-5f3e-9d1a-7b2c4e5f6a01")
+
+
+class ModulusTableRow(SQLModel, table=True):
+    """The bank modulus check's tables as the council last loaded them from Pay.UK.
+
+    One row (``MODULUS_TABLE_ID``): the weight table (``valacdos.txt``) and the sort
+    code substitution table (``scsubtab.txt``) as their text, checked when loaded.
+    Council reference data, like the services directory: no personal data.
+    """
+
+    __tablename__ = "modulus_table"
+
+    id: uuid.UUID = Field(primary_key=True)
+    weights: str = Field(sa_column=Column(Text, nullable=False))
+    substitutions: str = Field(default="", sa_column=Column(Text, nullable=False))
+    source: str = Field(default="", sa_column=Column(Text, nullable=False))  # the files' names
+    row_count: int = 0
+    loaded_by: uuid.UUID = Field(foreign_key="user_account.id")
+    loaded_at: datetime = Field(default_factory=utcnow)
+    server_version: int | None = Field(default=None, index=True)  # see caseworker.sync

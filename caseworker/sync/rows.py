@@ -33,7 +33,7 @@ from caseworker.services.audit import AuditTrail
 from caseworker.services.retention import erase_personal_data
 from caseworker.store.bulk import insert_raw
 from caseworker.store.directory_tables import DirectoryServiceRow
-from caseworker.store.payment_tables import FinanceLineRow, PaymentRow
+from caseworker.store.payment_tables import FinanceLineRow, ModulusTableRow, PaymentRow
 from caseworker.store.review_tables import ReviewRow
 from caseworker.store.sync_tables import HouseholdConflict, HouseholdMergeRow
 from caseworker.store.tables import (
@@ -73,6 +73,7 @@ class Synced:
 SYNCED: tuple[Synced, ...] = (
     Synced(UserAccount, "replace"),
     Synced(DirectoryServiceRow, "replace"),
+    Synced(ModulusTableRow, "replace"),
     Synced(HouseholdRow, "replace"),
     Synced(HouseholdMergeRow, "replace"),
     Synced(VisitRow, "replace"),

@@ -52,9 +52,12 @@ def test_modulus_check(sort_code: str, account: str, expected: modulus.CheckResu
     assert modulus.check(sort_code, account) is expected
 
 
-def test_a_row_with_an_exception_is_not_checked() -> None:
-    table = modulus.parse_weights("089000 089999 MOD10 0 0 0 0 0 0 7 1 3 7 1 3 7 1 4\n")
-    assert modulus.check("089999", "66374959", table) is modulus.CheckResult.NOT_CHECKED
+def test_a_row_with_an_exception_is_now_checked() -> None:
+    # Before the exception rules were implemented a row with one was accepted unchecked;
+    # the exception rules themselves are tested in tests/domain/test_modulus.py.
+    table = modulus.parse_weights("089000 089999 MOD10 0 0 0 0 0 0 7 1 3 7 1 3 7 1 7\n")
+    assert modulus.check("089999", "66374959", table) is modulus.CheckResult.INVALID
+    assert modulus.check("089999", "66374958", table) is modulus.CheckResult.VALID
 
 
 # -- cash-out code ------------------------------------------------------------------------

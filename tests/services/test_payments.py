@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import col, select
 
+from caseworker.domain import modulus
 from caseworker.domain.fund import EntryKind
 from caseworker.domain.packages import Package, PackageStatus
-from caseworker.domain.payments import LineResult, Outcome, PaymentStatus
+from caseworker.domain.payments import BankTransfer, LineResult, Outcome, PaymentStatus
 from caseworker.services import fund, packages, payments, reviews
 from caseworker.services.audit import canonical, iter_chain, verify
 from caseworker.services.errors import InvalidInput, PermissionRefused
@@ -18,6 +19,7 @@ from caseworker.store.database import Store
 from caseworker.store.payment_tables import FinanceLineRow
 from caseworker.store.sync_tables import OutboxRow
 from caseworker.store.tables import AuditEventRow, FundEntryRow
+from caseworker.sync.rows import BY_NAME
 from tests.services.packages_fixtures import TODAY, Team, new_case, team_on
 
 HEADER = "line_id,payment_reference,route,outcome,amount,date,detail,reason\n"
@@ -320,3 +322,59 @@ def test_each_settled_payment_has_its_own_audit_entry_on_an_unbroken_chain(team:
         }
     )
     assert entries[1].at == entries[2].at  # one import, one instant
+
+
+# -- the council's modulus tables ---------------------------------------------------------
+
+# Synthetic rows (the published table is copyright; see docs/payments.md). Exception 5:
+# MOD11 on z and a, 11 - remainder must be g; DBLAL on z and b, 10 - remainder must be h.
+COUNCIL_WEIGHTS = (
+    "400000 409999 MOD11 0 0 0 0 0 1 1 0 0 0 0 0 0 0 5\n"
+    "400000 409999 DBLAL 0 0 0 0 0 1 0 1 0 0 0 0 0 0 5\n"
+)
+# 401234 is checked as 400009: z = 9, so account 00000021 passes (9 + 0 = 9: 11 - 9 = 2
+# = g; 9 + 0 = 9: 10 - 9 = 1 = h). Unsubstituted, z = 4: 11 - 4 = 7 is not g, it fails.
+COUNCIL_SUBSTITUTIONS = "401234 400009\n"
+
+
+def test_the_councils_modulus_tables_check_every_bank_transfer(team: Team) -> None:
+    officer, manager = team.officers[0], team.managers[0]
+    form = {"sort_code": "40-12-34", "account_number": "00000022"}
+    # Not in the subset shipped: accepted, not checked.
+    before = payments.instruct_from_form(
+        team.store, officer, _approved(team).id, "bank_transfer", form, TODAY
+    )
+    assert isinstance(before.route, BankTransfer)
+    assert before.route.modulus is modulus.CheckResult.NOT_CHECKED
+    with pytest.raises(PermissionRefused):
+        payments.load_modulus_table(team.store, officer, COUNCIL_WEIGHTS, "", "valacdos.txt")
+    with pytest.raises(InvalidInput) as caught:
+        payments.load_modulus_table(
+            team.store, manager, COUNCIL_WEIGHTS + "400000 409999 MOD13\n", "", "valacdos.txt"
+        )
+    assert list(caught.value.fields.values()) == [
+        "Weight table: Line 3: expected 17 or 18 columns (start and end sort codes, the "
+        "method, 14 weights and perhaps an exception number), found 3"
+    ]
+    assert payments.modulus_table(team.store) is modulus.SUBSET  # nothing was stored
+
+    info = payments.load_modulus_table(
+        team.store, manager, COUNCIL_WEIGHTS, COUNCIL_SUBSTITUTIONS, "valacdos.txt"
+    )
+    assert (info.rows, info.substitutions) == (2, 1)
+    assert payments.modulus_table_info(team.store).source == "valacdos.txt"
+    package = _approved(team)
+    with pytest.raises(InvalidInput) as refused:
+        payments.instruct_from_form(team.store, officer, package.id, "bank_transfer", form, TODAY)
+    assert list(refused.value.fields) == ["account_number"]
+    good = {"sort_code": "401234", "account_number": "00000021"}
+    after = payments.instruct_from_form(
+        team.store, officer, package.id, "bank_transfer", good, TODAY
+    )
+    assert isinstance(after.route, BankTransfer)
+    assert after.route.modulus is modulus.CheckResult.VALID
+    if team.store.keeps_outbox:
+        with team.store.read() as session:
+            names = list(session.exec(select(OutboxRow.name)).all())
+        assert "payments.modulus_table" in names
+    assert BY_NAME["modulus_table"].how == "replace"  # every laptop pulls the row

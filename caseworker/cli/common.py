@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 from caseworker.store.database import Store
 from caseworker.store.encryption import open_session_store
 from caseworker.store.errors import StoreError
+
+if TYPE_CHECKING:
+    from caseworker.domain.users import User
 
 
 def open_store() -> Store:
@@ -26,6 +30,14 @@ def read_password(prompt: str, from_stdin: bool) -> str:
     import getpass
 
     return getpass.getpass(prompt)
+
+
+def sign_in(store: Store, code: str, from_stdin: bool) -> User:
+    """The person a command acts as, from their code and password (asked, or stdin's next
+    line); a wrong password is a ``ServiceError`` the command reports with :func:`refused`."""
+    from caseworker.services import users
+
+    return users.sign_in(store, code, read_password(f"Password for {code}: ", from_stdin))
 
 
 def refused(exc: Exception) -> int:

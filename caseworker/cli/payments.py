@@ -50,8 +50,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from caseworker.cli.common import open_store, read_password, refused
-    from caseworker.services import payments, users
+    from caseworker.cli.common import open_store, refused, sign_in
+    from caseworker.services import payments
     from caseworker.services.errors import ServiceError
     from caseworker.settings import current_settings
 
@@ -74,8 +74,7 @@ def _import(args: argparse.Namespace) -> int:
         return 2
     store = open_store()
     try:
-        password = read_password(f"Password for {args.manager_code}: ", args.password_stdin)
-        manager = users.sign_in(store, args.manager_code, password)
+        manager = sign_in(store, args.manager_code, args.password_stdin)
         today = clock.today()
         report = payments.import_finance_file(store, manager, text, today)
         view = payments.reconciliation(store, manager, today, days)
@@ -98,9 +97,9 @@ def _read_text(path: Path, what: str) -> str | None:
 
 
 def _modulus_table(args: argparse.Namespace) -> int:
-    from caseworker.cli.common import open_store, read_password, refused
+    from caseworker.cli.common import open_store, refused, sign_in
     from caseworker.domain import modulus
-    from caseworker.services import payments, users
+    from caseworker.services import payments
     from caseworker.services.errors import ServiceError
 
     weights_path = Path(args.weights)
@@ -125,8 +124,7 @@ def _modulus_table(args: argparse.Namespace) -> int:
         return 2
     store = open_store()
     try:
-        password = read_password(f"Password for {args.manager_code}: ", args.password_stdin)
-        manager = users.sign_in(store, args.manager_code, password)
+        manager = sign_in(store, args.manager_code, args.password_stdin)
         info = payments.load_modulus_table(
             store, manager, weights, substitutions, " and ".join(names)
         )

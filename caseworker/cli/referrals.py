@@ -52,16 +52,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from caseworker.cli.common import open_store, read_password
-    from caseworker.services import directory, users
+    from caseworker.cli.common import open_store, sign_in
+    from caseworker.services import directory
     from caseworker.sync.oruk import read_feed
 
     feed = read_feed(args.oruk)
     for problem in feed.problems:
         print(f"caseworker: {problem}", file=sys.stderr)
     store = open_store()
-    password = read_password(f"Password for {args.manager_code}: ", args.password_stdin)
-    manager = users.sign_in(store, args.manager_code, password)
+    manager = sign_in(store, args.manager_code, args.password_stdin)
     summary = directory.import_services(
         store,
         manager,

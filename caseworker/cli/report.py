@@ -9,7 +9,6 @@ imported inside the handler so ``caseworker --version`` stays fast.
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
 from datetime import date
 from pathlib import Path
@@ -71,9 +70,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _evaluation(args: argparse.Namespace) -> int:
-    from caseworker.cli.common import open_store
+    from caseworker.cli.common import open_store, sign_in
     from caseworker.reports.evaluation import write_evaluation_csv, write_evaluation_pdf
-    from caseworker.services import users
     from caseworker.services.errors import ServiceError
     from caseworker.services.evaluation import (
         evaluation_figures,
@@ -83,12 +81,7 @@ def _evaluation(args: argparse.Namespace) -> int:
 
     store = open_store()
     try:
-        password = (
-            sys.stdin.readline().rstrip("\n")
-            if args.password_stdin
-            else getpass.getpass(f"Password for {args.manager_code}: ")
-        )
-        manager = users.sign_in(store, args.manager_code, password)
+        manager = sign_in(store, args.manager_code, args.password_stdin)
         unit_costs = load_unit_costs(args.unit_costs) if args.unit_costs else None
         factors = load_savings_factors(args.savings_factors) if args.savings_factors else None
         figures = evaluation_figures(

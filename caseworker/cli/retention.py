@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
 from typing import TYPE_CHECKING
 
@@ -35,16 +34,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _manager(args: argparse.Namespace) -> tuple[Store, User]:
-    from caseworker.cli.common import open_store
-    from caseworker.services import users
+    from caseworker.cli.common import open_store, sign_in
 
     store = open_store()
-    password = (
-        sys.stdin.readline().rstrip("\n")
-        if args.password_stdin
-        else getpass.getpass(f"Password for {args.manager_code}: ")
-    )
-    return store, users.sign_in(store, args.manager_code, password)
+    return store, sign_in(store, args.manager_code, args.password_stdin)
 
 
 def _rules() -> RuleSet:

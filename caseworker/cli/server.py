@@ -122,19 +122,17 @@ def _serve(args: argparse.Namespace) -> int:
 def _manager(args: argparse.Namespace, store: Store) -> User | None:
     """The manager named by ``--as`` (password checked), or None: the administrator
     who runs the service and holds the store's credentials."""
-    from caseworker.cli.common import read_password
-    from caseworker.services import users
+    from caseworker.cli.common import sign_in
 
     if not args.officer_code:
         return None
-    password = read_password(f"Password for {args.officer_code}: ", args.password_stdin)
-    return users.sign_in(store, args.officer_code, password)
+    return sign_in(store, args.officer_code, args.password_stdin)
 
 
 def _through_service(args: argparse.Namespace, device: uuid.UUID | None) -> int:
     """A manager on their laptop: signed in here, the request signed with their key."""
-    from caseworker.cli.common import open_store, read_password
-    from caseworker.services import keys, users
+    from caseworker.cli.common import open_store, sign_in
+    from caseworker.services import keys
     from caseworker.settings import current_settings
     from caseworker.sync.connect import device_credential
     from caseworker.sync.http import HttpRemote, ServiceRefused, is_service
@@ -147,9 +145,8 @@ def _through_service(args: argparse.Namespace, device: uuid.UUID | None) -> int:
         )
         return 2
     address = current_settings().shared_store_url or ""
-    password = read_password(f"Password for {args.officer_code}: ", args.password_stdin)
     try:
-        manager = users.sign_in(open_store(), args.officer_code, password)
+        manager = sign_in(open_store(), args.officer_code, args.password_stdin)
         key = keys.key_for(manager.id)
         credential = device_credential(address) if is_service(address) else None
         if credential is None or key is None:

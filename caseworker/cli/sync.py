@@ -92,8 +92,8 @@ def _problems() -> int:
 
 def _decide(args: argparse.Namespace) -> int:
     """Resend or discard one parked change, as a signed-in person."""
-    from caseworker.cli.common import open_store, read_password, refused
-    from caseworker.services import parked, users
+    from caseworker.cli.common import open_store, refused, sign_in
+    from caseworker.services import parked
     from caseworker.services.errors import ServiceError
 
     store = open_store()
@@ -112,9 +112,8 @@ def _decide(args: argparse.Namespace) -> int:
         )
         return 2
     change = found[number - 1]
-    password = read_password(f"Password for {args.officer_code}: ", args.password_stdin)
     try:
-        user = users.sign_in(store, args.officer_code, password)
+        user = sign_in(store, args.officer_code, args.password_stdin)
         if args.resend is not None:
             count = parked.resend(store, user, change.client_id, change.mutation_id)
             print(f"Queued again ({count} changes): {change.label}. It goes at the next sync.")

@@ -23,8 +23,10 @@ so are records merged into another, whose visits and awards count as the kept
 household's (one family, one household, as its cap is counted).
 Members' names are never read: placeholders stand in for them.
 
-Speed: the store is read in a few bulk queries, and the evaluation (about
-20,000 a second per core) is shared between processes for large stores.
+Speed: the store is read in a few bulk queries per part, and for large stores
+the work is shared between processes: forked where that is safe (each reads and
+compares its own parts of the store), else spawned (this process reads and sends
+the cases). A version the draft leaves identical is evaluated once.
 """
 
 from __future__ import annotations

@@ -604,8 +604,9 @@ def fork_is_safe(store: Store) -> bool:
 
     Only where the platform forks, from the main thread of a process with no other
     thread (a forked child gets one thread, and any lock another held stays held), never
-    once Qt is loaded (its threads are not Python's to see), and never for an in-memory
-    database (a child could not reach it).
+    once Qt is loaded (its threads are not Python's to see), never for an in-memory
+    database (a child could not reach it), and never inside a unit of work joined to a
+    session (a child would read through that session's connection, the parent's).
     """
     return (
         "fork" in multiprocessing.get_all_start_methods()
@@ -613,6 +614,7 @@ def fork_is_safe(store: Store) -> bool:
         and threading.active_count() == 1
         and not any(name.startswith("PySide6") for name in sys.modules)
         and store.engine.url.database not in (None, "", ":memory:")
+        and store._joined_session() is None
     )
 
 

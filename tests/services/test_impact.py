@@ -452,9 +452,11 @@ def test_forked_and_spawned_workers_give_the_report_of_one_process(
     assert alone.invalid == 1
     assert shared.to_json() == alone.to_json()
     assert {c.reference for c in shared.changed} <= set(seeded.refs.values())
+    # This process's own connections still work once the workers have gone.
+    assert policy_impact(store, draft, workers=1).to_json() == alone.to_json()
 
 
-def test_fork_is_never_used_once_qt_is_loaded(
+def test_fork_is_never_used_once_qt_is_loaded_or_in_a_joined_session(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A Qt application runs threads Python cannot see: a forked child could inherit a
@@ -463,5 +465,7 @@ def test_fork_is_never_used_once_qt_is_loaded(
         monkeypatch.delitem(sys.modules, name)
     forks = "fork" in multiprocessing.get_all_start_methods()
     assert impact.fork_is_safe(store) == (forks and threading.active_count() == 1)
+    with store.read() as session, store.joined(session):
+        assert not impact.fork_is_safe(store)
     monkeypatch.setitem(sys.modules, "PySide6", types.ModuleType("PySide6"))
     assert not impact.fork_is_safe(store)

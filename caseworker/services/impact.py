@@ -23,19 +23,24 @@ so are records merged into another, whose visits and awards count as the kept
 household's (one family, one household, as its cap is counted).
 Members' names are never read: placeholders stand in for them.
 
-Speed: the store is read in a few bulk queries, and the evaluation (about
-20,000 a second per core) is shared between processes for large stores.
+Speed: the store is read in a few bulk queries per part, and for large stores
+the work is shared between processes: forked where that is safe (each reads and
+compares its own parts of the store), else spawned (this process reads and sends
+the cases). A version the draft leaves identical is evaluated once.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import gc
 import json
 import multiprocessing
 import os
+import sys
+import threading
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -54,7 +59,9 @@ from caseworker.domain.rules import (
     default_rules_dir,
     evaluate,
 )
-from caseworker.domain.rules.loader import load_folders
+from caseworker.domain.rules import model as rule_models
+from caseworker.domain.rules.compile import Segment
+from caseworker.domain.rules.loader import load_folders, read_rule_file, rule_files
 from caseworker.domain.rules.reader import FactsRefused, checked_facts
 from caseworker.services import facts_reader
 from caseworker.services.errors import ServiceError
@@ -65,6 +72,7 @@ from caseworker.store.tables import HouseholdRow
 
 CHUNK = 2_000  # households per task: big enough to amortise pickling, small enough to share
 READ_PARTS = 16  # with worker processes, the store is read in this many parts
+FORK_PARTS = 8  # forked workers each read and compare parts of the store: this many in all
 PARALLEL_FROM = 20_000  # below this, starting processes costs more than it saves
 
 
@@ -321,13 +329,71 @@ def load_rule_sets(folders: RuleFolders) -> tuple[RuleSet, RuleSet]:
     return _load(folders.current), _load(folders.draft)
 
 
+def _sources(
+    folders: Sequence[Path], ruleset: RuleSet
+) -> tuple[rule_models.PolicyFile, dict[str, rule_models.ParametersFile]] | None:
+    """The policy and version models ``ruleset`` was compiled from, read again; or None
+    when they cannot be told (then nothing is taken as identical).
+
+    Layered as ``loader.load_groups`` layers them (a later policy replaces the policy, a
+    version replaces the one of its name) and checked against what was compiled.
+    """
+    policy: rule_models.PolicyFile | None = None
+    versions: dict[str, rule_models.ParametersFile] = {}
+    for folder in folders:
+        for path in rule_files(folder):
+            loaded, _problems = read_rule_file(path)
+            if loaded is None:
+                return None
+            if isinstance(loaded.model, rule_models.PolicyFile):
+                policy = loaded.model
+            elif isinstance(loaded.model, rule_models.ParametersFile):
+                versions[loaded.model.version] = loaded.model
+    compiled = [(v.name, v.in_force_from) for v in ruleset.versions]
+    read = sorted(((v.version, v.in_force_from) for v in versions.values()), key=lambda v: v[1])
+    if policy is None or policy.title != ruleset.title or read != compiled:
+        return None
+    return policy, versions
+
+
+def identical_versions(folders: RuleFolders, current: RuleSet, draft: RuleSet) -> frozenset[str]:
+    """The versions the draft leaves exactly as they are: the same policy file and the same
+    parameters (compared as validated models, so a comment or layout change is nothing).
+
+    A segment is compiled from the policy, the version in force and the clauses in force
+    on its dates (``compile._segment``), so on a day when both rule sets have one of these
+    versions in force, the current and draft segments give the same recommendation for
+    any facts, and the draft need not be evaluated (:func:`compare`).
+    """
+    mine, theirs = _sources(folders.current, current), _sources(folders.draft, draft)
+    if mine is None or theirs is None or mine[0] != theirs[0]:
+        return frozenset()
+    return frozenset(
+        name for name, params in mine[1].items() if name in theirs[1] and theirs[1][name] == params
+    )
+
+
 # -- reading the store in bulk --------------------------------------------------------
 
 
 def read_cases(store: Store, ids: IdRange = (None, None)) -> tuple[int, list[Case]]:
     """Every live household's latest visit in the id range (see ``facts_reader.read_cases``)."""
-    with store.read() as session:
+    with store.read() as session, _collecting_later():
         return facts_reader.read_cases(session, ids)
+
+
+@contextlib.contextmanager
+def _collecting_later() -> Iterator[None]:
+    """No cyclic garbage collection while rows are read: they make only tuples, dicts and
+    lists (no cycles), and each collection would walk every row read so far (reading a
+    part of the store took twice as long with it)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 # -- comparing ------------------------------------------------------------------------
@@ -340,35 +406,50 @@ def _recommend(facts: Facts, rules: RuleSet) -> Recommendation | None:
         return None
 
 
-def _in_force_on(day: date, *rule_sets: RuleSet) -> RuleSet | None:
-    """The first of ``rule_sets`` with a version in force on ``day``."""
-    for rules in rule_sets:
-        try:
-            rules.segment_for(day)
-        except NoRulesInForce:
-            continue
-        return rules
-    return None
+def _segment_on(day: date, rules: RuleSet) -> Segment | None:
+    try:
+        return rules.segment_for(day)
+    except NoRulesInForce:
+        return None
 
 
-def compare(cases: Iterable[Case], current: RuleSet, draft: RuleSet) -> ImpactReport:
-    """Evaluate each case under both rule sets and count the differences."""
+def compare(
+    cases: Iterable[Case],
+    current: RuleSet,
+    draft: RuleSet,
+    identical: Collection[str] = frozenset(),
+) -> ImpactReport:
+    """Evaluate each case under both rule sets and count the differences.
+
+    ``identical``: versions the draft leaves as they are (:func:`identical_versions`);
+    on a day when both rule sets have the same one of them in force, the current
+    recommendation is the draft's too, so the draft is not evaluated.
+    """
     report = ImpactReport()
     for case in cases:
         # Checked as the services and rules evaluate check them (checked_facts): every
         # date against this visit's own date, never the clock, under the version in force
         # on it (the current rules', else the draft's).
-        rules = _in_force_on(_as_date(case[2][1]), current, draft)
-        if rules is None:
+        day = _as_date(case[2][1])
+        in_force, in_draft = _segment_on(day, current), _segment_on(day, draft)
+        if in_force is None and in_draft is None:
             report.before_rules += 1
             continue
         try:
-            facts = checked_facts(case_facts(case), rules)
+            facts = checked_facts(case_facts(case), current if in_force is not None else draft)
         except FactsRefused:
             report.invalid += 1
             continue
-        before = _recommend(facts, current)
-        after = _recommend(facts, draft)
+        before = _recommend(facts, current) if in_force is not None else None
+        if (
+            in_force is not None
+            and in_draft is not None
+            and in_force.version.name == in_draft.version.name
+            and in_force.version.name in identical
+        ):
+            after = before
+        else:
+            after = _recommend(facts, draft) if in_draft is not None else None
         if before is None and after is None:
             report.before_rules += 1
             continue
@@ -440,12 +521,13 @@ def _count_clauses(
 
 # -- worker processes -----------------------------------------------------------------
 
-_worker_rules: tuple[RuleSet, RuleSet] | None = None
+# Spawned workers: the rules, loaded again in each (cases are read here and sent).
+_worker_rules: tuple[RuleSet, RuleSet, frozenset[str]] | None = None
 
 
-def _start_worker(folders: RuleFolders) -> None:
+def _start_worker(folders: RuleFolders, identical: frozenset[str]) -> None:
     global _worker_rules
-    _worker_rules = load_rule_sets(folders)
+    _worker_rules = (*load_rule_sets(folders), identical)
 
 
 def _ready() -> None:
@@ -462,8 +544,78 @@ def _chunks(cases: list[Case], size: int) -> Iterator[list[Case]]:
         yield cases[start : start + size]
 
 
+# Forked workers: what they inherit from the process that forked them (the store, both
+# rule sets, the identical versions), set just before the fork; and the process that
+# last made the store's connections its own.
+_forked: tuple[Store, RuleSet, RuleSet, frozenset[str]] | None = None
+_forked_pid: int | None = None
+
+
+def _work_part(ids: IdRange) -> ImpactReport:
+    """In a forked worker: read one part of the store and compare it."""
+    global _forked_pid
+    assert _forked is not None, "the worker was forked without its store and rules"
+    store, current, draft, identical = _forked
+    if _forked_pid != os.getpid():
+        # The parent's pooled connections must not be used (nor closed) here: SQLite
+        # and PostgreSQL connections are not shared across fork. This process opens its own.
+        store.engine.dispose(close=False)
+        _forked_pid = os.getpid()
+    return _read_and_compare(store, ids, current, draft, identical)
+
+
+def _read_and_compare(
+    store: Store, ids: IdRange, current: RuleSet, draft: RuleSet, identical: frozenset[str]
+) -> ImpactReport:
+    households, cases = read_cases(store, ids)
+    part = _counted(households, cases, current, draft)
+    part.merge(compare(_in_force(cases, current, draft), current, draft, identical))
+    return part
+
+
+def _first_day(current: RuleSet, draft: RuleSet) -> date:
+    return min(current.versions[0].in_force_from, draft.versions[0].in_force_from)
+
+
+def _in_force(cases: list[Case], current: RuleSet, draft: RuleSet) -> list[Case]:
+    """The cases whose visit is on or after the first version of either rule set."""
+    first = _first_day(current, draft)
+    return [c for c in cases if _as_date(c[2][1]) >= first]
+
+
+def _counted(households: int, cases: list[Case], current: RuleSet, draft: RuleSet) -> ImpactReport:
+    """A part's households, those with no visit, and those visited before any rules.
+
+    A visit before the first version of both rule sets has nothing to compare: it is
+    counted without building its facts.
+    """
+    first = _first_day(current, draft)
+    early = sum(1 for c in cases if _as_date(c[2][1]) < first)
+    return ImpactReport(households=households, no_visit=households - len(cases), before_rules=early)
+
+
 def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
+
+
+def fork_is_safe(store: Store) -> bool:
+    """Whether worker processes may be forked from this one (cheap: no interpreter to
+    start, no module to import, nothing to send) rather than spawned.
+
+    Only where the platform forks, from the main thread of a process with no other
+    thread (a forked child gets one thread, and any lock another held stays held), never
+    once Qt is loaded (its threads are not Python's to see), never for an in-memory
+    database (a child could not reach it), and never inside a unit of work joined to a
+    session (a child would read through that session's connection, the parent's).
+    """
+    return (
+        "fork" in multiprocessing.get_all_start_methods()
+        and threading.current_thread() is threading.main_thread()
+        and threading.active_count() == 1
+        and not any(name.startswith("PySide6") for name in sys.modules)
+        and store.engine.url.database not in (None, "", ":memory:")
+        and store._joined_session() is None
+    )
 
 
 def policy_impact(
@@ -473,55 +625,80 @@ def policy_impact(
     base: Path | None = None,
     override: Path | None = None,
     workers: int | None = None,
+    start: str | None = None,
 ) -> ImpactReport:
     """The difference ``draft_dir`` makes to every household's latest visit.
 
     ``workers``: processes sharing the evaluation. By default one per core for
     stores of ``PARALLEL_FROM`` households or more, else none (1: evaluate in
-    this process). Raises :class:`DraftRulesInvalid`, before reading the store,
-    if either rule set does not load.
+    this process). ``start``: how they are started, ``"fork"`` (each reads its
+    own parts of the store) or ``"spawn"`` (this process reads the store and
+    sends the cases); by default fork where :func:`fork_is_safe`. Raises
+    :class:`DraftRulesInvalid`, before reading the store, if either rule set
+    does not load.
     """
+    global _forked
     folders = rule_folders(draft_dir, base, override)
     current, draft = load_rule_sets(folders)
+    identical = identical_versions(folders, current, draft)
     count = workers if workers is not None else default_workers()
     if workers is None and _household_count(store) < PARALLEL_FROM:
         count = 1
-    with contextlib.ExitStack() as stack:
-        pool = None
-        if count > 1:
-            pool = stack.enter_context(
-                concurrent.futures.ProcessPoolExecutor(
-                    max_workers=count,
-                    mp_context=multiprocessing.get_context("spawn"),
-                    initializer=_start_worker,
-                    initargs=(folders,),
-                )
-            )
-            # Start the processes (each loads the rules) while this one reads the store.
-            for _ in range(count):
-                pool.submit(_ready)
-        # A visit before the first version of both rule sets has nothing to compare:
-        # it is counted without building its facts.
-        first = min(current.versions[0].in_force_from, draft.versions[0].in_force_from)
-        report = ImpactReport()
-        pending = []
-        # With workers, read the store in parts and hand each part over at once, so
-        # the evaluation starts while the rest is read.
-        for ids in id_ranges(READ_PARTS if pool is not None else 1):
-            households, cases = read_cases(store, ids)
-            in_force = [c for c in cases if _as_date(c[2][1]) >= first]
-            report.households += households
-            report.no_visit += households - len(cases)
-            report.before_rules += len(cases) - len(in_force)
-            if pool is None:
-                report.merge(compare(in_force, current, draft))
-            else:
-                pending += [pool.submit(_work, chunk) for chunk in _chunks(in_force, CHUNK)]
-        for future in pending:
-            report.merge(future.result())
+    if start is None:
+        start = "fork" if fork_is_safe(store) else "spawn"
+    report = ImpactReport()
+    if count <= 1:
+        report.merge(_read_and_compare(store, (None, None), current, draft, identical))
+    elif start == "fork":
+        _forked = (store, current, draft, identical)
+        # What the workers inherit is left alone by their collector (and not copied).
+        gc.freeze()
+        try:
+            with concurrent.futures.ProcessPoolExecutor(
+                max_workers=count, mp_context=multiprocessing.get_context("fork")
+            ) as pool:
+                for part in pool.map(_work_part, id_ranges(FORK_PARTS)):
+                    report.merge(part)
+        finally:
+            _forked = None
+            gc.unfreeze()
+    else:
+        report = _spawned(store, folders, current, draft, identical, count)
     report.current_versions = [v.name for v in current.versions]
     report.draft_versions = [v.name for v in draft.versions]
     report.changed.sort(key=lambda c: (c.reference, str(c.household_id)))
+    return report
+
+
+def _spawned(
+    store: Store,
+    folders: RuleFolders,
+    current: RuleSet,
+    draft: RuleSet,
+    identical: frozenset[str],
+    count: int,
+) -> ImpactReport:
+    """Spawned workers (each loads the rules) evaluate the cases this process reads."""
+    report = ImpactReport()
+    with concurrent.futures.ProcessPoolExecutor(
+        max_workers=count,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start_worker,
+        initargs=(folders, identical),
+    ) as pool:
+        # Start the processes (each loads the rules) while this one reads the store.
+        for _ in range(count):
+            pool.submit(_ready)
+        pending = []
+        # Read the store in parts and hand each part over at once, so the evaluation
+        # starts while the rest is read.
+        for ids in id_ranges(READ_PARTS):
+            households, cases = read_cases(store, ids)
+            report.merge(_counted(households, cases, current, draft))
+            in_force = _in_force(cases, current, draft)
+            pending += [pool.submit(_work, chunk) for chunk in _chunks(in_force, CHUNK)]
+        for future in pending:
+            report.merge(future.result())
     return report
 
 

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import shutil
+import sys
+import threading
+import types
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlmodel import select
 
 from caseworker import paths
 from caseworker.cli import main
@@ -22,9 +28,10 @@ from caseworker.domain.household import (
     Tenure,
     WorkStatus,
 )
+from caseworker.domain.rules import evaluate
 from caseworker.domain.users import Role, User
 from caseworker.domain.visit import Visit
-from caseworker.services import households, users, visits
+from caseworker.services import households, impact, users, visits
 from caseworker.services.impact import DraftRulesInvalid, ImpactReport, policy_impact
 from caseworker.store.database import Store
 from caseworker.store.tables import MemberRow, PackageRow, VisitRow
@@ -363,3 +370,102 @@ def test_dates_are_checked_against_each_visits_own_date(
     assert changed.difference_pence == 1_000  # 5.3 £80 -> £90 (version 2026-10)
     baby_family, same_family = by_reference[born_late.reference], by_reference[twin.reference]
     assert baby_family.current_pence == same_family.current_pence  # no item for the baby
+
+
+# -- shortcuts that must not change the answer ------------------------------------------
+
+
+def _evaluating_both(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No version taken as identical: every case is evaluated under the draft too."""
+    monkeypatch.setattr(impact, "identical_versions", lambda *_args: frozenset())
+
+
+def test_identical_versions_are_those_the_draft_leaves_as_they_are(tmp_path: Path) -> None:
+    def identical(draft: Path) -> frozenset[str]:
+        folders = impact.rule_folders(draft, RULES, override=None)
+        return impact.identical_versions(folders, *impact.load_rule_sets(folders))
+
+    assert identical(RULES) == {"2026-04", "2026-10"}
+    assert identical(draft_copy(tmp_path / "cap")) == {"2026-10"}
+    assert identical(draft_override(tmp_path)) == {"2026-10"}
+    # A comment is not a change; a policy change changes every version's segments.
+    commented = draft_copy(tmp_path / "comment", SHIPPED_CAP, SHIPPED_CAP + "  # unchanged")
+    assert identical(commented) == {"2026-04", "2026-10"}
+    retitled = draft_copy(tmp_path / "policy")
+    policy = retitled / "policy.yaml"
+    text = policy.read_text(encoding="utf-8")
+    assert text.count("title: ") > 1
+    policy.write_text(text.replace("title: ", "title: Draft ", 1), encoding="utf-8")
+    assert identical(retitled) == frozenset()
+
+
+def test_skipping_identical_versions_gives_the_report_of_evaluating_both(
+    seeded: Seeded, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The draft changes 2026-04 and adds a version from November: 2026-10 is left as it is
+    (D's October visit is not evaluated twice), but E's visit on 20 November is under the
+    new version in the draft, so it is evaluated under both."""
+    draft = draft_copy(tmp_path)
+    later = (draft / "versions" / "2026-10.yaml").read_text(encoding="utf-8")
+    (draft / "versions" / "2026-11.yaml").write_text(
+        later.replace('version: "2026-10"', 'version: "2026-11"')
+        .replace("in_force_from: 2026-10-01", "in_force_from: 2026-11-01")
+        .replace("food_and_fuel: £80.00", "food_and_fuel: £90.00"),
+        encoding="utf-8",
+    )
+    evaluated: list[str] = []
+    real = evaluate
+
+    def counting(facts: Any, rules: Any, **kwargs: Any) -> Any:
+        evaluated.append(facts.household.reference)
+        return real(facts, rules, **kwargs)
+
+    monkeypatch.setattr(impact, "evaluate", counting)
+    skipping = policy_impact(seeded.store, draft, workers=1)
+    october = seeded.refs["D-october"]
+    assert evaluated.count(october) == 1 and evaluated.count(seeded.refs["E-earlier-cut"]) == 2
+    evaluated.clear()
+    _evaluating_both(monkeypatch)
+    both = policy_impact(seeded.store, draft, workers=1)
+    assert evaluated.count(october) == 2
+    assert skipping.to_json() == both.to_json()
+    assert skipping.draft_versions == ["2026-04", "2026-10", "2026-11"]
+
+
+@pytest.mark.parametrize("start", ["fork", "spawn"])
+def test_forked_and_spawned_workers_give_the_report_of_one_process(
+    laptop_or_shared_store: Store, tmp_path: Path, start: str
+) -> None:
+    """On SQLite and PostgreSQL: forked workers each read their own parts of the store,
+    spawned ones are sent the cases; stored facts the domain refuses (a date of birth in
+    1850) are counted as not valid either way."""
+    store = laptop_or_shared_store
+    seeded = seed(store)
+    with store.unit_of_work() as session:
+        row = session.exec(select(MemberRow)).first()
+        assert row is not None
+        row.date_of_birth = date(1850, 1, 1)
+        session.add(row)
+    draft = draft_copy(tmp_path)
+    alone = policy_impact(store, draft, workers=1)
+    shared = policy_impact(store, draft, workers=2, start=start)
+    assert alone.invalid == 1
+    assert shared.to_json() == alone.to_json()
+    assert {c.reference for c in shared.changed} <= set(seeded.refs.values())
+    # This process's own connections still work once the workers have gone.
+    assert policy_impact(store, draft, workers=1).to_json() == alone.to_json()
+
+
+def test_fork_is_never_used_once_qt_is_loaded_or_in_a_joined_session(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Qt application runs threads Python cannot see: a forked child could inherit a
+    lock one of them held. The window's impact page spawns its workers."""
+    for name in [n for n in sys.modules if n.startswith("PySide6")]:
+        monkeypatch.delitem(sys.modules, name)
+    forks = "fork" in multiprocessing.get_all_start_methods()
+    assert impact.fork_is_safe(store) == (forks and threading.active_count() == 1)
+    with store.read() as session, store.joined(session):
+        assert not impact.fork_is_safe(store)
+    monkeypatch.setitem(sys.modules, "PySide6", types.ModuleType("PySide6"))
+    assert not impact.fork_is_safe(store)

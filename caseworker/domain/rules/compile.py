@@ -32,6 +32,7 @@ from caseworker.domain.rules.conditions import (
     Node,
     NotOf,
     StageLeaf,
+    compile_decide,
     reasons_key,
     unique,
 )
@@ -161,17 +162,40 @@ class Clause:
         if memo is None:
             return build(self, d, outcome)
         key = self.met_key(d) if outcome else self.key(d)
-        uses = self.uses
-        uses[index] += 1
+        self.uses[index] += 1
         found: Any = memo.get(key, memo)  # Any: typing.cast is a call on every look-up
         if found is memo:
-            found = build(self, d, outcome)
-            memo[key] = found
-            if len(memo) >= _MEMO_TRIAL:
-                rare = uses[index] - len(memo) < _MEMO_HITS * uses[index]
-                self.memo[index] = None if rare else {}
-                uses[index] = 0
+            found = self.store(d, build, outcome, index, key)
         return found  # type: ignore[no-any-return]
+
+    def store(
+        self,
+        d: Derived,
+        build: Callable[[Clause, Derived, Tri], ExplainT],
+        outcome: Tri,
+        index: int,
+        key: object,
+    ) -> ExplainT:
+        """A look-up that missed (already counted in :attr:`uses`): build, keep, judge."""
+        found = build(self, d, outcome)
+        memo = self.memo[index]
+        assert memo is not None
+        memo[key] = found
+        if len(memo) >= _MEMO_TRIAL:
+            uses = self.uses
+            rare = uses[index] - len(memo) < _MEMO_HITS * uses[index]
+            self.memo[index] = None if rare else {}
+            uses[index] = 0
+        return found
+
+    def decider(
+        self, build: Callable[[Clause, Derived, Tri], ExplainT], skip_false: bool = False
+    ) -> Callable[[Derived], tuple[Tri, ExplainT | None]]:
+        """:attr:`check` and :meth:`explain` as one generated function (see
+        conditions.compile_decide): ``(outcome, explanation)``, the explanation
+        ``None`` for a False outcome when ``skip_false`` (a referral that does
+        not apply says nothing)."""
+        return compile_decide(self, build, skip_false, KEYS)
 
 
 def _table_key(
@@ -238,6 +262,8 @@ class Segment:
     directory_terms: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _stage_memo: dict[object, StageDecision] = field(default_factory=dict)
     _hint_memo: dict[object, str] = field(default_factory=dict)
+    # The engine's generated clause functions (Clause.decider), made on first use.
+    deciders: Any = field(default=None, compare=False, repr=False)
 
     def decide_stage(self, d: Derived) -> StageDecision:
         """Part 3: the first row that holds wins; an undecided row stops the search."""

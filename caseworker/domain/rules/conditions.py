@@ -827,3 +827,153 @@ def reasons_key(
 def unique(texts: list[str]) -> list[str]:
     """Drop repeated phrases, keeping order (two tests on one fact read once)."""
     return texts if len(texts) < 2 else list(dict.fromkeys(texts))
+
+
+def compile_decide(
+    clause: Any,
+    build: Callable[[Any, Derived, Tri], Any],
+    skip_false: bool,
+    keys: dict[str, Callable[[Derived, str], object]],
+) -> Callable[[Derived], tuple[Tri, Any]]:
+    """A clause's ``check`` and ``explain`` (compile.Clause) as one generated function.
+
+    Gives ``(outcome, explanation)`` as ``clause.check(d)`` then
+    ``clause.explain(d, build, outcome)`` do, with no call per fact test, key
+    part or table: the condition is written out, every part of it evaluated
+    (a test has no side effect, so the Kleene result is the one the first
+    False or True gives, and each part's outcome is there for the key), then
+    the table key the clause's ``key`` / ``met_key`` would make (the same
+    value: a tuple of the same items) and the look-up. A miss, or a table the
+    clause gave up, goes to ``clause.store`` / ``build`` as ``explain`` does,
+    counting the look-up in ``clause.uses`` the same way. Only the rule file's
+    constants and the helpers (bound by name, never written into the source)
+    and fact names (``repr``) appear in the source.
+    """
+    bound: dict[str, object] = {
+        "clause": clause,
+        "build": build,
+        "memos": clause.memo,
+        "uses": clause.uses,
+        "store": clause.store,
+        "SKIPPED": _SKIPPED,
+    }
+    lines = ["def decide(d):", "    get = d.values.get"]
+    results: dict[int, str] = {}  # id(node) -> the variable holding its outcome
+    count = 0
+
+    def fresh(prefix: str) -> str:
+        nonlocal count
+        count += 1
+        return f"{prefix}{count}"
+
+    def bind(value: object) -> str:
+        name = fresh("k")
+        bound[name] = value
+        return name
+
+    def block(node: Node) -> str:
+        result = fresh("r")
+        results[id(node)] = result
+        if _inlined(node):
+            assert isinstance(node, Leaf)
+            x, c = fresh("x"), bind(node.const)
+            lines.append(f"    {x} = get({node.name!r})")
+            if node.spec.kind in (Kind.MONEY, Kind.NUMBER):
+                holds, fails = (t.format(x=x, c=c) for t in _INLINED_NUMBER[node.op])
+                lines.extend(
+                    [
+                        f"    if {x}.__class__ is not tuple:",
+                        f"        {result} = False",
+                        f"    elif {holds}:",
+                        f"        {result} = True",
+                        "    else:",
+                        f"        {result} = False if {fails} else None",
+                    ]
+                )
+            else:
+                test = _INLINED_TEXT[node.op].format(x=x, c=c)
+                lines.append(f"    {result} = None if {x} is None else {test}")
+        elif isinstance(node, NotOf):
+            inner = block(node.child)
+            lines.append(f"    {result} = None if {inner} is None else not {inner}")
+        elif isinstance(node, AllOf) and not isinstance(node, ClauseRef):
+            parts = [block(child) for child in node.children]
+            if not parts:
+                lines.append(f"    {result} = {not isinstance(node, AnyOf)}")
+            elif isinstance(node, AnyOf):  # the first that holds decides: True
+                holds = " or ".join(parts)
+                unknown = " or ".join(f"{p} is None" for p in parts)
+                lines.append(
+                    f"    {result} = True if ({holds}) else None if ({unknown}) else False"
+                )
+            else:  # the first False decides
+                fails = " or ".join(f"{p} is False" for p in parts)
+                unknown = " or ".join(f"{p} is None" for p in parts)
+                lines.append(
+                    f"    {result} = False if ({fails}) else None if ({unknown}) else True"
+                )
+        else:
+            lines.append(f"    {result} = {bind(node.check)}(d)")
+        return result
+
+    def leaf_key(name: str) -> str:
+        detail = keys.get(name)
+        if detail is None:
+            return f"get({name!r})"
+        return f"(get({name!r}), {bind(detail)}(d, {name!r}))"
+
+    def reasons_key_source(node: Node, outcome: bool) -> str:
+        """conditions.reasons_key(node, outcome, keys), written out."""
+        if isinstance(node, Leaf):
+            return leaf_key(node.name)
+        if isinstance(node, ClauseRef):
+            return "None"
+        if isinstance(node, NotOf):
+            return reasons_key_source(node.child, not outcome)
+        assert isinstance(node, AllOf)
+        items = [
+            f"({reasons_key_source(child, outcome)} if {results[id(child)]} is {outcome} "
+            "else SKIPPED)"
+            for child in node.children
+        ]
+        return "(" + "".join(f"{item}, " for item in items) + ")"
+
+    def table_key_source() -> str:
+        """compile._table_key(clause.facts, clause.keyed), written out."""
+        facts: tuple[str, ...] = clause.facts
+        keyed: tuple[tuple[str, object], ...] = clause.keyed
+        if len(facts) == 1 and not keyed:
+            return f"get({facts[0]!r})"
+        if len(facts) == 1 and len(keyed) == 1:
+            return f"(get({facts[0]!r}), {bind(keyed[0][1])}(d, {keyed[0][0]!r}))"
+        items = [f"get({name!r})" for name in facts]
+        items += [f"{bind(fn)}(d, {name!r})" for name, fn in keyed]
+        return "(" + "".join(f"{item}, " for item in items) + ")"
+
+    outcome = block(clause.when)
+    met_key = reasons_key_source(clause.when, True)
+    lines += [
+        f"    if {outcome} is None:",
+        "        return None, build(clause, d, None)",
+        f"    index = 1 if {outcome} else 0",
+    ]
+    if skip_false:
+        lines += ["    if not index:", f"        return {outcome}, None"]
+    lines += [
+        "    memo = memos[index]",
+        "    if memo is None:",
+        f"        return {outcome}, build(clause, d, {outcome})",
+        "    if index:",
+        f"        key = {met_key}",
+        "    else:",
+        f"        key = {table_key_source()}",
+        "    uses[index] += 1",
+        "    found = memo.get(key, memo)",
+        "    if found is memo:",
+        f"        found = store(d, build, {outcome}, index, key)",
+        f"    return {outcome}, found",
+    ]
+    namespace: dict[str, Any] = dict(bound)
+    exec("\n".join(lines), namespace)  # the source is made above from the rules' shape
+    decide: Callable[[Derived], tuple[Tri, Any]] = namespace["decide"]
+    return decide

@@ -143,20 +143,30 @@ def _evaluate(
     eligibility = []
     what_if: list[WhatIf] = []
     failed: list[str] = []  # not met or not decided
-    for clause in segment.eligibility:
-        if tabled:
-            outcome = clause.check(d)
-            line, extra = clause.explain(d, _eligibility_line, outcome)
-        else:
+    if tabled:
+        deciders = segment.deciders
+        if deciders is None:
+            deciders = _deciders(segment)
+        for clause, decide in deciders[0]:
+            outcome, (line, extra) = decide(d)
+            eligibility.append(line)
+            if outcome is not True:
+                failed.append(clause.clause)
+                if outcome is None:
+                    gaps.add(extra, clause.clause)
+                else:
+                    what_if.append(extra)
+    else:
+        for clause in segment.eligibility:
             outcome = clause.when.test(d)
             line, extra = _eligibility_line(clause, d, outcome, True)
-        eligibility.append(line)
-        if outcome is not True:
-            failed.append(clause.clause)
-            if outcome is None:
-                gaps.add(extra, clause.clause)
-            else:
-                what_if.append(extra)
+            eligibility.append(line)
+            if outcome is not True:
+                failed.append(clause.clause)
+                if outcome is None:
+                    gaps.add(extra, clause.clause)
+                else:
+                    what_if.append(extra)
     eligible = not failed
 
     allowance = allowance_left_pence
@@ -181,11 +191,11 @@ def _evaluate(
 
     referrals = []
     if tabled:
-        for clause in segment.referrals:
-            outcome = clause.check(d)
+        for clause, decide in deciders[1]:
+            outcome, explained = decide(d)
             if outcome is False:
                 continue
-            referral, missing = clause.explain(d, _referral_line, outcome)
+            referral, missing = explained
             if outcome:
                 referrals.append(referral)
             else:
@@ -222,6 +232,15 @@ def _evaluate(
         officer_limit_pence=segment.limits.officer_limit,
         terms=terms,
     )
+
+
+def _deciders(segment: Segment) -> Any:
+    """Each clause of ``segment`` with its generated check-and-explain (made once)."""
+    segment.deciders = (
+        tuple((c, c.decider(_eligibility_line)) for c in segment.eligibility),
+        tuple((c, c.decider(_referral_line, skip_false=True)) for c in segment.referrals),
+    )
+    return segment.deciders
 
 
 _NO_AWARD: dict[tuple[str, ...], str] = {}

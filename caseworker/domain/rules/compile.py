@@ -336,6 +336,9 @@ class Segment:
         return ""
 
 
+_DAYS_KEPT = 4096  # visit dates whose segment a RuleSet keeps (about 11 years of visits)
+
+
 @dataclass
 class RuleSet:
     """All versions, compiled; pick the segment in force on a visit date."""
@@ -345,11 +348,16 @@ class RuleSet:
     segments: list[Segment]
     files: list[str]
     _starts: list[date] = field(default_factory=list)
+    # Visit dates repeat (a year has 365): the segment of each date seen, kept while few.
+    _by_day: dict[date, Segment] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self._starts = [s.starts for s in self.segments]
 
     def segment_for(self, day: date) -> Segment:
+        found = self._by_day.get(day)
+        if found is not None:
+            return found
         index = bisect.bisect_right(self._starts, day) - 1
         if index < 0:
             first = self.versions[0]
@@ -357,7 +365,11 @@ class RuleSet:
                 f"no rules are in force on {day.isoformat()}: the first version "
                 f"({first.name}) starts on {first.in_force_from.isoformat()}"
             )
-        return self.segments[index]
+        found = self.segments[index]
+        if len(self._by_day) >= _DAYS_KEPT:
+            self._by_day.clear()
+        self._by_day[day] = found
+        return found
 
 
 class NoRulesInForce(ValueError):

@@ -974,6 +974,7 @@ def compile_decide(
         f"    return {outcome}, found",
     ]
     namespace: dict[str, Any] = dict(bound)
-    exec("\n".join(lines), namespace)  # the source is made above from the rules' shape
+    # The source is made above from the rules' shape; named by clause for profiles.
+    exec(compile("\n".join(lines), f"<clause {clause.clause}>", "exec"), namespace)
     decide: Callable[[Derived], tuple[Tri, Any]] = namespace["decide"]
     return decide

@@ -319,6 +319,8 @@ def derive(facts: Facts, defs: Definitions, *, item_facts: bool = True) -> Deriv
     utility = h.utility_arrears_pence
     rent = h.rent_arrears_pence
     mortgage = h.mortgage_arrears_pence
+    council = h.council_tax_arrears_pence
+    other = h.other_debts_pence
     housing = (
         ("rent_arrears_pence", "rent arrears", rent),
         ("mortgage_arrears_pence", "mortgage arrears", mortgage),
@@ -327,8 +329,8 @@ def derive(facts: Facts, defs: Definitions, *, item_facts: bool = True) -> Deriv
     everything = (
         *housing,
         utility_part,
-        ("council_tax_arrears_pence", "council tax arrears", h.council_tax_arrears_pence),
-        ("other_debts_pence", "other debts", h.other_debts_pence),
+        ("council_tax_arrears_pence", "council tax arrears", council),
+        ("other_debts_pence", "other debts", other),
     )
     # _amount, written out for the usual case of every part recorded
     if savings is None or utility is None or rent is None or mortgage is None:
@@ -343,7 +345,12 @@ def derive(facts: Facts, defs: Definitions, *, item_facts: bool = True) -> Deriv
         both = rent + mortgage
         values["rent_and_mortgage_arrears"] = (both, both)
         detail["rent_and_mortgage_arrears"] = housing
-    _amount(d, "arrears_and_debts", everything)
+    if rent is None or mortgage is None or utility is None or council is None or other is None:
+        _amount(d, "arrears_and_debts", everything)
+    else:  # _amount, written out for every part recorded
+        total = rent + mortgage + utility + council + other
+        values["arrears_and_debts"] = (total, total)
+        detail["arrears_and_debts"] = everything
 
     tenure = household.tenure
     if tenure is None:

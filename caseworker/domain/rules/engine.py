@@ -211,26 +211,26 @@ def _evaluate(
             else:
                 gaps.add(missing, clause.clause)
 
-    return Recommendation(
-        policy_version=segment.version.name,
-        visit_date=visit_date,
-        stage=row.stage if row else None,
-        stage_name=row.name if row else None,
-        stage_explanation=decision.text,
-        eligible=eligible,
-        eligibility=tuple(eligibility),
-        items=lines,
-        not_recommended=tuple(skipped),
-        cap_reduction=cap,
-        total_pence=total,
-        route=route,
-        route_explanation=route_text,
-        referrals=tuple(referrals),
-        missing_facts=gaps.result(),
-        what_if=tuple(what_if),
-        allowance_left_pence=allowance,
-        officer_limit_pence=segment.limits.officer_limit,
-        terms=terms,
+    return Recommendation(  # by position: keywords cost a look-up each
+        segment.version.name,
+        visit_date,
+        row.stage if row else None,
+        row.name if row else None,
+        decision.text,
+        eligible,
+        tuple(eligibility),
+        lines,
+        tuple(skipped),
+        cap,
+        total,
+        route,
+        route_text,
+        tuple(referrals),
+        gaps.result(),
+        tuple(what_if),
+        allowance,
+        segment.limits.officer_limit,
+        terms,
     )
 
 

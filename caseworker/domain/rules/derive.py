@@ -40,6 +40,9 @@ _WORKING = frozenset({WorkStatus.EMPLOYED, WorkStatus.SELF_EMPLOYED})
 _OUT_OF_WORK = frozenset(
     {Benefit.JOBSEEKERS_ALLOWANCE, Benefit.EMPLOYMENT_SUPPORT_ALLOWANCE, Benefit.INCOME_SUPPORT}
 )
+_LOST_CONTRACT = IncomeDropReason.LOST_CONTRACT
+_SELF_EMPLOYED = WorkStatus.SELF_EMPLOYED
+_UNEMPLOYED = WorkStatus.UNEMPLOYED
 _STATUTORY_CRISIS = frozenset({Tenure.HOMELESS, Tenure.TEMPORARY_ACCOMMODATION})
 _EVENT_NAMES = {
     WorkEvent.JOB_START: "job start",
@@ -147,53 +150,69 @@ class _Person:
         "age",
         "member",
         "neet",
+        "row",
         "self_employed_drop",
         "status",
         "unemployed_or_reduced",
     )
 
-    def __init__(self, member: Member, on: date, defs: Definitions, drop_from: date) -> None:
-        # Kleene "and" written out: this runs for every member of every visit.
+    def __init__(
+        self, member: Member, on: date, ages: tuple[int, int, int], drop_from: date
+    ) -> None:
+        # Kleene "and" written out in locals: this runs for every member of every visit.
+        # ``ages``: the adult age and the young person's lowest and highest (Definitions).
         self.member = member
         self._missing: tuple[tuple[Missing, ...], tuple[Missing, ...]] | None = None
+        adult_age, young_min, young_max = ages
         dob = member.date_of_birth
         if dob is None:
             age = None
             adult: Tri = None
         else:  # dates.age_on, written out (a birthday on the visit date counts)
             age = on.year - dob.year - ((on.month, on.day) < (dob.month, dob.day))
-            adult = age >= defs.adult_age
+            adult = age >= adult_age
         self.age = age
         self.adult = adult
         status = self.status = member.work_status
         working: Tri = None if status is None else status in _WORKING
+        adult_working: Tri
         if adult is False or working is False:
-            self.adult_working: Tri = False
+            adult_working = False
         else:
-            self.adult_working = None if adult is None or working is None else True
+            adult_working = None if adult is None or working is None else True
+        neet: Tri
         if member.in_education_or_training or working:
-            self.neet: Tri = False
+            neet = False
         elif age is None or working is None:
-            in_range = age is None or defs.young_person_min_age <= age <= defs.young_person_max_age
-            self.neet = None if in_range else False
+            in_range = age is None or young_min <= age <= young_max
+            neet = None if in_range else False
         else:
-            self.neet = defs.young_person_min_age <= age <= defs.young_person_max_age
+            neet = young_min <= age <= young_max
         fell = member.earnings_fell_on
         drop = fell is not None and drop_from <= fell <= on
-        self.adult_drop: Tri = adult if drop else False
+        adult_drop: Tri = adult if drop else False
+        self_employed_drop: Tri
         if not drop:
-            self.self_employed_drop: Tri = False
-        elif member.earnings_fall_reason is IncomeDropReason.LOST_CONTRACT:
-            self.self_employed_drop = adult
+            self_employed_drop = False
+        elif member.earnings_fall_reason is _LOST_CONTRACT:
+            self_employed_drop = adult
         elif adult is False or status is None:
-            self.self_employed_drop = False if adult is False else None
+            self_employed_drop = False if adult is False else None
         else:
-            self_employed = status is WorkStatus.SELF_EMPLOYED
-            self.self_employed_drop = (None if adult is None else True) if self_employed else False
-        if member.reduced_hours or status is WorkStatus.UNEMPLOYED:
-            self.unemployed_or_reduced = adult
+            self_employed = status is _SELF_EMPLOYED
+            self_employed_drop = (None if adult is None else True) if self_employed else False
+        unemployed_or_reduced: Tri
+        if member.reduced_hours or status is _UNEMPLOYED:
+            unemployed_or_reduced = adult
         else:
-            self.unemployed_or_reduced = None if status is None else False
+            unemployed_or_reduced = None if status is None else False
+        self.adult_working = adult_working
+        self.neet = neet
+        self.adult_drop = adult_drop
+        self.self_employed_drop = self_employed_drop
+        self.unemployed_or_reduced = unemployed_or_reduced
+        # The member facts in _MEMBER_FACTS order (read by index, not by name).
+        self.row = (adult_drop, neet, self_employed_drop, unemployed_or_reduced, adult_working)
 
     @property
     def name(self) -> str:
@@ -360,11 +379,12 @@ def derive(facts: Facts, defs: Definitions, *, item_facts: bool = True) -> Deriv
         values["homeless_or_temporary_accommodation"] = tenure in _STATUTORY_CRISIS
 
     drop_from = _months_before(on, defs.income_drop_months)
-    people = d.people = [_Person(m, on, defs, drop_from) for m in household.members]
-    for name, attribute, uses_status in _MEMBER_FACTS:  # _any_person, written out
+    ages = (defs.adult_age, defs.young_person_min_age, defs.young_person_max_age)
+    people = d.people = [_Person(m, on, ages, drop_from) for m in household.members]
+    for index, (name, _, uses_status) in enumerate(_MEMBER_FACTS):  # _any_person, written out
         unknown: list[Missing] = []
         for p in people:
-            result = getattr(p, attribute)
+            result = p.row[index]
             if result:
                 values[name] = True
                 detail[name] = p

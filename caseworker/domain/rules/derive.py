@@ -216,7 +216,8 @@ class _Person:
 
     @property
     def name(self) -> str:
-        return self.member.full_name
+        member = self.member  # Member.full_name, written out (one call fewer per phrase)
+        return f"{member.first_name} {member.surname}"
 
     def missing(self, uses_status: bool) -> tuple[Missing, ...]:
         """The member's unrecorded fields that leave a fact about them undecided."""
@@ -576,9 +577,12 @@ def _stage_phrase(d: Derived, name: str) -> str:
     return "stage " + ", ".join(str(s) for s in options[:-1]) + f" or {options[-1]}"
 
 
+_BENEFIT_TEXT = {b: b.value.replace("_", " ") for b in Benefit}  # "universal credit"
+
+
 def _benefits_phrase(d: Derived, name: str) -> str:
     benefits: list[Benefit] = d.detail[name]
-    names = ", ".join(b.value.replace("_", " ") for b in benefits)
+    names = ", ".join([_BENEFIT_TEXT[b] for b in benefits])
     if name == "out_of_work_benefits" and not _OUT_OF_WORK.intersection(benefits):
         return f"receives universal credit with no earnings ({names})"
     return f"benefits claimed: {names}"
@@ -750,6 +754,17 @@ FACTS: dict[str, FactSpec] = {spec.name: spec for spec in _FACT_LIST}
 
 def _witness(*attributes: str) -> Callable[[Derived, str], object]:
     """Key a member fact by what its phrase reads of the member who made it true."""
+    if len(attributes) == 1:  # every fact's phrase reads one: no list to unpack
+        (attribute,) = attributes
+
+        def key_one(d: Derived, name: str) -> object:
+            p: _Person | None = d.detail.get(name)
+            if p is None:
+                return None
+            member = p.member
+            return (member.first_name, member.surname, getattr(p, attribute))
+
+        return key_one
 
     def key(d: Derived, name: str) -> object:
         p: _Person | None = d.detail.get(name)

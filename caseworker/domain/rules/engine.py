@@ -45,25 +45,26 @@ from caseworker.domain.rules.whatif import cap_what_if, clause_what_if
 _Line = Any  # a clause's line and what goes with it (what-if, missing facts)
 
 
-class _Gaps:
-    """Unrecorded facts, grouped by field, with the clauses each one decides."""
+class _Gaps(dict[tuple[str, str | None], tuple[Missing, list[str]]]):
+    """Unrecorded facts, grouped by field, with the clauses each one decides.
 
-    __slots__ = ("found",)
+    A dict (field and member to the gap and its clauses): made without a Python
+    ``__init__``, and empty for most visits.
+    """
 
-    def __init__(self) -> None:
-        self.found: dict[tuple[str, str | None], tuple[Missing, list[str]]] = {}
+    __slots__ = ()
 
     def add(self, missing: Iterable[Missing], clause: str) -> None:
         for gap in missing:
             key = (gap.field, gap.member_id)
-            entry = self.found.get(key)
+            entry = self.get(key)
             if entry is None:
-                self.found[key] = (gap, [clause])
+                self[key] = (gap, [clause])
             elif clause not in entry[1]:
                 entry[1].append(clause)
 
     def result(self) -> tuple[MissingFact, ...]:
-        if not self.found:
+        if not self:
             return ()
         return tuple(
             MissingFact(
@@ -74,7 +75,7 @@ class _Gaps:
                 f"{gap.label[0].upper()}{gap.label[1:]} not recorded: "
                 f"needed to decide {', '.join(clauses)}.",
             )
-            for gap, clauses in self.found.values()
+            for gap, clauses in self.values()
         )
 
 
@@ -226,7 +227,7 @@ def _evaluate(
         route,
         route_text,
         tuple(referrals),
-        gaps.result(),
+        gaps.result() if gaps else (),
         tuple(what_if),
         allowance,
         segment.limits.officer_limit,

@@ -504,7 +504,8 @@ def format_value(kind: Kind, value: int) -> str:
 def _describe_parts(d: Derived, name: str) -> str:
     """A money fact with its recorded parts: "mortgage arrears £1,240.00"."""
     parts: tuple[tuple[str, str, int | None], ...] = d.detail[name]
-    low, high = d.number(name)
+    value: Any = d.values.get(name)  # Derived.number, written out
+    low, high = value if value is not None else UNKNOWN
     shown = [(label, pence) for _, label, pence in parts if pence]
     if high is not None and len(shown) == 1:
         return f"{shown[0][0]} {format_pence(shown[0][1])}"

@@ -16,8 +16,14 @@ from typing import Any
 from caseworker.domain.money import format_pence
 from caseworker.domain.rules.approval import decide_route
 from caseworker.domain.rules.compile import Clause, Item, RuleSet, Segment, StageDecision
-from caseworker.domain.rules.conditions import Node, unique
+from caseworker.domain.rules.conditions import (
+    Node,
+    compile_eligibility,
+    compile_referrals,
+    unique,
+)
 from caseworker.domain.rules.derive import (
+    KEYS,
     UNKNOWN,
     Derived,
     Missing,
@@ -141,22 +147,14 @@ def _evaluate(
     if row is None:
         gaps.add(decision.missing, "3")
 
-    eligibility = []
+    eligibility: list[ClauseOutcome] = []
     what_if: list[WhatIf] = []
     failed: list[str] = []  # not met or not decided
     if tabled:
         deciders = segment.deciders
         if deciders is None:
             deciders = _deciders(segment)
-        for clause, decide in deciders[0]:
-            outcome, (line, extra) = decide(d)
-            eligibility.append(line)
-            if outcome is not True:
-                failed.append(clause.clause)
-                if outcome is None:
-                    gaps.add(extra, clause.clause)
-                else:
-                    what_if.append(extra)
+        deciders[0](d, gaps, eligibility, failed, what_if)
     else:
         for clause in segment.eligibility:
             outcome = clause.when.test(d)
@@ -190,17 +188,9 @@ def _evaluate(
         route = "none"
         route_text = _no_award(failed)
 
-    referrals = []
+    referrals: list[Referral] = []
     if tabled:
-        for clause, decide in deciders[1]:
-            outcome, explained = decide(d)
-            if outcome is False:
-                continue
-            referral, missing = explained
-            if outcome:
-                referrals.append(referral)
-            else:
-                gaps.add(missing, clause.clause)
+        deciders[1](d, gaps, referrals)
     else:
         for clause in segment.referrals:
             outcome = clause.when.test(d)
@@ -236,10 +226,11 @@ def _evaluate(
 
 
 def _deciders(segment: Segment) -> Any:
-    """Each clause of ``segment`` with its generated check-and-explain (made once)."""
+    """The segment's eligibility and referral clauses, each part as one generated
+    function (conditions.compile_eligibility, compile_referrals), made once."""
     segment.deciders = (
-        tuple((c, c.decider(_eligibility_line)) for c in segment.eligibility),
-        tuple((c, c.decider(_referral_line, skip_false=True)) for c in segment.referrals),
+        compile_eligibility(segment.eligibility, _eligibility_line, KEYS),
+        compile_referrals(segment.referrals, _referral_line, KEYS),
     )
     return segment.deciders
 
@@ -287,7 +278,7 @@ def _package(
     conditions: dict[str, bool | None] = {}
     skipped = []
     for item in segment.items:
-        outcome = item.when.test(d)
+        outcome = item.when.test(d) if fresh else item.when.check(d)  # check: compiled
         conditions[item.clause] = outcome
         head = item.head
         if outcome is None:

@@ -972,7 +972,48 @@ class _ClauseWriter:
         items += [f"{self.bind(fn)}(d, {name!r})" for name, fn in keyed]
         return "(" + "".join(f"{item}, " for item in items) + ")"
 
-    def look_up(self, clause: Any, build: str, outcome: str, found: str, pad: str) -> None:
+    def reasons(self, node: Node, outcome: bool, found: str, pad: str) -> None:
+        """Lines adding ``node.because[outcome](d)`` to the list ``found`` (compile_reasons,
+        written out after :meth:`block`: each part's outcome is already known)."""
+        lines = self.lines
+        if isinstance(node, Leaf):
+            text = self.fresh("t")
+            lines += [
+                f"{pad}{text} = texts.get({node.name!r})",
+                f"{pad}if {text} is None:",
+                f"{pad}    {text} = texts[{node.name!r}] = {self.bind(_describer(node))}(d)",
+            ]
+            if outcome or node.is_bool:
+                lines.append(f"{pad}{found}.append({text})")
+            else:
+                failed = self.bind(node.failed_text)
+                lines.append(
+                    f"{pad}{found}.append({text} if get({node.name!r}) is None "
+                    f"else {text} + {failed})"
+                )
+        elif isinstance(node, ClauseRef):
+            said = f"{node.clause} applies" if outcome else f"{node.clause} does not apply"
+            lines.append(f"{pad}{found}.append({self.bind(said)})")
+        elif isinstance(node, NotOf):
+            self.reasons(node.child, not outcome, found, pad)
+        else:
+            assert isinstance(node, AllOf)
+            for child in node.children:
+                lines.append(f"{pad}if {self.results[id(child)]} is {outcome}:")
+                before = len(lines)
+                self.reasons(child, outcome, found, pad + "    ")
+                if len(lines) == before:  # pragma: no cover - every node adds a line
+                    lines.append(f"{pad}    pass")
+
+    def look_up(
+        self,
+        clause: Any,
+        build: str,
+        outcome: str,
+        found: str,
+        pad: str,
+        met: str | None = None,
+    ) -> None:
         """Lines setting ``found`` to ``clause.explain(d, build, outcome)`` for a decided
         ``outcome``: the table look-up written out, a miss or no table as ``explain``."""
         memos, uses, store = (self.bind(v) for v in (clause.memo, clause.uses, clause.store))
@@ -982,7 +1023,18 @@ class _ClauseWriter:
             f"{pad}index = 1 if {outcome} else 0",
             f"{pad}memo = {memos}[index]",
             f"{pad}if memo is None:",
-            f"{pad}    {found} = {build}({this}, d, {outcome})",
+        ]
+        if met is not None:  # a given-up "met" table: the reasons written out, then ``met``
+            self.lines += [f"{pad}    if index:", f"{pad}        because = []"]
+            self.reasons(clause.when, True, "because", pad + "        ")
+            self.lines += [
+                f"{pad}        {found} = {met}({this}, because)",
+                f"{pad}    else:",
+                f"{pad}        {found} = {build}({this}, d, {outcome})",
+            ]
+        else:
+            self.lines.append(f"{pad}    {found} = {build}({this}, d, {outcome})")
+        self.lines += [
             f"{pad}else:",
             f"{pad}    if index:",
             f"{pad}        key = {met_key}",
@@ -1038,6 +1090,7 @@ def compile_decide(
 def compile_eligibility(
     clauses: Sequence[Any],
     build: Callable[[Any, Derived, Tri], Any],
+    met: Callable[[Any, list[str]], Any],
     keys: dict[str, Callable[[Derived, str], object]],
 ) -> Callable[[Derived, Any, list[Any], list[str], list[Any]], None]:
     """Every eligibility clause's :func:`compile_decide`, and what the engine does with
@@ -1046,11 +1099,16 @@ def compile_eligibility(
     For each clause in order: its line goes to ``lines``; a clause not met or
     not decided to ``failed``; what is missing for an undecided one to
     ``gaps.add``; the what-if of one not met to ``what_if`` (``build`` gives
-    ``(line, what_if or missing)``).
+    ``(line, what_if or missing)``; ``met(clause, reasons)`` the same as
+    ``build(clause, d, True)`` from the reasons the condition holds for).
     """
     w = _ClauseWriter(keys)
-    build_name = w.bind(build)
-    w.lines += ["def run(d, gaps, lines, failed, what_if):", "    get = d.values.get"]
+    build_name, met_name = w.bind(build), w.bind(met)
+    w.lines += [
+        "def run(d, gaps, lines, failed, what_if):",
+        "    get = d.values.get",
+        "    texts = d.texts",
+    ]
     for clause in clauses:
         this = w.bind(clause)
         outcome = w.block(clause.when, "    ")
@@ -1061,7 +1119,7 @@ def compile_eligibility(
             f"        gaps.add(extra, {clause.clause!r})",
             "    else:",
         ]
-        w.look_up(clause, build_name, outcome, "found", "        ")
+        w.look_up(clause, build_name, outcome, "found", "        ", met_name)
         w.lines += [
             "        line, extra = found",
             f"        if {outcome} is not True:",
@@ -1079,6 +1137,7 @@ def compile_eligibility(
 def compile_referrals(
     clauses: Sequence[Any],
     build: Callable[[Any, Derived, Tri], Any],
+    met: Callable[[Any, list[str]], Any],
     keys: dict[str, Callable[[Derived, str], object]],
 ) -> Callable[[Derived, Any, list[Any]], None]:
     """Every referral clause's :func:`compile_decide` (``skip_false``), and what the
@@ -1086,11 +1145,12 @@ def compile_referrals(
 
     For each clause in order: a referral that applies goes to ``referrals``;
     what an undecided one is waiting for to ``gaps.add`` (``build`` gives
-    ``(referral or None, missing or None)``); one that does not apply, nowhere.
+    ``(referral or None, missing or None)``, and ``met(clause, reasons)`` the same
+    as ``build(clause, d, True)``); one that does not apply, nowhere.
     """
     w = _ClauseWriter(keys)
-    build_name = w.bind(build)
-    w.lines += ["def run(d, gaps, referrals):", "    get = d.values.get"]
+    build_name, met_name = w.bind(build), w.bind(met)
+    w.lines += ["def run(d, gaps, referrals):", "    get = d.values.get", "    texts = d.texts"]
     for clause in clauses:
         this = w.bind(clause)
         outcome = w.block(clause.when, "    ")
@@ -1099,7 +1159,7 @@ def compile_referrals(
             f"        gaps.add({build_name}({this}, d, None)[1], {clause.clause!r})",
             f"    elif {outcome}:",
         ]
-        w.look_up(clause, build_name, outcome, "found", "        ")
+        w.look_up(clause, build_name, outcome, "found", "        ", met_name)
         w.lines.append("        referrals.append(found[0])")
     w.lines.append("    return None")
     run: Callable[[Derived, Any, list[Any]], None] = w.function("run", "<referral clauses>")

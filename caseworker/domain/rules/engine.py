@@ -113,12 +113,17 @@ def _reasons(node: Node, d: Derived, outcome: bool, fresh: bool) -> list[str]:
     return node.reasons(d, outcome) if fresh else node.because[outcome](d)
 
 
+def _eligibility_met(clause: Clause, reasons: list[str]) -> _Line:
+    """A part 4 clause's line when it is met, from the reasons it holds for."""
+    text = f"{clause.head}: met ({'; '.join(unique(reasons))})."
+    return ClauseOutcome(clause.clause, clause.title, True, text), None
+
+
 def _eligibility_line(clause: Clause, d: Derived, outcome: Tri, fresh: bool = False) -> _Line:
     """A part 4 clause's line, and what would meet it if it fails."""
     head = clause.head
     if outcome:
-        text = f"{head}: met ({'; '.join(unique(_reasons(clause.when, d, True, fresh)))})."
-        return ClauseOutcome(clause.clause, clause.title, outcome, text), None
+        return _eligibility_met(clause, _reasons(clause.when, d, True, fresh))
     if outcome is None:
         missing = clause.when.missing(d)
         text = f"{head}: not decided ({missing_labels(missing)})."
@@ -131,9 +136,14 @@ def _eligibility_line(clause: Clause, d: Derived, outcome: Tri, fresh: bool = Fa
 def _referral_line(clause: Clause, d: Derived, outcome: Tri, fresh: bool = False) -> _Line:
     """A part 7 referral that applies, or what it is waiting for (not decided)."""
     if outcome:
-        because = "; ".join(unique(_reasons(clause.when, d, True, fresh)))
-        return Referral(clause.clause, clause.title, f"{clause.head}: {because}."), None
+        return _referral_met(clause, _reasons(clause.when, d, True, fresh))
     return None, tuple(clause.when.missing(d))
+
+
+def _referral_met(clause: Clause, reasons: list[str]) -> _Line:
+    """A part 7 referral that applies, from the reasons its condition holds for."""
+    because = "; ".join(unique(reasons))
+    return Referral(clause.clause, clause.title, f"{clause.head}: {because}."), None
 
 
 def _evaluate(
@@ -229,8 +239,8 @@ def _deciders(segment: Segment) -> Any:
     """The segment's eligibility and referral clauses, each part as one generated
     function (conditions.compile_eligibility, compile_referrals), made once."""
     segment.deciders = (
-        compile_eligibility(segment.eligibility, _eligibility_line, KEYS),
-        compile_referrals(segment.referrals, _referral_line, KEYS),
+        compile_eligibility(segment.eligibility, _eligibility_line, _eligibility_met, KEYS),
+        compile_referrals(segment.referrals, _referral_line, _referral_met, KEYS),
     )
     return segment.deciders
 

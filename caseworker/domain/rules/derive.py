@@ -247,6 +247,8 @@ _MEMBER_FACTS = (
     ("adult_in_work", "adult_working", True),
 )
 
+_MEMBER_FACTS_AT = tuple((i, name, uses) for i, (name, _, uses) in enumerate(_MEMBER_FACTS))
+
 
 def _any_person(
     d: Derived, name: str, people: Iterable[_Person], attribute: str, uses_status: bool
@@ -321,13 +323,20 @@ def derive(facts: Facts, defs: Definitions, *, item_facts: bool = True) -> Deriv
     on = visit.visit_date
 
     capitals = visit.capitals
-    for capital, name, gap in _SCORE_FACTS:
-        score = getattr(capitals, capital)
-        if score is None:
-            values[name] = UNKNOWN
-            missing[name] = gap
-        else:
-            values[name] = (score, score)
+    scores = (capitals.financial, capitals.mental, capitals.social, capitals.human)
+    financial, mental, social, human = scores
+    if financial is None or mental is None or social is None or human is None:
+        for (_, name, gap), score in zip(_SCORE_FACTS, scores, strict=True):
+            if score is None:
+                values[name] = UNKNOWN
+                missing[name] = gap
+            else:
+                values[name] = (score, score)
+    else:  # every capital scored: written out (CAPITALS order, as _SCORE_FACTS)
+        values["financial_score"] = (financial, financial)
+        values["mental_score"] = (mental, mental)
+        values["social_score"] = (social, social)
+        values["human_score"] = (human, human)
 
     # The Household model keeps its postcode normalised ("SE15 4QF"), so the outward
     # code is the part before the space (caseworker.domain.postcode.outward_code
@@ -382,7 +391,7 @@ def derive(facts: Facts, defs: Definitions, *, item_facts: bool = True) -> Deriv
     drop_from = _months_before(on, defs.income_drop_months)
     ages = (defs.adult_age, defs.young_person_min_age, defs.young_person_max_age)
     people = d.people = [_Person(m, on, ages, drop_from) for m in household.members]
-    for index, (name, _, uses_status) in enumerate(_MEMBER_FACTS):  # _any_person, written out
+    for index, name, uses_status in _MEMBER_FACTS_AT:  # _any_person, written out
         unknown: list[Missing] = []
         for p in people:
             result = p.row[index]

@@ -23,9 +23,15 @@ def parse_pounds(text: str) -> int:
     return int(pounds) * 100 + int(pence.ljust(2, "0") or "0")
 
 
+_PENCE_TEXT = tuple(f"{p:02d}" for p in range(100))  # "00" to "99", made once
+
+
 def format_pence(pence: int) -> str:
     """Format pence as the UI and PDFs show money: £1,234.50."""
-    if pence >= 0:  # nearly every amount: one f-string (explanations format many)
-        return f"£{pence // 100:,}.{pence % 100:02d}"
+    if pence >= 0:  # nearly every amount (explanations format many): no format spec to read
+        pounds = pence // 100
+        if pounds < 1000:  # no thousands separator
+            return f"£{pounds}.{_PENCE_TEXT[pence % 100]}"
+        return f"£{pounds:,}.{_PENCE_TEXT[pence % 100]}"
     pounds, rem = divmod(-pence, 100)
     return f"-£{pounds:,}.{rem:02d}"

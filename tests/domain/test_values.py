@@ -1,6 +1,8 @@
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from caseworker.domain.dates import age_on
 from caseworker.domain.money import MoneyError, format_pence, parse_pounds
@@ -25,6 +27,15 @@ def test_parse_pounds_refuses_bad_amounts(text: str) -> None:
 def test_format_pence() -> None:
     assert format_pence(123450) == "£1,234.50"
     assert format_pence(5) == "£0.05"
+    assert format_pence(99_999) == "£999.99"
+    assert format_pence(100_000) == "£1,000.00"
+    assert format_pence(-123_456) == "-£1,234.56"
+
+
+@given(st.integers(-(10**12), 10**12))
+def test_format_pence_reads_as_the_plain_format(pence: int) -> None:
+    sign, whole = ("-", -pence) if pence < 0 else ("", pence)
+    assert format_pence(pence) == f"{sign}£{whole // 100:,}.{whole % 100:02d}"
 
 
 @pytest.mark.parametrize(

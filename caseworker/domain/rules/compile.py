@@ -32,6 +32,7 @@ from caseworker.domain.rules.conditions import (
     Node,
     NotOf,
     StageLeaf,
+    compile_decide,
     reasons_key,
     unique,
 )
@@ -161,17 +162,40 @@ class Clause:
         if memo is None:
             return build(self, d, outcome)
         key = self.met_key(d) if outcome else self.key(d)
-        uses = self.uses
-        uses[index] += 1
+        self.uses[index] += 1
         found: Any = memo.get(key, memo)  # Any: typing.cast is a call on every look-up
         if found is memo:
-            found = build(self, d, outcome)
-            memo[key] = found
-            if len(memo) >= _MEMO_TRIAL:
-                rare = uses[index] - len(memo) < _MEMO_HITS * uses[index]
-                self.memo[index] = None if rare else {}
-                uses[index] = 0
+            found = self.store(d, build, outcome, index, key)
         return found  # type: ignore[no-any-return]
+
+    def store(
+        self,
+        d: Derived,
+        build: Callable[[Clause, Derived, Tri], ExplainT],
+        outcome: Tri,
+        index: int,
+        key: object,
+    ) -> ExplainT:
+        """A look-up that missed (already counted in :attr:`uses`): build, keep, judge."""
+        found = build(self, d, outcome)
+        memo = self.memo[index]
+        assert memo is not None
+        memo[key] = found
+        if len(memo) >= _MEMO_TRIAL:
+            uses = self.uses
+            rare = uses[index] - len(memo) < _MEMO_HITS * uses[index]
+            self.memo[index] = None if rare else {}
+            uses[index] = 0
+        return found
+
+    def decider(
+        self, build: Callable[[Clause, Derived, Tri], ExplainT], skip_false: bool = False
+    ) -> Callable[[Derived], tuple[Tri, ExplainT | None]]:
+        """:attr:`check` and :meth:`explain` as one generated function (see
+        conditions.compile_decide): ``(outcome, explanation)``, the explanation
+        ``None`` for a False outcome when ``skip_false`` (a referral that does
+        not apply says nothing)."""
+        return compile_decide(self, build, skip_false, KEYS)
 
 
 def _table_key(
@@ -238,6 +262,8 @@ class Segment:
     directory_terms: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _stage_memo: dict[object, StageDecision] = field(default_factory=dict)
     _hint_memo: dict[object, str] = field(default_factory=dict)
+    # The engine's generated clause functions (Clause.decider), made on first use.
+    deciders: Any = field(default=None, compare=False, repr=False)
 
     def decide_stage(self, d: Derived) -> StageDecision:
         """Part 3: the first row that holds wins; an undecided row stops the search."""
@@ -310,6 +336,9 @@ class Segment:
         return ""
 
 
+_DAYS_KEPT = 4096  # visit dates whose segment a RuleSet keeps (about 11 years of visits)
+
+
 @dataclass
 class RuleSet:
     """All versions, compiled; pick the segment in force on a visit date."""
@@ -319,11 +348,16 @@ class RuleSet:
     segments: list[Segment]
     files: list[str]
     _starts: list[date] = field(default_factory=list)
+    # Visit dates repeat (a year has 365): the segment of each date seen, kept while few.
+    _by_day: dict[date, Segment] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         self._starts = [s.starts for s in self.segments]
 
     def segment_for(self, day: date) -> Segment:
+        found = self._by_day.get(day)
+        if found is not None:
+            return found
         index = bisect.bisect_right(self._starts, day) - 1
         if index < 0:
             first = self.versions[0]
@@ -331,7 +365,11 @@ class RuleSet:
                 f"no rules are in force on {day.isoformat()}: the first version "
                 f"({first.name}) starts on {first.in_force_from.isoformat()}"
             )
-        return self.segments[index]
+        found = self.segments[index]
+        if len(self._by_day) >= _DAYS_KEPT:
+            self._by_day.clear()
+        self._by_day[day] = found
+        return found
 
 
 class NoRulesInForce(ValueError):

@@ -9,7 +9,7 @@ fact was not recorded), combined with Kleene logic.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from caseworker.domain.rules.derive import (
@@ -739,7 +739,7 @@ def compile_reasons(node: Node) -> tuple[Reasons, Reasons]:
     keep their children's checks and reasons in a tuple.
     """
     if isinstance(node, Leaf):
-        name, failed, describe = node.name, node.failed_text, node._describe
+        name, failed, describe = node.name, node.failed_text, _describer(node)
 
         def described(d: Derived) -> list[str]:
             texts = d.texts
@@ -767,6 +767,46 @@ def compile_reasons(node: Node) -> tuple[Reasons, Reasons]:
         return met, unmet
     assert isinstance(node, AllOf)
     return _children_reasons(node, False), _children_reasons(node, True)
+
+
+def _describer(node: Leaf) -> Callable[[Derived], str]:
+    """``node._describe`` for its fact's kind, decided once: no kind tests per call."""
+    spec, name = node.spec, node.name
+    phrase = spec.describe
+    if spec.kind is Kind.BOOL:
+        yes, no = spec.yes, spec.no
+        if phrase is None:
+
+            def yes_or_no(d: Derived) -> str:
+                return yes if d.values.get(name) else no
+
+            return yes_or_no
+
+        def phrased_if_true(d: Derived) -> str:
+            return phrase(d, name) if d.values.get(name) else no
+
+        return phrased_if_true
+    label = spec.label
+    not_recorded = f"no {label} recorded"
+    if phrase is not None:
+
+        def phrased(d: Derived) -> str:
+            return not_recorded if d.values.get(name) is None else phrase(d, name)
+
+        return phrased
+    kind = spec.kind
+
+    def plain(d: Derived) -> str:
+        value = d.values.get(name)
+        if value is None:
+            return not_recorded
+        if isinstance(value, tuple):
+            low, high = value
+            shown = format_value(kind, low)
+            return f"{label} {shown}" if high == low else f"{label} at least {shown}"
+        return f"{label} {value}"
+
+    return plain
 
 
 def _children_reasons(node: AllOf, outcome: bool) -> Reasons:
@@ -827,3 +867,300 @@ def reasons_key(
 def unique(texts: list[str]) -> list[str]:
     """Drop repeated phrases, keeping order (two tests on one fact read once)."""
     return texts if len(texts) < 2 else list(dict.fromkeys(texts))
+
+
+class _ClauseWriter:
+    """Python source for clauses' checks and table look-ups (see :func:`compile_decide`).
+
+    Only the rule file's constants and the helpers (bound by name, never written
+    into the source) and fact names (``repr``) appear in the source.
+    """
+
+    def __init__(self, keys: dict[str, Callable[[Derived, str], object]]) -> None:
+        self.keys = keys
+        self.bound: dict[str, object] = {"SKIPPED": _SKIPPED}
+        self.lines: list[str] = []
+        self.results: dict[int, str] = {}  # id(node) -> the variable holding its outcome
+        self.count = 0
+
+    def fresh(self, prefix: str) -> str:
+        self.count += 1
+        return f"{prefix}{self.count}"
+
+    def bind(self, value: object) -> str:
+        name = self.fresh("k")
+        self.bound[name] = value
+        return name
+
+    def block(self, node: Node, pad: str) -> str:
+        """Lines setting a new variable to ``node``'s outcome (every part evaluated)."""
+        lines, result = self.lines, self.fresh("r")
+        self.results[id(node)] = result
+        if _inlined(node):
+            assert isinstance(node, Leaf)
+            x, c = self.fresh("x"), self.bind(node.const)
+            lines.append(f"{pad}{x} = get({node.name!r})")
+            if node.spec.kind in (Kind.MONEY, Kind.NUMBER):
+                holds, fails = (t.format(x=x, c=c) for t in _INLINED_NUMBER[node.op])
+                lines.extend(
+                    [
+                        f"{pad}if {x}.__class__ is not tuple:",
+                        f"{pad}    {result} = False",
+                        f"{pad}elif {holds}:",
+                        f"{pad}    {result} = True",
+                        f"{pad}else:",
+                        f"{pad}    {result} = False if {fails} else None",
+                    ]
+                )
+            else:
+                test = _INLINED_TEXT[node.op].format(x=x, c=c)
+                lines.append(f"{pad}{result} = None if {x} is None else {test}")
+        elif isinstance(node, NotOf):
+            inner = self.block(node.child, pad)
+            lines.append(f"{pad}{result} = None if {inner} is None else not {inner}")
+        elif isinstance(node, AllOf):
+            parts = [self.block(child, pad) for child in node.children]
+            if not parts:
+                lines.append(f"{pad}{result} = {not isinstance(node, AnyOf)}")
+            elif isinstance(node, AnyOf):  # the first that holds decides: True
+                holds = " or ".join(parts)
+                unknown = " or ".join(f"{p} is None" for p in parts)
+                lines.append(
+                    f"{pad}{result} = True if ({holds}) else None if ({unknown}) else False"
+                )
+            else:  # the first False decides
+                fails = " or ".join(f"{p} is False" for p in parts)
+                unknown = " or ".join(f"{p} is None" for p in parts)
+                lines.append(
+                    f"{pad}{result} = False if ({fails}) else None if ({unknown}) else True"
+                )
+        else:
+            lines.append(f"{pad}{result} = {self.bind(node.check)}(d)")
+        return result
+
+    def leaf_key(self, name: str) -> str:
+        detail = self.keys.get(name)
+        if detail is None:
+            return f"get({name!r})"
+        return f"(get({name!r}), {self.bind(detail)}(d, {name!r}))"
+
+    def reasons_key(self, node: Node, outcome: bool) -> str:
+        """conditions.reasons_key(node, outcome, keys), written out (after :meth:`block`)."""
+        if isinstance(node, Leaf):
+            return self.leaf_key(node.name)
+        if isinstance(node, ClauseRef):
+            return "None"
+        if isinstance(node, NotOf):
+            return self.reasons_key(node.child, not outcome)
+        assert isinstance(node, AllOf)
+        items = [
+            f"({self.reasons_key(child, outcome)} if {self.results[id(child)]} is {outcome} "
+            "else SKIPPED)"
+            for child in node.children
+        ]
+        return "(" + "".join(f"{item}, " for item in items) + ")"
+
+    def table_key(self, clause: Any) -> str:
+        """compile._table_key(clause.facts, clause.keyed), written out."""
+        facts: tuple[str, ...] = clause.facts
+        keyed: tuple[tuple[str, object], ...] = clause.keyed
+        if len(facts) == 1 and not keyed:
+            return f"get({facts[0]!r})"
+        if len(facts) == 1 and len(keyed) == 1:
+            return f"(get({facts[0]!r}), {self.bind(keyed[0][1])}(d, {keyed[0][0]!r}))"
+        items = [f"get({name!r})" for name in facts]
+        items += [f"{self.bind(fn)}(d, {name!r})" for name, fn in keyed]
+        return "(" + "".join(f"{item}, " for item in items) + ")"
+
+    def reasons(self, node: Node, outcome: bool, found: str, pad: str) -> None:
+        """Lines adding ``node.because[outcome](d)`` to the list ``found`` (compile_reasons,
+        written out after :meth:`block`: each part's outcome is already known)."""
+        lines = self.lines
+        if isinstance(node, Leaf):
+            text = self.fresh("t")
+            lines += [
+                f"{pad}{text} = texts.get({node.name!r})",
+                f"{pad}if {text} is None:",
+                f"{pad}    {text} = texts[{node.name!r}] = {self.bind(_describer(node))}(d)",
+            ]
+            if outcome or node.is_bool:
+                lines.append(f"{pad}{found}.append({text})")
+            else:
+                failed = self.bind(node.failed_text)
+                lines.append(
+                    f"{pad}{found}.append({text} if get({node.name!r}) is None "
+                    f"else {text} + {failed})"
+                )
+        elif isinstance(node, ClauseRef):
+            said = f"{node.clause} applies" if outcome else f"{node.clause} does not apply"
+            lines.append(f"{pad}{found}.append({self.bind(said)})")
+        elif isinstance(node, NotOf):
+            self.reasons(node.child, not outcome, found, pad)
+        else:
+            assert isinstance(node, AllOf)
+            for child in node.children:
+                lines.append(f"{pad}if {self.results[id(child)]} is {outcome}:")
+                before = len(lines)
+                self.reasons(child, outcome, found, pad + "    ")
+                if len(lines) == before:  # pragma: no cover - every node adds a line
+                    lines.append(f"{pad}    pass")
+
+    def look_up(
+        self,
+        clause: Any,
+        build: str,
+        outcome: str,
+        found: str,
+        pad: str,
+        met: str | None = None,
+    ) -> None:
+        """Lines setting ``found`` to ``clause.explain(d, build, outcome)`` for a decided
+        ``outcome``: the table look-up written out, a miss or no table as ``explain``."""
+        memos, uses, store = (self.bind(v) for v in (clause.memo, clause.uses, clause.store))
+        this = self.bind(clause)
+        met_key = self.reasons_key(clause.when, True)
+        self.lines += [
+            f"{pad}index = 1 if {outcome} else 0",
+            f"{pad}memo = {memos}[index]",
+            f"{pad}if memo is None:",
+        ]
+        if met is not None:  # a given-up "met" table: the reasons written out, then ``met``
+            self.lines += [f"{pad}    if index:", f"{pad}        because = []"]
+            self.reasons(clause.when, True, "because", pad + "        ")
+            self.lines += [
+                f"{pad}        {found} = {met}({this}, because)",
+                f"{pad}    else:",
+                f"{pad}        {found} = {build}({this}, d, {outcome})",
+            ]
+        else:
+            self.lines.append(f"{pad}    {found} = {build}({this}, d, {outcome})")
+        self.lines += [
+            f"{pad}else:",
+            f"{pad}    if index:",
+            f"{pad}        key = {met_key}",
+            f"{pad}    else:",
+            f"{pad}        key = {self.table_key(clause)}",
+            f"{pad}    {uses}[index] += 1",
+            f"{pad}    {found} = memo.get(key, memo)",
+            f"{pad}    if {found} is memo:",
+            f"{pad}        {found} = {store}(d, {build}, {outcome}, index, key)",
+        ]
+
+    def function(self, name: str, file: str) -> Any:
+        namespace: dict[str, Any] = dict(self.bound)
+        # The source is made from the rules' shape; named by clause for profiles.
+        exec(compile("\n".join(self.lines), file, "exec"), namespace)
+        return namespace[name]
+
+
+def compile_decide(
+    clause: Any,
+    build: Callable[[Any, Derived, Tri], Any],
+    skip_false: bool,
+    keys: dict[str, Callable[[Derived, str], object]],
+) -> Callable[[Derived], tuple[Tri, Any]]:
+    """A clause's ``check`` and ``explain`` (compile.Clause) as one generated function.
+
+    Gives ``(outcome, explanation)`` as ``clause.check(d)`` then
+    ``clause.explain(d, build, outcome)`` do, with no call per fact test, key
+    part or table: the condition is written out, every part of it evaluated
+    (a test has no side effect, so the Kleene result is the one the first
+    False or True gives, and each part's outcome is there for the key), then
+    the table key the clause's ``key`` / ``met_key`` would make (the same
+    value: a tuple of the same items) and the look-up. A miss, or a table the
+    clause gave up, goes to ``clause.store`` / ``build`` as ``explain`` does,
+    counting the look-up in ``clause.uses`` the same way.
+    """
+    w = _ClauseWriter(keys)
+    build_name, this = w.bind(build), w.bind(clause)
+    w.lines += ["def decide(d):", "    get = d.values.get"]
+    outcome = w.block(clause.when, "    ")
+    w.lines += [
+        f"    if {outcome} is None:",
+        f"        return None, {build_name}({this}, d, None)",
+    ]
+    if skip_false:
+        w.lines += [f"    if {outcome} is False:", f"        return {outcome}, None"]
+    w.look_up(clause, build_name, outcome, "found", "    ")
+    w.lines.append(f"    return {outcome}, found")
+    decide: Callable[[Derived], tuple[Tri, Any]] = w.function("decide", f"<clause {clause.clause}>")
+    return decide
+
+
+def compile_eligibility(
+    clauses: Sequence[Any],
+    build: Callable[[Any, Derived, Tri], Any],
+    met: Callable[[Any, list[str]], Any],
+    keys: dict[str, Callable[[Derived, str], object]],
+) -> Callable[[Derived, Any, list[Any], list[str], list[Any]], None]:
+    """Every eligibility clause's :func:`compile_decide`, and what the engine does with
+    each outcome, as one generated function ``run(d, gaps, lines, failed, what_if)``.
+
+    For each clause in order: its line goes to ``lines``; a clause not met or
+    not decided to ``failed``; what is missing for an undecided one to
+    ``gaps.add``; the what-if of one not met to ``what_if`` (``build`` gives
+    ``(line, what_if or missing)``; ``met(clause, reasons)`` the same as
+    ``build(clause, d, True)`` from the reasons the condition holds for).
+    """
+    w = _ClauseWriter(keys)
+    build_name, met_name = w.bind(build), w.bind(met)
+    w.lines += [
+        "def run(d, gaps, lines, failed, what_if):",
+        "    get = d.values.get",
+        "    texts = d.texts",
+    ]
+    for clause in clauses:
+        this = w.bind(clause)
+        outcome = w.block(clause.when, "    ")
+        w.lines += [
+            f"    if {outcome} is None:",
+            f"        line, extra = {build_name}({this}, d, None)",
+            f"        failed.append({clause.clause!r})",
+            f"        gaps.add(extra, {clause.clause!r})",
+            "    else:",
+        ]
+        w.look_up(clause, build_name, outcome, "found", "        ", met_name)
+        w.lines += [
+            "        line, extra = found",
+            f"        if {outcome} is not True:",
+            f"            failed.append({clause.clause!r})",
+            "            what_if.append(extra)",
+            "    lines.append(line)",
+        ]
+    w.lines.append("    return None")
+    run: Callable[[Derived, Any, list[Any], list[str], list[Any]], None] = w.function(
+        "run", "<eligibility clauses>"
+    )
+    return run
+
+
+def compile_referrals(
+    clauses: Sequence[Any],
+    build: Callable[[Any, Derived, Tri], Any],
+    met: Callable[[Any, list[str]], Any],
+    keys: dict[str, Callable[[Derived, str], object]],
+) -> Callable[[Derived, Any, list[Any]], None]:
+    """Every referral clause's :func:`compile_decide` (``skip_false``), and what the
+    engine does with each outcome, as one generated function ``run(d, gaps, referrals)``.
+
+    For each clause in order: a referral that applies goes to ``referrals``;
+    what an undecided one is waiting for to ``gaps.add`` (``build`` gives
+    ``(referral or None, missing or None)``, and ``met(clause, reasons)`` the same
+    as ``build(clause, d, True)``); one that does not apply, nowhere.
+    """
+    w = _ClauseWriter(keys)
+    build_name, met_name = w.bind(build), w.bind(met)
+    w.lines += ["def run(d, gaps, referrals):", "    get = d.values.get", "    texts = d.texts"]
+    for clause in clauses:
+        this = w.bind(clause)
+        outcome = w.block(clause.when, "    ")
+        w.lines += [
+            f"    if {outcome} is None:",
+            f"        gaps.add({build_name}({this}, d, None)[1], {clause.clause!r})",
+            f"    elif {outcome}:",
+        ]
+        w.look_up(clause, build_name, outcome, "found", "        ", met_name)
+        w.lines.append("        referrals.append(found[0])")
+    w.lines.append("    return None")
+    run: Callable[[Derived, Any, list[Any]], None] = w.function("run", "<referral clauses>")
+    return run

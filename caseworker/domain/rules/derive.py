@@ -40,6 +40,9 @@ _WORKING = frozenset({WorkStatus.EMPLOYED, WorkStatus.SELF_EMPLOYED})
 _OUT_OF_WORK = frozenset(
     {Benefit.JOBSEEKERS_ALLOWANCE, Benefit.EMPLOYMENT_SUPPORT_ALLOWANCE, Benefit.INCOME_SUPPORT}
 )
+_LOST_CONTRACT = IncomeDropReason.LOST_CONTRACT
+_SELF_EMPLOYED = WorkStatus.SELF_EMPLOYED
+_UNEMPLOYED = WorkStatus.UNEMPLOYED
 _STATUTORY_CRISIS = frozenset({Tenure.HOMELESS, Tenure.TEMPORARY_ACCOMMODATION})
 _EVENT_NAMES = {
     WorkEvent.JOB_START: "job start",
@@ -147,57 +150,74 @@ class _Person:
         "age",
         "member",
         "neet",
+        "row",
         "self_employed_drop",
         "status",
         "unemployed_or_reduced",
     )
 
-    def __init__(self, member: Member, on: date, defs: Definitions, drop_from: date) -> None:
-        # Kleene "and" written out: this runs for every member of every visit.
+    def __init__(
+        self, member: Member, on: date, ages: tuple[int, int, int], drop_from: date
+    ) -> None:
+        # Kleene "and" written out in locals: this runs for every member of every visit.
+        # ``ages``: the adult age and the young person's lowest and highest (Definitions).
         self.member = member
         self._missing: tuple[tuple[Missing, ...], tuple[Missing, ...]] | None = None
+        adult_age, young_min, young_max = ages
         dob = member.date_of_birth
         if dob is None:
             age = None
             adult: Tri = None
         else:  # dates.age_on, written out (a birthday on the visit date counts)
             age = on.year - dob.year - ((on.month, on.day) < (dob.month, dob.day))
-            adult = age >= defs.adult_age
+            adult = age >= adult_age
         self.age = age
         self.adult = adult
         status = self.status = member.work_status
         working: Tri = None if status is None else status in _WORKING
+        adult_working: Tri
         if adult is False or working is False:
-            self.adult_working: Tri = False
+            adult_working = False
         else:
-            self.adult_working = None if adult is None or working is None else True
+            adult_working = None if adult is None or working is None else True
+        neet: Tri
         if member.in_education_or_training or working:
-            self.neet: Tri = False
+            neet = False
         elif age is None or working is None:
-            in_range = age is None or defs.young_person_min_age <= age <= defs.young_person_max_age
-            self.neet = None if in_range else False
+            in_range = age is None or young_min <= age <= young_max
+            neet = None if in_range else False
         else:
-            self.neet = defs.young_person_min_age <= age <= defs.young_person_max_age
+            neet = young_min <= age <= young_max
         fell = member.earnings_fell_on
         drop = fell is not None and drop_from <= fell <= on
-        self.adult_drop: Tri = adult if drop else False
+        adult_drop: Tri = adult if drop else False
+        self_employed_drop: Tri
         if not drop:
-            self.self_employed_drop: Tri = False
-        elif member.earnings_fall_reason is IncomeDropReason.LOST_CONTRACT:
-            self.self_employed_drop = adult
+            self_employed_drop = False
+        elif member.earnings_fall_reason is _LOST_CONTRACT:
+            self_employed_drop = adult
         elif adult is False or status is None:
-            self.self_employed_drop = False if adult is False else None
+            self_employed_drop = False if adult is False else None
         else:
-            self_employed = status is WorkStatus.SELF_EMPLOYED
-            self.self_employed_drop = (None if adult is None else True) if self_employed else False
-        if member.reduced_hours or status is WorkStatus.UNEMPLOYED:
-            self.unemployed_or_reduced = adult
+            self_employed = status is _SELF_EMPLOYED
+            self_employed_drop = (None if adult is None else True) if self_employed else False
+        unemployed_or_reduced: Tri
+        if member.reduced_hours or status is _UNEMPLOYED:
+            unemployed_or_reduced = adult
         else:
-            self.unemployed_or_reduced = None if status is None else False
+            unemployed_or_reduced = None if status is None else False
+        self.adult_working = adult_working
+        self.neet = neet
+        self.adult_drop = adult_drop
+        self.self_employed_drop = self_employed_drop
+        self.unemployed_or_reduced = unemployed_or_reduced
+        # The member facts in _MEMBER_FACTS order (read by index, not by name).
+        self.row = (adult_drop, neet, self_employed_drop, unemployed_or_reduced, adult_working)
 
     @property
     def name(self) -> str:
-        return self.member.full_name
+        member = self.member  # Member.full_name, written out (one call fewer per phrase)
+        return f"{member.first_name} {member.surname}"
 
     def missing(self, uses_status: bool) -> tuple[Missing, ...]:
         """The member's unrecorded fields that leave a fact about them undecided."""
@@ -226,6 +246,8 @@ _MEMBER_FACTS = (
     ("adult_unemployed_or_reduced_hours", "unemployed_or_reduced", True),
     ("adult_in_work", "adult_working", True),
 )
+
+_MEMBER_FACTS_AT = tuple((i, name, uses) for i, (name, _, uses) in enumerate(_MEMBER_FACTS))
 
 
 def _any_person(
@@ -301,13 +323,20 @@ def derive(facts: Facts, defs: Definitions, *, item_facts: bool = True) -> Deriv
     on = visit.visit_date
 
     capitals = visit.capitals
-    for capital, name, gap in _SCORE_FACTS:
-        score = getattr(capitals, capital)
-        if score is None:
-            values[name] = UNKNOWN
-            missing[name] = gap
-        else:
-            values[name] = (score, score)
+    scores = (capitals.financial, capitals.mental, capitals.social, capitals.human)
+    financial, mental, social, human = scores
+    if financial is None or mental is None or social is None or human is None:
+        for (_, name, gap), score in zip(_SCORE_FACTS, scores, strict=True):
+            if score is None:
+                values[name] = UNKNOWN
+                missing[name] = gap
+            else:
+                values[name] = (score, score)
+    else:  # every capital scored: written out (CAPITALS order, as _SCORE_FACTS)
+        values["financial_score"] = (financial, financial)
+        values["mental_score"] = (mental, mental)
+        values["social_score"] = (social, social)
+        values["human_score"] = (human, human)
 
     # The Household model keeps its postcode normalised ("SE15 4QF"), so the outward
     # code is the part before the space (caseworker.domain.postcode.outward_code
@@ -319,6 +348,8 @@ def derive(facts: Facts, defs: Definitions, *, item_facts: bool = True) -> Deriv
     utility = h.utility_arrears_pence
     rent = h.rent_arrears_pence
     mortgage = h.mortgage_arrears_pence
+    council = h.council_tax_arrears_pence
+    other = h.other_debts_pence
     housing = (
         ("rent_arrears_pence", "rent arrears", rent),
         ("mortgage_arrears_pence", "mortgage arrears", mortgage),
@@ -327,8 +358,8 @@ def derive(facts: Facts, defs: Definitions, *, item_facts: bool = True) -> Deriv
     everything = (
         *housing,
         utility_part,
-        ("council_tax_arrears_pence", "council tax arrears", h.council_tax_arrears_pence),
-        ("other_debts_pence", "other debts", h.other_debts_pence),
+        ("council_tax_arrears_pence", "council tax arrears", council),
+        ("other_debts_pence", "other debts", other),
     )
     # _amount, written out for the usual case of every part recorded
     if savings is None or utility is None or rent is None or mortgage is None:
@@ -343,7 +374,12 @@ def derive(facts: Facts, defs: Definitions, *, item_facts: bool = True) -> Deriv
         both = rent + mortgage
         values["rent_and_mortgage_arrears"] = (both, both)
         detail["rent_and_mortgage_arrears"] = housing
-    _amount(d, "arrears_and_debts", everything)
+    if rent is None or mortgage is None or utility is None or council is None or other is None:
+        _amount(d, "arrears_and_debts", everything)
+    else:  # _amount, written out for every part recorded
+        total = rent + mortgage + utility + council + other
+        values["arrears_and_debts"] = (total, total)
+        detail["arrears_and_debts"] = everything
 
     tenure = household.tenure
     if tenure is None:
@@ -353,11 +389,12 @@ def derive(facts: Facts, defs: Definitions, *, item_facts: bool = True) -> Deriv
         values["homeless_or_temporary_accommodation"] = tenure in _STATUTORY_CRISIS
 
     drop_from = _months_before(on, defs.income_drop_months)
-    people = d.people = [_Person(m, on, defs, drop_from) for m in household.members]
-    for name, attribute, uses_status in _MEMBER_FACTS:  # _any_person, written out
+    ages = (defs.adult_age, defs.young_person_min_age, defs.young_person_max_age)
+    people = d.people = [_Person(m, on, ages, drop_from) for m in household.members]
+    for index, name, uses_status in _MEMBER_FACTS_AT:  # _any_person, written out
         unknown: list[Missing] = []
         for p in people:
-            result = getattr(p, attribute)
+            result = p.row[index]
             if result:
                 values[name] = True
                 detail[name] = p
@@ -476,7 +513,8 @@ def format_value(kind: Kind, value: int) -> str:
 def _describe_parts(d: Derived, name: str) -> str:
     """A money fact with its recorded parts: "mortgage arrears £1,240.00"."""
     parts: tuple[tuple[str, str, int | None], ...] = d.detail[name]
-    low, high = d.number(name)
+    value: Any = d.values.get(name)  # Derived.number, written out
+    low, high = value if value is not None else UNKNOWN
     shown = [(label, pence) for _, label, pence in parts if pence]
     if high is not None and len(shown) == 1:
         return f"{shown[0][0]} {format_pence(shown[0][1])}"
@@ -549,9 +587,12 @@ def _stage_phrase(d: Derived, name: str) -> str:
     return "stage " + ", ".join(str(s) for s in options[:-1]) + f" or {options[-1]}"
 
 
+_BENEFIT_TEXT = {b: b.value.replace("_", " ") for b in Benefit}  # "universal credit"
+
+
 def _benefits_phrase(d: Derived, name: str) -> str:
     benefits: list[Benefit] = d.detail[name]
-    names = ", ".join(b.value.replace("_", " ") for b in benefits)
+    names = ", ".join([_BENEFIT_TEXT[b] for b in benefits])
     if name == "out_of_work_benefits" and not _OUT_OF_WORK.intersection(benefits):
         return f"receives universal credit with no earnings ({names})"
     return f"benefits claimed: {names}"
@@ -723,6 +764,17 @@ FACTS: dict[str, FactSpec] = {spec.name: spec for spec in _FACT_LIST}
 
 def _witness(*attributes: str) -> Callable[[Derived, str], object]:
     """Key a member fact by what its phrase reads of the member who made it true."""
+    if len(attributes) == 1:  # every fact's phrase reads one: no list to unpack
+        (attribute,) = attributes
+
+        def key_one(d: Derived, name: str) -> object:
+            p: _Person | None = d.detail.get(name)
+            if p is None:
+                return None
+            member = p.member
+            return (member.first_name, member.surname, getattr(p, attribute))
+
+        return key_one
 
     def key(d: Derived, name: str) -> object:
         p: _Person | None = d.detail.get(name)

@@ -16,8 +16,14 @@ from typing import Any
 from caseworker.domain.money import format_pence
 from caseworker.domain.rules.approval import decide_route
 from caseworker.domain.rules.compile import Clause, Item, RuleSet, Segment, StageDecision
-from caseworker.domain.rules.conditions import Node, unique
+from caseworker.domain.rules.conditions import (
+    Node,
+    compile_eligibility,
+    compile_referrals,
+    unique,
+)
 from caseworker.domain.rules.derive import (
+    KEYS,
     UNKNOWN,
     Derived,
     Missing,
@@ -45,25 +51,26 @@ from caseworker.domain.rules.whatif import cap_what_if, clause_what_if
 _Line = Any  # a clause's line and what goes with it (what-if, missing facts)
 
 
-class _Gaps:
-    """Unrecorded facts, grouped by field, with the clauses each one decides."""
+class _Gaps(dict[tuple[str, str | None], tuple[Missing, list[str]]]):
+    """Unrecorded facts, grouped by field, with the clauses each one decides.
 
-    __slots__ = ("found",)
+    A dict (field and member to the gap and its clauses): made without a Python
+    ``__init__``, and empty for most visits.
+    """
 
-    def __init__(self) -> None:
-        self.found: dict[tuple[str, str | None], tuple[Missing, list[str]]] = {}
+    __slots__ = ()
 
     def add(self, missing: Iterable[Missing], clause: str) -> None:
         for gap in missing:
             key = (gap.field, gap.member_id)
-            entry = self.found.get(key)
+            entry = self.get(key)
             if entry is None:
-                self.found[key] = (gap, [clause])
+                self[key] = (gap, [clause])
             elif clause not in entry[1]:
                 entry[1].append(clause)
 
     def result(self) -> tuple[MissingFact, ...]:
-        if not self.found:
+        if not self:
             return ()
         return tuple(
             MissingFact(
@@ -74,7 +81,7 @@ class _Gaps:
                 f"{gap.label[0].upper()}{gap.label[1:]} not recorded: "
                 f"needed to decide {', '.join(clauses)}.",
             )
-            for gap, clauses in self.found.values()
+            for gap, clauses in self.values()
         )
 
 
@@ -106,12 +113,17 @@ def _reasons(node: Node, d: Derived, outcome: bool, fresh: bool) -> list[str]:
     return node.reasons(d, outcome) if fresh else node.because[outcome](d)
 
 
+def _eligibility_met(clause: Clause, reasons: list[str]) -> _Line:
+    """A part 4 clause's line when it is met, from the reasons it holds for."""
+    text = f"{clause.head}: met ({'; '.join(unique(reasons))})."
+    return ClauseOutcome(clause.clause, clause.title, True, text), None
+
+
 def _eligibility_line(clause: Clause, d: Derived, outcome: Tri, fresh: bool = False) -> _Line:
     """A part 4 clause's line, and what would meet it if it fails."""
     head = clause.head
     if outcome:
-        text = f"{head}: met ({'; '.join(unique(_reasons(clause.when, d, True, fresh)))})."
-        return ClauseOutcome(clause.clause, clause.title, outcome, text), None
+        return _eligibility_met(clause, _reasons(clause.when, d, True, fresh))
     if outcome is None:
         missing = clause.when.missing(d)
         text = f"{head}: not decided ({missing_labels(missing)})."
@@ -124,9 +136,14 @@ def _eligibility_line(clause: Clause, d: Derived, outcome: Tri, fresh: bool = Fa
 def _referral_line(clause: Clause, d: Derived, outcome: Tri, fresh: bool = False) -> _Line:
     """A part 7 referral that applies, or what it is waiting for (not decided)."""
     if outcome:
-        because = "; ".join(unique(_reasons(clause.when, d, True, fresh)))
-        return Referral(clause.clause, clause.title, f"{clause.head}: {because}."), None
+        return _referral_met(clause, _reasons(clause.when, d, True, fresh))
     return None, tuple(clause.when.missing(d))
+
+
+def _referral_met(clause: Clause, reasons: list[str]) -> _Line:
+    """A part 7 referral that applies, from the reasons its condition holds for."""
+    because = "; ".join(unique(reasons))
+    return Referral(clause.clause, clause.title, f"{clause.head}: {because}."), None
 
 
 def _evaluate(
@@ -140,23 +157,25 @@ def _evaluate(
     if row is None:
         gaps.add(decision.missing, "3")
 
-    eligibility = []
+    eligibility: list[ClauseOutcome] = []
     what_if: list[WhatIf] = []
     failed: list[str] = []  # not met or not decided
-    for clause in segment.eligibility:
-        if tabled:
-            outcome = clause.check(d)
-            line, extra = clause.explain(d, _eligibility_line, outcome)
-        else:
+    if tabled:
+        deciders = segment.deciders
+        if deciders is None:
+            deciders = _deciders(segment)
+        deciders[0](d, gaps, eligibility, failed, what_if)
+    else:
+        for clause in segment.eligibility:
             outcome = clause.when.test(d)
             line, extra = _eligibility_line(clause, d, outcome, True)
-        eligibility.append(line)
-        if outcome is not True:
-            failed.append(clause.clause)
-            if outcome is None:
-                gaps.add(extra, clause.clause)
-            else:
-                what_if.append(extra)
+            eligibility.append(line)
+            if outcome is not True:
+                failed.append(clause.clause)
+                if outcome is None:
+                    gaps.add(extra, clause.clause)
+                else:
+                    what_if.append(extra)
     eligible = not failed
 
     allowance = allowance_left_pence
@@ -179,17 +198,9 @@ def _evaluate(
         route = "none"
         route_text = _no_award(failed)
 
-    referrals = []
+    referrals: list[Referral] = []
     if tabled:
-        for clause in segment.referrals:
-            outcome = clause.check(d)
-            if outcome is False:
-                continue
-            referral, missing = clause.explain(d, _referral_line, outcome)
-            if outcome:
-                referrals.append(referral)
-            else:
-                gaps.add(missing, clause.clause)
+        deciders[1](d, gaps, referrals)
     else:
         for clause in segment.referrals:
             outcome = clause.when.test(d)
@@ -201,27 +212,37 @@ def _evaluate(
             else:
                 gaps.add(missing, clause.clause)
 
-    return Recommendation(
-        policy_version=segment.version.name,
-        visit_date=visit_date,
-        stage=row.stage if row else None,
-        stage_name=row.name if row else None,
-        stage_explanation=decision.text,
-        eligible=eligible,
-        eligibility=tuple(eligibility),
-        items=lines,
-        not_recommended=tuple(skipped),
-        cap_reduction=cap,
-        total_pence=total,
-        route=route,
-        route_explanation=route_text,
-        referrals=tuple(referrals),
-        missing_facts=gaps.result(),
-        what_if=tuple(what_if),
-        allowance_left_pence=allowance,
-        officer_limit_pence=segment.limits.officer_limit,
-        terms=terms,
+    return Recommendation(  # by position: keywords cost a look-up each
+        segment.version.name,
+        visit_date,
+        row.stage if row else None,
+        row.name if row else None,
+        decision.text,
+        eligible,
+        tuple(eligibility),
+        lines,
+        tuple(skipped),
+        cap,
+        total,
+        route,
+        route_text,
+        tuple(referrals),
+        gaps.result() if gaps else (),
+        tuple(what_if),
+        allowance,
+        segment.limits.officer_limit,
+        terms,
     )
+
+
+def _deciders(segment: Segment) -> Any:
+    """The segment's eligibility and referral clauses, each part as one generated
+    function (conditions.compile_eligibility, compile_referrals), made once."""
+    segment.deciders = (
+        compile_eligibility(segment.eligibility, _eligibility_line, _eligibility_met, KEYS),
+        compile_referrals(segment.referrals, _referral_line, _referral_met, KEYS),
+    )
+    return segment.deciders
 
 
 _NO_AWARD: dict[tuple[str, ...], str] = {}
@@ -267,7 +288,7 @@ def _package(
     conditions: dict[str, bool | None] = {}
     skipped = []
     for item in segment.items:
-        outcome = item.when.test(d)
+        outcome = item.when.test(d) if fresh else item.when.check(d)  # check: compiled
         conditions[item.clause] = outcome
         head = item.head
         if outcome is None:

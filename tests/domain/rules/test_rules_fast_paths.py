@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from caseworker.domain.household import IncomeDropReason, Member, WorkStatus
 from caseworker.domain.rules import Facts
-from caseworker.domain.rules.derive import _months_before, _Person
+from caseworker.domain.rules.derive import _MEMBER_FACTS, _months_before, _Person
 from caseworker.domain.rules.reader import _STRICT_JSON, _DuplicateKey, _parse
 from tests.domain.rules.test_rules_properties import RULES, facts
 
@@ -80,9 +80,12 @@ def test_member_facts_equal_the_plain_reading(f: Facts, reason: IncomeDropReason
     drop_from = _months_before(on, defs.income_drop_months)
     for member in f.household.members:
         member = member.model_copy(update={"earnings_fall_reason": reason})
-        person = _Person(member, on, defs, drop_from)
+        ages = (defs.adult_age, defs.young_person_min_age, defs.young_person_max_age)
+        person = _Person(member, on, ages, drop_from)
         found = {name: getattr(person, name) for name in _plain(member, on, drop_from)}
         assert found == _plain(member, on, drop_from)
+        # derive reads the member facts by index, in _MEMBER_FACTS order
+        assert person.row == tuple(found[attribute] for _, attribute, _ in _MEMBER_FACTS)
 
 
 def _strict(text: str) -> tuple[str, Any]:

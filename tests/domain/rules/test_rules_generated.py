@@ -13,6 +13,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from caseworker.domain.rules.compile import Clause
 from caseworker.domain.rules.conditions import AllOf, AnyOf, Leaf, Node, NotOf
 from caseworker.domain.rules.derive import FACTS, Derived
 from caseworker.domain.rules.model import Operator
@@ -105,6 +106,7 @@ class _Values:
         self.values = {k: v for k, v in found.items() if v is not ABSENT}
         self.detail: dict[str, Any] = {}
         self.texts: dict[str, str] = {}
+        self.missing: dict[str, Any] = {}
 
 
 # Many shapes times many facts: more examples than the default profile's hundred.
@@ -117,3 +119,32 @@ def test_a_compiled_condition_agrees_with_its_test(node: Node, found: dict[str, 
     for outcome in (False, True):
         if node.check(derived) is outcome:
             assert node.because[outcome](derived) == node.reasons(derived, outcome)
+
+
+def _build(clause: Clause, d: Derived, outcome: bool | None) -> object:
+    """What an engine line reads: the outcome and the reasons (or what is missing)."""
+    if outcome is None:
+        return (None, tuple(clause.when.missing(d)))
+    return (outcome, tuple(clause.when.reasons(d, outcome)))
+
+
+@settings(deadline=None, max_examples=max(1_000, settings().max_examples))
+@given(st.one_of(combined, conditions), values, st.booleans())
+def test_a_clause_decides_as_its_check_and_explain(
+    node: Node, found: dict[str, Any], skip_false: bool
+) -> None:
+    """The generated check-and-explain gives the outcome, line and table key (so the same
+    table entries) that ``check`` then ``explain`` give, counting look-ups the same way."""
+    d: Any = _Values(found)
+    generated, plain = Clause("9.9", "Test", node), Clause("9.9", "Test", node)
+    decide = generated.decider(_build, skip_false)
+    for _ in range(2):  # a miss, then from the table
+        outcome, explained = decide(d)
+        expected = plain.check(d)
+        assert outcome is expected
+        if skip_false and expected is False:
+            assert explained is None
+        else:
+            assert explained == plain.explain(d, _build, expected)
+    assert generated.memo == plain.memo
+    assert generated.uses == plain.uses

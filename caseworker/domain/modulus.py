@@ -20,6 +20,9 @@ exception 5 (``scsubtab.txt``), which Pay.UK publishes under its own terms, with
 ``caseworker payments modulus-table``; :func:`parse_weights` and
 :func:`parse_substitutions` read and check them. As the specification says, a sort
 code the table does not cover cannot be checked and is accepted ("not checked").
+
+Account numbers of 6, 7, 9 and 10 digits are read as the specification says
+(:func:`readings`, :func:`check_any`; a 10-digit number both ways, see docs/payments.md).
 """
 
 from __future__ import annotations
@@ -349,3 +352,95 @@ def check(
     else:
         ok = first and _passes(rows[1], digits, subs)
     return CheckResult.VALID if ok else CheckResult.INVALID
+
+
+# -- account numbers of other lengths ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One way of reading an account number as 6 sort code and 8 account digits."""
+
+    sort_code: str
+    account_number: str
+    rule: str  # in plain words, for the officer and the record
+
+
+@dataclass(frozen=True)
+class Standardised:
+    """What the check made of a number: its result and, for a number that is not 8
+    digits, how it was read (empty for 8 digits)."""
+
+    result: CheckResult
+    rule: str = ""
+
+
+#: The lengths of account number UK banks issue (the specification's "standardisation").
+ACCOUNT_LENGTHS = (6, 7, 8, 9, 10)
+
+_FIRST_EIGHT = "the first eight digits (Co-operative Bank and Nationwide)"
+_LAST_EIGHT = "the last eight digits (NatWest)"
+
+
+def readings(sort_code: str, account_number: str) -> tuple[Reading, ...]:
+    """The specification's readings of a non-standard account number (digits only).
+
+    - 6 or 7 digits: zeros in front, to 8;
+    - 9 digits (Santander): the sort code's last digit is replaced by the account
+      number's first digit, and the account number's last eight digits are used;
+    - 10 digits: NatWest uses the last eight digits, the Co-operative Bank (and, as
+      handled here, Nationwide) the first eight. Which bank a sort code belongs to is
+      not in Pay.UK's tables, so both readings are returned and either passing is
+      enough (:func:`check_any`).
+    """
+    if not (len(sort_code) == 6 and sort_code.isdigit()) or not account_number.isdigit():
+        raise ValueError("readings() takes 6 sort code digits and an account number's digits")
+    match len(account_number):
+        case 6 | 7:
+            return (Reading(sort_code, account_number.rjust(8, "0"), ""),)
+        case 8:
+            return (Reading(sort_code, account_number, ""),)
+        case 9:
+            return (
+                Reading(
+                    sort_code[:5] + account_number[0],
+                    account_number[1:],
+                    "9 digits (Santander): read with the account number's first digit as "
+                    "the sort code's last, and the last eight digits as the account number",
+                ),
+            )
+        case 10:
+            return (
+                Reading(sort_code, account_number[:8], _FIRST_EIGHT),
+                Reading(sort_code, account_number[2:], _LAST_EIGHT),
+            )
+    raise ValueError(f"an account number has 6 to 10 digits, not {len(account_number)}")
+
+
+def check_any(sort_code: str, account_number: str, table: Table | None = None) -> Standardised:
+    """:func:`check` of each reading of a 6 to 10 digit account number.
+
+    Valid when any reading passes; not checked when none passes but one cannot be
+    checked (the sort code is not in the table, or exception 6); else invalid. For
+    10 digits the rule says which reading passed, or that neither did.
+    """
+    use = table or SUBSET
+    found = [
+        (r, use.check(r.sort_code, r.account_number)) for r in readings(sort_code, account_number)
+    ]
+    if len(found) == 1:
+        return Standardised(found[0][1], found[0][0].rule)
+    passed = [r.rule for r, result in found if result is CheckResult.VALID]
+    if passed:
+        return Standardised(
+            CheckResult.VALID,
+            "10 digits, bank not known from the sort code: checked as "
+            f"{_FIRST_EIGHT} and as {_LAST_EIGHT}; passed as " + " and as ".join(passed),
+        )
+    results = {result for _, result in found}
+    result = CheckResult.NOT_CHECKED if CheckResult.NOT_CHECKED in results else CheckResult.INVALID
+    return Standardised(
+        result,
+        f"10 digits, bank not known from the sort code: read as {_FIRST_EIGHT} and as "
+        f"{_LAST_EIGHT}",
+    )

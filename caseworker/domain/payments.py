@@ -19,9 +19,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, SerializerFunctionWrapHandler, model_serializer
 
 from caseworker.domain import modulus
 from caseworker.domain.errors import Refused
@@ -162,8 +162,19 @@ class BankTransfer(DomainModel):
 
     route: Literal["bank_transfer"] = "bank_transfer"
     sort_code_end: str  # the last two digits
-    account_end: str  # the last four digits
+    account_end: str  # the last four digits (of the number as typed)
     modulus: modulus.CheckResult
+    # How a number that is not 8 digits was read for the check (modulus.check_any);
+    # empty for 8 digits and left out of the stored form then, so a route recorded
+    # before this field existed reads, and is stored, exactly as it was.
+    account_rule: str = ""
+
+    @model_serializer(mode="wrap")
+    def _leave_out_empty_rule(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if not self.account_rule:
+            data.pop("account_rule", None)
+        return data
 
     @property
     def masked(self) -> str:
@@ -335,20 +346,34 @@ def _bank_transfer(get: dict[str, str], table: modulus.Table) -> BankTransfer:
     account = _digits(get["account_number"])
     if not re.fullmatch(r"\d{6}", sort_code):
         problems["sort_code"] = "Sort code: enter the 6 digits, like 20-00-00"
-    if not re.fullmatch(r"\d{6,8}", account):
-        problems["account_number"] = "Account number: enter the 8 digits, like 12345678"
+    if not re.fullmatch(r"\d+", account):
+        problems["account_number"] = (
+            "Account number: enter the digits only, as the bank gives them, like 12345678"
+        )
+    elif len(account) not in modulus.ACCOUNT_LENGTHS:
+        problems["account_number"] = (
+            f"Account number: expected 6 to 10 digits (most have 8, like 12345678), "
+            f"you typed {len(account)}"
+        )
     if problems:
         raise RouteInvalid(problems)
-    account = account.rjust(8, "0")  # the specification's rule for 6 and 7 digit numbers
-    result = table.check(sort_code, account)
-    if result is modulus.CheckResult.INVALID:
+    # 6 and 7 digits are padded, 9 and 10 read as the banks' rules say (docs/payments.md).
+    checked = modulus.check_any(sort_code, account, table)
+    if checked.result is modulus.CheckResult.INVALID:
+        how = f". How it was read: {checked.rule}." if checked.rule else ""
         raise RouteInvalid(
             {
                 "account_number": "Account number: this account number does not belong with "
-                "that sort code (the banks' check failed); check both with the family"
+                "that sort code (the banks' check failed); check both with the family" + how
             }
         )
-    return BankTransfer(sort_code_end=sort_code[-2:], account_end=account[-4:], modulus=result)
+    # The masked form shows the end of the number as the family knows it, never more.
+    return BankTransfer(
+        sort_code_end=sort_code[-2:],
+        account_end=account[-4:],
+        modulus=checked.result,
+        account_rule=checked.rule,
+    )
 
 
 def describe_route(route: Route) -> str:

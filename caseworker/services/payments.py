@@ -31,6 +31,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, col, select
 
 from caseworker.domain import modulus
+from caseworker.domain.dates import local_time
 from caseworker.domain.fund import EntryKind
 from caseworker.domain.money import format_pence
 from caseworker.domain.packages import PackageStatus
@@ -235,6 +236,25 @@ def modulus_table_info(store: Store) -> ModulusTableInfo:
             return ModulusTableInfo(len(modulus.WEIGHTS), 0, "the subset shipped", None)
         subs = len([line for line in row.substitutions.splitlines() if line.strip()])
         return ModulusTableInfo(row.row_count, subs, row.source, row.loaded_at)
+
+
+def modulus_table_sentence(info: ModulusTableInfo) -> str:
+    """One line for the manager: which tables bank details are checked against.
+
+    The date is the day the tables were loaded, in UK time (as every screen shows it).
+    """
+    if info.loaded_at is None:
+        return (
+            "Bank details are checked against a small sample of sort codes only: most are "
+            "not checked until a manager loads Pay.UK's tables "
+            "(caseworker payments modulus-table)."
+        )
+    day = local_time(info.loaded_at).date()
+    rows = "row" if info.rows == 1 else "rows"
+    return (
+        f"Bank details are checked against Pay.UK's tables loaded on "
+        f"{day.day} {day:%B %Y} ({info.rows:,} {rows} of sort code ranges, from {info.source})."
+    )
 
 
 @mutation("payments.instruct")

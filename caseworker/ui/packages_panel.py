@@ -81,7 +81,7 @@ _ROUTE_FORMS: dict[RouteKind, tuple[tuple[str, str, object], ...]] = {
     ),
     RouteKind.BANK_TRANSFER: (
         ("sort_code", "line", "e.g. 20-00-00"),
-        ("account_number", "line", "6 to 8 digits; never shown in full after this"),
+        ("account_number", "line", "6 to 10 digits; never shown in full after this"),
     ),
 }
 _PAYMENT_STATUS = {

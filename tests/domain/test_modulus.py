@@ -188,3 +188,93 @@ def test_a_malformed_substitution_line_is_named_by_line_and_column() -> None:
         "Line 3, column 1 (sort code): expected a sort code of 6 digits, found '93828'",
         "Line 4, column 1 (sort code): 938173 is listed twice",
     ]
+
+
+# -- account numbers of other lengths (the specification's standardisation) ------------
+
+# Sort code 200000: MOD10 on g and h (g + h must divide by 10). Sort code 300005: MOD10
+# on z and h (z + h must divide by 10); 300000 to 300004 are in no row.
+LENGTHS = modulus.Table.read(
+    "200000 200000 MOD10 0 0 0 0 0 0 0 0 0 0 0 0 1 1\n"
+    "300005 300005 MOD10 0 0 0 0 0 1 0 0 0 0 0 0 0 1\n"
+)
+FIRST = "the first eight digits (Co-operative Bank and Nationwide)"
+LAST = "the last eight digits (NatWest)"
+
+
+@pytest.mark.parametrize(
+    ("sort_code", "account", "expected"),
+    [
+        ("200000", "123455", [("200000", "00123455")]),  # 6 digits: two zeros in front
+        ("200000", "1234555", [("200000", "01234555")]),  # 7 digits: one zero in front
+        ("200000", "12345678", [("200000", "12345678")]),
+        # 9 digits (Santander): the first digit replaces the sort code's last
+        ("300000", "512345675", [("300005", "12345675")]),
+        # 10 digits: first eight (Co-operative Bank, Nationwide), last eight (NatWest)
+        ("200000", "1234567891", [("200000", "12345678"), ("200000", "34567891")]),
+    ],
+)
+def test_each_length_is_read_as_the_specification_says(
+    sort_code: str, account: str, expected: list[tuple[str, str]]
+) -> None:
+    got = modulus.readings(sort_code, account)
+    assert [(r.sort_code, r.account_number) for r in got] == expected
+
+
+@pytest.mark.parametrize("account", ["12345", "12345678901", "", "1234567a"])
+def test_other_lengths_have_no_reading(account: str) -> None:
+    with pytest.raises(ValueError):
+        modulus.readings("200000", account)
+
+
+@pytest.mark.parametrize(
+    ("sort_code", "account", "result", "rule"),
+    [
+        # 00123455: g + h = 5 + 5 = 10 passes; 01234555 likewise; 12345678: 7 + 8 fails
+        ("200000", "123455", VALID, ""),
+        ("200000", "1234555", VALID, ""),
+        ("200000", "12345678", INVALID, ""),
+        # checked as 300005 / 12345675: z + h = 5 + 5 = 10 passes; as 300000 it would
+        # not be checked (no row), so VALID shows the sort code was changed
+        ("300000", "512345675", VALID, "Santander"),
+        ("300000", "512345674", INVALID, "Santander"),  # 5 + 4 = 9 fails
+        ("300000", "412345675", NOT_CHECKED, "Santander"),  # 300004 is in no row
+    ],
+)
+def test_check_any_of_6_to_9_digits(
+    sort_code: str, account: str, result: CheckResult, rule: str
+) -> None:
+    got = modulus.check_any(sort_code, account, LENGTHS)
+    assert got.result is result
+    assert (rule in got.rule) if rule else got.rule == ""
+
+
+BOTH = "10 digits, bank not known from the sort code: checked as " + FIRST + " and as " + LAST
+
+
+@pytest.mark.parametrize(
+    ("account", "result", "rule"),
+    [
+        # first 12345678: 7 + 8 = 15 fails; last 34567891: 9 + 1 = 10 passes (NatWest)
+        ("1234567891", VALID, f"{BOTH}; passed as {LAST}"),
+        # first 12345646: 4 + 6 = 10 passes (Co-op); last 34564611: 1 + 1 = 2 fails
+        ("1234564611", VALID, f"{BOTH}; passed as {FIRST}"),
+        # first 12345646 passes; last 34564655: 5 + 5 = 10 passes
+        ("1234564655", VALID, f"{BOTH}; passed as {FIRST} and as {LAST}"),
+        # first 7 + 8 fails; last 34567811: 1 + 1 fails
+        (
+            "1234567811",
+            INVALID,
+            "10 digits, bank not known from the sort code: read as " + FIRST + " and as " + LAST,
+        ),
+    ],
+)
+def test_ten_digits_pass_when_either_reading_passes(
+    account: str, result: CheckResult, rule: str
+) -> None:
+    got = modulus.check_any("200000", account, LENGTHS)
+    assert (got.result, got.rule) == (result, rule)
+
+
+def test_ten_digits_on_a_sort_code_no_row_covers_are_not_checked() -> None:
+    assert modulus.check_any("900000", "1234567891", LENGTHS).result is NOT_CHECKED

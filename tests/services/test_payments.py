@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func
@@ -378,3 +378,24 @@ def test_the_councils_modulus_tables_check_every_bank_transfer(team: Team) -> No
             names = list(session.exec(select(OutboxRow.name)).all())
         assert "payments.modulus_table" in names
     assert BY_NAME["modulus_table"].how == "replace"  # every laptop pulls the row
+
+
+def test_the_manager_is_told_which_modulus_tables_are_in_use() -> None:
+    sample = payments.ModulusTableInfo(3, 0, "the subset shipped", None)
+    assert payments.modulus_table_sentence(sample) == (
+        "Bank details are checked against a small sample of sort codes only: most are not "
+        "checked until a manager loads Pay.UK's tables (caseworker payments modulus-table)."
+    )
+    # 23:30 UTC on 1 July is 00:30 on 2 July in UK summer time: the day shown is the UK one.
+    loaded = payments.ModulusTableInfo(
+        1138, 27, "valacdos.txt and scsubtab.txt", datetime(2027, 7, 1, 23, 30, tzinfo=UTC)
+    )
+    assert payments.modulus_table_sentence(loaded) == (
+        "Bank details are checked against Pay.UK's tables loaded on 2 July 2027 "
+        "(1,138 rows of sort code ranges, from valacdos.txt and scsubtab.txt)."
+    )
+    one = payments.ModulusTableInfo(1, 0, "valacdos.txt", datetime(2026, 12, 7, 9, 0))
+    assert payments.modulus_table_sentence(one) == (
+        "Bank details are checked against Pay.UK's tables loaded on 7 December 2026 "
+        "(1 row of sort code ranges, from valacdos.txt)."
+    )

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
+from caseworker.domain.clock import FixedClock, use_clock
 from caseworker.domain.users import User
 from caseworker.services import fund, households, packages, payments
 from caseworker.ui.main_window import MainWindow
@@ -84,3 +85,35 @@ def test_officer_cannot_open_the_reconciliation(ui: Officer) -> None:
     ui.shortcut("Ctrl+Shift+P")
     assert ui.window.stack.currentWidget() is before  # still Today, the first screen
     assert before is not ui.window.reconciliation
+
+
+def test_manager_sees_which_modulus_tables_check_bank_details(
+    open_window: Callable[..., MainWindow], qtbot: object, manager: User
+) -> None:
+    window = open_window()
+    ui = Officer(qtbot, window)  # type: ignore[arg-type]
+    ui.sign_in("TM01", PASSWORD)
+    ui.shortcut("Ctrl+Shift+P")
+    page = window.reconciliation
+    assert window.stack.currentWidget() is page
+    assert page.modulus_tables.isVisible()
+    assert page.modulus_tables.text() == (
+        "Bank details are checked against a small sample of sort codes only: most are not "
+        "checked until a manager loads Pay.UK's tables (caseworker payments modulus-table)."
+    )
+
+    # Loaded at 23:30 UTC on 1 July: 2 July in UK summer time, the day the manager sees.
+    with use_clock(FixedClock(datetime(2027, 7, 1, 23, 30, tzinfo=UTC))):
+        payments.load_modulus_table(
+            window.context.store,
+            manager,
+            "089000 089999 MOD10 0 0 0 0 0 0 7 1 3 7 1 3 7 1\n"
+            "107999 107999 MOD11 0 0 0 0 0 0 8 7 6 5 4 3 2 1\n",
+            "401234 400009\n",
+            "valacdos.txt and scsubtab.txt",
+        )
+    ui.click(page.refresh_button)
+    assert page.modulus_tables.text() == (
+        "Bank details are checked against Pay.UK's tables loaded on 2 July 2027 "
+        "(2 rows of sort code ranges, from valacdos.txt and scsubtab.txt)."
+    )

@@ -2,8 +2,9 @@
 
 Every award's payment state after finance's files were imported (`caseworker
 payments import FILE`): paid, failed, returned, paid twice, finance's lines that
-fit no award, and awards approved but not paid after N days. Routes are shown
-only as their masked description; nothing on this page changes anything.
+fit no award, and awards approved but not paid after N days; and which of Pay.UK's
+tables bank details are checked against. Routes are shown only as their masked
+description; nothing on this page changes anything.
 """
 
 from __future__ import annotations
@@ -131,6 +132,10 @@ class ReconciliationPage(QWidget):
         )
         intro.setWordWrap(True)
         layout.addWidget(intro)
+        self.modulus_tables = QLabel()
+        self.modulus_tables.setWordWrap(True)
+        self.modulus_tables.setAccessibleName("Tables bank details are checked against")
+        layout.addWidget(self.modulus_tables)
 
         row = QHBoxLayout()
         days_label = QLabel("List awards approved but not paid &after (days):")
@@ -173,6 +178,9 @@ class ReconciliationPage(QWidget):
         ctx = self._context
         if ctx.current_user is None:
             return
+        self.modulus_tables.setText(
+            payments.modulus_table_sentence(payments.modulus_table_info(ctx.store))
+        )
         try:
             self.result = payments.reconciliation(
                 ctx.store, ctx.user, self._today(), self.days.value()

@@ -210,10 +210,10 @@ def _result(data: bytes, ruleset: object, allowance_left: int | None) -> dict[st
     return result
 
 
-# One chunk's sources as (name, data, line), and what it gives: its JSON lines, the
-# ``name: problem`` lines for stderr, and whether any household was refused.
+# One chunk's sources as (name, data, line), and what it gives: its JSON lines (one text, sent back
+# at once), the ``name: problem`` lines for stderr, and whether any household was refused.
 Chunk = list[tuple[str, bytes, int | None]]
-ChunkOutput = tuple[list[str], list[str], bool]
+ChunkOutput = tuple[str, list[str], bool]
 
 
 class _Chunks:
@@ -269,7 +269,7 @@ def _evaluate_chunk(chunk: Chunk, ruleset: object, allowance_left: int | None) -
             lines.append(orjson.dumps({**where, "refused": True}).decode())
         else:
             lines.append(orjson.dumps({**where, **result}).decode())
-    return lines, problems, refused
+    return "".join(line + "\n" for line in lines), problems, refused
 
 
 # What forked workers inherit from the command (the rules and the allowance left),
@@ -345,8 +345,8 @@ def _evaluate_many(args: argparse.Namespace, ruleset: object) -> int:
     code = EXIT_OK
     # Closed at once if writing fails (the reader has gone): no work is left running.
     with contextlib.closing(outputs):
-        for lines, problems, refused in outputs:
-            _write_lines(lines)
+        for text, problems, refused in outputs:
+            sys.stdout.write(text)
             for problem in problems:
                 print(problem, file=sys.stderr)
             if refused:
@@ -355,11 +355,6 @@ def _evaluate_many(args: argparse.Namespace, ruleset: object) -> int:
         print(f"{args.facts}: cannot read: {chunks.error.strerror}", file=sys.stderr)
         return EXIT_ENVIRONMENT
     return code
-
-
-def _write_lines(lines: list[str]) -> None:
-    if lines:
-        sys.stdout.write("\n".join(lines) + "\n")
 
 
 def _schema(args: argparse.Namespace) -> int:

@@ -7,8 +7,11 @@ so that ``caseworker --version`` and the window start fast.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import itertools
 import json
 import sys
+from collections.abc import Generator, Iterable, Iterator
 from pathlib import Path
 
 from caseworker.cli import impact
@@ -17,6 +20,9 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_ENVIRONMENT = 3
+
+PARALLEL_FROM = 2_000  # households; below this, starting worker processes costs more than it saves
+CHUNK = 500  # households per task: enough to amortise sending, few enough to share evenly
 
 EXIT_CODES = """exit codes:
   0  done (for check and test: everything passed)
@@ -55,6 +61,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="PENCE",
         help="the officer's offline allowance left, in pence (overrides the facts file)",
     )
+    evaluate.add_argument(
+        "--workers",
+        type=_workers_option,
+        metavar="N",
+        help="processes sharing a JSON-lines file or folder (default: one per core for "
+        f"{PARALLEL_FROM:,} households or more, where the system can fork; 1: this "
+        "process only); the output is the same, in the input's order",
+    )
     _override_option(evaluate)
     evaluate.set_defaults(func=_evaluate)
 
@@ -91,6 +105,17 @@ def _pence(text: str) -> int:
         ) from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be 0 or more pence; got {value}")
+    return value
+
+
+def _workers_option(text: str) -> int:
+    """A number of worker processes: a whole number, 1 or more."""
+    try:
+        value = int(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number; got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more; got {value}")
     return value
 
 
@@ -162,64 +187,174 @@ def _evaluate_one(
     name: str, data: bytes, ruleset: object, allowance_left: int | None
 ) -> dict[str, object] | None:
     """The result as JSON, or ``None`` after printing each problem as ``name: problem``."""
-    from caseworker.domain.rules import RuleSet, evaluate
-    from caseworker.domain.rules.reader import FactsRefused, read_facts
+    from caseworker.domain.rules.reader import FactsRefused
 
-    assert isinstance(ruleset, RuleSet)
     try:
-        facts = read_facts(data, ruleset)
+        return _result(data, ruleset, allowance_left)
     except FactsRefused as exc:
         for problem in exc.problems:
             print(f"{name}: {problem}", file=sys.stderr)
         return None
+
+
+def _result(data: bytes, ruleset: object, allowance_left: int | None) -> dict[str, object]:
+    """One household's result as JSON; raises ``FactsRefused`` if its facts are refused."""
+    from caseworker.domain.rules import RuleSet, evaluate
+    from caseworker.domain.rules.reader import read_facts
+
+    assert isinstance(ruleset, RuleSet)
+    facts = read_facts(data, ruleset)
     result: dict[str, object] = evaluate(
         facts, ruleset, allowance_left_pence=allowance_left
     ).to_json()
     return result
 
 
-_BATCH = 256  # result lines written at once
+# One chunk's sources as (name, data, line), and what it gives: its JSON lines (one text, sent back
+# at once), the ``name: problem`` lines for stderr, and whether any household was refused.
+Chunk = list[tuple[str, bytes, int | None]]
+ChunkOutput = tuple[str, list[str], bool]
+
+
+class _Chunks:
+    """The sources of a file or folder in chunks, read as they are asked for.
+
+    Reading stops at the first ``OSError`` (a file in the folder cannot be read), which
+    is kept in ``error`` rather than raised, so that the results of everything read
+    before it are still written, as one process writing as it goes would have.
+    """
+
+    def __init__(self, path: Path, size: int) -> None:
+        self.path = path
+        self.size = size
+        self.error: OSError | None = None
+
+    def __iter__(self) -> Iterator[Chunk]:
+        from caseworker.domain.rules.reader import sources
+
+        chunk: Chunk = []
+        try:
+            for source in sources(self.path):
+                chunk.append((source.name, source.data, source.line))
+                if len(chunk) >= self.size:
+                    yield chunk
+                    chunk = []
+        except OSError as exc:
+            self.error = exc
+        if chunk:
+            yield chunk
+
+
+def _evaluate_chunk(chunk: Chunk, ruleset: object, allowance_left: int | None) -> ChunkOutput:
+    """Each household's JSON line, or a ``refused`` line and its problems for stderr.
+
+    Lines are made by orjson (the standard library's encoder takes longer than the
+    evaluation). Nothing is printed here, so a worker process can do it and the parent
+    writes every chunk's output in the input's order.
+    """
+    import orjson
+
+    from caseworker.domain.rules.reader import FactsRefused
+
+    lines: list[str] = []
+    problems: list[str] = []
+    refused = False
+    for name, data, line in chunk:
+        where: dict[str, object] = {"line": line} if line is not None else {"file": name}
+        try:
+            result = _result(data, ruleset, allowance_left)
+        except FactsRefused as exc:
+            refused = True
+            problems += [f"{name}: {problem}" for problem in exc.problems]
+            lines.append(orjson.dumps({**where, "refused": True}).decode())
+        else:
+            lines.append(orjson.dumps({**where, **result}).decode())
+    return "".join(line + "\n" for line in lines), problems, refused
+
+
+# What forked workers inherit from the command (the rules and the allowance left),
+# set just before the fork.
+_inherited: tuple[object, int | None] | None = None
+
+
+def _evaluate_inherited(chunk: Chunk) -> ChunkOutput:
+    """In a forked worker: evaluate a chunk with the rules the command had loaded."""
+    assert _inherited is not None, "the worker was forked without its rules"
+    return _evaluate_chunk(chunk, *_inherited)
+
+
+def _in_workers(
+    chunks: Iterable[Chunk], workers: int, ruleset: object, allowance_left: int | None
+) -> Generator[ChunkOutput, None, None]:
+    """Each chunk's output in the input's order, evaluated by forked workers.
+
+    The rules are loaded once, here, and inherited by the workers rather than sent or
+    loaded again. A few chunks per worker are in hand at a time, so a file of any size
+    is read as the work goes on, and the output starts before the end.
+    """
+    from collections import deque
+    from concurrent.futures import Future
+
+    from caseworker.services.processes import forked_pool
+
+    global _inherited
+    _inherited = (ruleset, allowance_left)
+    try:
+        with forked_pool(workers) as pool:
+            pending: deque[Future[ChunkOutput]] = deque()
+            for chunk in chunks:
+                pending.append(pool.submit(_evaluate_inherited, chunk))
+                if len(pending) >= 2 * workers:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+    finally:
+        _inherited = None
+
+
+def _worker_count(asked: int | None, first: list[Chunk]) -> int:
+    """How many processes share the work: as asked (``--workers``), else one per core
+    once there are ``PARALLEL_FROM`` households; one where this process cannot fork."""
+    from caseworker.services.processes import default_workers, fork_available
+
+    if asked is None:
+        asked = default_workers() if sum(map(len, first)) >= PARALLEL_FROM else 1
+    return asked if asked > 1 and fork_available() else 1
 
 
 def _evaluate_many(args: argparse.Namespace, ruleset: object) -> int:
     """One JSON line for each household; refused ones are named on stderr by line or file.
 
-    Lines are made by orjson (the standard library's encoder takes longer than
-    the evaluation) and written a batch at a time.
+    A large file or folder is shared between worker processes (see ``_in_workers``);
+    the output is the same either way, in the input's order.
     """
-    import orjson
-
-    from caseworker.domain.rules.reader import sources
-
+    chunks = _Chunks(args.facts, CHUNK)
+    reading = iter(chunks)
+    first: list[Chunk] = []
+    for chunk in reading:
+        first.append(chunk)
+        if sum(map(len, first)) >= PARALLEL_FROM:
+            break
+    workers = _worker_count(args.workers, first)
+    everything = itertools.chain(first, reading)
+    outputs: Generator[ChunkOutput, None, None]
+    if workers > 1:
+        outputs = _in_workers(everything, workers, ruleset, args.allowance_left)
+    else:
+        outputs = (_evaluate_chunk(c, ruleset, args.allowance_left) for c in everything)
     code = EXIT_OK
-    batch: list[str] = []
-    try:
-        for source in sources(args.facts):
-            where: dict[str, object] = (
-                {"line": source.line} if source.line is not None else {"file": source.name}
-            )
-            result = _evaluate_one(source.name, source.data, ruleset, args.allowance_left)
-            if result is None:
+    # Closed at once if writing fails (the reader has gone): no work is left running.
+    with contextlib.closing(outputs):
+        for text, problems, refused in outputs:
+            sys.stdout.write(text)
+            for problem in problems:
+                print(problem, file=sys.stderr)
+            if refused:
                 code = EXIT_BAD_INPUT
-                batch.append(orjson.dumps({**where, "refused": True}).decode())
-            else:
-                batch.append(orjson.dumps({**where, **result}).decode())
-            if len(batch) >= _BATCH:
-                _write_lines(batch)
-    except BrokenPipeError:
-        raise  # the reader (e.g. head) has gone: main ends quietly
-    except OSError as exc:
-        _write_lines(batch)
-        print(f"{args.facts}: cannot read: {exc.strerror}", file=sys.stderr)
+    if chunks.error is not None:
+        print(f"{args.facts}: cannot read: {chunks.error.strerror}", file=sys.stderr)
         return EXIT_ENVIRONMENT
-    _write_lines(batch)
     return code
-
-
-def _write_lines(batch: list[str]) -> None:
-    if batch:
-        sys.stdout.write("\n".join(batch) + "\n")
-        batch.clear()
 
 
 def _schema(args: argparse.Namespace) -> int:

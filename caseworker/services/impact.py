@@ -37,8 +37,6 @@ import gc
 import json
 import multiprocessing
 import os
-import sys
-import threading
 import uuid
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -66,6 +64,7 @@ from caseworker.domain.rules.reader import FactsRefused, checked_facts
 from caseworker.services import facts_reader
 from caseworker.services.errors import ServiceError
 from caseworker.services.facts_reader import Case, IdRange, case_facts, id_ranges
+from caseworker.services.processes import default_workers, fork_available, forked_pool
 from caseworker.services.rules_state import override_dir
 from caseworker.store.database import Store
 from caseworker.store.tables import HouseholdRow
@@ -594,25 +593,14 @@ def _counted(households: int, cases: list[Case], current: RuleSet, draft: RuleSe
     return ImpactReport(households=households, no_visit=households - len(cases), before_rules=early)
 
 
-def default_workers() -> int:
-    return max(1, os.cpu_count() or 1)
-
-
 def fork_is_safe(store: Store) -> bool:
-    """Whether worker processes may be forked from this one (cheap: no interpreter to
-    start, no module to import, nothing to send) rather than spawned.
-
-    Only where the platform forks, from the main thread of a process with no other
-    thread (a forked child gets one thread, and any lock another held stays held), never
-    once Qt is loaded (its threads are not Python's to see), never for an in-memory
-    database (a child could not reach it), and never inside a unit of work joined to a
-    session (a child would read through that session's connection, the parent's).
+    """Whether worker processes may be forked from this one rather than spawned:
+    where :func:`~caseworker.services.processes.fork_available`, and never for an
+    in-memory database (a child could not reach it) nor inside a unit of work joined
+    to a session (a child would read through that session's connection, the parent's).
     """
     return (
-        "fork" in multiprocessing.get_all_start_methods()
-        and threading.current_thread() is threading.main_thread()
-        and threading.active_count() == 1
-        and not any(name.startswith("PySide6") for name in sys.modules)
+        fork_available()
         and store.engine.url.database not in (None, "", ":memory:")
         and store._joined_session() is None
     )
@@ -651,17 +639,12 @@ def policy_impact(
         report.merge(_read_and_compare(store, (None, None), current, draft, identical))
     elif start == "fork":
         _forked = (store, current, draft, identical)
-        # What the workers inherit is left alone by their collector (and not copied).
-        gc.freeze()
         try:
-            with concurrent.futures.ProcessPoolExecutor(
-                max_workers=count, mp_context=multiprocessing.get_context("fork")
-            ) as pool:
+            with forked_pool(count) as pool:
                 for part in pool.map(_work_part, id_ranges(FORK_PARTS)):
                     report.merge(part)
         finally:
             _forked = None
-            gc.unfreeze()
     else:
         report = _spawned(store, folders, current, draft, identical, count)
     report.current_versions = [v.name for v in current.versions]

@@ -104,3 +104,68 @@ def test_piping_into_head_ends_quietly(tmp_path: Path) -> None:
     assert json.loads(piped.stdout)["line"] == 1
     assert "Traceback" not in piped.stderr and "BrokenPipeError" not in piped.stderr
     assert piped.stderr.splitlines()[-1] == "status 0"
+
+
+def _large_file(path: Path) -> list[int]:
+    """Above the threshold for worker processes: varied households, a few refused
+    (each for a different reason) at the start, inside chunks, on a chunk's edge and at
+    the end. Returns the refused line numbers."""
+    from caseworker.cli.rules import CHUNK, PARALLEL_FROM
+
+    count = PARALLEL_FROM + CHUNK + 123
+    refused = {
+        2: ('"savings_pence": 120000', '"savings_pence": "1200"'),
+        CHUNK: ('"no_money_for_food_or_fuel": true', '"no_money_for_food_or_fuel": "yes"'),
+        CHUNK + 1: ('"savings_pence": 120000', '"savings_pence": -5'),
+        PARALLEL_FROM + 7: ('"no_money_for_food_or_fuel": true', '"no_money_for_food": true'),
+        count: ('"savings_pence": 120000', '"savings_pence": 1.5'),
+    }
+    lines = []
+    for number in range(1, count + 1):
+        line = ONE_LINE.replace('"savings_pence": 120000', f'"savings_pence": {number * 37}')
+        if number in refused:
+            line = ONE_LINE.replace(*refused[number])
+        lines.append(line)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return sorted(refused)
+
+
+def test_a_large_file_shared_between_processes_gives_the_one_process_output(
+    tmp_path: Path,
+) -> None:
+    lines = tmp_path / "many.jsonl"
+    refused = _large_file(lines)
+    alone = caseworker("rules", "evaluate", str(lines), "--workers", "1")
+    shared = caseworker("rules", "evaluate", str(lines))  # one per core, where it can fork
+    two = caseworker("rules", "evaluate", str(lines), "--workers", "2")
+    assert alone.returncode == shared.returncode == two.returncode == 2
+    assert shared.stdout == alone.stdout and two.stdout == alone.stdout
+    assert shared.stderr == alone.stderr and two.stderr == alone.stderr
+    results = [json.loads(line) for line in alone.stdout.splitlines()]
+    assert [r["line"] for r in results] == list(range(1, len(results) + 1))
+    assert [r["line"] for r in results if r.get("refused")] == refused
+    assert [int(p.split(":")[1]) for p in alone.stderr.splitlines()] == refused
+    assert all("Traceback" not in p for p in alone.stderr.splitlines())
+
+
+def test_a_large_file_piped_into_head_ends_quietly(tmp_path: Path) -> None:
+    """With worker processes running, the reader going away still ends quietly."""
+    lines = tmp_path / "many.jsonl"
+    _large_file(lines)
+    piped = subprocess.run(
+        [
+            "bash",
+            "-c",
+            'set +o pipefail; "$0" rules evaluate "$1" | head -1; '
+            'echo "status ${PIPESTATUS[0]}" >&2',
+            str(ENTRY_POINT),
+            str(lines),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=ROOT,
+    )
+    assert json.loads(piped.stdout)["line"] == 1
+    assert "Traceback" not in piped.stderr and "BrokenPipeError" not in piped.stderr
+    assert piped.stderr.splitlines()[-1] == "status 0"

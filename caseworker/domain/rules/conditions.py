@@ -561,6 +561,25 @@ def _inlined(node: Node) -> bool:
     return node.op in (_INLINED_NUMBER if numeric else _INLINED_TEXT)
 
 
+def _leaf_lines(node: Leaf, x: str, c: str, result: str, pad: str) -> list[str]:
+    """Source setting ``result`` to an inlined fact test's outcome: ``x`` the variable
+    for the fact's value, ``c`` the bound name of the rule's constant."""
+    lines = [f"{pad}{x} = get({node.name!r})"]
+    if node.spec.kind in (Kind.MONEY, Kind.NUMBER):
+        holds, fails = (t.format(x=x, c=c) for t in _INLINED_NUMBER[node.op])
+        return [
+            *lines,
+            f"{pad}if {x}.__class__ is not tuple:",
+            f"{pad}    {result} = False",
+            f"{pad}elif {holds}:",
+            f"{pad}    {result} = True",
+            f"{pad}else:",
+            f"{pad}    {result} = False if {fails} else None",
+        ]
+    test = _INLINED_TEXT[node.op].format(x=x, c=c)
+    return [*lines, f"{pad}{result} = None if {x} is None else {test}"]
+
+
 def _generated(node: AllOf) -> Callable[[Derived], Tri]:
     """An ``all`` or ``any`` as one generated function, its fact tests written out.
 
@@ -588,23 +607,7 @@ def _generated(node: AllOf) -> Callable[[Derived], Tri]:
         result = fresh("r")
         if _inlined(child):
             assert isinstance(child, Leaf)
-            x, c = fresh("x"), bind(child.const)
-            lines.append(f"{pad}{x} = get({child.name!r})")
-            if child.spec.kind in (Kind.MONEY, Kind.NUMBER):
-                holds, fails = (t.format(x=x, c=c) for t in _INLINED_NUMBER[child.op])
-                lines.extend(
-                    [
-                        f"{pad}if {x}.__class__ is not tuple:",
-                        f"{pad}    {result} = False",
-                        f"{pad}elif {holds}:",
-                        f"{pad}    {result} = True",
-                        f"{pad}else:",
-                        f"{pad}    {result} = False if {fails} else None",
-                    ]
-                )
-            else:
-                test = _INLINED_TEXT[child.op].format(x=x, c=c)
-                lines.append(f"{pad}{result} = None if {x} is None else {test}")
+            lines.extend(_leaf_lines(child, fresh("x"), bind(child.const), result, pad))
             return result
         if isinstance(child, NotOf):
             inner = block(child.child, pad)
@@ -898,23 +901,7 @@ class _ClauseWriter:
         self.results[id(node)] = result
         if _inlined(node):
             assert isinstance(node, Leaf)
-            x, c = self.fresh("x"), self.bind(node.const)
-            lines.append(f"{pad}{x} = get({node.name!r})")
-            if node.spec.kind in (Kind.MONEY, Kind.NUMBER):
-                holds, fails = (t.format(x=x, c=c) for t in _INLINED_NUMBER[node.op])
-                lines.extend(
-                    [
-                        f"{pad}if {x}.__class__ is not tuple:",
-                        f"{pad}    {result} = False",
-                        f"{pad}elif {holds}:",
-                        f"{pad}    {result} = True",
-                        f"{pad}else:",
-                        f"{pad}    {result} = False if {fails} else None",
-                    ]
-                )
-            else:
-                test = _INLINED_TEXT[node.op].format(x=x, c=c)
-                lines.append(f"{pad}{result} = None if {x} is None else {test}")
+            lines.extend(_leaf_lines(node, self.fresh("x"), self.bind(node.const), result, pad))
         elif isinstance(node, NotOf):
             inner = self.block(node.child, pad)
             lines.append(f"{pad}{result} = None if {inner} is None else not {inner}")

@@ -404,8 +404,55 @@ def fleet(
         p.wait(timeout=120)
 
 
+def _cpu_of(pid: int) -> float:
+    """User + system CPU seconds of a process (Linux ``/proc``; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuClock:
+    """CPU time of this process (the laptop) and of the service during a block: steadier
+    than wall time on a shared machine."""
+
+    def __init__(self, service: Service) -> None:
+        self._pid = service.process.pid if service.process else 0
+
+    def __enter__(self) -> CpuClock:
+        self._laptop, self._service = time.process_time(), _cpu_of(self._pid)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.laptop = time.process_time() - self._laptop
+        self.service = _cpu_of(self._pid) - self._service
+
+    def text(self) -> str:
+        return f"CPU: laptop {self.laptop:.1f} s, service {self.service:.1f} s"
+
+
+def _profiled(out: str | None, suffix: str, func: Any) -> Any:
+    """``func()``, under cProfile when ``out`` is given (stats written to ``out.suffix``)."""
+    if out is None:
+        return func()
+    import cProfile
+
+    profile = cProfile.Profile()
+    try:
+        return profile.runcall(func)
+    finally:
+        profile.dump_stats(f"{out}.{suffix}")
+        print(f"  (laptop profile written to {out}.{suffix})", flush=True)
+
+
 def one_laptop(
-    service: Service, mutations: int, target_households: int, folder: Path, figures: Figures
+    service: Service,
+    mutations: int,
+    target_households: int,
+    folder: Path,
+    figures: Figures,
+    profile: str | None = None,
 ) -> None:
     rules, _ = load_rules(None)
     print(f"\nOne laptop: {mutations:,} changes, an idle sync, a first pull", flush=True)
@@ -426,12 +473,13 @@ def one_laptop(
         made += 1
     start = time.perf_counter()
     began = time.monotonic()
-    report = sync(local, remote, rules)
+    with CpuClock(service) as cpu:
+        report = _profiled(profile, "changes", lambda: sync(local, remote, rules))
     elapsed = time.perf_counter() - start
     service.windows.append((f"one laptop, {mutations:,} changes", began, time.monotonic()))
     figures.add(
         f"push + pull of {mutations:,} changes",
-        f"{elapsed:.1f} s (applied {report.pushed.applied:,})",
+        f"{elapsed:.1f} s (applied {report.pushed.applied:,}; {cpu.text()})",
         "<= 8 s" if mutations >= 10_000 else "-",
         report.pushed.applied == mutations and (mutations < 10_000 or elapsed <= 8),
     )
@@ -464,13 +512,14 @@ def one_laptop(
     fresh = Store.open_local(folder / "new-laptop.db")
     remote = HttpRemote(service.url, service.enrol("new laptop"))
     start = time.perf_counter()
-    report = sync(fresh, remote, rules)
+    with CpuClock(service) as cpu:
+        report = _profiled(profile, "first-pull", lambda: sync(fresh, remote, rules))
     elapsed = time.perf_counter() - start
     held = service.count()
     per = elapsed * 100_000 / max(1, held)
     figures.add(
         f"a new laptop's first pull ({held:,} households, {report.pulled_rows:,} records)",
-        f"{elapsed:.1f} s ({per:.1f} s per 100,000 households)",
+        f"{elapsed:.1f} s ({per:.1f} s per 100,000 households; {cpu.text()})",
         "<= 30 s per 100,000",
         per <= 30,
     )
@@ -488,6 +537,12 @@ def main() -> int:
     parser.add_argument("--pool", type=int, default=10)
     parser.add_argument("--only", choices=["fleet", "laptop"])
     parser.add_argument("--profile", metavar="FILE", help="cProfile the service into FILE")
+    parser.add_argument(
+        "--profile-laptop",
+        metavar="FILE",
+        help="cProfile the one laptop's timed syncs (this process) into FILE.changes and "
+        "FILE.first-pull",
+    )
     parser.add_argument(
         "--timing", action="store_true", help="log each request's phases in the service"
     )
@@ -539,7 +594,14 @@ def main() -> int:
                     for n in sizes:
                         fleet(service, admin, n, args.changes, args.pulls, folder, figures)
                 if args.only != "fleet":
-                    one_laptop(service, args.mutations, args.households, folder, figures)
+                    one_laptop(
+                        service,
+                        args.mutations,
+                        args.households,
+                        folder,
+                        figures,
+                        args.profile_laptop,
+                    )
             finally:
                 service.stop()
                 if service.process is not None and service.process.returncode not in (0, -2):

@@ -49,6 +49,8 @@ def keys_of(args: str, touched: str) -> set[str]:
 def depends_on(args: str, touched: str, blocked: set[str]) -> bool:
     """Whether a change refers to, or touches, a row in ``blocked`` (the rows of changes
     not accepted, or waiting): then it waits too."""
+    if not blocked:  # the common case: nothing to wait for, no need to read the change
+        return False
     return not keys_of(args, touched).isdisjoint(blocked)
 
 

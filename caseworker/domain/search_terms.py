@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from caseworker.domain.dates import written_date
 
@@ -29,10 +30,16 @@ def fold(text: str) -> str:
 
 def name_terms(name: str) -> set[str]:
     """The whole name without joiners, plus each part of a hyphenated or spaced name."""
+    return set(_name_terms(name))
+
+
+@lru_cache(maxsize=16_384)
+def _name_terms(name: str) -> frozenset[str]:
+    """:func:`name_terms`, kept: a first pull folds the same names again and again."""
     folded = fold(name)
     terms = {_JOINERS.sub("", folded)}
     terms.update(_JOINERS.sub("", part) for part in re.split(r"[-\s]+", folded))
-    return {t for t in terms if t}
+    return frozenset(t for t in terms if t)
 
 
 def date_term(value: date) -> str:
@@ -51,7 +58,7 @@ def household_terms(
     """Every term for a household: reference, postcode and each member's names and birth date."""
     terms = {_JOINERS.sub("", fold(reference))} | postcode_terms(postcode)
     for first_name, surname, dob in members:
-        terms |= name_terms(first_name) | name_terms(surname)
+        terms |= _name_terms(first_name) | _name_terms(surname)
         if dob is not None:
             terms.add(date_term(dob))
     return {t for t in terms if t}

@@ -8,13 +8,15 @@ one PostgreSQL. The store's connections are pooled and bounded (``--pool``).
 """
 
 import logging
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import closing
+from queue import SimpleQueue
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from caseworker import __version__
@@ -240,11 +242,38 @@ def create_app(
 
 
 def _lines(parts: Iterator[Part]) -> Response:
-    """The parts as JSON lines, read to the end here, in the request's worker thread.
+    """The parts as JSON lines, sent as they are made: the laptop decodes and applies
+    a part while the service reads and writes the next (on two cores, at the same
+    time). A thread of its own reads the store to the end whether or not the laptop
+    keeps reading, so a laptop that stops half-way never leaves a store session (a
+    pooled connection; on SQLite, a lock that blocks every push) held by a suspended
+    generator. A failure before the first part (the store unreachable) is the answer's
+    status; one after it cuts the answer off, and the laptop's page rolls back."""
+    made: SimpleQueue[bytes | BaseException | None] = SimpleQueue()
 
-    Not streamed from the store: a laptop that stops reading half-way would leave a
-    generator suspended, holding its store session (a pooled connection; on SQLite, a
-    lock that blocks every push) until the garbage collector found it."""
-    with closing(parts):  # type: ignore[type-var]
-        body = b"".join(part_line(p) for p in parts)
-    return Response(body, media_type=NDJSON)
+    def read_to_the_end() -> None:
+        try:
+            with closing(parts):  # type: ignore[type-var]
+                for part in parts:
+                    made.put(part_line(part))
+        except BaseException as exc:  # handed to the answer (or its status)
+            made.put(exc)
+        else:
+            made.put(None)
+
+    threading.Thread(target=read_to_the_end, name="pull answer", daemon=True).start()
+    first = made.get()
+    if isinstance(first, BaseException):
+        raise first
+    if first is None:
+        return Response(b"", media_type=NDJSON)
+
+    def lines() -> Iterator[bytes]:
+        yield first
+        while (line := made.get()) is not None:
+            if isinstance(line, BaseException):
+                log.warning("an answer was cut off: %s", type(line).__name__)
+                raise line
+            yield line
+
+    return StreamingResponse(lines(), media_type=NDJSON)

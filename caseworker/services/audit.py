@@ -150,6 +150,23 @@ def entry_hash(prev_hash: str, entry: ChainFields) -> str:
     return digest(prev_hash + "|" + entry_content(entry))
 
 
+def row_hash(prev_hash: str, row: dict[str, Any]) -> str:
+    """:func:`entry_hash` of an entry given as a dict of its columns (a pulled row)."""
+    content = "|".join(
+        (
+            _canon(row["id"]),
+            _canon(row["at"]),
+            _canon(row["actor_id"]),
+            row["entity"],
+            _canon(row["entity_id"]),
+            _canon(row["household_id"]),
+            row["action"],
+            row["payload_digest"],
+        )
+    )
+    return digest(prev_hash + "|" + content)
+
+
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Fields whose value changed, as ``{field: {"before": x, "after": y}}``."""
     changes = {}
@@ -224,12 +241,14 @@ class AuditTrail:
         """
         write_pending(self._session)
         rows = []
+        prev = self._last_hash()  # the tail, kept here while the loop runs
         for entry in entries:
             row = {k: v for k, v in entry.items() if k not in ("seq", "prev_hash", "hash")}
-            row["prev_hash"] = self._last_hash()
-            row["hash"] = self._tail = entry_hash(row["prev_hash"], SimpleNamespace(**row))
+            row["prev_hash"] = prev
+            row["hash"] = prev = row_hash(prev, row)
             rows.append(row)
         if rows:
+            self._tail = prev
             table = AuditEventRow.__table__  # type: ignore[attr-defined]
             columns = [c for c in table.c if c.name != "seq"]
             insert_raw(

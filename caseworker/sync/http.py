@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Callable, Generator, Sequence
+from queue import Full, Queue
 from typing import Any, TypeVar
 
 import httpx
@@ -143,7 +145,7 @@ class HttpRemote:
 
     def page(self, client_id: uuid.UUID, after: int, upto: int) -> Generator[Part, None, None]:
         params = {"client_id": client_id.hex, "after": after, "upto": upto}
-        yield from self._lines("GET", f"{API}/pull", params=params)
+        yield from read_ahead(self._lines("GET", f"{API}/pull", params=params))
 
     def rows(self, touched: Sequence[Sequence[str]]) -> Generator[Part, None, None]:
         request = RowsRequest(touched=[(t, k) for t, k in touched])
@@ -202,6 +204,51 @@ class HttpRemote:
     def revoke(self, manager_id: uuid.UUID, key: PrivateKey, device: uuid.UUID) -> None:
         request = _signed(REVOKE, ManagerRequest(manager_id=manager_id, at="", device=device), key)
         self._send(lambda: self._client.post(f"{API}/devices/revoke", json=_body(request)))
+
+
+AHEAD = 3  # parts read and decoded ahead of the one being applied (a few MB)
+_END = object()
+
+
+def read_ahead(parts: Generator[Part, None, None]) -> Generator[Part, None, None]:
+    """``parts``, received and decoded in a thread of their own while the caller applies
+    the one before (SQLite writes without holding the interpreter). At most ``AHEAD``
+    parts wait; a failure there is raised here, in order; closed early (the caller's
+    page failed), the reading stops at the next part and the answer is closed."""
+    ready: Queue[object] = Queue(maxsize=AHEAD)
+    stop = threading.Event()
+
+    def hand_over(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return True
+            except Full:
+                continue
+        return False
+
+    def receive() -> None:
+        try:
+            for part in parts:
+                if not hand_over(part):
+                    return
+        except BaseException as exc:  # raised to the caller, in its place
+            hand_over(exc)
+        else:
+            hand_over(_END)
+        finally:
+            parts.close()
+
+    reader = threading.Thread(target=receive, name="sync page reader", daemon=True)
+    reader.start()
+    try:
+        while (item := ready.get()) is not _END:
+            if isinstance(item, BaseException):
+                raise item
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        reader.join()
 
 
 def _signed(action: str, request: ManagerRequest, key: PrivateKey) -> ManagerRequest:

@@ -115,7 +115,8 @@ def changed_rows(
 
 def apply_rows(session: Session, synced: Synced, rows: list[dict[str, Any]], held: set[str]) -> int:
     """Copy store rows into the local store; rows in ``held`` (ids as hex) are skipped."""
-    rows = [r for r in rows if _hex(r["id"]) not in held]
+    if held:  # most pulls hold nothing back: no need to look at every id
+        rows = [r for r in rows if _hex(r["id"]) not in held]
     if not rows:
         return 0
     if synced.how == "chain":

@@ -131,11 +131,12 @@ def read_part(line: bytes | str) -> Part:
     body = orjson.loads(line)
     kind = body["kind"]
     table = _table_of(kind, body.get("table", ""))
-    typed = _readers(table)
-    rows = [
-        {name: (typed[name](v) if v is not None and name in typed else v) for name, v in r.items()}
-        for r in body["rows"]
-    ]
+    rows: list[dict[str, Any]] = body["rows"]
+    for name, read in _readers(table).items():  # column by column, in place: fresh dicts
+        for r in rows:
+            v = r.get(name)
+            if v is not None:
+                r[name] = read(v)
     households = [uuid.UUID(h) for h in body.get("households", [])]
     return Part(kind, rows, table=body.get("table", ""), households=households)
 

@@ -112,3 +112,27 @@ def test_cli_reports_first_broken_entry_in_the_encrypted_store(
     conn.close()
     assert main(["--data-dir", str(folder), "audit", "verify"]) == 1
     assert "BROKEN at entry 2" in capsys.readouterr().out
+
+
+def test_a_pulled_row_hashes_as_its_entry_does() -> None:
+    """``row_hash`` (pulled rows, as dicts) must link exactly as ``entry_hash`` does, or a
+    laptop's chain of pulled entries would not verify."""
+    import uuid
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    from caseworker.services.audit import entry_hash, row_hash
+
+    for household_id, actor_id in ((uuid.uuid4(), uuid.uuid4()), (None, None)):
+        row = {
+            "id": uuid.uuid4(),
+            "at": datetime(2026, 11, 27, 10, 0, 1, 2345, tzinfo=UTC),
+            "actor_id": actor_id,
+            "entity": "household",
+            "entity_id": uuid.uuid4(),
+            "household_id": household_id,
+            "action": "updated",
+            "payload": "{}",
+            "payload_digest": "ab" * 32,
+        }
+        assert row_hash("cd" * 32, row) == entry_hash("cd" * 32, SimpleNamespace(**row))

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from types import SimpleNamespace
 from typing import Any, Protocol
 
 from sqlalchemy import event, insert, orm
@@ -129,21 +129,25 @@ def _canon(value: object) -> str:
     return str(value)
 
 
+# What a chain covers of an entry, in this order: who, when, what, and its payload's
+# digest (the store's keyed chain covers this too, with the entry's place and hash).
+_CHAINED = (
+    "id",
+    "at",
+    "actor_id",
+    "entity",
+    "entity_id",
+    "household_id",
+    "action",
+    "payload_digest",
+)
+_chained_of_entry = operator.attrgetter(*_CHAINED)
+_chained_of_row = operator.itemgetter(*_CHAINED)
+
+
 def entry_content(entry: ChainFields) -> str:
-    """What a chain covers of an entry: who, when, what, and its payload's digest (the
-    store's keyed chain covers this too, with the entry's place and hash)."""
-    return "|".join(
-        (
-            _canon(entry.id),
-            _canon(entry.at),
-            _canon(entry.actor_id),
-            entry.entity,
-            _canon(entry.entity_id),
-            _canon(entry.household_id),
-            entry.action,
-            entry.payload_digest,
-        )
-    )
+    """The text a chain covers of an entry (``_CHAINED``, each in its one text form)."""
+    return "|".join(map(_canon, _chained_of_entry(entry)))
 
 
 def entry_hash(prev_hash: str, entry: ChainFields) -> str:
@@ -151,20 +155,8 @@ def entry_hash(prev_hash: str, entry: ChainFields) -> str:
 
 
 def row_hash(prev_hash: str, row: dict[str, Any]) -> str:
-    """:func:`entry_hash` of an entry given as a dict of its columns (a pulled row)."""
-    content = "|".join(
-        (
-            _canon(row["id"]),
-            _canon(row["at"]),
-            _canon(row["actor_id"]),
-            row["entity"],
-            _canon(row["entity_id"]),
-            _canon(row["household_id"]),
-            row["action"],
-            row["payload_digest"],
-        )
-    )
-    return digest(prev_hash + "|" + content)
+    """:func:`entry_hash` of an entry given as a dict of its columns (a pulled or new row)."""
+    return digest(prev_hash + "|" + "|".join(map(_canon, _chained_of_row(row))))
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -310,7 +302,7 @@ class AuditTrail:
                 "payload_digest": digest(e.payload),
                 "prev_hash": prev,
             }
-            row["hash"] = prev = entry_hash(prev, SimpleNamespace(**row))
+            row["hash"] = prev = row_hash(prev, row)
             rows.append(row)
         self._tail = prev
         insert_rows(self._session, _AUDIT, written_all("audit_event", rows))
@@ -340,7 +332,7 @@ class AuditTrail:
             "payload_digest": digest(text),
             "prev_hash": prev,
         }
-        entry["hash"] = self._tail = entry_hash(prev, SimpleNamespace(**entry))
+        entry["hash"] = self._tail = row_hash(prev, entry)
         pending = transaction_cache(self._session).setdefault(_PENDING, [])
         pending.append({**entry, **written("audit_event", entry_id)})
 

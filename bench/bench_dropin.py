@@ -2,17 +2,20 @@
 
 Drives the real main window offscreen (1366x768, a council laptop) with key events
 only, sent to the focused widget as an officer would type them, through: sign in;
-a new household of two adults and a child; point of need; the four capitals; income
-and housing facts (rent arrears within the officer's limit, low savings); the
-recommended package accepted as it stands; yes today (Ctrl+Y); the family copy
-(Ctrl+P: Family summary PDF, its file name accepted with Enter).
+a new household of two adults and a child; income and housing facts (rent arrears
+within the officer's limit, low savings); Ctrl+R (saves the new household and opens
+its visit); point of need; the four capitals; the recommended package accepted as it
+stands; yes today (Ctrl+Y); the family copy (Ctrl+P: Family summary PDF, its file
+name accepted with Enter).
 
 Every key press counts: each typed character, each Tab, Enter, Alt+letter and
-Ctrl+letter (a chord counts as one press). The save dialog is answered through the
-app's DialogService as tests/ui do, counting the one Enter a person presses to keep
-the suggested name. The store (a manager, an officer with an allowance, an open
-fund) is set up in a temporary data folder before timing; the clock is fixed (the
-tests' date), so nothing that matters reads the real clock.
+Ctrl+letter (a chord counts as one press). The figure is per household, from Ctrl+N
+to the family copy; signing in, once a session, is counted and printed apart. The
+save dialog is answered through the app's DialogService as tests/ui do, counting the
+one Enter a person presses to keep the suggested name. The store (a manager, an
+officer with an allowance, an open fund) is set up in a temporary data folder before
+timing; the clock is fixed (the tests' date), so nothing that matters reads the real
+clock.
 
 Run: .venv/bin/python bench/bench_dropin.py
 Targets: keys <= 120; no screen change slower than 100 ms. Last line: ``keys N, seconds S``.
@@ -187,15 +190,18 @@ def drop_in(officer: Officer, code: str, password: str, dialogs: FamilyCopyTo) -
 
     officer.step = "members (two adults, a child)"
     m = window.household.member_fields.widgets
-    # Dates as their eight digits (the form shows the slashes after); the surname is the
-    # last member's until typed over, so the family's second and third keep it with Tab.
+    # Dates as six digits (the form shows the slashes and the century after); the surname
+    # is the last member's until typed over, so the family's second and third keep it with
+    # Tab. The relationship follows the date of birth (an adult with no partner yet is the
+    # partner, a child the lead's child), and ticking "Hours reduced" says the lead works
+    # and why their earnings fell: each on screen to change, none typed here.
     people = (
-        ("Ama", "Mensah", "04051988", False, "e", True),  # the lead: hours cut last month
-        ("Kofi", None, "12111985", True, "e", False),  # Partner (above Child), employed
-        ("Esi", None, "03022016", False, None, False),  # Child (the form's default)
+        ("Ama", "Mensah", "040588", None, True),  # the lead: hours cut last month
+        ("Kofi", None, "121185", "e", False),  # the partner, employed
+        ("Esi", None, "030216", None, False),  # a child
     )
     officer.press(Qt.Key.Key_M, CTRL)  # Add member: the Members tab, first name
-    for first, surname, born, partner, work, cut in people:
+    for first, surname, born, work, cut in people:
         if QApplication.focusWidget() is not m["first_name"]:
             raise StepFailed(f"{officer.step}: the focus is not on First name for {first}")
         officer.type(first)
@@ -206,24 +212,19 @@ def drop_in(officer: Officer, code: str, password: str, dialogs: FamilyCopyTo) -
             raise StepFailed(f"{officer.step}: the family's surname was not carried to {first}")
         officer.tab()
         officer.type(born)
-        if partner:
-            officer.tab()  # Relationship to lead contact: Child, the form's default
-            officer.press(Qt.Key.Key_Up)  # Partner, just above it (a "p" finds Parent)
         if work:
             officer.alt(m["work_status"])
             officer.type(work)
         if cut:
             officer.alt(m["reduced_hours"])  # Alt+H ticks Hours reduced
             officer.tab()
-            officer.type("01102026")
-            officer.tab()  # Why earnings fell
-            officer.type("h")  # Hours reduced
+            officer.type("0110")  # a recent date: day and month
         before = len(window.household.members)
         officer.press(Qt.Key.Key_Return)  # Add member, then the next one's first name
         if len(window.household.members) != before + 1:
             raise StepFailed(f"{officer.step}: {first} was not added. {_banners(window)}")
     added = [
-        (p.first_name, p.surname, f"{p.date_of_birth:%d%m%Y}", p.relationship.value)
+        (p.first_name, p.surname, f"{p.date_of_birth:%d%m%y}", p.relationship.value)
         for p in window.household.members
     ]
     wanted = ["lead_contact", "partner", "child"]
@@ -232,22 +233,24 @@ def drop_in(officer: Officer, code: str, password: str, dialogs: FamilyCopyTo) -
     lead = window.household.members[0]
     if not lead.reduced_hours or lead.earnings_fell_on is None:
         raise StepFailed(f"{officer.step}: the lead's hours cut was not recorded")
-
-    officer.step = "save household"
-    officer.press(Qt.Key.Key_S, CTRL)
-    if window.household.household is None:
-        raise StepFailed(f"save household: not saved. {_banners(window)}")
+    if (lead.work_status, lead.earnings_fall_reason) != ("employed", "reduced_hours"):
+        raise StepFailed(f"{officer.step}: the lead's work and why earnings fell are not filled")
 
     officer.step = "visit: point of need and the four capitals"
-    officer.change_page(Qt.Key.Key_R, CTRL, window.visit, "record a visit (Ctrl+R)")
+    # Ctrl+R on a new household saves it, then opens the visit.
+    officer.change_page(Qt.Key.Key_R, CTRL, window.visit, "save and record a visit (Ctrl+R)")
+    if window.household.household is None:
+        raise StepFailed(f"{officer.step}: the household was not saved. {_banners(window)}")
     v = window.visit.fields.widgets
     # The visit is dated today already: the focus starts on the point of need.
     if QApplication.focusWidget() is not v["point_of_need"]:
         raise StepFailed(f"{officer.step}: the visit did not open on the point of need")
     officer.type("Hours cut at work; rent behind.")
-    for capital, score in (("financial", "2"), ("mental", "1"), ("social", "1"), ("human", "1")):
-        officer.alt(v[capital])  # Alt+F, Alt+M, Alt+S, Alt+H
-        officer.type(score)
+    officer.alt(v["financial"])  # Alt+F, then a digit each: each score moves on to the next
+    officer.type("2111")
+    scored = [v[c].currentData() for c in ("financial", "mental", "social", "human")]  # type: ignore[attr-defined]
+    if scored != ["2", "1", "1", "1"]:
+        raise StepFailed(f"{officer.step}: the four capitals are scored {scored}")
 
     officer.step = "yes today (Ctrl+Y)"
     officer.change_page(Qt.Key.Key_Y, CTRL, window.household, "yes today (Ctrl+Y)")
@@ -299,7 +302,11 @@ def main() -> int:
             store.dispose()
             paths.set_data_dir(None)
     app.processEvents()
-    total = sum(officer.keys.values())
+    # The figure is per household: signing in is once a session, before the first family
+    # of the drop-in, and is printed apart (the issue's walk-through starts at the new
+    # household).
+    signing_in = officer.keys["sign in"]
+    total = sum(officer.keys.values()) - signing_in
     print("keys by step:")
     for step, count in officer.keys.items():
         typed = officer.typed[step]
@@ -312,7 +319,8 @@ def main() -> int:
     after_sign_in = max(officer.changes[1:])
     key_verdict = "PASS" if total <= KEY_TARGET else "FAIL"
     change_verdict = "PASS" if slowest <= CHANGE_TARGET_MS else "FAIL"
-    print(f"keys {total} (target <= {KEY_TARGET}) {key_verdict}")
+    print(f"keys {total} for the household (target <= {KEY_TARGET}) {key_verdict}")
+    print(f"keys {total + signing_in} with signing in once for the session ({signing_in})")
     print(
         f"slowest screen change {slowest:.1f} ms, {what} "
         f"(target <= {CHANGE_TARGET_MS:.0f} ms) {change_verdict}"

@@ -23,6 +23,49 @@ def digits_date(text: str) -> date | None:
         return None
 
 
+def six_digits_date(text: str, today: date, past: bool) -> date | None:
+    """ "040588" as 04/05/1988: day, month and the year's last two digits (quicker still).
+    The century is the one that puts the date nearest ``today``; for a date that cannot
+    be in the future (a date of birth, the day earnings fell), the latest one not after
+    ``today``. None for anything else, or a day that does not exist."""
+    digits = _digits(text, 6)
+    if digits is None:
+        return None
+    century = today.year // 100 * 100
+    years = [century + step + int(digits[4:]) for step in (-100, 0, 100)]
+    return _closest(int(digits[:2]), int(digits[2:4]), years, today, past)
+
+
+def four_digits_date(text: str, today: date, past: bool) -> date | None:
+    """ "0110" as 01/10 of the year that puts it nearest ``today`` (or, with ``past``, of
+    the latest year not after it): for a recent date, such as the day earnings fell, a
+    hearing or a job start, never for a date of birth. None for anything else."""
+    digits = _digits(text, 4)
+    if digits is None:
+        return None
+    years = [today.year - 1, today.year, today.year + 1]
+    return _closest(int(digits[:2]), int(digits[2:]), years, today, past)
+
+
+def _digits(text: str, count: int) -> str | None:
+    digits = text.strip()
+    if len(digits) != count or not digits.isdigit() or not digits.isascii():
+        return None
+    return digits
+
+
+def _closest(day: int, month: int, years: list[int], today: date, past: bool) -> date | None:
+    candidates = []
+    for year in years:
+        try:
+            candidates.append(date(year, month, day))
+        except ValueError:
+            continue
+    if past:
+        return max((c for c in candidates if c <= today), default=None)
+    return min(candidates, key=lambda c: abs(c - today), default=None)
+
+
 #: How a person writes a date on the forms and in search: day first, or ISO.
 WRITTEN_DATE_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d")
 

@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from caseworker.domain.dates import digits_date
+from caseworker.domain import clock
+from caseworker.domain.dates import digits_date, four_digits_date, six_digits_date
 from caseworker.ui.widgets import steady
 
 Choice = tuple[str | None, str]
@@ -74,6 +75,7 @@ class FieldSet:
         self._on_change = on_change or (lambda: None)
         self._order: list[QWidget] = []
         self._taken = taken if taken is not None else set()
+        self._dates: dict[str, tuple[bool, bool]] = {}  # date field -> (past, recent)
 
     # -- building -----------------------------------------------------------
     def free_letter(self, letter: str) -> None:
@@ -115,19 +117,40 @@ class FieldSet:
         return edit
 
     def date(
-        self, form: QFormLayout, name: str, label: str, placeholder: str = "dd/mm/yyyy"
+        self,
+        form: QFormLayout,
+        name: str,
+        label: str,
+        placeholder: str = "dd/mm/yyyy",
+        past: bool = False,
+        recent: bool = False,
     ) -> QLineEdit:
-        """A date: dd/mm/yyyy, or its eight digits alone (quicker), shown with the slashes
-        once the officer moves on, so what was understood is on screen."""
-        edit = self.line(form, name, label, placeholder, "Type it as 31/12/1985 or 31121985.")
+        """A date: dd/mm/yyyy, or its digits alone (quicker): eight, six with the year's
+        last two, and for a ``recent`` date four, day and month (``six_digits_date``,
+        ``four_digits_date``; ``past``: it cannot be in the future). Shown with the
+        slashes once the officer moves on, so what was understood is on screen, and read
+        with them."""
+        example = "31/12/1985, 31121985 or 311285" + (" (or 3112 for this year)" if recent else "")
+        edit = self.line(form, name, label, placeholder, f"Type it as {example}.")
+        self._dates[name] = (past, recent)
 
         def slashed() -> None:
-            typed = digits_date(edit.text())
-            if typed is not None:
-                edit.setText(f"{typed:%d/%m/%Y}")
+            edit.setText(self._slashed(name, edit.text()))
 
         edit.editingFinished.connect(slashed)
         return edit
+
+    def _slashed(self, name: str, text: str) -> str:
+        """``text`` as dd/mm/yyyy when it is a date's digits alone; else as typed, for the
+        error to name."""
+        past, recent = self._dates[name]
+        today = clock.today()
+        typed = (
+            digits_date(text)
+            or six_digits_date(text, today, past)
+            or (four_digits_date(text, today, past) if recent else None)
+        )
+        return text if typed is None else f"{typed:%d/%m/%Y}"
 
     def text(self, form: QFormLayout, name: str, label: str, help: str = "") -> QPlainTextEdit:
         edit = QPlainTextEdit()
@@ -174,7 +197,8 @@ class FieldSet:
         out: dict[str, Any] = {}
         for name, widget in self.widgets.items():
             if isinstance(widget, QLineEdit):
-                out[name] = widget.text()
+                text = widget.text()
+                out[name] = self._slashed(name, text) if name in self._dates else text
             elif isinstance(widget, QPlainTextEdit):
                 out[name] = widget.toPlainText()
             elif isinstance(widget, QComboBox):

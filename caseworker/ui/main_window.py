@@ -373,7 +373,7 @@ class MainWindow(QMainWindow):
             "&Record a visit",
             "Ctrl+R",
             lambda: self.household.visit_button.click(),
-            "Record a visit for the household on screen",
+            "Record a visit for the household on screen (a new household is saved first)",
         )
         self.yes_action = self._action(
             "Say &yes today",

@@ -223,3 +223,33 @@ def steady(widget: QWidget) -> None:
     """Focus by click or Tab only (not by the wheel), for a widget holding a value."""
     if widget.focusPolicy() != Qt.FocusPolicy.NoFocus:
         widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+
+class ScoreMovesOn(QObject):
+    """A score typed as its digit in one of ``combos`` chooses it and moves on to the next,
+    so an officer scores the four capitals with four digits (issue 18: fewer keys).
+
+    Only a digit that is one of the combo's values moves on; any other key does what it
+    always did, and the last combo keeps the focus (the officer saves from there).
+    """
+
+    def __init__(self, combos: Sequence[QComboBox]) -> None:
+        super().__init__(combos[0] if combos else None)
+        self._combos = list(combos)
+        for combo in self._combos:
+            combo.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() != QEvent.Type.KeyPress or not isinstance(event, QKeyEvent):
+            return False
+        if watched not in self._combos or event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+            return False
+        position = self._combos.index(watched)
+        combo = self._combos[position]
+        index = combo.findData(event.text()) if event.text().isdigit() else -1
+        if index < 0:
+            return False
+        combo.setCurrentIndex(index)
+        if position + 1 < len(self._combos):
+            self._combos[position + 1].setFocus(Qt.FocusReason.TabFocusReason)
+        return True

@@ -1,7 +1,10 @@
 """Fewer keys for a drop-in, and the manager pages' keys (issue 18), driven as an officer.
 
-Dates as eight digits, the family's surname carried to the next member, Enter adding a
-member and going on to the next, Alt+letters for the members' work and hours and for
+Dates as eight or six digits, the family's surname carried to the next member, Enter
+adding a member and going on to the next, the relationship following the date of birth
+and "Hours reduced" filling in work and why earnings fell (the officer's choice
+winning), four digits scoring the four capitals, Ctrl+R saving a new household and
+opening its visit, Alt+letters for the members' work and hours and for
 the four capitals, the visit opening on the point of need, Ctrl+P for the family copy;
 Enter and Alt+Left on the manager pages; the Packages tab in UK time; Today's 1 to 5 on
 the Keys page.
@@ -18,8 +21,13 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QWidget
 from pytestqt.qtbot import QtBot
 
 from caseworker.domain import clock
-from caseworker.domain.dates import digits_date
-from caseworker.domain.household import Household, Relationship, WorkStatus
+from caseworker.domain.dates import digits_date, four_digits_date, six_digits_date
+from caseworker.domain.household import (
+    Household,
+    IncomeDropReason,
+    Relationship,
+    WorkStatus,
+)
 from caseworker.domain.packages import PackageStatus
 from caseworker.domain.users import User
 from caseworker.services import fund, households, packages, users
@@ -42,6 +50,50 @@ def test_eight_digits_are_a_date_and_anything_else_is_not() -> None:
         assert digits_date(not_a_date) is None
     with pytest.raises(ValueError, match="31/12/1985"):
         parse_date("31021988")
+
+
+def test_six_digits_take_the_century_nearest_today_or_the_latest_past_one() -> None:
+    today = date(2026, 11, 27)
+    # A date of birth or the day earnings fell: never after today.
+    assert six_digits_date("040588", today, past=True) == date(1988, 5, 4)
+    assert six_digits_date("030216", today, past=True) == date(2016, 2, 3)
+    assert six_digits_date("011026", today, past=True) == date(2026, 10, 1)
+    assert six_digits_date("281126", today, past=True) == date(1926, 11, 28)  # tomorrow: 1926
+    assert six_digits_date("271126", today, past=True) == date(2026, 11, 27)  # today counts
+    assert six_digits_date("150136", today, past=True) == date(1936, 1, 15)  # 90 years old
+    # Any other date (a hearing, a job start): the nearest, ahead or behind.
+    assert six_digits_date("150127", today, past=False) == date(2027, 1, 15)
+    assert six_digits_date("010380", today, past=False) == date(1980, 3, 1)
+    assert six_digits_date("290200", today, past=True) == date(2000, 2, 29)  # 1900 had none
+    for not_a_date in ("310288", "04058", "0405888", "04-5-8", "", "O40588", "040588 1"):
+        assert six_digits_date(not_a_date, today, past=True) is None
+
+
+def test_four_digits_are_this_years_day_and_month_for_a_recent_date() -> None:
+    today = date(2026, 11, 27)
+    assert four_digits_date("0110", today, past=True) == date(2026, 10, 1)
+    assert four_digits_date("0112", today, past=True) == date(2025, 12, 1)  # not yet this year
+    assert four_digits_date("0112", today, past=False) == date(2026, 12, 1)  # a hearing
+    assert four_digits_date("1501", today, past=False) == date(2027, 1, 15)  # nearer than 2026
+    assert four_digits_date("2902", today, past=True) is None  # no 29 February near today
+    for not_a_date in ("3102", "011", "01100", "01/1", ""):
+        assert four_digits_date(not_a_date, today, past=True) is None
+
+
+def test_four_digits_are_a_date_only_where_the_date_is_recent(ui: Officer) -> None:
+    ui.sign_in()
+    ui.shortcut("Ctrl+N")
+    ui.shortcut("Ctrl+M")
+    m = ui.window.household.member_fields.widgets
+    fell, born = m["earnings_fell_on"], m["date_of_birth"]
+    assert isinstance(fell, QLineEdit) and isinstance(born, QLineEdit)
+    ui.type("0110", into=fell)
+    ui.press(Key.Key_Tab)
+    assert fell.text() == "01/10/2026"
+    ui.type("0405", into=born)  # a birthday without its year is not a date of birth
+    ui.press(Key.Key_Tab)
+    assert born.text() == "0405"
+    assert "3112 for this year" in fell.toolTip() and "this year" not in born.toolTip()
 
 
 # -- members by the keyboard ----------------------------------------------------------
@@ -67,17 +119,13 @@ def test_a_family_typed_with_enter_between_members_and_its_surname_carried(
     ui.type("Mensah")
     ui.press(Key.Key_Tab)
     assert ui.focused is m["date_of_birth"]
-    ui.type("04051988")
-    ui.press(Key.Key_W, Mod.AltModifier)  # Work status
-    assert ui.focused is m["work_status"]
-    ui.type("e")
-    _alt(ui, Key.Key_H, m["reduced_hours"])  # Hours reduced, ticked
+    ui.type("040588")
+    _alt(ui, Key.Key_H, m["reduced_hours"])  # Hours reduced, ticked: so works, hours cut
+    assert m["work_status"].currentText() == "Employed"  # type: ignore[attr-defined]
+    assert m["earnings_fall_reason"].currentText() == "Hours reduced"  # type: ignore[attr-defined]
     ui.press(Key.Key_Tab)
     assert ui.focused is m["earnings_fell_on"]
-    ui.type("01102026")
-    ui.press(Key.Key_Tab)
-    assert ui.focused is m["earnings_fall_reason"]
-    ui.type("h")
+    ui.type("0110")  # a recent date: this year's, day and month
     ui.press(Key.Key_Return)  # Add member, and on to the next one
     assert [x.first_name for x in page.members] == ["Ama"]
     assert ui.focused is m["first_name"] and m["first_name"].text() == ""  # type: ignore[attr-defined]
@@ -88,15 +136,15 @@ def test_a_family_typed_with_enter_between_members_and_its_surname_carried(
     assert isinstance(surname, QLineEdit)
     assert ui.focused is surname and surname.selectedText() == "Mensah"  # kept, or typed over
     ui.press(Key.Key_Tab)
-    ui.type("12111985")
-    ui.press(Key.Key_Tab)
-    ui.press(Key.Key_Up)  # Partner, just above Child (the form's default)
+    ui.type("121185")
+    ui.press(Key.Key_Tab)  # an adult, and no partner yet: the partner, on screen
+    assert m["relationship"].currentText() == "Partner"  # type: ignore[attr-defined]
     ui.press(Key.Key_Return)
 
     ui.type("Esi")
     ui.type("Okafor", into=surname)  # a click selects the carried surname too: typed over
     ui.press(Key.Key_Tab)
-    ui.type("03022016")
+    ui.type("030216")
     ui.press(Key.Key_Return)
 
     ama, kofi, esi = page.members
@@ -104,6 +152,8 @@ def test_a_family_typed_with_enter_between_members_and_its_surname_carried(
     assert ama.date_of_birth == date(1988, 5, 4) and esi.date_of_birth == date(2016, 2, 3)
     assert ama.relationship is Relationship.LEAD and ama.work_status is WorkStatus.EMPLOYED
     assert ama.reduced_hours and ama.earnings_fell_on == date(2026, 10, 1)
+    assert ama.earnings_fall_reason is IncomeDropReason.REDUCED_HOURS
+    assert kofi.work_status is None  # not ticked, not typed: not recorded
     assert kofi.relationship is Relationship.PARTNER and esi.relationship is Relationship.CHILD
     assert table_rows(page.members_table)[0][1] == "04/05/1988"
 
@@ -120,6 +170,59 @@ def test_a_date_typed_as_digits_shows_its_slashes_on_leaving_the_field(ui: Offic
     ui.replace(born, "31021988")  # no such day: left as typed, for the error to name
     ui.press(Key.Key_Tab)
     assert born.text() == "31021988"
+
+
+def test_the_officers_own_choices_win_over_the_forms_guesses(ui: Officer) -> None:
+    ui.sign_in()
+    ui.shortcut("Ctrl+N")
+    page = ui.window.household
+    m = page.member_fields.widgets
+    relationship, work, reason = m["relationship"], m["work_status"], m["earnings_fall_reason"]
+    assert isinstance(relationship, QComboBox) and isinstance(work, QComboBox)
+    assert isinstance(reason, QComboBox)
+    ui.shortcut("Ctrl+M")
+    ui.type("Ama")
+    ui.press(Key.Key_Tab)
+    ui.type("Mensah")
+    ui.press(Key.Key_Tab)
+    ui.type("040588")
+    ui.press(Key.Key_W, Mod.AltModifier)
+    ui.type("s")  # Self-employed, chosen before "Hours reduced" is ticked
+    _alt(ui, Key.Key_H, m["reduced_hours"])
+    assert (work.currentText(), reason.currentText()) == ("Self-employed", "Hours reduced")
+    ui.press(Key.Key_Return)
+
+    ui.type("Kwame")
+    ui.press(Key.Key_Tab)
+    ui.press(Key.Key_Tab)
+    ui.type("010203")  # 23: an adult, and no partner yet
+    ui.press(Key.Key_Tab)
+    assert ui.focused is relationship and relationship.currentText() == "Partner"
+    ui.choose(relationship, "Child")  # the lead's grown-up son
+    ui.replace(m["date_of_birth"], "01022003")  # a date put right: the choice stays
+    ui.press(Key.Key_Tab)
+    assert relationship.currentText() == "Child"
+    ui.press(Key.Key_Return)
+
+    ui.type("Abena")
+    ui.press(Key.Key_Tab)
+    ui.press(Key.Key_Tab)
+    ui.type("050512")  # 14: the lead's child, the form's default
+    ui.press(Key.Key_Tab)
+    assert relationship.currentText() == "Child"
+    ui.press(Key.Key_Return)
+    ama, kwame, abena = page.members
+    assert ama.work_status is WorkStatus.SELF_EMPLOYED
+    assert ama.earnings_fall_reason is IncomeDropReason.REDUCED_HOURS
+    assert kwame.relationship is Relationship.CHILD and abena.relationship is Relationship.CHILD
+
+    # A member reopened from the list keeps their relationship when a date is put right.
+    page.members_table.setFocus()
+    page.members_table.selectRow(1)
+    ui.press(Key.Key_Return)
+    ui.replace(m["date_of_birth"], "01022004")
+    ui.press(Key.Key_Tab)
+    assert relationship.currentText() == "Child"
 
 
 # -- the visit ------------------------------------------------------------------------
@@ -155,6 +258,51 @@ def test_the_visit_opens_on_the_point_of_need_and_alt_letters_reach_each_capital
         combo = v[capital]
         assert isinstance(combo, QComboBox) and combo.currentData() == score
     assert visit.stage.text() == "3 — Under pressure"  # all four scored
+
+
+def test_four_digits_score_the_four_capitals_each_moving_on_to_the_next(
+    ui: Officer, eligible: Household
+) -> None:
+    ui.sign_in()
+    ui.open_found(eligible.reference)
+    ui.shortcut("Ctrl+R")
+    v = ui.window.visit.fields.widgets
+    ui.press(Key.Key_F, Mod.AltModifier)
+    ui.type("9")  # not a score: nothing chosen, the focus stays
+    assert ui.focused is v["financial"] and v["financial"].currentData() is None  # type: ignore[attr-defined]
+    for digit in "21":  # one key at a time: each goes where the focus now is
+        ui.type(digit)
+    assert ui.focused is v["social"]
+    for digit in "03":
+        ui.type(digit)
+    assert ui.focused is v["human"]  # the last keeps the focus, to save from
+    scores = [v[c].currentData() for c in ("financial", "mental", "social", "human")]  # type: ignore[attr-defined]
+    assert scores == ["2", "1", "0", "3"]
+    assert ui.window.visit.stage.text() == "3 — Under pressure"
+
+
+def test_ctrl_r_on_a_new_household_saves_it_then_opens_its_visit(ui: Officer, store: Store) -> None:
+    ui.sign_in()
+    ui.shortcut("Ctrl+N")
+    page = ui.window.household
+    f, m = page.fields.widgets, page.member_fields.widgets
+    ui.type("12 Rye Lane", into=f["address_line1"])
+    ui.type("SE15 4QF", into=f["postcode"])
+    ui.shortcut("Ctrl+R")  # no member yet: not saved, nothing lost, still here
+    assert ui.window.stack.currentWidget() is page and page.household is None
+    assert "Not saved" in page.message.text()
+    assert f["address_line1"].text() == "12 Rye Lane"  # type: ignore[attr-defined]
+    ui.shortcut("Ctrl+M")
+    ui.type("Ama", into=m["first_name"])
+    ui.type("Mensah", into=m["surname"])
+    ui.type("040588", into=m["date_of_birth"])
+    ui.press(Key.Key_Return)
+    ui.shortcut("Ctrl+R")
+    assert ui.window.stack.currentWidget() is ui.window.visit
+    assert page.household is not None
+    saved = households.get_household(store, page.household.id)
+    assert (saved.postcode, [x.first_name for x in saved.members]) == ("SE15 4QF", ["Ama"])
+    assert ui.window.visit.household is not None and ui.window.visit.household.id == saved.id
 
 
 class SaveTo(DialogService):

@@ -12,6 +12,8 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QFocusEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
+    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -25,8 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from caseworker.domain import clock, labels
-from caseworker.domain.dates import local_stamp
+from caseworker.domain import clock, labels, member_defaults
+from caseworker.domain.dates import local_stamp, typed_date
 from caseworker.domain.errors import CaseworkerError, EnvironmentProblem
 from caseworker.domain.household import (
     Benefit,
@@ -149,6 +151,7 @@ class HouseholdPage(QWidget):
         self.fields.focus_chain()
         self.member_fields.focus_chain()
         self._carried = SelectedWhileCarried(self.member_fields.widgets["surname"])
+        self._follow_member_defaults()
         # Enter in a field presses the form's main button: Save on Details; on Members,
         # Update member for a member reopened from the list, else Add member.
         enter_presses(self._details_page, self.save_button)
@@ -212,11 +215,18 @@ class HouseholdPage(QWidget):
         m = self.member_fields
         m.line(form, "first_name", "First name")
         m.line(form, "surname", "Surname")
-        m.date(form, "date_of_birth", "Date of birth")
+        m.date(form, "date_of_birth", "Date of birth", past=True)
         m.choice(form, "relationship", "Relationship to lead contact", labels.choices(Relationship))
         m.choice(form, "work_status", "Work status", labels.choices(WorkStatus, "Not recorded"))
         m.check(form, "reduced_hours", "Hours reduced")
-        m.date(form, "earnings_fell_on", "Date earnings fell", "dd/mm/yyyy, if they did")
+        m.date(
+            form,
+            "earnings_fell_on",
+            "Date earnings fell",
+            "dd/mm/yyyy, if they did",
+            past=True,
+            recent=True,
+        )
         m.choice(
             form,
             "earnings_fall_reason",
@@ -321,7 +331,7 @@ class HouseholdPage(QWidget):
         h = self.household
         self.title.setText(f"Household {h.reference}" if h else "New household")
         self.title.setAccessibleName(self.title.text())
-        self.visit_button.setEnabled(h is not None)
+        self.visit_button.setToolTip("Ctrl+R" if h else "Ctrl+R. Saves the household first.")
         for push in (self.family_pdf_button, self.case_pdf_button, self.sar_button):
             push.setEnabled(h is not None)
         user = self._context.current_user
@@ -454,6 +464,47 @@ class HouseholdPage(QWidget):
             }
         )
         self.member_fields.clear_errors()
+        self._relationship_chosen = False
+
+    def _follow_member_defaults(self) -> None:
+        """A new member's relationship follows their date of birth, and "Hours reduced"
+        fills in why earnings fell and that they work, until the officer chooses
+        otherwise (``member_defaults``): fewer keys at a drop-in, each default in view."""
+        m = self.member_fields.widgets
+        born, relationship, hours = m["date_of_birth"], m["relationship"], m["reduced_hours"]
+        assert isinstance(born, QLineEdit) and isinstance(relationship, QComboBox)
+        assert isinstance(hours, QCheckBox)
+        self._relationship_chosen = False
+        relationship.activated.connect(self._relationship_was_chosen)
+
+        def born_typed() -> None:
+            typed = typed_date(self.member_fields.values()["date_of_birth"])
+            if typed is None or self._relationship_chosen or self._loading:
+                return
+            if self.members_table.currentIndex().isValid():  # a member reopened: theirs
+                return
+            likely = member_defaults.likely_relationship(typed, clock.today(), self.members)
+            self.member_fields.set_values({"relationship": likely.value})
+
+        def hours_ticked(ticked: bool) -> None:
+            if not ticked or self._loading:
+                return
+            values = self.member_fields.values()
+            work, reason = member_defaults.implied_by_reduced_hours(
+                WorkStatus(values["work_status"]) if values["work_status"] else None,
+                IncomeDropReason(values["earnings_fall_reason"])
+                if values["earnings_fall_reason"]
+                else None,
+            )
+            self.member_fields.set_values(
+                {"work_status": work.value, "earnings_fall_reason": reason.value}
+            )
+
+        born.editingFinished.connect(born_typed)
+        hours.toggled.connect(hours_ticked)
+
+    def _relationship_was_chosen(self, _index: int) -> None:
+        self._relationship_chosen = True
 
     def _members_changed(self) -> None:
         self._refresh()
@@ -641,6 +692,10 @@ class HouseholdPage(QWidget):
         )
 
     def _record_visit(self) -> None:
+        """A new household is saved first (a visit belongs to a household on record); if
+        it cannot be, the form says why and keeps what was typed."""
+        if self.household is None and not self.save():
+            return
         if self.household is not None:
             self.record_visit.emit(self.household)
 

@@ -32,6 +32,7 @@ from caseworker.ui.context import AppContext
 from caseworker.ui.fields import FieldSet
 from caseworker.ui.recommendation import RecommendationPanel
 from caseworker.ui.widgets import (
+    ScoreMovesOn,
     banner,
     enter_presses,
     heading,
@@ -123,7 +124,7 @@ class VisitPage(QWidget):
     def _need(self) -> QWidget:
         box, form = section("The visit and the point of need")
         f = self.fields
-        f.date(form, "visit_date", "Visit date")
+        f.date(form, "visit_date", "Visit date", recent=True)
         f.line(form, "venue", "Venue")
         f.text(
             form,
@@ -134,14 +135,20 @@ class VisitPage(QWidget):
         f.checks(form, "need_categories", "Need categories", labels.choices(NeedCategory))
         for name, text in _FLAGS:
             f.check(form, name, text)
-        f.date(form, "hearing_date", "Possession or eviction hearing", "dd/mm/yyyy, if any")
+        f.date(
+            form,
+            "hearing_date",
+            "Possession or eviction hearing",
+            "dd/mm/yyyy, if any",
+            recent=True,
+        )
         return box
 
     def _costs(self) -> QWidget:
         box, form = section("Stated costs")
         f = self.fields
         f.choice(form, "work_event", "Getting to work", labels.choices(WorkEvent, "None"))
-        f.date(form, "work_event_date", "Date of job, interview or hours")
+        f.date(form, "work_event_date", "Date of job, interview or hours", recent=True)
         self.work_member = f.choice(form, "work_member_id", "Who is getting to work", [])
         f.line(form, "getting_to_work_cost_pence", "Travel or clothing cost (£)")
         f.line(form, "tools_cost_pence", "Tools or equipment cost (£)")
@@ -152,13 +159,16 @@ class VisitPage(QWidget):
 
     def _capitals(self) -> QWidget:
         box, form = section("Four capitals assessment")
+        scores = []
         for name in CAPITALS:
             self.fields.free_letter(CAPITAL_LETTERS[name])
-            self.fields.choice(
+            score = self.fields.choice(
                 form, name, f"{name.capitalize()} capital", _SCORES, CAPITAL_HELP[name]
             )
+            scores.append(score)
             help_label = help_text(CAPITAL_HELP[name])
             form.addRow("", help_label)
+        ScoreMovesOn(scores)  # four digits score all four
         self.stage = QLabel()
         self.stage.setProperty("role", "stage")
         self.stage.setAccessibleName("Stage")

@@ -38,7 +38,7 @@ from caseworker.ui.keys import PAGE_SHORTCUTS
 from caseworker.ui.main_window import MainWindow
 from tests.conftest import PASSWORD
 from tests.services.packages_fixtures import TODAY, add_visit, household_with_arrears, rules
-from tests.ui.conftest import Key, Mod, Officer, table_rows
+from tests.ui.conftest import Key, Mod, Officer, error_label, table_rows
 
 # -- dates as eight digits ------------------------------------------------------------
 
@@ -223,6 +223,42 @@ def test_the_officers_own_choices_win_over_the_forms_guesses(ui: Officer) -> Non
     ui.replace(m["date_of_birth"], "01022004")
     ui.press(Key.Key_Tab)
     assert relationship.currentText() == "Child"
+
+
+def test_save_takes_in_a_member_typed_but_not_added(ui: Officer, store: Store) -> None:
+    ui.sign_in()
+    ui.shortcut("Ctrl+N")
+    page = ui.window.household
+    f, m = page.fields.widgets, page.member_fields.widgets
+    ui.type("SE15 4QF", into=f["postcode"])
+    ui.shortcut("Ctrl+M")
+    ui.type("Ama", into=m["first_name"])
+    ui.type("Mensah", into=m["surname"])
+    ui.type("3105", into=m["date_of_birth"])  # not a date of birth: nothing saved
+    ui.shortcut("Ctrl+S")
+    assert page.household is None and page.members == []
+    assert "The member typed on the Members tab is not complete" in page.message.text()
+    assert "Date of birth" in error_label(page, "date_of_birth").text()
+    assert m["first_name"].text() == "Ama"  # type: ignore[attr-defined]  # kept, to put right
+
+    ui.replace(m["date_of_birth"], "040588")
+    ui.shortcut("Ctrl+S")  # no Add member pressed: saved with Ama all the same
+    assert page.household is not None
+    assert [x.first_name for x in households.get_household(store, page.household.id).members] == [
+        "Ama"
+    ]
+
+    page.members_table.setFocus()  # reopened, put right, saved without Update member
+    page.members_table.selectRow(0)
+    ui.press(Key.Key_Return)
+    ui.replace(m["first_name"], "Amma")
+    ui.shortcut("Ctrl+S")
+    saved = households.get_household(store, page.household.id)
+    assert [x.first_name for x in saved.members] == ["Amma"]
+
+    ui.shortcut("Ctrl+S")  # nothing typed now (only the carried surname): saved as it is
+    assert "Saved household" in page.message.text()
+    assert len(households.get_household(store, page.household.id).members) == 1
 
 
 # -- the visit ------------------------------------------------------------------------

@@ -355,9 +355,12 @@ def test_bad_member_is_shown_next_to_the_field_and_not_saved(
     widget = page.member_fields.widgets[field]
     _assert_error_next_to(ui, page, widget, field, message)
     assert page.members_model.rowCount() == 0
-    ui.shortcut("Ctrl+S")  # no member was added, so the household cannot be saved either
+    # Save takes in the member typed but not added: still wrong, so nothing is saved and
+    # the message says why (the member, not "add at least the lead contact").
+    ui.shortcut("Ctrl+S")
     assert page.message.text().startswith("Not saved.")
-    assert "Members: add at least the lead contact" in page.message.text()
+    assert "The member typed on the Members tab is not complete" in page.message.text()
+    assert message in error_label(page, field).text()  # still beside the field
     assert page.title.text() == "New household"
     assert _all_households(store) == []
 

@@ -599,8 +599,34 @@ class HouseholdPage(QWidget):
         except EnvironmentProblem as exc:  # the form still holds it; say why it is not kept
             show_banner(self.message, f"What you typed is not kept yet. {exc}", error=True)
 
+    def _take_typed_member(self) -> bool:
+        """A member typed on the Members tab but not added, or one reopened and changed but
+        not updated, is taken in before the household is saved: Save keeps what is on
+        screen, as the officer expects. False (their errors shown) when incomplete."""
+        values = self.member_fields.values()
+        reopened = self.members_table.currentIndex().row()
+        if reopened < 0 and not (values["first_name"].strip() or values["date_of_birth"].strip()):
+            return True  # nothing typed: the family's carried surname alone is no one
+        member = self._member_from_form(self.members[reopened].id if reopened >= 0 else None)
+        if member is None:
+            return False
+        if reopened < 0:
+            self.add_member()
+        elif member != self.members[reopened]:
+            self.update_member()
+        return True
+
     def save(self) -> bool:
         self.fields.clear_errors()
+        if not self._take_typed_member():
+            self.tabs.setCurrentIndex(1)
+            show_banner(
+                self.message,
+                "Not saved. The member typed on the Members tab is not complete: "
+                "correct the fields marked, or press Clear.",
+                error=True,
+            )
+            return False
         try:
             built = households.build_household(self.fields.values(), self.members)
             if self.household is None:

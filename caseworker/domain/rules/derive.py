@@ -515,9 +515,10 @@ def _describe_parts(d: Derived, name: str) -> str:
     parts: tuple[tuple[str, str, int | None], ...] = d.detail[name]
     value: Any = d.values.get(name)  # Derived.number, written out
     low, high = value if value is not None else UNKNOWN
-    shown = [(label, pence) for _, label, pence in parts if pence]
+    # Each recorded part that is not nil, as it reads ("rent arrears £934.91").
+    shown = [f"{label} {format_pence(pence)}" for _, label, pence in parts if pence]
     if high is not None and len(shown) == 1:
-        return f"{shown[0][0]} {format_pence(shown[0][1])}"
+        return shown[0]
     label = FACTS[name].label
     text = (
         f"{label} {format_pence(low)}"
@@ -525,7 +526,7 @@ def _describe_parts(d: Derived, name: str) -> str:
         else f"{label} at least {format_pence(low)}"
     )
     if len(shown) > 1 or (high is None and shown):
-        text += " (" + " and ".join([f"{lbl} {format_pence(p)}" for lbl, p in shown]) + ")"
+        text += f" ({' and '.join(shown)})"
     return text
 
 

@@ -36,12 +36,12 @@ Num = tuple[int, int | None]
 FactValue = bool | str | Num | None
 UNKNOWN: Num = (0, None)
 
-_WORKING = frozenset({WorkStatus.EMPLOYED, WorkStatus.SELF_EMPLOYED})
 _OUT_OF_WORK = frozenset(
     {Benefit.JOBSEEKERS_ALLOWANCE, Benefit.EMPLOYMENT_SUPPORT_ALLOWANCE, Benefit.INCOME_SUPPORT}
 )
 _LOST_CONTRACT = IncomeDropReason.LOST_CONTRACT
 _SELF_EMPLOYED = WorkStatus.SELF_EMPLOYED
+_EMPLOYED = WorkStatus.EMPLOYED
 _UNEMPLOYED = WorkStatus.UNEMPLOYED
 _STATUTORY_CRISIS = frozenset({Tenure.HOMELESS, Tenure.TEMPORARY_ACCOMMODATION})
 _EVENT_NAMES = {
@@ -142,19 +142,10 @@ def not3(value: Tri) -> Tri:
 class _Person:
     """One member's part-2 definitions on the visit date, each three-valued."""
 
-    __slots__ = (
-        "_missing",
-        "adult",
-        "adult_drop",
-        "adult_working",
-        "age",
-        "member",
-        "neet",
-        "row",
-        "self_employed_drop",
-        "status",
-        "unemployed_or_reduced",
-    )
+    # The member facts are kept in ``row`` only (in _MEMBER_FACTS order, read by index);
+    # ``adult``, ``neet`` and ``age`` are also read by name. ``_missing`` is set when
+    # first asked for (most members have every field recorded).
+    __slots__ = ("_missing", "adult", "age", "member", "neet", "row", "status")
 
     def __init__(
         self, member: Member, on: date, ages: tuple[int, int, int], drop_from: date
@@ -162,7 +153,6 @@ class _Person:
         # Kleene "and" written out in locals: this runs for every member of every visit.
         # ``ages``: the adult age and the young person's lowest and highest (Definitions).
         self.member = member
-        self._missing: tuple[tuple[Missing, ...], tuple[Missing, ...]] | None = None
         adult_age, young_min, young_max = ages
         dob = member.date_of_birth
         if dob is None:
@@ -174,7 +164,8 @@ class _Person:
         self.age = age
         self.adult = adult
         status = self.status = member.work_status
-        working: Tri = None if status is None else status in _WORKING
+        # Employed or self-employed, by identity (an enum's hash is a Python call).
+        working: Tri = None if status is None else (status is _EMPLOYED or status is _SELF_EMPLOYED)
         adult_working: Tri
         if adult is False or working is False:
             adult_working = False
@@ -206,13 +197,14 @@ class _Person:
             unemployed_or_reduced = adult
         else:
             unemployed_or_reduced = None if status is None else False
-        self.adult_working = adult_working
         self.neet = neet
-        self.adult_drop = adult_drop
-        self.self_employed_drop = self_employed_drop
-        self.unemployed_or_reduced = unemployed_or_reduced
-        # The member facts in _MEMBER_FACTS order (read by index, not by name).
         self.row = (adult_drop, neet, self_employed_drop, unemployed_or_reduced, adult_working)
+
+    # The other member facts by name, from ``row`` (for tests and readers by name).
+    adult_drop = property(lambda self: self.row[0])
+    self_employed_drop = property(lambda self: self.row[2])
+    unemployed_or_reduced = property(lambda self: self.row[3])
+    adult_working = property(lambda self: self.row[4])
 
     @property
     def name(self) -> str:
@@ -221,9 +213,10 @@ class _Person:
 
     def missing(self, uses_status: bool) -> tuple[Missing, ...]:
         """The member's unrecorded fields that leave a fact about them undecided."""
-        if self._missing is None:
-            self._missing = self._find_missing()
-        dob, status = self._missing
+        try:
+            dob, status = self._missing
+        except AttributeError:  # not asked for before
+            dob, status = self._missing = self._find_missing()
         return dob + status if uses_status else dob
 
     def _find_missing(self) -> tuple[tuple[Missing, ...], tuple[Missing, ...]]:
@@ -544,9 +537,27 @@ def _fell(p: _Person) -> str:
     return long_date(fell) if fell else ""
 
 
-_NEET_PHRASE = _person_phrase(
-    lambda p: f"{p.name} ({p.age}) is not in education, employment or training"
-)
+# The phrases most visits need (a trigger of 4.3 holds for most), each one function:
+# the witness's name (_Person.name) and the date (long_date) written out.
+
+
+def _drop_phrase(d: Derived, name: str) -> str:
+    member = d.detail[name].member
+    fell = member.earnings_fell_on
+    on = f"{fell.day} {_MONTHS[fell.month - 1]} {fell.year}" if fell else ""
+    return f"{member.first_name} {member.surname}'s earnings fell on {on}"
+
+
+def _neet_phrase(d: Derived, name: str) -> str:
+    p: _Person = d.detail[name]
+    member = p.member
+    return (
+        f"{member.first_name} {member.surname} ({p.age}) "
+        "is not in education, employment or training"
+    )
+
+
+_NEET_PHRASE = _neet_phrase
 _AGE_PHRASE = _person_phrase(lambda p: f"{p.name} is {p.age}")
 
 
@@ -627,7 +638,7 @@ _FACT_LIST = (
         "an adult with a work income drop",
         "an adult's earnings fell in the 12 months before the visit",
         "no adult's earnings fell in the 12 months before the visit",
-        _person_phrase(lambda p: f"{p.name}'s earnings fell on {_fell(p)}"),
+        _drop_phrase,
     ),
     _bool(
         "neet_young_person",

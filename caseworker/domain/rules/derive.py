@@ -146,6 +146,7 @@ class _Person:
     # ``adult``, ``neet`` and ``age`` are also read by name. ``_missing`` is set when
     # first asked for (most members have every field recorded).
     __slots__ = ("_missing", "adult", "age", "member", "neet", "row", "status")
+    _missing: tuple[tuple[Missing, ...], tuple[Missing, ...]]
 
     def __init__(
         self, member: Member, on: date, ages: tuple[int, int, int], drop_from: date

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from caseworker.domain.money import format_pence
 from caseworker.domain.rules.derive import (
     Derived,
     FactSpec,
@@ -797,15 +798,16 @@ def _describer(node: Leaf) -> Callable[[Derived], str]:
             return not_recorded if d.values.get(name) is None else phrase(d, name)
 
         return phrased
-    kind = spec.kind
+    # format_value for the fact's kind, chosen once
+    shows: Callable[[int], str] = format_pence if spec.kind is Kind.MONEY else str
 
     def plain(d: Derived) -> str:
         value = d.values.get(name)
         if value is None:
             return not_recorded
-        if isinstance(value, tuple):
+        if value.__class__ is tuple:
             low, high = value
-            shown = format_value(kind, low)
+            shown = shows(low)
             return f"{label} {shown}" if high == low else f"{label} at least {shown}"
         return f"{label} {value}"
 

@@ -265,17 +265,38 @@ def _any_person(
     return False
 
 
-def _amount(d: Derived, name: str, parts: tuple[tuple[str, str, int | None], ...]) -> None:
-    """A money fact summed from recorded parts (field, label, pence or None)."""
+# The recorded parts each money fact sums: (household field, label), in order.
+# ``Derived.detail[fact]`` holds their pence (None when not recorded) in the same
+# order: the explanation's table key as it is, one tuple made per fact.
+_RENT = ("rent_arrears_pence", "rent arrears")
+_MORTGAGE = ("mortgage_arrears_pence", "mortgage arrears")
+_UTILITY = ("utility_arrears_pence", "utility arrears")
+PARTS: dict[str, tuple[tuple[str, str], ...]] = {
+    "savings": (("savings_pence", "savings"),),
+    "utility_arrears": (_UTILITY,),
+    "rent_and_mortgage_arrears": (_RENT, _MORTGAGE),
+    "arrears_and_debts": (
+        _RENT,
+        _MORTGAGE,
+        _UTILITY,
+        ("council_tax_arrears_pence", "council tax arrears"),
+        ("other_debts_pence", "other debts"),
+    ),
+}
+_PART_LABELS = {name: tuple(label for _, label in parts) for name, parts in PARTS.items()}
+
+
+def _amount(d: Derived, name: str, pences: tuple[int | None, ...]) -> None:
+    """A money fact summed from its recorded parts' pence (None: not recorded; PARTS)."""
     low = 0
     gaps: list[Missing] = []
-    for field, label, pence in parts:
+    for (field, label), pence in zip(PARTS[name], pences, strict=True):
         if pence is None:
             gaps.append(Missing(f"household.{field}", label))
         else:
             low += pence
     d.values[name] = (low, None if gaps else low)
-    d.detail[name] = parts
+    d.detail[name] = pences
     if gaps:
         d.missing[name] = tuple(gaps)
 
@@ -344,30 +365,20 @@ def derive(facts: Facts, defs: Definitions, *, item_facts: bool = True) -> Deriv
     mortgage = h.mortgage_arrears_pence
     council = h.council_tax_arrears_pence
     other = h.other_debts_pence
-    housing = (
-        ("rent_arrears_pence", "rent arrears", rent),
-        ("mortgage_arrears_pence", "mortgage arrears", mortgage),
-    )
-    utility_part = ("utility_arrears_pence", "utility arrears", utility)
-    everything = (
-        *housing,
-        utility_part,
-        ("council_tax_arrears_pence", "council tax arrears", council),
-        ("other_debts_pence", "other debts", other),
-    )
     # _amount, written out for the usual case of every part recorded
     if savings is None or utility is None or rent is None or mortgage is None:
-        _amount(d, "savings", (("savings_pence", "savings", savings),))
-        _amount(d, "utility_arrears", (utility_part,))
-        _amount(d, "rent_and_mortgage_arrears", housing)
+        _amount(d, "savings", (savings,))
+        _amount(d, "utility_arrears", (utility,))
+        _amount(d, "rent_and_mortgage_arrears", (rent, mortgage))
     else:
         values["savings"] = (savings, savings)
-        detail["savings"] = (("savings_pence", "savings", savings),)
+        detail["savings"] = (savings,)
         values["utility_arrears"] = (utility, utility)
-        detail["utility_arrears"] = (utility_part,)
+        detail["utility_arrears"] = (utility,)
         both = rent + mortgage
         values["rent_and_mortgage_arrears"] = (both, both)
-        detail["rent_and_mortgage_arrears"] = housing
+        detail["rent_and_mortgage_arrears"] = (rent, mortgage)
+    everything = (rent, mortgage, utility, council, other)
     if rent is None or mortgage is None or utility is None or council is None or other is None:
         _amount(d, "arrears_and_debts", everything)
     else:  # _amount, written out for every part recorded
@@ -506,11 +517,15 @@ def format_value(kind: Kind, value: int) -> str:
 
 def _describe_parts(d: Derived, name: str) -> str:
     """A money fact with its recorded parts: "mortgage arrears £1,240.00"."""
-    parts: tuple[tuple[str, str, int | None], ...] = d.detail[name]
+    pences: tuple[int | None, ...] = d.detail[name]  # in PARTS order
     value: Any = d.values.get(name)  # Derived.number, written out
     low, high = value if value is not None else UNKNOWN
     # Each recorded part that is not nil, as it reads ("rent arrears £934.91").
-    shown = [f"{label} {format_pence(pence)}" for _, label, pence in parts if pence]
+    shown = [
+        f"{label} {format_pence(pence)}"
+        for label, pence in zip(_PART_LABELS[name], pences)  # noqa: B905 - PARTS order
+        if pence
+    ]
     if high is not None and len(shown) == 1:
         return shown[0]
     label = FACTS[name].label
@@ -806,7 +821,7 @@ def _fell_key(d: Derived, name: str) -> object:
 
 
 def _parts_key(d: Derived, name: str) -> object:
-    return tuple([pence for _, _, pence in d.detail[name]])  # a list: no generator to run
+    return d.detail[name]  # the parts' pence (PARTS), as made once by derive
 
 
 def _detail_key(d: Derived, name: str) -> object:

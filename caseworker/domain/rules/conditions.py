@@ -562,6 +562,16 @@ def _inlined(node: Node) -> bool:
     return node.op in (_INLINED_NUMBER if numeric else _INLINED_TEXT)
 
 
+def _decided_in(node: Node) -> bool:
+    """A number's (or the stage's) ``in`` / ``not in`` test: for a decided value, the
+    value's membership of the rule's numbers (``_num_in``, ``StageLeaf.test``)."""
+    return (
+        isinstance(node, Leaf)
+        and node.spec.kind in (Kind.MONEY, Kind.NUMBER)
+        and node.op in (Operator.IN, Operator.NOT_IN)
+    )
+
+
 def _leaf_lines(node: Leaf, x: str, c: str, result: str, pad: str) -> list[str]:
     """Source setting ``result`` to an inlined fact test's outcome: ``x`` the variable
     for the fact's value, ``c`` the bound name of the rule's constant."""
@@ -923,6 +933,19 @@ class _ClauseWriter:
                 lines.append(
                     f"{pad}{result} = False if ({fails}) else None if ({unknown}) else True"
                 )
+        elif _decided_in(node):
+            # ``stage in [3, 4]``: a decided value (its interval one number) written out,
+            # anything else (undecided between stages, unknown) by the node's own check.
+            assert isinstance(node, Leaf)
+            x, c = self.fresh("x"), self.bind(node.const)
+            holds = "in" if node.op is Operator.IN else "not in"
+            lines += [
+                f"{pad}{x} = get({node.name!r})",
+                f"{pad}if {x}.__class__ is tuple and {x}[0] == {x}[1]:",
+                f"{pad}    {result} = {x}[0] {holds} {c}",
+                f"{pad}else:",
+                f"{pad}    {result} = {self.bind(node.check)}(d)",
+            ]
         else:
             lines.append(f"{pad}{result} = {self.bind(node.check)}(d)")
         return result
@@ -1002,37 +1025,50 @@ class _ClauseWriter:
         found: str,
         pad: str,
         met: str | None = None,
+        only_met: bool = False,
     ) -> None:
         """Lines setting ``found`` to ``clause.explain(d, build, outcome)`` for a decided
-        ``outcome``: the table look-up written out, a miss or no table as ``explain``."""
+        ``outcome``: the table look-up written out, a miss or no table as ``explain``.
+
+        Each outcome has its own lines (its table, key and count by constant index);
+        ``only_met``: the lines run only when ``outcome`` is True.
+        """
+        if only_met:
+            self._look_up_one(clause, build, outcome, found, pad, met, True)
+            return
+        self.lines.append(f"{pad}if {outcome}:")
+        self._look_up_one(clause, build, outcome, found, pad + "    ", met, True)
+        self.lines.append(f"{pad}else:")
+        self._look_up_one(clause, build, outcome, found, pad + "    ", met, False)
+
+    def _look_up_one(
+        self,
+        clause: Any,
+        build: str,
+        outcome: str,
+        found: str,
+        pad: str,
+        met: str | None,
+        holds: bool,
+    ) -> None:
         memos, uses, store = (self.bind(v) for v in (clause.memo, clause.uses, clause.store))
         this = self.bind(clause)
-        met_key = self.reasons_key(clause.when, True)
-        self.lines += [
-            f"{pad}index = 1 if {outcome} else 0",
-            f"{pad}memo = {memos}[index]",
-            f"{pad}if memo is None:",
-        ]
-        if met is not None:  # a given-up "met" table: the reasons written out, then ``met``
-            self.lines += [f"{pad}    if index:", f"{pad}        because = []"]
-            self.reasons(clause.when, True, "because", pad + "        ")
-            self.lines += [
-                f"{pad}        {found} = {met}({this}, because)",
-                f"{pad}    else:",
-                f"{pad}        {found} = {build}({this}, d, {outcome})",
-            ]
+        index = int(holds)  # Clause.explain: a table per outcome, "met" second
+        self.lines += [f"{pad}memo = {memos}[{index}]", f"{pad}if memo is None:"]
+        if met is not None and holds:  # a given-up "met" table: the reasons, then ``met``
+            self.lines.append(f"{pad}    because = []")
+            self.reasons(clause.when, True, "because", pad + "    ")
+            self.lines.append(f"{pad}    {found} = {met}({this}, because)")
         else:
-            self.lines.append(f"{pad}    {found} = {build}({this}, d, {outcome})")
+            self.lines.append(f"{pad}    {found} = {build}({this}, d, {holds})")
+        key = self.reasons_key(clause.when, True) if holds else self.table_key(clause)
         self.lines += [
             f"{pad}else:",
-            f"{pad}    if index:",
-            f"{pad}        key = {met_key}",
-            f"{pad}    else:",
-            f"{pad}        key = {self.table_key(clause)}",
-            f"{pad}    {uses}[index] += 1",
+            f"{pad}    key = {key}",
+            f"{pad}    {uses}[{index}] += 1",
             f"{pad}    {found} = memo.get(key, memo)",
             f"{pad}    if {found} is memo:",
-            f"{pad}        {found} = {store}(d, {build}, {outcome}, index, key)",
+            f"{pad}        {found} = {store}(d, {build}, {holds}, {index}, key)",
         ]
 
     def function(self, name: str, file: str) -> Any:
@@ -1148,7 +1184,7 @@ def compile_referrals(
             f"        gaps.add({build_name}({this}, d, None)[1], {clause.clause!r})",
             f"    elif {outcome}:",
         ]
-        w.look_up(clause, build_name, outcome, "found", "        ", met_name)
+        w.look_up(clause, build_name, outcome, "found", "        ", met_name, only_met=True)
         w.lines.append("        referrals.append(found[0])")
     w.lines.append("    return None")
     run: Callable[[Derived, Any, list[Any]], None] = w.function("run", "<referral clauses>")

@@ -884,6 +884,9 @@ def unique(texts: list[str]) -> list[str]:
     return texts if len(texts) < 2 else list(dict.fromkeys(texts))
 
 
+_TOP = "    "  # the indent of a generated function's own lines
+
+
 class _ClauseWriter:
     """Python source for clauses' checks and table look-ups (see :func:`compile_decide`).
 
@@ -896,6 +899,9 @@ class _ClauseWriter:
         self.bound: dict[str, object] = {"SKIPPED": _SKIPPED}
         self.lines: list[str] = []
         self.results: dict[int, str] = {}  # id(node) -> the variable holding its outcome
+        # fact -> the variable holding its value, read once at the top level of the
+        # function (unconditionally, so there for every line after it)
+        self.read: dict[str, str] = {}
         self.count = 0
 
     def fresh(self, prefix: str) -> str:
@@ -913,7 +919,9 @@ class _ClauseWriter:
         self.results[id(node)] = result
         if _inlined(node):
             assert isinstance(node, Leaf)
-            lines.extend(_leaf_lines(node, self.fresh("x"), self.bind(node.const), result, pad))
+            x = self.fresh("x")
+            lines.extend(_leaf_lines(node, x, self.bind(node.const), result, pad))
+            self.remember(node.name, x, pad)
         elif isinstance(node, NotOf):
             inner = self.block(node.child, pad)
             lines.append(f"{pad}{result} = None if {inner} is None else not {inner}")
@@ -946,15 +954,25 @@ class _ClauseWriter:
                 f"{pad}else:",
                 f"{pad}    {result} = {self.bind(node.check)}(d)",
             ]
+            self.remember(node.name, x, pad)
         else:
             lines.append(f"{pad}{result} = {self.bind(node.check)}(d)")
         return result
 
+    def remember(self, name: str, variable: str, pad: str) -> None:
+        """``variable`` holds the value of ``name`` from here on, if set at the top level."""
+        if pad == _TOP and name not in self.read:
+            self.read[name] = variable
+
+    def value(self, name: str) -> str:
+        """The fact's value: the variable already holding it, else a look-up."""
+        return self.read.get(name) or f"get({name!r})"
+
     def leaf_key(self, name: str) -> str:
         detail = self.keys.get(name)
         if detail is None:
-            return f"get({name!r})"
-        return f"(get({name!r}), {self.bind(detail)}(d, {name!r}))"
+            return self.value(name)
+        return f"({self.value(name)}, {self.bind(detail)}(d, {name!r}))"
 
     def reasons_key(self, node: Node, outcome: bool) -> str:
         """conditions.reasons_key(node, outcome, keys), written out (after :meth:`block`)."""
@@ -977,10 +995,10 @@ class _ClauseWriter:
         facts: tuple[str, ...] = clause.facts
         keyed: tuple[tuple[str, object], ...] = clause.keyed
         if len(facts) == 1 and not keyed:
-            return f"get({facts[0]!r})"
+            return self.value(facts[0])
         if len(facts) == 1 and len(keyed) == 1:
-            return f"(get({facts[0]!r}), {self.bind(keyed[0][1])}(d, {keyed[0][0]!r}))"
-        items = [f"get({name!r})" for name in facts]
+            return f"({self.value(facts[0])}, {self.bind(keyed[0][1])}(d, {keyed[0][0]!r}))"
+        items = [self.value(name) for name in facts]
         items += [f"{self.bind(fn)}(d, {name!r})" for name, fn in keyed]
         return "(" + "".join(f"{item}, " for item in items) + ")"
 
@@ -1000,7 +1018,7 @@ class _ClauseWriter:
             else:
                 failed = self.bind(node.failed_text)
                 lines.append(
-                    f"{pad}{found}.append({text} if get({node.name!r}) is None "
+                    f"{pad}{found}.append({text} if {self.value(node.name)} is None "
                     f"else {text} + {failed})"
                 )
         elif isinstance(node, ClauseRef):

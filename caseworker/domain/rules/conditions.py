@@ -1006,7 +1006,26 @@ class _ClauseWriter:
         """Lines adding ``node.because[outcome](d)`` to the list ``found`` (compile_reasons,
         written out after :meth:`block`: each part's outcome is already known)."""
         lines = self.lines
-        if isinstance(node, Leaf):
+        if isinstance(node, Leaf) and node.is_bool:
+            # A true-or-false fact whose test came out as ``outcome`` has a known value
+            # (the rules compiler allows only equal / not_equal): _describer's text for
+            # it, chosen here, is its phrase (true, with one) or its yes / no words.
+            wanted = node.const if node.op is Operator.EQUAL else not node.const
+            value = wanted if outcome else not wanted
+            phrase = node.spec.describe
+            if value and phrase is not None:
+                text = self.fresh("t")
+                lines += [
+                    f"{pad}{text} = texts.get({node.name!r})",
+                    f"{pad}if {text} is None:",
+                    f"{pad}    {text} = texts[{node.name!r}] = "
+                    f"{self.bind(phrase)}(d, {node.name!r})",
+                    f"{pad}{found}.append({text})",
+                ]
+            else:
+                said = self.bind(node.spec.yes if value else node.spec.no)
+                lines.append(f"{pad}{found}.append({said})")
+        elif isinstance(node, Leaf):
             text = self.fresh("t")
             lines += [
                 f"{pad}{text} = texts.get({node.name!r})",

@@ -118,7 +118,8 @@ def _reasons(node: Node, d: Derived, outcome: bool, fresh: bool) -> list[str]:
 
 def _eligibility_met(clause: Clause, reasons: list[str]) -> _Line:
     """A part 4 clause's line when it is met, from the reasons it holds for."""
-    text = f"{clause.head}: met ({'; '.join(unique(reasons))})."
+    # conditions.unique, in C: a dict's keys are the phrases once each, in order
+    text = f"{clause.head}: met ({'; '.join(dict.fromkeys(reasons))})."
     return _made(ClauseOutcome, (clause.clause, clause.title, True, text)), None
 
 
@@ -145,7 +146,7 @@ def _referral_line(clause: Clause, d: Derived, outcome: Tri, fresh: bool = False
 
 def _referral_met(clause: Clause, reasons: list[str]) -> _Line:
     """A part 7 referral that applies, from the reasons its condition holds for."""
-    because = "; ".join(unique(reasons))
+    because = "; ".join(dict.fromkeys(reasons))  # conditions.unique, in C
     return _made(Referral, (clause.clause, clause.title, f"{clause.head}: {because}.")), None
 
 

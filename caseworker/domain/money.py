@@ -24,6 +24,7 @@ def parse_pounds(text: str) -> int:
 
 
 _PENCE_TEXT = tuple(f"{p:02d}" for p in range(100))  # "00" to "99", made once
+_THOUSANDS_TEXT = tuple(f"{p:03d}" for p in range(1000))  # "000" to "999", made once
 
 
 def format_pence(pence: int) -> str:
@@ -32,6 +33,8 @@ def format_pence(pence: int) -> str:
         pounds = pence // 100
         if pounds < 1000:  # no thousands separator
             return f"£{pounds}.{_PENCE_TEXT[pence % 100]}"
+        if pounds < 1_000_000:  # one separator, from the table: no format spec to read
+            return f"£{pounds // 1000},{_THOUSANDS_TEXT[pounds % 1000]}.{_PENCE_TEXT[pence % 100]}"
         return f"£{pounds:,}.{_PENCE_TEXT[pence % 100]}"
     pounds, rem = divmod(-pence, 100)
     return f"-£{pounds:,}.{rem:02d}"

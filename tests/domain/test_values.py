@@ -30,6 +30,11 @@ def test_format_pence() -> None:
     assert format_pence(99_999) == "£999.99"
     assert format_pence(100_000) == "£1,000.00"
     assert format_pence(-123_456) == "-£1,234.56"
+    # either side of one thousands separator (written from a table) and two
+    assert format_pence(100_005) == "£1,000.05"
+    assert format_pence(1_203_407) == "£12,034.07"
+    assert format_pence(99_999_999) == "£999,999.99"
+    assert format_pence(100_000_000) == "£1,000,000.00"
 
 
 @given(st.integers(-(10**12), 10**12))

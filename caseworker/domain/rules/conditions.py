@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from caseworker.domain.money import format_pence
 from caseworker.domain.rules.derive import (
     Derived,
     FactSpec,
@@ -561,6 +562,16 @@ def _inlined(node: Node) -> bool:
     return node.op in (_INLINED_NUMBER if numeric else _INLINED_TEXT)
 
 
+def _decided_in(node: Node) -> bool:
+    """A number's (or the stage's) ``in`` / ``not in`` test: for a decided value, the
+    value's membership of the rule's numbers (``_num_in``, ``StageLeaf.test``)."""
+    return (
+        isinstance(node, Leaf)
+        and node.spec.kind in (Kind.MONEY, Kind.NUMBER)
+        and node.op in (Operator.IN, Operator.NOT_IN)
+    )
+
+
 def _leaf_lines(node: Leaf, x: str, c: str, result: str, pad: str) -> list[str]:
     """Source setting ``result`` to an inlined fact test's outcome: ``x`` the variable
     for the fact's value, ``c`` the bound name of the rule's constant."""
@@ -797,15 +808,16 @@ def _describer(node: Leaf) -> Callable[[Derived], str]:
             return not_recorded if d.values.get(name) is None else phrase(d, name)
 
         return phrased
-    kind = spec.kind
+    # format_value for the fact's kind, chosen once
+    shows: Callable[[int], str] = format_pence if spec.kind is Kind.MONEY else str
 
     def plain(d: Derived) -> str:
         value = d.values.get(name)
         if value is None:
             return not_recorded
-        if isinstance(value, tuple):
+        if value.__class__ is tuple:
             low, high = value
-            shown = format_value(kind, low)
+            shown = shows(low)
             return f"{label} {shown}" if high == low else f"{label} at least {shown}"
         return f"{label} {value}"
 
@@ -872,6 +884,9 @@ def unique(texts: list[str]) -> list[str]:
     return texts if len(texts) < 2 else list(dict.fromkeys(texts))
 
 
+_TOP = "    "  # the indent of a generated function's own lines
+
+
 class _ClauseWriter:
     """Python source for clauses' checks and table look-ups (see :func:`compile_decide`).
 
@@ -884,6 +899,9 @@ class _ClauseWriter:
         self.bound: dict[str, object] = {"SKIPPED": _SKIPPED}
         self.lines: list[str] = []
         self.results: dict[int, str] = {}  # id(node) -> the variable holding its outcome
+        # fact -> the variable holding its value, read once at the top level of the
+        # function (unconditionally, so there for every line after it)
+        self.read: dict[str, str] = {}
         self.count = 0
 
     def fresh(self, prefix: str) -> str:
@@ -901,7 +919,9 @@ class _ClauseWriter:
         self.results[id(node)] = result
         if _inlined(node):
             assert isinstance(node, Leaf)
-            lines.extend(_leaf_lines(node, self.fresh("x"), self.bind(node.const), result, pad))
+            x = self.fresh("x")
+            lines.extend(_leaf_lines(node, x, self.bind(node.const), result, pad))
+            self.remember(node.name, x, pad)
         elif isinstance(node, NotOf):
             inner = self.block(node.child, pad)
             lines.append(f"{pad}{result} = None if {inner} is None else not {inner}")
@@ -921,15 +941,38 @@ class _ClauseWriter:
                 lines.append(
                     f"{pad}{result} = False if ({fails}) else None if ({unknown}) else True"
                 )
+        elif _decided_in(node):
+            # ``stage in [3, 4]``: a decided value (its interval one number) written out,
+            # anything else (undecided between stages, unknown) by the node's own check.
+            assert isinstance(node, Leaf)
+            x, c = self.fresh("x"), self.bind(node.const)
+            holds = "in" if node.op is Operator.IN else "not in"
+            lines += [
+                f"{pad}{x} = get({node.name!r})",
+                f"{pad}if {x}.__class__ is tuple and {x}[0] == {x}[1]:",
+                f"{pad}    {result} = {x}[0] {holds} {c}",
+                f"{pad}else:",
+                f"{pad}    {result} = {self.bind(node.check)}(d)",
+            ]
+            self.remember(node.name, x, pad)
         else:
             lines.append(f"{pad}{result} = {self.bind(node.check)}(d)")
         return result
 
+    def remember(self, name: str, variable: str, pad: str) -> None:
+        """``variable`` holds the value of ``name`` from here on, if set at the top level."""
+        if pad == _TOP and name not in self.read:
+            self.read[name] = variable
+
+    def value(self, name: str) -> str:
+        """The fact's value: the variable already holding it, else a look-up."""
+        return self.read.get(name) or f"get({name!r})"
+
     def leaf_key(self, name: str) -> str:
         detail = self.keys.get(name)
         if detail is None:
-            return f"get({name!r})"
-        return f"(get({name!r}), {self.bind(detail)}(d, {name!r}))"
+            return self.value(name)
+        return f"({self.value(name)}, {self.bind(detail)}(d, {name!r}))"
 
     def reasons_key(self, node: Node, outcome: bool) -> str:
         """conditions.reasons_key(node, outcome, keys), written out (after :meth:`block`)."""
@@ -952,10 +995,10 @@ class _ClauseWriter:
         facts: tuple[str, ...] = clause.facts
         keyed: tuple[tuple[str, object], ...] = clause.keyed
         if len(facts) == 1 and not keyed:
-            return f"get({facts[0]!r})"
+            return self.value(facts[0])
         if len(facts) == 1 and len(keyed) == 1:
-            return f"(get({facts[0]!r}), {self.bind(keyed[0][1])}(d, {keyed[0][0]!r}))"
-        items = [f"get({name!r})" for name in facts]
+            return f"({self.value(facts[0])}, {self.bind(keyed[0][1])}(d, {keyed[0][0]!r}))"
+        items = [self.value(name) for name in facts]
         items += [f"{self.bind(fn)}(d, {name!r})" for name, fn in keyed]
         return "(" + "".join(f"{item}, " for item in items) + ")"
 
@@ -963,7 +1006,26 @@ class _ClauseWriter:
         """Lines adding ``node.because[outcome](d)`` to the list ``found`` (compile_reasons,
         written out after :meth:`block`: each part's outcome is already known)."""
         lines = self.lines
-        if isinstance(node, Leaf):
+        if isinstance(node, Leaf) and node.is_bool:
+            # A true-or-false fact whose test came out as ``outcome`` has a known value
+            # (the rules compiler allows only equal / not_equal): _describer's text for
+            # it, chosen here, is its phrase (true, with one) or its yes / no words.
+            wanted = node.const if node.op is Operator.EQUAL else not node.const
+            value = wanted if outcome else not wanted
+            phrase = node.spec.describe
+            if value and phrase is not None:
+                text = self.fresh("t")
+                lines += [
+                    f"{pad}{text} = texts.get({node.name!r})",
+                    f"{pad}if {text} is None:",
+                    f"{pad}    {text} = texts[{node.name!r}] = "
+                    f"{self.bind(phrase)}(d, {node.name!r})",
+                    f"{pad}{found}.append({text})",
+                ]
+            else:
+                said = self.bind(node.spec.yes if value else node.spec.no)
+                lines.append(f"{pad}{found}.append({said})")
+        elif isinstance(node, Leaf):
             text = self.fresh("t")
             lines += [
                 f"{pad}{text} = texts.get({node.name!r})",
@@ -975,7 +1037,7 @@ class _ClauseWriter:
             else:
                 failed = self.bind(node.failed_text)
                 lines.append(
-                    f"{pad}{found}.append({text} if get({node.name!r}) is None "
+                    f"{pad}{found}.append({text} if {self.value(node.name)} is None "
                     f"else {text} + {failed})"
                 )
         elif isinstance(node, ClauseRef):
@@ -1000,37 +1062,50 @@ class _ClauseWriter:
         found: str,
         pad: str,
         met: str | None = None,
+        only_met: bool = False,
     ) -> None:
         """Lines setting ``found`` to ``clause.explain(d, build, outcome)`` for a decided
-        ``outcome``: the table look-up written out, a miss or no table as ``explain``."""
+        ``outcome``: the table look-up written out, a miss or no table as ``explain``.
+
+        Each outcome has its own lines (its table, key and count by constant index);
+        ``only_met``: the lines run only when ``outcome`` is True.
+        """
+        if only_met:
+            self._look_up_one(clause, build, outcome, found, pad, met, True)
+            return
+        self.lines.append(f"{pad}if {outcome}:")
+        self._look_up_one(clause, build, outcome, found, pad + "    ", met, True)
+        self.lines.append(f"{pad}else:")
+        self._look_up_one(clause, build, outcome, found, pad + "    ", met, False)
+
+    def _look_up_one(
+        self,
+        clause: Any,
+        build: str,
+        outcome: str,
+        found: str,
+        pad: str,
+        met: str | None,
+        holds: bool,
+    ) -> None:
         memos, uses, store = (self.bind(v) for v in (clause.memo, clause.uses, clause.store))
         this = self.bind(clause)
-        met_key = self.reasons_key(clause.when, True)
-        self.lines += [
-            f"{pad}index = 1 if {outcome} else 0",
-            f"{pad}memo = {memos}[index]",
-            f"{pad}if memo is None:",
-        ]
-        if met is not None:  # a given-up "met" table: the reasons written out, then ``met``
-            self.lines += [f"{pad}    if index:", f"{pad}        because = []"]
-            self.reasons(clause.when, True, "because", pad + "        ")
-            self.lines += [
-                f"{pad}        {found} = {met}({this}, because)",
-                f"{pad}    else:",
-                f"{pad}        {found} = {build}({this}, d, {outcome})",
-            ]
+        index = int(holds)  # Clause.explain: a table per outcome, "met" second
+        self.lines += [f"{pad}memo = {memos}[{index}]", f"{pad}if memo is None:"]
+        if met is not None and holds:  # a given-up "met" table: the reasons, then ``met``
+            self.lines.append(f"{pad}    because = []")
+            self.reasons(clause.when, True, "because", pad + "    ")
+            self.lines.append(f"{pad}    {found} = {met}({this}, because)")
         else:
-            self.lines.append(f"{pad}    {found} = {build}({this}, d, {outcome})")
+            self.lines.append(f"{pad}    {found} = {build}({this}, d, {holds})")
+        key = self.reasons_key(clause.when, True) if holds else self.table_key(clause)
         self.lines += [
             f"{pad}else:",
-            f"{pad}    if index:",
-            f"{pad}        key = {met_key}",
-            f"{pad}    else:",
-            f"{pad}        key = {self.table_key(clause)}",
-            f"{pad}    {uses}[index] += 1",
+            f"{pad}    key = {key}",
+            f"{pad}    {uses}[{index}] += 1",
             f"{pad}    {found} = memo.get(key, memo)",
             f"{pad}    if {found} is memo:",
-            f"{pad}        {found} = {store}(d, {build}, {outcome}, index, key)",
+            f"{pad}        {found} = {store}(d, {build}, {holds}, {index}, key)",
         ]
 
     def function(self, name: str, file: str) -> Any:
@@ -1146,7 +1221,7 @@ def compile_referrals(
             f"        gaps.add({build_name}({this}, d, None)[1], {clause.clause!r})",
             f"    elif {outcome}:",
         ]
-        w.look_up(clause, build_name, outcome, "found", "        ", met_name)
+        w.look_up(clause, build_name, outcome, "found", "        ", met_name, only_met=True)
         w.lines.append("        referrals.append(found[0])")
     w.lines.append("    return None")
     run: Callable[[Derived, Any, list[Any]], None] = w.function("run", "<referral clauses>")

@@ -36,12 +36,12 @@ Num = tuple[int, int | None]
 FactValue = bool | str | Num | None
 UNKNOWN: Num = (0, None)
 
-_WORKING = frozenset({WorkStatus.EMPLOYED, WorkStatus.SELF_EMPLOYED})
 _OUT_OF_WORK = frozenset(
     {Benefit.JOBSEEKERS_ALLOWANCE, Benefit.EMPLOYMENT_SUPPORT_ALLOWANCE, Benefit.INCOME_SUPPORT}
 )
 _LOST_CONTRACT = IncomeDropReason.LOST_CONTRACT
 _SELF_EMPLOYED = WorkStatus.SELF_EMPLOYED
+_EMPLOYED = WorkStatus.EMPLOYED
 _UNEMPLOYED = WorkStatus.UNEMPLOYED
 _STATUTORY_CRISIS = frozenset({Tenure.HOMELESS, Tenure.TEMPORARY_ACCOMMODATION})
 _EVENT_NAMES = {
@@ -142,19 +142,11 @@ def not3(value: Tri) -> Tri:
 class _Person:
     """One member's part-2 definitions on the visit date, each three-valued."""
 
-    __slots__ = (
-        "_missing",
-        "adult",
-        "adult_drop",
-        "adult_working",
-        "age",
-        "member",
-        "neet",
-        "row",
-        "self_employed_drop",
-        "status",
-        "unemployed_or_reduced",
-    )
+    # The member facts are kept in ``row`` only (in _MEMBER_FACTS order, read by index);
+    # ``adult``, ``neet`` and ``age`` are also read by name. ``_missing`` is set when
+    # first asked for (most members have every field recorded).
+    __slots__ = ("_missing", "adult", "age", "member", "neet", "row", "status")
+    _missing: tuple[tuple[Missing, ...], tuple[Missing, ...]]
 
     def __init__(
         self, member: Member, on: date, ages: tuple[int, int, int], drop_from: date
@@ -162,7 +154,6 @@ class _Person:
         # Kleene "and" written out in locals: this runs for every member of every visit.
         # ``ages``: the adult age and the young person's lowest and highest (Definitions).
         self.member = member
-        self._missing: tuple[tuple[Missing, ...], tuple[Missing, ...]] | None = None
         adult_age, young_min, young_max = ages
         dob = member.date_of_birth
         if dob is None:
@@ -174,7 +165,8 @@ class _Person:
         self.age = age
         self.adult = adult
         status = self.status = member.work_status
-        working: Tri = None if status is None else status in _WORKING
+        # Employed or self-employed, by identity (an enum's hash is a Python call).
+        working: Tri = None if status is None else (status is _EMPLOYED or status is _SELF_EMPLOYED)
         adult_working: Tri
         if adult is False or working is False:
             adult_working = False
@@ -206,13 +198,14 @@ class _Person:
             unemployed_or_reduced = adult
         else:
             unemployed_or_reduced = None if status is None else False
-        self.adult_working = adult_working
         self.neet = neet
-        self.adult_drop = adult_drop
-        self.self_employed_drop = self_employed_drop
-        self.unemployed_or_reduced = unemployed_or_reduced
-        # The member facts in _MEMBER_FACTS order (read by index, not by name).
         self.row = (adult_drop, neet, self_employed_drop, unemployed_or_reduced, adult_working)
+
+    # The other member facts by name, from ``row`` (for tests and readers by name).
+    adult_drop = property(lambda self: self.row[0])
+    self_employed_drop = property(lambda self: self.row[2])
+    unemployed_or_reduced = property(lambda self: self.row[3])
+    adult_working = property(lambda self: self.row[4])
 
     @property
     def name(self) -> str:
@@ -221,9 +214,10 @@ class _Person:
 
     def missing(self, uses_status: bool) -> tuple[Missing, ...]:
         """The member's unrecorded fields that leave a fact about them undecided."""
-        if self._missing is None:
-            self._missing = self._find_missing()
-        dob, status = self._missing
+        try:
+            dob, status = self._missing
+        except AttributeError:  # not asked for before
+            dob, status = self._missing = self._find_missing()
         return dob + status if uses_status else dob
 
     def _find_missing(self) -> tuple[tuple[Missing, ...], tuple[Missing, ...]]:
@@ -271,17 +265,38 @@ def _any_person(
     return False
 
 
-def _amount(d: Derived, name: str, parts: tuple[tuple[str, str, int | None], ...]) -> None:
-    """A money fact summed from recorded parts (field, label, pence or None)."""
+# The recorded parts each money fact sums: (household field, label), in order.
+# ``Derived.detail[fact]`` holds their pence (None when not recorded) in the same
+# order: the explanation's table key as it is, one tuple made per fact.
+_RENT = ("rent_arrears_pence", "rent arrears")
+_MORTGAGE = ("mortgage_arrears_pence", "mortgage arrears")
+_UTILITY = ("utility_arrears_pence", "utility arrears")
+PARTS: dict[str, tuple[tuple[str, str], ...]] = {
+    "savings": (("savings_pence", "savings"),),
+    "utility_arrears": (_UTILITY,),
+    "rent_and_mortgage_arrears": (_RENT, _MORTGAGE),
+    "arrears_and_debts": (
+        _RENT,
+        _MORTGAGE,
+        _UTILITY,
+        ("council_tax_arrears_pence", "council tax arrears"),
+        ("other_debts_pence", "other debts"),
+    ),
+}
+_PART_LABELS = {name: tuple(label for _, label in parts) for name, parts in PARTS.items()}
+
+
+def _amount(d: Derived, name: str, pences: tuple[int | None, ...]) -> None:
+    """A money fact summed from its recorded parts' pence (None: not recorded; PARTS)."""
     low = 0
     gaps: list[Missing] = []
-    for field, label, pence in parts:
+    for (field, label), pence in zip(PARTS[name], pences, strict=True):
         if pence is None:
             gaps.append(Missing(f"household.{field}", label))
         else:
             low += pence
     d.values[name] = (low, None if gaps else low)
-    d.detail[name] = parts
+    d.detail[name] = pences
     if gaps:
         d.missing[name] = tuple(gaps)
 
@@ -350,30 +365,20 @@ def derive(facts: Facts, defs: Definitions, *, item_facts: bool = True) -> Deriv
     mortgage = h.mortgage_arrears_pence
     council = h.council_tax_arrears_pence
     other = h.other_debts_pence
-    housing = (
-        ("rent_arrears_pence", "rent arrears", rent),
-        ("mortgage_arrears_pence", "mortgage arrears", mortgage),
-    )
-    utility_part = ("utility_arrears_pence", "utility arrears", utility)
-    everything = (
-        *housing,
-        utility_part,
-        ("council_tax_arrears_pence", "council tax arrears", council),
-        ("other_debts_pence", "other debts", other),
-    )
     # _amount, written out for the usual case of every part recorded
     if savings is None or utility is None or rent is None or mortgage is None:
-        _amount(d, "savings", (("savings_pence", "savings", savings),))
-        _amount(d, "utility_arrears", (utility_part,))
-        _amount(d, "rent_and_mortgage_arrears", housing)
+        _amount(d, "savings", (savings,))
+        _amount(d, "utility_arrears", (utility,))
+        _amount(d, "rent_and_mortgage_arrears", (rent, mortgage))
     else:
         values["savings"] = (savings, savings)
-        detail["savings"] = (("savings_pence", "savings", savings),)
+        detail["savings"] = (savings,)
         values["utility_arrears"] = (utility, utility)
-        detail["utility_arrears"] = (utility_part,)
+        detail["utility_arrears"] = (utility,)
         both = rent + mortgage
         values["rent_and_mortgage_arrears"] = (both, both)
-        detail["rent_and_mortgage_arrears"] = housing
+        detail["rent_and_mortgage_arrears"] = (rent, mortgage)
+    everything = (rent, mortgage, utility, council, other)
     if rent is None or mortgage is None or utility is None or council is None or other is None:
         _amount(d, "arrears_and_debts", everything)
     else:  # _amount, written out for every part recorded
@@ -512,12 +517,17 @@ def format_value(kind: Kind, value: int) -> str:
 
 def _describe_parts(d: Derived, name: str) -> str:
     """A money fact with its recorded parts: "mortgage arrears £1,240.00"."""
-    parts: tuple[tuple[str, str, int | None], ...] = d.detail[name]
+    pences: tuple[int | None, ...] = d.detail[name]  # in PARTS order
     value: Any = d.values.get(name)  # Derived.number, written out
     low, high = value if value is not None else UNKNOWN
-    shown = [(label, pence) for _, label, pence in parts if pence]
+    # Each recorded part that is not nil, as it reads ("rent arrears £934.91").
+    shown = [
+        f"{label} {format_pence(pence)}"
+        for label, pence in zip(_PART_LABELS[name], pences)  # noqa: B905 - PARTS order
+        if pence
+    ]
     if high is not None and len(shown) == 1:
-        return f"{shown[0][0]} {format_pence(shown[0][1])}"
+        return shown[0]
     label = FACTS[name].label
     text = (
         f"{label} {format_pence(low)}"
@@ -525,7 +535,7 @@ def _describe_parts(d: Derived, name: str) -> str:
         else f"{label} at least {format_pence(low)}"
     )
     if len(shown) > 1 or (high is None and shown):
-        text += " (" + " and ".join([f"{lbl} {format_pence(p)}" for lbl, p in shown]) + ")"
+        text += f" ({' and '.join(shown)})"
     return text
 
 
@@ -543,9 +553,27 @@ def _fell(p: _Person) -> str:
     return long_date(fell) if fell else ""
 
 
-_NEET_PHRASE = _person_phrase(
-    lambda p: f"{p.name} ({p.age}) is not in education, employment or training"
-)
+# The phrases most visits need (a trigger of 4.3 holds for most), each one function:
+# the witness's name (_Person.name) and the date (long_date) written out.
+
+
+def _drop_phrase(d: Derived, name: str) -> str:
+    member = d.detail[name].member
+    fell = member.earnings_fell_on
+    on = f"{fell.day} {_MONTHS[fell.month - 1]} {fell.year}" if fell else ""
+    return f"{member.first_name} {member.surname}'s earnings fell on {on}"
+
+
+def _neet_phrase(d: Derived, name: str) -> str:
+    p: _Person = d.detail[name]
+    member = p.member
+    return (
+        f"{member.first_name} {member.surname} ({p.age}) "
+        "is not in education, employment or training"
+    )
+
+
+_NEET_PHRASE = _neet_phrase
 _AGE_PHRASE = _person_phrase(lambda p: f"{p.name} is {p.age}")
 
 
@@ -626,7 +654,7 @@ _FACT_LIST = (
         "an adult with a work income drop",
         "an adult's earnings fell in the 12 months before the visit",
         "no adult's earnings fell in the 12 months before the visit",
-        _person_phrase(lambda p: f"{p.name}'s earnings fell on {_fell(p)}"),
+        _drop_phrase,
     ),
     _bool(
         "neet_young_person",
@@ -793,7 +821,7 @@ def _fell_key(d: Derived, name: str) -> object:
 
 
 def _parts_key(d: Derived, name: str) -> object:
-    return tuple([pence for _, _, pence in d.detail[name]])  # a list: no generator to run
+    return d.detail[name]  # the parts' pence (PARTS), as made once by derive
 
 
 def _detail_key(d: Derived, name: str) -> object:

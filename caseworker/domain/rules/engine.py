@@ -49,6 +49,9 @@ from caseworker.domain.rules.results import (
 from caseworker.domain.rules.whatif import cap_what_if, clause_what_if
 
 _Line = Any  # a clause's line and what goes with it (what-if, missing facts)
+# A NamedTuple made with every field given: ``_made(Recommendation, (fields...))`` is
+# ``Recommendation(fields...)`` without the call of its generated Python ``__new__``.
+_made: Any = tuple.__new__
 
 
 class _Gaps(dict[tuple[str, str | None], tuple[Missing, list[str]]]):
@@ -115,8 +118,9 @@ def _reasons(node: Node, d: Derived, outcome: bool, fresh: bool) -> list[str]:
 
 def _eligibility_met(clause: Clause, reasons: list[str]) -> _Line:
     """A part 4 clause's line when it is met, from the reasons it holds for."""
-    text = f"{clause.head}: met ({'; '.join(unique(reasons))})."
-    return ClauseOutcome(clause.clause, clause.title, True, text), None
+    # conditions.unique, in C: a dict's keys are the phrases once each, in order
+    text = f"{clause.head}: met ({'; '.join(dict.fromkeys(reasons))})."
+    return _made(ClauseOutcome, (clause.clause, clause.title, True, text)), None
 
 
 def _eligibility_line(clause: Clause, d: Derived, outcome: Tri, fresh: bool = False) -> _Line:
@@ -142,8 +146,8 @@ def _referral_line(clause: Clause, d: Derived, outcome: Tri, fresh: bool = False
 
 def _referral_met(clause: Clause, reasons: list[str]) -> _Line:
     """A part 7 referral that applies, from the reasons its condition holds for."""
-    because = "; ".join(unique(reasons))
-    return Referral(clause.clause, clause.title, f"{clause.head}: {because}."), None
+    because = "; ".join(dict.fromkeys(reasons))  # conditions.unique, in C
+    return _made(Referral, (clause.clause, clause.title, f"{clause.head}: {because}.")), None
 
 
 def _evaluate(
@@ -212,27 +216,31 @@ def _evaluate(
             else:
                 gaps.add(missing, clause.clause)
 
-    return Recommendation(  # by position: keywords cost a look-up each
-        segment.version.name,
-        visit_date,
-        row.stage if row else None,
-        row.name if row else None,
-        decision.text,
-        eligible,
-        tuple(eligibility),
-        lines,
-        tuple(skipped),
-        cap,
-        total,
-        route,
-        route_text,
-        tuple(referrals),
-        gaps.result() if gaps else (),
-        tuple(what_if),
-        allowance,
-        segment.limits.officer_limit,
-        terms,
+    result: Recommendation = _made(
+        Recommendation,
+        (
+            segment.version.name,
+            visit_date,
+            row.stage if row else None,
+            row.name if row else None,
+            decision.text,
+            eligible,
+            tuple(eligibility),
+            lines,
+            tuple(skipped),
+            cap,
+            total,
+            route,
+            route_text,
+            tuple(referrals),
+            gaps.result() if gaps else (),
+            tuple(what_if),
+            allowance,
+            segment.limits.officer_limit,
+            terms,
+        ),
     )
+    return result
 
 
 def _deciders(segment: Segment) -> Any:

@@ -10,6 +10,7 @@ the documented JSON shape (money in integer pence) for the CLI, store and PDFs.
 from __future__ import annotations
 
 from datetime import date
+from operator import attrgetter
 from typing import Any, Literal, NamedTuple
 
 from caseworker.domain.money import format_pence
@@ -17,6 +18,9 @@ from caseworker.domain.money import format_pence
 Route = Literal["officer", "manager", "none"]
 Outcome = bool | None
 _OUTCOME_TEXT = {True: "met", False: "not met", None: "not decided"}
+# Every line's ``explanation``, read in C by ``map``: no list comprehension (a
+# function made and called) per part of the result.
+_EXPLANATION = attrgetter("explanation")
 
 
 class ClauseOutcome(NamedTuple):
@@ -206,22 +210,23 @@ class Recommendation(NamedTuple):
 
     def explanation_lines(self) -> list[str]:
         """Every line of the result in reading order, for the UI and the case PDF."""
+        explanation = _EXPLANATION
         lines = [self.stage_explanation]
-        lines += [c.explanation for c in self.eligibility]
+        lines += map(explanation, self.eligibility)
         if self.items:
-            lines += [i.explanation for i in self.items]
+            lines += map(explanation, self.items)
         if self.not_recommended:
-            lines += [n.explanation for n in self.not_recommended]
+            lines += map(explanation, self.not_recommended)
         if self.cap_reduction is not None:
             lines.append(self.cap_reduction.explanation)
-            lines += [c.explanation for c in self.cap_reduction.cuts]
+            lines += map(explanation, self.cap_reduction.cuts)
         lines.append(_total_line(self.total_pence, self.route_explanation))
         if self.referrals:
-            lines += [r.explanation for r in self.referrals]
+            lines += map(explanation, self.referrals)
         if self.missing_facts:
-            lines += [m.explanation for m in self.missing_facts]
+            lines += map(explanation, self.missing_facts)
         if self.what_if:
-            lines += [w.explanation for w in self.what_if]
+            lines += map(explanation, self.what_if)
         return lines
 
     def to_json(self) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from itertools import product
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -29,9 +30,23 @@ def tiny_trial(monkeypatch: pytest.MonkeyPatch) -> None:
 TINY_TABLES: RuleSet = load_rules()[0]
 
 
+def _whole(result: tuple[Any, ...]) -> None:
+    """Every field there: the engine makes its NamedTuples as tuples, fields by position."""
+    assert len(result) == len(type(result)._fields)  # type: ignore[attr-defined]
+    for part in result:
+        if isinstance(part, tuple) and hasattr(type(part), "_fields"):
+            _whole(part)
+        elif isinstance(part, tuple):
+            for line in part:
+                if hasattr(type(line), "_fields"):
+                    _whole(line)
+
+
 def _same(f: Facts, rules: RuleSet) -> None:
     reference = evaluate_reference(f, rules)
     fast = evaluate(f, rules)
+    _whole(fast)
+    _whole(reference)
     assert fast == reference
     assert fast.to_json() == reference.to_json()
     assert fast.explanation_lines() == reference.explanation_lines()

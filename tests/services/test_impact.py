@@ -35,6 +35,7 @@ from caseworker.services import facts_reader, households, impact, merge, users, 
 from caseworker.services.impact import DraftRulesInvalid, ImpactReport, policy_impact
 from caseworker.store.database import Store
 from caseworker.store.tables import HouseholdRow, MemberRow, PackageRow, VisitRow
+from tests.cli.entry import caseworker
 from tests.conftest import PASSWORD
 
 RULES = Path(__file__).resolve().parents[2] / "resources" / "rules"
@@ -538,3 +539,26 @@ def test_reading_only_visits_in_force_gives_the_report_of_reading_everything(
     assert changed[kept.id] == (65_000, 70_000)
     assert changed[second.id] == (75_000, 80_000)
     assert gone.id not in changed
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_the_installed_command_prints_the_report_of_reading_everything(
+    seeded: Seeded, data_dir: Path, tmp_path: Path, workers: str
+) -> None:
+    """Through the ``caseworker`` entry point in a fresh process (alone, and with forked
+    workers): the table and the JSON are exactly those of evaluating every latest visit."""
+    draft = draft_copy(tmp_path)
+    for version in (draft / "versions").glob("*.yaml"):
+        text = version.read_text(encoding="utf-8")
+        version.write_text(text.replace("[SE1, SE5,", "[SE1, SE11, SE5,"), encoding="utf-8")
+    expected = _full_read_report(seeded.store, draft)
+    assert expected.eligibility_changes() and expected.changed  # J (SE11) gains; the cap
+    seeded.store.dispose()
+    table = caseworker("rules", "impact", str(draft), "--workers", workers, data=data_dir)
+    assert table.returncode == 0, table.stderr
+    assert table.stdout == "\n".join([f"Policy-change impact of {draft}", *expected.lines()]) + "\n"
+    as_json = caseworker(
+        "rules", "impact", str(draft), "--json", "--workers", workers, data=data_dir
+    )
+    assert as_json.returncode == 0, as_json.stderr
+    assert as_json.stdout == impact.report_json(expected) + "\n"

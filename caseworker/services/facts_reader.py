@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import operator
 import uuid
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -509,33 +510,41 @@ def case_facts(
     date is a mistake to refuse.
     """
     household, members, visit, awards = case
-    household_id, visit_id = household[0], visit[3]
+    household_id, visit_id, visit_date = household[0], visit[3], visit[1]
     values = dict(zip(_HOUSEHOLD_FIELDS, household[2:], strict=True))
     if isinstance(values["benefits"], str):
         values["benefits"] = json.loads(values["benefits"])
-    named = (*_MEMBER_FIELDS, *_NAME_FIELDS)
-    people = [
-        {
-            "id": m[2],
-            "first_name": "Member",
-            "surname": str(m[1] + 1),
-            **dict(zip(named if len(m) == 3 + len(named) else _MEMBER_FIELDS, m[3:], strict=True)),
-        }
-        for m in sorted(members, key=lambda m: m[1])
-        if recording or not _born_after(m[3], visit[1])
-    ]
-    stop = 4 + len(_VISIT_FIELDS)
+    people = []
+    if members:
+        # A member born after the visit is left out (_born_after), compared as ISO text.
+        visit_day = None if recording or visit_date is None else str(visit_date)[:10]
+        for m in sorted(members, key=_position) if len(members) > 1 else members:
+            born = m[3]
+            if visit_day is not None and born is not None and str(born)[:10] > visit_day:
+                continue
+            fields = _NAMED_MEMBER_FIELDS if len(m) == _NAMED_LENGTH else _MEMBER_FIELDS
+            person = {"id": m[2], "first_name": "Member", "surname": str(m[1] + 1)}
+            person.update(zip(fields, m[3:], strict=True))
+            people.append(person)
+    visit_values = dict(zip(_VISIT_FIELDS, visit[4:_VISIT_STOP], strict=True))
+    visit_values["id"] = visit_id
+    visit_values["household_id"] = household_id
+    visit_values["visit_date"] = visit_date
+    visit_values["capitals"] = dict(zip(CAPITALS, visit[_VISIT_STOP:], strict=True))
+    values["id"] = household_id
+    values["reference"] = household[1]
+    values["members"] = people
     return {
-        "household": {"id": household_id, "reference": household[1], **values, "members": people},
-        "visit": {
-            "id": visit_id,
-            "household_id": household_id,
-            "visit_date": visit[1],
-            **dict(zip(_VISIT_FIELDS, visit[4:stop], strict=True)),
-            "capitals": dict(zip(CAPITALS, visit[stop:], strict=True)),
-        },
+        "household": values,
+        "visit": visit_values,
         "prior_awards": award_dicts(awards, excluding, None if own_visit_awards else visit_id),
     }
+
+
+_NAMED_MEMBER_FIELDS = (*_MEMBER_FIELDS, *_NAME_FIELDS)
+_NAMED_LENGTH = 3 + len(_NAMED_MEMBER_FIELDS)  # household id, position, id, then the fields
+_VISIT_STOP = 4 + len(_VISIT_FIELDS)  # household id, date, saved, id, then the fields
+_position = operator.itemgetter(1)
 
 
 def _born_after(date_of_birth: Any, visit_date: Any) -> bool:

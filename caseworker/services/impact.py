@@ -26,7 +26,10 @@ Members' names are never read: placeholders stand in for them.
 Speed: the store is read in a few bulk queries per part, and for large stores
 the work is shared between processes: forked where that is safe (each reads and
 compares its own parts of the store), else spawned (this process reads and sends
-the cases). A version the draft leaves identical is evaluated once.
+the cases). Households with no visit, or whose latest visit is before the first
+version of both rule sets, are only counted: their members are not read and no
+case is built for them (``facts_reader.read_cases_since``). A version the draft
+leaves identical is evaluated once.
 """
 
 from __future__ import annotations

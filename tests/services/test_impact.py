@@ -562,3 +562,17 @@ def test_the_installed_command_prints_the_report_of_reading_everything(
     )
     assert as_json.returncode == 0, as_json.stderr
     assert as_json.stdout == impact.report_json(expected) + "\n"
+
+
+def test_worker_processes_are_used_from_so_many_live_households(seeded: Seeded) -> None:
+    """The default (one process below ``PARALLEL_FROM``) counts live households only, and
+    stops counting at the threshold."""
+    assert impact._households_at_least(seeded.store, 10)
+    assert not impact._households_at_least(seeded.store, 11)
+    with seeded.store.unit_of_work() as session:
+        row = session.exec(select(HouseholdRow)).first()
+        assert row is not None
+        row.archived = True
+        session.add(row)
+    assert not impact._households_at_least(seeded.store, 10)
+    assert impact._households_at_least(seeded.store, 9)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import operator
 import uuid
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -399,6 +400,99 @@ def read_cases(
     return len(found), cases
 
 
+class CasesRead(NamedTuple):
+    """What :func:`read_cases_since` read from one part of the store."""
+
+    households: int  # live households
+    visited: int  # of which with a visit (of any record of the family), on any date
+    cases: list[Case]  # of which whose latest visit is on or after the day asked
+
+
+def read_cases_since(session: Session, ids: IdRange, since: date) -> CasesRead:
+    """Every live household in ``ids`` whose latest visit is on or after ``since``, read
+    as :func:`read_cases` reads them in bulk (raw values, no names, merged families as
+    one household), and how many live households and visited ones there are in all.
+
+    For a report with nothing to evaluate before ``since`` (the impact report: before
+    the first version of the rules). A family's latest visit is on or after ``since``
+    exactly when one of its visits is, so the members of households with no visit, or
+    only earlier ones, are never read (most of the reading: a few members each).
+    """
+    fams = families(session)
+    conn = session.connection()
+    merged_here = [m for m, root in fams.survivors().items() if _in_range(root, ids)]
+    owner = _raw_survivors(fams)
+    # Survivors with records merged into them (a manager's decision each: few), whose
+    # latest visit may be a merged record's.
+    with_merged = list({fams.survivor(m) for m in merged_here})
+
+    def records(column: Any) -> Any:
+        within = _within(column, ids)
+        return sa.or_(within, column.in_(merged_here)) if merged_here else within
+
+    def select(*columns: Any) -> Any:
+        return sa.select(*(_raw(c) for c in columns))
+
+    found = conn.execute(
+        select(
+            col(HouseholdRow.id),
+            col(HouseholdRow.reference),
+            *(getattr(HouseholdRow, f) for f in _HOUSEHOLD_FIELDS),
+        ).where(col(HouseholdRow.archived).is_(False), _within(col(HouseholdRow.id), ids))
+    ).all()
+    latest: dict[Any, Row] = {}
+    for row in conn.execute(
+        select(
+            col(VisitRow.household_id),
+            col(VisitRow.visit_date),
+            col(VisitRow.created_at),
+            col(VisitRow.id),
+            *(getattr(VisitRow, f) for f in (*_VISIT_FIELDS, *CAPITALS)),
+        ).where(records(col(VisitRow.household_id)))
+    ).all():
+        family = owner.get(row[0], row[0])
+        held = latest.get(family)
+        if held is None or (row[1], row[2]) > (held[1], held[2]):
+            latest[family] = tuple(row)
+    first = since.isoformat()
+    visited = [h for h in found if h[0] in latest]
+    wanted = {h[0] for h in visited if str(latest[h[0]][1])[:10] >= first}
+    recent = sa.exists().where(
+        col(VisitRow.household_id) == col(MemberRow.household_id),
+        col(VisitRow.visit_date) >= since,
+    )
+    members: dict[Any, list[Row]] = {}
+    for row in conn.execute(
+        select(
+            col(MemberRow.household_id),
+            col(MemberRow.position),
+            col(MemberRow.id),
+            *(getattr(MemberRow, f) for f in _MEMBER_FIELDS),
+        ).where(
+            _within(col(MemberRow.household_id), ids),
+            sa.or_(recent, col(MemberRow.household_id).in_(with_merged)) if with_merged else recent,
+        )
+    ).all():
+        if row[0] in wanted:
+            members.setdefault(row[0], []).append(tuple(row))
+    awards: dict[Any, list[AwardRow]] = {}
+    for row in conn.execute(
+        select(*_AWARD_COLUMNS).where(
+            col(PackageRow.approved_on).is_not(None), records(col(PackageRow.household_id))
+        )
+    ).all():
+        award = AwardRow(*row)
+        household = owner.get(award.household_id, award.household_id)
+        if household in wanted:
+            awards.setdefault(household, []).append(award._replace(household_id=household))
+    cases: list[Case] = [
+        (tuple(h), members.get(h[0], []), latest[h[0]], awards.get(h[0], []))
+        for h in visited
+        if h[0] in wanted
+    ]
+    return CasesRead(len(found), len(visited), cases)
+
+
 def case_facts(
     case: Case,
     excluding: Collection[Any] = (),
@@ -416,33 +510,41 @@ def case_facts(
     date is a mistake to refuse.
     """
     household, members, visit, awards = case
-    household_id, visit_id = household[0], visit[3]
+    household_id, visit_id, visit_date = household[0], visit[3], visit[1]
     values = dict(zip(_HOUSEHOLD_FIELDS, household[2:], strict=True))
     if isinstance(values["benefits"], str):
         values["benefits"] = json.loads(values["benefits"])
-    named = (*_MEMBER_FIELDS, *_NAME_FIELDS)
-    people = [
-        {
-            "id": m[2],
-            "first_name": "Member",
-            "surname": str(m[1] + 1),
-            **dict(zip(named if len(m) == 3 + len(named) else _MEMBER_FIELDS, m[3:], strict=True)),
-        }
-        for m in sorted(members, key=lambda m: m[1])
-        if recording or not _born_after(m[3], visit[1])
-    ]
-    stop = 4 + len(_VISIT_FIELDS)
+    people = []
+    if members:
+        # A member born after the visit is left out (_born_after), compared as ISO text.
+        visit_day = None if recording or visit_date is None else str(visit_date)[:10]
+        for m in sorted(members, key=_position) if len(members) > 1 else members:
+            born = m[3]
+            if visit_day is not None and born is not None and str(born)[:10] > visit_day:
+                continue
+            fields = _NAMED_MEMBER_FIELDS if len(m) == _NAMED_LENGTH else _MEMBER_FIELDS
+            person = {"id": m[2], "first_name": "Member", "surname": str(m[1] + 1)}
+            person.update(zip(fields, m[3:], strict=True))
+            people.append(person)
+    visit_values = dict(zip(_VISIT_FIELDS, visit[4:_VISIT_STOP], strict=True))
+    visit_values["id"] = visit_id
+    visit_values["household_id"] = household_id
+    visit_values["visit_date"] = visit_date
+    visit_values["capitals"] = dict(zip(CAPITALS, visit[_VISIT_STOP:], strict=True))
+    values["id"] = household_id
+    values["reference"] = household[1]
+    values["members"] = people
     return {
-        "household": {"id": household_id, "reference": household[1], **values, "members": people},
-        "visit": {
-            "id": visit_id,
-            "household_id": household_id,
-            "visit_date": visit[1],
-            **dict(zip(_VISIT_FIELDS, visit[4:stop], strict=True)),
-            "capitals": dict(zip(CAPITALS, visit[stop:], strict=True)),
-        },
+        "household": values,
+        "visit": visit_values,
         "prior_awards": award_dicts(awards, excluding, None if own_visit_awards else visit_id),
     }
+
+
+_NAMED_MEMBER_FIELDS = (*_MEMBER_FIELDS, *_NAME_FIELDS)
+_NAMED_LENGTH = 3 + len(_NAMED_MEMBER_FIELDS)  # household id, position, id, then the fields
+_VISIT_STOP = 4 + len(_VISIT_FIELDS)  # household id, date, saved, id, then the fields
+_position = operator.itemgetter(1)
 
 
 def _born_after(date_of_birth: Any, visit_date: Any) -> bool:

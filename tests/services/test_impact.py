@@ -31,10 +31,11 @@ from caseworker.domain.household import (
 from caseworker.domain.rules import evaluate
 from caseworker.domain.users import Role, User
 from caseworker.domain.visit import Visit
-from caseworker.services import households, impact, users, visits
+from caseworker.services import facts_reader, households, impact, merge, users, visits
 from caseworker.services.impact import DraftRulesInvalid, ImpactReport, policy_impact
 from caseworker.store.database import Store
-from caseworker.store.tables import MemberRow, PackageRow, VisitRow
+from caseworker.store.tables import HouseholdRow, MemberRow, PackageRow, VisitRow
+from tests.cli.entry import caseworker
 from tests.conftest import PASSWORD
 
 RULES = Path(__file__).resolve().parents[2] / "resources" / "rules"
@@ -469,3 +470,109 @@ def test_fork_is_never_used_once_qt_is_loaded_or_in_a_joined_session(
         assert not impact.fork_is_safe(store)
     monkeypatch.setitem(sys.modules, "PySide6", types.ModuleType("PySide6"))
     assert not impact.fork_is_safe(store)
+
+
+def _full_read_report(store: Store, draft_dir: Path) -> ImpactReport:
+    """The report as evaluating every household's latest visit gives it, whatever its date:
+    what reading only the visits on or after the first version must reproduce."""
+    current, draft = impact.load_rule_sets(impact.rule_folders(draft_dir))
+    with store.read() as session:
+        households_read, cases = facts_reader.read_cases(session)
+    report = ImpactReport(households=households_read, no_visit=households_read - len(cases))
+    report.merge(impact.compare(cases, current, draft))
+    report.current_versions = [v.name for v in current.versions]
+    report.draft_versions = [v.name for v in draft.versions]
+    report.changed.sort(key=lambda c: (c.reference, str(c.household_id)))
+    return report
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_reading_only_visits_in_force_gives_the_report_of_reading_everything(
+    laptop_or_shared_store: Store, tmp_path: Path, workers: int
+) -> None:
+    """Households with no visit, or only visits before the rules, are counted without being
+    read in full. Merged families count as one: a survivor whose only visit in force is a
+    merged-away record's is evaluated (with that record's award), one whose merged record
+    has only an early visit is evaluated on its own; an archived household is left out."""
+    store = laptop_or_shared_store
+    seeded = seed(store)
+    manager = users.sign_in(store, "TM01", PASSWORD)
+    officer = seeded.officer
+
+    def new(household: Household) -> Household:
+        return households.create_household(store, officer, household)
+
+    # The survivor was visited only before the rules; its merged twin in June (cut by £750).
+    kept = new(_household(rent=60_000, utility=30_000))
+    _visit(store, officer, kept, date(2026, 3, 10), food=True)
+    twin = new(_household(rent=60_000, utility=30_000))
+    _award(store, officer, twin, 10_000, date(2026, 5, 20))
+    _visit(store, officer, twin, date(2026, 6, 20), food=True)
+    merge.merge_households(store, manager, kept.id, twin.id, "Same family")
+    # The survivor visited in July; its merged twin never in force (and no visit at all).
+    second = new(_household(rent=60_000, utility=30_000))
+    _visit(store, officer, second, date(2026, 7, 2), food=True)
+    early = new(_household(rent=60_000))
+    _visit(store, officer, early, date(2026, 3, 1), food=True)
+    merge.merge_households(store, manager, second.id, early.id, "Same family")
+    # Archived, with a visit in force: not counted at all.
+    gone = new(_household(rent=60_000, utility=30_000))
+    _visit(store, officer, gone, date(2026, 6, 3), food=True)
+    with store.unit_of_work() as session:
+        row = session.get(HouseholdRow, gone.id)
+        assert row is not None
+        row.archived = True
+        session.add(row)
+    draft = draft_copy(tmp_path)
+    version = draft / "versions" / "2026-04.yaml"
+    text = version.read_text(encoding="utf-8")
+    version.write_text(text.replace("[SE1, SE5,", "[SE1, SE11, SE5,"), encoding="utf-8")
+
+    report = policy_impact(store, draft, workers=workers)
+    assert report.to_json() == _full_read_report(store, draft).to_json()
+    assert report.lines() == _full_read_report(store, draft).lines()
+    assert (report.households, report.no_visit, report.before_rules) == (12, 1, 1)
+    assert report.evaluated == 10
+    assert report.gained_eligibility == 1  # J, in SE11
+    changed = {c.household_id: (c.current_pence, c.draft_pence) for c in report.changed}
+    # £810 under a cap with £100 awarded to the twin in May: £650 now, £700 in the draft.
+    assert changed[kept.id] == (65_000, 70_000)
+    assert changed[second.id] == (75_000, 80_000)
+    assert gone.id not in changed
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_the_installed_command_prints_the_report_of_reading_everything(
+    seeded: Seeded, data_dir: Path, tmp_path: Path, workers: str
+) -> None:
+    """Through the ``caseworker`` entry point in a fresh process (alone, and with forked
+    workers): the table and the JSON are exactly those of evaluating every latest visit."""
+    draft = draft_copy(tmp_path)
+    for version in (draft / "versions").glob("*.yaml"):
+        text = version.read_text(encoding="utf-8")
+        version.write_text(text.replace("[SE1, SE5,", "[SE1, SE11, SE5,"), encoding="utf-8")
+    expected = _full_read_report(seeded.store, draft)
+    assert expected.eligibility_changes() and expected.changed  # J (SE11) gains; the cap
+    seeded.store.dispose()
+    table = caseworker("rules", "impact", str(draft), "--workers", workers, data=data_dir)
+    assert table.returncode == 0, table.stderr
+    assert table.stdout == "\n".join([f"Policy-change impact of {draft}", *expected.lines()]) + "\n"
+    as_json = caseworker(
+        "rules", "impact", str(draft), "--json", "--workers", workers, data=data_dir
+    )
+    assert as_json.returncode == 0, as_json.stderr
+    assert as_json.stdout == impact.report_json(expected) + "\n"
+
+
+def test_worker_processes_are_used_from_so_many_live_households(seeded: Seeded) -> None:
+    """The default (one process below ``PARALLEL_FROM``) counts live households only, and
+    stops counting at the threshold."""
+    assert impact._households_at_least(seeded.store, 10)
+    assert not impact._households_at_least(seeded.store, 11)
+    with seeded.store.unit_of_work() as session:
+        row = session.exec(select(HouseholdRow)).first()
+        assert row is not None
+        row.archived = True
+        session.add(row)
+    assert not impact._households_at_least(seeded.store, 10)
+    assert impact._households_at_least(seeded.store, 9)

@@ -377,6 +377,9 @@ def test_impact_reads_a_merged_family_as_one_household(team: Team) -> None:
     middle = uuid.UUID(int=(low.int + high.int) // 2 + 1)
     for parts in ([(None, None)], [(None, middle), (middle, None)]):
         cases = [case for part in parts for case in impact.read_cases(team.store, part)[1]]
+        # The report reads only the visits in force (here all of them): the same cases.
+        first = date(2026, 4, 1)
+        assert [c for p in parts for c in impact.read_in_force(team.store, p, first)[1]] == cases
         [family] = [case for case in cases if case[0][0] in (kept.id.hex, merged.id.hex)]
         household, _members, visit, awards = family
         assert household[0] == kept.id.hex  # read raw, as stored

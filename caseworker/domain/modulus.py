@@ -27,7 +27,7 @@ Account numbers of 6, 7, 9 and 10 digits are read as the specification says
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -133,6 +133,18 @@ def _weight_row(parts: list[str], say: list[str], where: str) -> WeightRow | Non
     return WeightRow(parts[0], parts[1], Method(parts[2]), tuple(weights), exception)
 
 
+def _table_lines(text: str, problems: list[str]) -> Iterator[tuple[str, list[str]]]:
+    """Each line that is not blank, as where it is (``Line N``) and its columns, until
+    ``problems`` holds ``_MAX_PROBLEMS``: then a note that the rest was not read."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if len(problems) >= _MAX_PROBLEMS:
+            problems.append("(the rest of the file was not read)")
+            return
+        parts = line.split()
+        if parts:
+            yield f"Line {number}", parts
+
+
 def parse_weights(text: str) -> tuple[WeightRow, ...]:
     """Rows of a weight table in the published layout (``valacdos.txt``).
 
@@ -141,15 +153,10 @@ def parse_weights(text: str) -> tuple[WeightRow, ...]:
     """
     rows: list[WeightRow] = []
     problems: list[str] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        parts = line.split()
-        if parts:
-            row = _weight_row(parts, problems, f"Line {number}")
-            if row is not None:
-                rows.append(row)
-        if len(problems) >= _MAX_PROBLEMS:
-            problems.append("(the rest of the file was not read)")
-            break
+    for where, parts in _table_lines(text, problems):
+        row = _weight_row(parts, problems, where)
+        if row is not None:
+            rows.append(row)
     if not rows and not problems:
         problems.append("The weight table has no rows: is this the file valacdos.txt?")
     if problems:
@@ -163,30 +170,23 @@ def parse_substitutions(text: str) -> dict[str, str]:
     table: dict[str, str] = {}
     problems: list[str] = []
     names = ("sort code", "sort code to use instead")
-    for number, line in enumerate(text.splitlines(), start=1):
-        parts = line.split()
-        if not parts:
-            continue
-        where = f"Line {number}"
+    for where, parts in _table_lines(text, problems):
         if len(parts) != 2:
             problems.append(
                 f"{where}: expected 2 columns (a sort code and the sort code to use "
                 f"instead), found {len(parts)}"
             )
-        else:
-            bad = [i for i, p in enumerate(parts) if not (len(p) == 6 and p.isdigit())]
-            for i in bad:
-                problems.append(
-                    f"{where}, column {i + 1} ({names[i]}): expected a sort code of 6 digits, "
-                    f"found {parts[i]!r}"
-                )
-            if not bad and parts[0] in table:
-                problems.append(f"{where}, column 1 (sort code): {parts[0]} is listed twice")
-            elif not bad:
-                table[parts[0]] = parts[1]
-        if len(problems) >= _MAX_PROBLEMS:
-            problems.append("(the rest of the file was not read)")
-            break
+            continue
+        bad = [i for i, p in enumerate(parts) if not (len(p) == 6 and p.isdigit())]
+        for i in bad:
+            problems.append(
+                f"{where}, column {i + 1} ({names[i]}): expected a sort code of 6 digits, "
+                f"found {parts[i]!r}"
+            )
+        if not bad and parts[0] in table:
+            problems.append(f"{where}, column 1 (sort code): {parts[0]} is listed twice")
+        elif not bad:
+            table[parts[0]] = parts[1]
     if problems:
         raise TableError(problems)
     return table

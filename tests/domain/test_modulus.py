@@ -9,6 +9,8 @@ g h (account number). Weights are listed in that order.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from caseworker.domain import modulus
@@ -188,6 +190,23 @@ def test_a_malformed_substitution_line_is_named_by_line_and_column() -> None:
         "Line 3, column 1 (sort code): expected a sort code of 6 digits, found '93828'",
         "Line 4, column 1 (sort code): 938173 is listed twice",
     ]
+
+
+@pytest.mark.parametrize("parse", [modulus.parse_weights, modulus.parse_substitutions])
+def test_a_file_of_another_kind_is_named_for_its_first_20_bad_lines_only(
+    parse: Callable[[str], object],
+) -> None:
+    with pytest.raises(modulus.TableError) as caught:
+        parse("Dear finance team,\n\n" + "not a table line\n" * 30)
+    problems = caught.value.problems
+    assert len(problems) == 21 and problems[-1] == "(the rest of the file was not read)"
+    assert problems[0].startswith("Line 1") and problems[19].startswith(
+        "Line 21"
+    )  # line 2 is blank
+    with pytest.raises(modulus.TableError) as caught:  # exactly 20: nothing left unread
+        parse("not a table line\n" * 20)
+    assert len(caught.value.problems) == 20
+    assert "(the rest of the file was not read)" not in caught.value.problems
 
 
 # -- account numbers of other lengths (the specification's standardisation) ------------

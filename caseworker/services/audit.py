@@ -159,11 +159,17 @@ def row_hash(prev_hash: str, row: dict[str, Any]) -> str:
     return digest(prev_hash + "|" + "|".join(map(_canon, _chained_of_row(row))))
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})  # their own JSON values (jsonable)
+
+
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Fields whose value changed, as ``{field: {"before": x, "after": y}}``."""
     changes = {}
     for key in sorted(before.keys() | after.keys()):
-        was, now = jsonable(before.get(key)), jsonable(after.get(key))
+        was, now = before.get(key), after.get(key)
+        if type(was) in _PLAIN and type(now) in _PLAIN and was == now:
+            continue  # already JSON and unchanged: most fields of an edit
+        was, now = jsonable(was), jsonable(now)
         if was != now:
             changes[key] = {"before": was, "after": now}
     return changes

@@ -86,8 +86,13 @@ class ChainFields(Protocol):
     def hash(self) -> str: ...
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})  # their own JSON values
+
+
 def jsonable(value: Any) -> Any:
     """Dates, ids and containers as JSON values."""
+    if type(value) in _PLAIN:  # most values: nothing to do
+        return value
     if isinstance(value, date | datetime | uuid.UUID):
         return str(value)
     if isinstance(value, list | tuple | set):
@@ -157,9 +162,6 @@ def entry_hash(prev_hash: str, entry: ChainFields) -> str:
 def row_hash(prev_hash: str, row: dict[str, Any]) -> str:
     """:func:`entry_hash` of an entry given as a dict of its columns (a pulled or new row)."""
     return digest(prev_hash + "|" + "|".join(map(_canon, _chained_of_row(row))))
-
-
-_PLAIN = frozenset({str, int, float, bool, type(None)})  # their own JSON values (jsonable)
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -205,6 +205,11 @@ def _replay_batch(
         last = state.last_mutation_id
         _check_not_a_copy(session, client_id, [e for e in batch if e.mutation_id <= last])
         replay = _Replayer(shared, session, rules, version, careful, signed, client_id)
+        if signed:  # every signature is still checked, in order, by the replay
+            signatures.check_ahead(
+                session,
+                [(e.actor_id, e.digest, e.signature) for e in batch if e.mutation_id > last],
+            )
         seen = _already_applied(session, [e.digest for e in batch])
         reading_ahead = False
         for index, entry in enumerate(batch):

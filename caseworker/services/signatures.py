@@ -155,7 +155,8 @@ def _verified(session: Session, public: str, message: bytes, signature: str) -> 
     if found is None:
         return verify(public, message, signature)
     future, index = found
-    return future.result()[index]
+    result: bool = future.result()[index]
+    return result
 
 
 def _verify_all(chunk: list[tuple[str, bytes, str]]) -> list[bool]:

@@ -57,8 +57,10 @@ def check(
     signature: str,
     *,
     tape: str,
+    values: Any = None,
 ) -> None:
-    """Raise :class:`SignatureRefused` unless the change is signed by its author."""
+    """Raise :class:`SignatureRefused` unless the change is signed by its author.
+    ``values``: ``args`` already read from JSON (the replay reads them once)."""
     spec = MUTATIONS.get(name)
     if spec is None:
         raise SignatureRefused(f"This store does not know the change {name!r}.")
@@ -68,7 +70,8 @@ def check(
             "author signed."
         )
     try:
-        values: Any = json.loads(args)
+        if values is None:
+            values = json.loads(args)
         named = spec.actor_id(values) if isinstance(values, dict) else None
     except (TypeError, ValueError) as exc:
         raise SignatureRefused("This change could not be read, so its author is unknown.") from exc

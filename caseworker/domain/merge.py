@@ -26,19 +26,31 @@ _MISSING = object()
 
 def flatten(household: Household, presence: bool = True) -> dict[str, Any]:
     """Household fields plus one key per member field (JSON-ready values)."""
-    flat: dict[str, Any] = household.model_dump(mode="json", exclude={"members", "id"})
-    for member in household.members:
+    flat: dict[str, Any] = household.model_dump(mode="json", exclude={"id"})
+    for member in flat.pop("members"):  # one dump for all (a replay flattens 4 per edit)
+        prefix = f"member:{member.pop('id')}"
         if presence:
-            flat[f"member:{member.id}"] = True
-        for name, value in member.model_dump(mode="json", exclude={"id"}).items():
-            flat[f"member:{member.id}.{name}"] = value
+            flat[prefix] = True
+        prefix += "."
+        for name, value in member.items():
+            flat[prefix + name] = value
     return flat
+
+
+def _presence(key: str) -> bool:
+    """Whether a flat key says a member is there (``member:<id>``), not one of their fields."""
+    return key.startswith("member:") and "." not in key
+
+
+def without_presence(flat: dict[str, Any]) -> dict[str, Any]:
+    """``flatten(h)`` made into ``flatten(h, presence=False)`` without dumping ``h`` again."""
+    return {k: v for k, v in flat.items() if not _presence(k)}
 
 
 def unflatten(household_id: Any, flat: dict[str, Any], order: list[str]) -> Household:
     """The household a flat dict describes; members in ``order`` (ids as text) first."""
     fields = {k: v for k, v in flat.items() if not k.startswith("member:")}
-    present = [k.split(":", 1)[1] for k, v in flat.items() if ":" in k and "." not in k and v]
+    present = [k.split(":", 1)[1] for k, v in flat.items() if _presence(k) and v]
     ordered = [m for m in order if m in present] + [m for m in present if m not in order]
     members = []
     for member_id in ordered:
@@ -68,7 +80,13 @@ def merge(
     base: Household, theirs: Household, current: Household
 ) -> tuple[dict[str, Any], list[FieldConflict]]:
     """The merged flat household and the fields in conflict (the store's value kept)."""
-    b, t, c = flatten(base), flatten(theirs), flatten(current)
+    return merge_flat(flatten(base), flatten(theirs), flatten(current))
+
+
+def merge_flat(
+    b: dict[str, Any], t: dict[str, Any], c: dict[str, Any]
+) -> tuple[dict[str, Any], list[FieldConflict]]:
+    """:func:`merge` of households already flattened (none of the three is changed)."""
     merged = dict(c)
     conflicts = []
     for key in sorted(b.keys() | t.keys() | c.keys()):

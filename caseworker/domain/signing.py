@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import os
 from typing import Any, NamedTuple
@@ -207,11 +208,16 @@ def sign(private: PrivateKey, message: bytes) -> str:
 def verify(public: str, message: bytes, signature: str) -> bool:
     """True only if ``signature`` (hex) is ``public``'s (hex) signature of ``message``."""
     try:
-        key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(public))
-        key.verify(bytes.fromhex(signature), message)
+        _public_key(public).verify(bytes.fromhex(signature), message)
     except (ValueError, InvalidSignature):
         return False
     return True
+
+
+@functools.lru_cache(maxsize=1024)
+def _public_key(public: str) -> Ed25519PublicKey:
+    """A public key (hex) read once: a push checks hundreds of changes by one author."""
+    return Ed25519PublicKey.from_public_bytes(bytes.fromhex(public))
 
 
 def change_message(digest: str) -> bytes:

@@ -86,8 +86,13 @@ class ChainFields(Protocol):
     def hash(self) -> str: ...
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})  # their own JSON values
+
+
 def jsonable(value: Any) -> Any:
     """Dates, ids and containers as JSON values."""
+    if type(value) in _PLAIN:  # most values: nothing to do
+        return value
     if isinstance(value, date | datetime | uuid.UUID):
         return str(value)
     if isinstance(value, list | tuple | set):
@@ -163,7 +168,10 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, A
     """Fields whose value changed, as ``{field: {"before": x, "after": y}}``."""
     changes = {}
     for key in sorted(before.keys() | after.keys()):
-        was, now = jsonable(before.get(key)), jsonable(after.get(key))
+        was, now = before.get(key), after.get(key)
+        if type(was) in _PLAIN and type(now) in _PLAIN and was == now:
+            continue  # already JSON and unchanged: most fields of an edit
+        was, now = jsonable(was), jsonable(now)
         if was != now:
             changes[key] = {"before": was, "after": now}
     return changes

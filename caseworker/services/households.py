@@ -11,7 +11,14 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from caseworker.domain.household import MONEY_FIELDS, Household, Member
-from caseworker.domain.merge import FieldConflict, changed_fields, flatten, merge, unflatten
+from caseworker.domain.merge import (
+    FieldConflict,
+    changed_fields,
+    flatten,
+    merge_flat,
+    unflatten,
+    without_presence,
+)
 from caseworker.domain.users import User
 from caseworker.services import parked
 from caseworker.services.audit import AuditTrail, canonical, diff, jsonable
@@ -91,8 +98,9 @@ def update_household(
             _raise_conflicts(session, user, household.id, kept)
             return household
         current = repo.household_to_model(row, members)
-        base = base or current
-        flat, conflicts = merge(base, household, current)
+        now = flatten(current)  # flattened once for the merge and the audit diff
+        was = now if base is None else flatten(base)
+        flat, conflicts = merge_flat(was, flatten(household), now)
         try:
             merged = unflatten(household.id, flat, [str(m.id) for m in household.members])
         except ValidationError as exc:
@@ -102,7 +110,7 @@ def update_household(
             ) from exc
         saved = merged.model_copy(update={"reference": current.reference})
         _raise_conflicts(session, user, household.id, conflicts)
-        changes = diff(_flatten(current), _flatten(saved))
+        changes = diff(without_presence(now), _flatten(saved))
         if not changes:
             return saved
         repo.save_household(session, saved, user.id, stored=current)

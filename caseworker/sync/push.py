@@ -205,6 +205,11 @@ def _replay_batch(
         last = state.last_mutation_id
         _check_not_a_copy(session, client_id, [e for e in batch if e.mutation_id <= last])
         replay = _Replayer(shared, session, rules, version, careful, signed, client_id)
+        if signed:  # every signature is still checked, in order, by the replay
+            signatures.check_ahead(
+                session,
+                [(e.actor_id, e.digest, e.signature) for e in batch if e.mutation_id > last],
+            )
         seen = _already_applied(session, [e.digest for e in batch])
         reading_ahead = False
         for index, entry in enumerate(batch):
@@ -369,13 +374,17 @@ class _Replayer:
 
     def __call__(self, entry: Entry, result: dict[str, Any]) -> None:
         """Replay ``entry``; a refusal is written on ``result`` (careful) or raised."""
-        if self._signed and not self._signed_by_author(entry, result):
+        try:
+            values = json.loads(entry.args)  # read once, for the signature and the replay
+        except (TypeError, ValueError):
+            values = None  # refused by the signature check (or raised by the replay) as before
+        if self._signed and not self._signed_by_author(entry, result, values):
             return
         if self._careful:
             write_pending(self._session)  # kept if this change's savepoint rolls back
         savepoint = self._session.begin_nested() if self._careful else None
         try:
-            tape = self._run(entry)
+            tape = self._run(entry, values)
         except (ServiceError, IntegrityError, DataError) as exc:
             if savepoint is None:
                 raise _Refused from exc
@@ -388,7 +397,7 @@ class _Replayer:
             savepoint.commit()
         result["diverged"] = not tape.finished
 
-    def _signed_by_author(self, entry: Entry, result: dict[str, Any]) -> bool:
+    def _signed_by_author(self, entry: Entry, result: dict[str, Any], values: Any) -> bool:
         """Check the author's signature before replaying anything. A refusal is
         flagged and audited in the store (nothing of the change was written, so the
         audit entry stays whatever happens to the change)."""
@@ -401,6 +410,7 @@ class _Replayer:
                 entry.digest,
                 entry.signature,
                 tape=entry.tape,
+                values=values,
             )
         except signatures.SignatureRefused as exc:
             if not self._careful:
@@ -421,14 +431,16 @@ class _Replayer:
             return False
         return True
 
-    def _run(self, entry: Entry) -> Tape:
+    def _run(self, entry: Entry, values: Any = None) -> Tape:
         spec = MUTATIONS.get(entry.name)
         if spec is None:
             raise ServiceError(f"This store does not know the change {entry.name!r}.")
         tape = Tape(json.loads(entry.tape))
         with self._shared.joined(self._session), on_tape(tape), stamping(self._version):
             try:
-                kwargs = spec.decode(json.loads(entry.args), self._rules, self._user)
+                if values is None:
+                    values = json.loads(entry.args)
+                kwargs = spec.decode(values, self._rules, self._user)
             except (TypeError, ValidationError) as exc:
                 raise ServiceError(
                     "This change could not be read (it was erased, or made by another "

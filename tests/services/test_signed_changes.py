@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from caseworker.domain import signing
 from caseworker.domain.users import Role, User
-from caseworker.services import keys, users
+from caseworker.services import keys, signatures, users
 from caseworker.services.outbox import queue
 from caseworker.store.database import Store
 from caseworker.store.sync_tables import OutboxRow
@@ -102,3 +102,36 @@ def test_an_account_whose_sealed_key_does_not_open_still_signs_in(store: Store) 
     users.forget_keys()
     assert users.sign_in(store, "TM01", PASSWORD).id == manager.id
     assert keys.key_for(manager.id) is None
+
+
+def test_a_signature_checked_ahead_answers_only_for_the_same_key_message_and_signature(
+    store: Store,
+) -> None:
+    """``signatures.check_ahead`` (a signed push's batch) changes no answer of ``check``:
+    a result from it is taken only for the very same signature."""
+    manager = users.create_first_manager(store, "Tara Manager", "TM01", PASSWORD)
+    users.add_user(store, manager, "Jo Smith", "JS01", Role.OFFICER, PASSWORD)
+    (added,) = _outbox(store, "users.add")[1:]
+    forged = "00" * 64
+
+    def check(signature: str) -> None:
+        signatures.check(
+            session,
+            added.name,
+            added.actor_id,
+            added.args,
+            added.digest,
+            signature,
+            tape=added.tape,
+        )
+
+    with store.unit_of_work() as session:
+        signatures.check_ahead(session, [(added.actor_id, added.digest, forged)])
+        check(added.signature)  # the forged one's result is not its answer
+        with pytest.raises(signatures.SignatureRefused):
+            check(forged)
+    with store.unit_of_work() as session:
+        signatures.check_ahead(session, [(added.actor_id, added.digest, added.signature)])
+        with pytest.raises(signatures.SignatureRefused):
+            check(forged)  # nor the signed one's
+        check(added.signature)

@@ -790,6 +790,13 @@ FACTS: dict[str, FactSpec] = {spec.name: spec for spec in _FACT_LIST}
 # compile.Clause.explain). A fact not listed is explained by its value alone.
 
 
+# The source of a key function's ``fn(d, name)`` as an expression, for the clauses'
+# generated functions to write out instead of calling it (conditions._ClauseWriter):
+# ``$n`` is the fact's name (``repr``), ``$v`` a variable of its own. The same value as
+# the function's, which stays for the other callers.
+KEY_SOURCES: dict[Callable[[Derived, str], object], str] = {}
+
+
 def _witness(*attributes: str) -> Callable[[Derived, str], object]:
     """Key a member fact by what its phrase reads of the member who made it true."""
     if len(attributes) == 1:  # every fact's phrase reads one: no list to unpack
@@ -802,6 +809,10 @@ def _witness(*attributes: str) -> Callable[[Derived, str], object]:
             member = p.member
             return (member.first_name, member.surname, getattr(p, attribute))
 
+        KEY_SOURCES[key_one] = (
+            "(None if ($v := d.detail.get($n)) is None else "
+            f"($v.member.first_name, $v.member.surname, $v.{attribute}))"
+        )
         return key_one
 
     def key(d: Derived, name: str) -> object:
@@ -829,6 +840,24 @@ def _detail_key(d: Derived, name: str) -> object:
     return tuple(detail) if isinstance(detail, list) else detail
 
 
+def _tenure_key(d: Derived, name: str) -> object:
+    return d.facts.household.tenure
+
+
+def _work_event_key(d: Derived, name: str) -> object:
+    return (d.detail.get(name), d.facts.visit.work_event_date)
+
+
+KEY_SOURCES[_fell_key] = (
+    "(None if ($v := d.detail.get($n)) is None else "
+    "($v.member.first_name, $v.member.surname, $v.member.earnings_fell_on))"
+)
+KEY_SOURCES[_parts_key] = "d.detail[$n]"
+KEY_SOURCES[_detail_key] = "(tuple($v) if isinstance($v := d.detail.get($n), list) else $v)"
+KEY_SOURCES[_tenure_key] = "d.facts.household.tenure"
+KEY_SOURCES[_work_event_key] = "(d.detail.get($n), d.facts.visit.work_event_date)"
+
+
 _scores = operator.itemgetter(*(name for _, name, _ in _SCORE_FACTS))  # derive sets all four
 
 
@@ -838,8 +867,8 @@ def _stage_key(d: Derived, name: str) -> object:
 
 KEYS: dict[str, Callable[[Derived, str], object]] = {
     "stage": _stage_key,
-    "homeless_or_temporary_accommodation": lambda d, n: d.facts.household.tenure,
-    "work_event_days_away": lambda d, n: (d.detail.get(n), d.facts.visit.work_event_date),
+    "homeless_or_temporary_accommodation": _tenure_key,
+    "work_event_days_away": _work_event_key,
     "youngest_member_age": _witness("age"),
     "benefits_claimed": _detail_key,
     "out_of_work_benefits": _detail_key,

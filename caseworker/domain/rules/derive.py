@@ -82,6 +82,7 @@ class FactSpec:
 class Derived:
     """The named facts of one evaluation (values, what is missing, who made them true)."""
 
+    # :func:`derive` sets each field as ``__init__`` does (a field added here goes there too).
     __slots__ = ("detail", "facts", "missing", "people", "texts", "values", "visit_date")
 
     def __init__(self, facts: Facts) -> None:
@@ -347,10 +348,15 @@ def derive(facts: Facts, defs: Definitions, *, item_facts: bool = True) -> Deriv
     With ``item_facts`` false, the :data:`ITEM_FACTS` are left for
     :func:`derive_item_facts`.
     """
-    d = Derived(facts)
-    values, missing, detail = d.values, d.missing, d.detail
+    # Derived(facts), written out: no __init__ reached through the class
+    d: Derived = _new(Derived)
     household, visit = facts.household, facts.visit
-    on = visit.visit_date
+    d.facts = facts
+    d.visit_date = on = visit.visit_date
+    values: dict[str, FactValue] = {}
+    missing: dict[str, tuple[Missing, ...]] = {}
+    detail: dict[str, Any] = {}
+    d.values, d.missing, d.detail, d.texts = values, missing, detail, {}
 
     capitals = visit.capitals
     scores = (capitals.financial, capitals.mental, capitals.social, capitals.human)
@@ -420,7 +426,7 @@ def derive(facts: Facts, defs: Definitions, *, item_facts: bool = True) -> Deriv
         p = _person(m, on, adult_age, young_min, young_max, drop_from)
         people.append(p)
         rows.append(p.row)
-    d.people = people
+    d.people = people  # the last of Derived's fields
     # _any_person, written out: a member fact's column (its value for each member, in
     # order) holds True for the first member who makes it true (the witness), else
     # None when a member's is unknown (what is missing: theirs, in order), else False.

@@ -210,7 +210,7 @@ def _person(
     person.age = age
     person.adult = adult
     status = person.status = member.work_status
-    # Employed or person-employed, by identity (an enum's hash is a Python call).
+    # Employed or self-employed, by identity (an enum's hash is a Python call).
     working: Tri = None if status is None else (status is _EMPLOYED or status is _SELF_EMPLOYED)
     adult_working: Tri
     if adult is False or working is False:

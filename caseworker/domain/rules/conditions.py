@@ -14,6 +14,7 @@ from typing import Any
 
 from caseworker.domain.money import format_pence
 from caseworker.domain.rules.derive import (
+    KEY_SOURCES,
     Derived,
     FactSpec,
     FactValue,
@@ -968,11 +969,18 @@ class _ClauseWriter:
         """The fact's value: the variable already holding it, else a look-up."""
         return self.read.get(name) or f"get({name!r})"
 
+    def key_part(self, fn: Any, name: str) -> str:
+        """``fn(d, name)``: written out when derive.KEY_SOURCES has its source (no call)."""
+        source = KEY_SOURCES.get(fn)
+        if source is None:
+            return f"{self.bind(fn)}(d, {name!r})"
+        return source.replace("$v", self.fresh("w")).replace("$n", repr(name))
+
     def leaf_key(self, name: str) -> str:
         detail = self.keys.get(name)
         if detail is None:
             return self.value(name)
-        return f"({self.value(name)}, {self.bind(detail)}(d, {name!r}))"
+        return f"({self.value(name)}, {self.key_part(detail, name)})"
 
     def reasons_key(self, node: Node, outcome: bool) -> str:
         """conditions.reasons_key(node, outcome, keys), written out (after :meth:`block`)."""
@@ -997,9 +1005,9 @@ class _ClauseWriter:
         if len(facts) == 1 and not keyed:
             return self.value(facts[0])
         if len(facts) == 1 and len(keyed) == 1:
-            return f"({self.value(facts[0])}, {self.bind(keyed[0][1])}(d, {keyed[0][0]!r}))"
+            return f"({self.value(facts[0])}, {self.key_part(keyed[0][1], keyed[0][0])})"
         items = [self.value(name) for name in facts]
-        items += [f"{self.bind(fn)}(d, {name!r})" for name, fn in keyed]
+        items += [self.key_part(fn, name) for name, fn in keyed]
         return "(" + "".join(f"{item}, " for item in items) + ")"
 
     def reasons(self, node: Node, outcome: bool, found: str, pad: str) -> None:

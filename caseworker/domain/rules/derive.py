@@ -82,6 +82,7 @@ class FactSpec:
 class Derived:
     """The named facts of one evaluation (values, what is missing, who made them true)."""
 
+    # :func:`derive` sets each field as ``__init__`` does (a field added here goes there too).
     __slots__ = ("detail", "facts", "missing", "people", "texts", "values", "visit_date")
 
     def __init__(self, facts: Facts) -> None:
@@ -145,61 +146,15 @@ class _Person:
     # The member facts are kept in ``row`` only (in _MEMBER_FACTS order, read by index);
     # ``adult``, ``neet`` and ``age`` are also read by name. ``_missing`` is set when
     # first asked for (most members have every field recorded).
+    # Made by :func:`_person`.
     __slots__ = ("_missing", "adult", "age", "member", "neet", "row", "status")
     _missing: tuple[tuple[Missing, ...], tuple[Missing, ...]]
-
-    def __init__(
-        self, member: Member, on: date, ages: tuple[int, int, int], drop_from: date
-    ) -> None:
-        # Kleene "and" written out in locals: this runs for every member of every visit.
-        # ``ages``: the adult age and the young person's lowest and highest (Definitions).
-        self.member = member
-        adult_age, young_min, young_max = ages
-        dob = member.date_of_birth
-        if dob is None:
-            age = None
-            adult: Tri = None
-        else:  # dates.age_on, written out (a birthday on the visit date counts)
-            age = on.year - dob.year - ((on.month, on.day) < (dob.month, dob.day))
-            adult = age >= adult_age
-        self.age = age
-        self.adult = adult
-        status = self.status = member.work_status
-        # Employed or self-employed, by identity (an enum's hash is a Python call).
-        working: Tri = None if status is None else (status is _EMPLOYED or status is _SELF_EMPLOYED)
-        adult_working: Tri
-        if adult is False or working is False:
-            adult_working = False
-        else:
-            adult_working = None if adult is None or working is None else True
-        neet: Tri
-        if member.in_education_or_training or working:
-            neet = False
-        elif age is None or working is None:
-            in_range = age is None or young_min <= age <= young_max
-            neet = None if in_range else False
-        else:
-            neet = young_min <= age <= young_max
-        fell = member.earnings_fell_on
-        drop = fell is not None and drop_from <= fell <= on
-        adult_drop: Tri = adult if drop else False
-        self_employed_drop: Tri
-        if not drop:
-            self_employed_drop = False
-        elif member.earnings_fall_reason is _LOST_CONTRACT:
-            self_employed_drop = adult
-        elif adult is False or status is None:
-            self_employed_drop = False if adult is False else None
-        else:
-            self_employed = status is _SELF_EMPLOYED
-            self_employed_drop = (None if adult is None else True) if self_employed else False
-        unemployed_or_reduced: Tri
-        if member.reduced_hours or status is _UNEMPLOYED:
-            unemployed_or_reduced = adult
-        else:
-            unemployed_or_reduced = None if status is None else False
-        self.neet = neet
-        self.row = (adult_drop, neet, self_employed_drop, unemployed_or_reduced, adult_working)
+    member: Member
+    age: int | None
+    adult: Tri
+    status: WorkStatus | None
+    neet: Tri
+    row: tuple[Tri, Tri, Tri, Tri, Tri]
 
     # The other member facts by name, from ``row`` (for tests and readers by name).
     adult_drop = property(lambda self: self.row[0])
@@ -230,6 +185,67 @@ class _Person:
         if self.status is None:
             status = (Missing("member.work_status", f"{self.name}'s work status", member_id),)
         return dob, status
+
+
+_new: Any = object.__new__
+
+
+def _person(
+    member: Member, on: date, adult_age: int, young_min: int, young_max: int, drop_from: date
+) -> _Person:
+    """One member's :class:`_Person` on the visit date (a plain call: no ``__init__`` to
+    reach through the class, for every member of every visit). ``adult_age``,
+    ``young_min``, ``young_max``: the adult age and the young person's lowest and highest
+    (Definitions); ``drop_from``: the first day of a work income drop that counts."""
+    # Kleene "and" written out in locals.
+    person: _Person = _new(_Person)
+    person.member = member
+    dob = member.date_of_birth
+    if dob is None:
+        age = None
+        adult: Tri = None
+    else:  # dates.age_on, written out (a birthday on the visit date counts)
+        age = on.year - dob.year - ((on.month, on.day) < (dob.month, dob.day))
+        adult = age >= adult_age
+    person.age = age
+    person.adult = adult
+    status = person.status = member.work_status
+    # Employed or self-employed, by identity (an enum's hash is a Python call).
+    working: Tri = None if status is None else (status is _EMPLOYED or status is _SELF_EMPLOYED)
+    adult_working: Tri
+    if adult is False or working is False:
+        adult_working = False
+    else:
+        adult_working = None if adult is None or working is None else True
+    neet: Tri
+    if member.in_education_or_training or working:
+        neet = False
+    elif age is None or working is None:
+        in_range = age is None or young_min <= age <= young_max
+        neet = None if in_range else False
+    else:
+        neet = young_min <= age <= young_max
+    fell = member.earnings_fell_on
+    drop = fell is not None and drop_from <= fell <= on
+    adult_drop: Tri = adult if drop else False
+    self_employed_drop: Tri
+    if not drop:
+        self_employed_drop = False
+    elif member.earnings_fall_reason is _LOST_CONTRACT:
+        self_employed_drop = adult
+    elif adult is False or status is None:
+        self_employed_drop = False if adult is False else None
+    else:
+        self_employed = status is _SELF_EMPLOYED
+        self_employed_drop = (None if adult is None else True) if self_employed else False
+    unemployed_or_reduced: Tri
+    if member.reduced_hours or status is _UNEMPLOYED:
+        unemployed_or_reduced = adult
+    else:
+        unemployed_or_reduced = None if status is None else False
+    person.neet = neet
+    person.row = (adult_drop, neet, self_employed_drop, unemployed_or_reduced, adult_working)
+    return person
 
 
 _MEMBER_FACTS = (
@@ -332,10 +348,15 @@ def derive(facts: Facts, defs: Definitions, *, item_facts: bool = True) -> Deriv
     With ``item_facts`` false, the :data:`ITEM_FACTS` are left for
     :func:`derive_item_facts`.
     """
-    d = Derived(facts)
-    values, missing, detail = d.values, d.missing, d.detail
+    # Derived(facts), written out: no __init__ reached through the class
+    d: Derived = _new(Derived)
     household, visit = facts.household, facts.visit
-    on = visit.visit_date
+    d.facts = facts
+    d.visit_date = on = visit.visit_date
+    values: dict[str, FactValue] = {}
+    missing: dict[str, tuple[Missing, ...]] = {}
+    detail: dict[str, Any] = {}
+    d.values, d.missing, d.detail, d.texts = values, missing, detail, {}
 
     capitals = visit.capitals
     scores = (capitals.financial, capitals.mental, capitals.social, capitals.human)
@@ -394,24 +415,41 @@ def derive(facts: Facts, defs: Definitions, *, item_facts: bool = True) -> Deriv
         values["homeless_or_temporary_accommodation"] = tenure in _STATUTORY_CRISIS
 
     drop_from = _months_before(on, defs.income_drop_months)
-    ages = (defs.adult_age, defs.young_person_min_age, defs.young_person_max_age)
-    people = d.people = [_Person(m, on, ages, drop_from) for m in household.members]
-    for index, name, uses_status in _MEMBER_FACTS_AT:  # _any_person, written out
-        unknown: list[Missing] = []
-        for p in people:
-            result = p.row[index]
-            if result:
-                values[name] = True
-                detail[name] = p
-                break
-            if result is None:
-                unknown.extend(p.missing(uses_status))
+    adult_age, young_min, young_max = (
+        defs.adult_age,
+        defs.young_person_min_age,
+        defs.young_person_max_age,
+    )
+    people: list[_Person] = []
+    rows = []
+    for m in household.members:
+        p = _person(m, on, adult_age, young_min, young_max, drop_from)
+        people.append(p)
+        rows.append(p.row)
+    d.people = people  # the last of Derived's fields
+    # _any_person, written out: a member fact's column (its value for each member, in
+    # order) holds True for the first member who makes it true (the witness), else
+    # None when a member's is unknown (what is missing: theirs, in order), else False.
+    columns = zip(*rows, strict=True)  # none for a household with no members
+    for (_, name, uses_status), column in zip(_MEMBER_FACTS_AT, columns, strict=False):
+        if True in column:
+            values[name] = True
+            detail[name] = people[column.index(True)]
+        elif None in column:
+            values[name] = None
+            missing[name] = tuple(
+                [
+                    gap
+                    for p, result in zip(people, column, strict=True)
+                    if result is None
+                    for gap in p.missing(uses_status)
+                ]
+            )
         else:
-            if unknown:
-                values[name] = None
-                missing[name] = tuple(unknown)
-            else:
-                values[name] = False
+            values[name] = False
+    if not people:
+        for _, name, _ in _MEMBER_FACTS_AT:
+            values[name] = False
     in_work = values["adult_in_work"]
     workless = None if in_work is None else not in_work
     values["workless_household"] = workless
@@ -790,6 +828,13 @@ FACTS: dict[str, FactSpec] = {spec.name: spec for spec in _FACT_LIST}
 # compile.Clause.explain). A fact not listed is explained by its value alone.
 
 
+# The source of a key function's ``fn(d, name)`` as an expression, for the clauses'
+# generated functions to write out instead of calling it (conditions._ClauseWriter):
+# ``$n`` is the fact's name (``repr``), ``$v`` a variable of its own. The same value as
+# the function's, which stays for the other callers.
+KEY_SOURCES: dict[Callable[[Derived, str], object], str] = {}
+
+
 def _witness(*attributes: str) -> Callable[[Derived, str], object]:
     """Key a member fact by what its phrase reads of the member who made it true."""
     if len(attributes) == 1:  # every fact's phrase reads one: no list to unpack
@@ -802,6 +847,10 @@ def _witness(*attributes: str) -> Callable[[Derived, str], object]:
             member = p.member
             return (member.first_name, member.surname, getattr(p, attribute))
 
+        KEY_SOURCES[key_one] = (
+            "(None if ($v := d.detail.get($n)) is None else "
+            f"($v.member.first_name, $v.member.surname, $v.{attribute}))"
+        )
         return key_one
 
     def key(d: Derived, name: str) -> object:
@@ -829,6 +878,24 @@ def _detail_key(d: Derived, name: str) -> object:
     return tuple(detail) if isinstance(detail, list) else detail
 
 
+def _tenure_key(d: Derived, name: str) -> object:
+    return d.facts.household.tenure
+
+
+def _work_event_key(d: Derived, name: str) -> object:
+    return (d.detail.get(name), d.facts.visit.work_event_date)
+
+
+KEY_SOURCES[_fell_key] = (
+    "(None if ($v := d.detail.get($n)) is None else "
+    "($v.member.first_name, $v.member.surname, $v.member.earnings_fell_on))"
+)
+KEY_SOURCES[_parts_key] = "d.detail[$n]"
+KEY_SOURCES[_detail_key] = "(tuple($v) if isinstance($v := d.detail.get($n), list) else $v)"
+KEY_SOURCES[_tenure_key] = "d.facts.household.tenure"
+KEY_SOURCES[_work_event_key] = "(d.detail.get($n), d.facts.visit.work_event_date)"
+
+
 _scores = operator.itemgetter(*(name for _, name, _ in _SCORE_FACTS))  # derive sets all four
 
 
@@ -838,8 +905,8 @@ def _stage_key(d: Derived, name: str) -> object:
 
 KEYS: dict[str, Callable[[Derived, str], object]] = {
     "stage": _stage_key,
-    "homeless_or_temporary_accommodation": lambda d, n: d.facts.household.tenure,
-    "work_event_days_away": lambda d, n: (d.detail.get(n), d.facts.visit.work_event_date),
+    "homeless_or_temporary_accommodation": _tenure_key,
+    "work_event_days_away": _work_event_key,
     "youngest_member_age": _witness("age"),
     "benefits_claimed": _detail_key,
     "out_of_work_benefits": _detail_key,

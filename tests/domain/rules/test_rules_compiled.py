@@ -16,6 +16,7 @@ from hypothesis import given, settings
 
 from caseworker.domain.rules import Facts, RuleSet, load_rules
 from caseworker.domain.rules import compile as compiled
+from caseworker.domain.rules.derive import KEY_SOURCES, KEYS, derive
 from caseworker.domain.rules.engine import evaluate, evaluate_reference
 from tests.domain.rules.conftest import BASE, MakeFacts
 from tests.domain.rules.test_rules_properties import RULES, facts
@@ -86,3 +87,18 @@ def test_tables_are_judged_both_ways(make_facts: MakeFacts) -> None:
     met = {c.clause: c.memo[1] is not None for c in (*segment.eligibility, *segment.referrals)}
     assert met["4.1"]  # two postcode districts, shared by many households
     assert not met["4.3"] and not met["7.1"]  # a member's name, a sum of debts: one each
+
+
+@settings(deadline=None)
+@given(facts())
+def test_key_sources_give_what_the_key_functions_give(f: Facts) -> None:
+    """A clause's generated function writes out each key function it has the source of
+    (derive.KEY_SOURCES); the written-out expression reads the same value."""
+    segment = RULES.segment_for(f.visit.visit_date)
+    d = derive(f, segment.definitions)
+    for name, key in KEYS.items():
+        source = KEY_SOURCES.get(key)
+        if source is None:
+            continue
+        expression = source.replace("$v", "w1").replace("$n", repr(name))
+        assert eval(expression, {}, {"d": d}) == key(d, name), name

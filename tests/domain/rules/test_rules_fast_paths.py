@@ -1,6 +1,6 @@
 """The fast paths give what the plain readings give.
 
-- A member's part-2 facts (derive._Person, Kleene logic written out) equal the
+- A member's part-2 facts (derive._person, Kleene logic written out) equal the
   same definitions read with a three-valued "and" function.
 - The facts reader's orjson path (reader._parse) reads exactly what the
   standard library's strict parser reads, and refuses a repeated key the same
@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from caseworker.domain.household import IncomeDropReason, Member, WorkStatus
 from caseworker.domain.rules import Facts
-from caseworker.domain.rules.derive import _MEMBER_FACTS, _months_before, _Person
+from caseworker.domain.rules.derive import _MEMBER_FACTS, _months_before, _person
 from caseworker.domain.rules.reader import _STRICT_JSON, _DuplicateKey, _parse
 from tests.domain.rules.test_rules_properties import RULES, facts
 
@@ -81,7 +81,7 @@ def test_member_facts_equal_the_plain_reading(f: Facts, reason: IncomeDropReason
     for member in f.household.members:
         member = member.model_copy(update={"earnings_fall_reason": reason})
         ages = (defs.adult_age, defs.young_person_min_age, defs.young_person_max_age)
-        person = _Person(member, on, ages, drop_from)
+        person = _person(member, on, *ages, drop_from)
         found = {name: getattr(person, name) for name in _plain(member, on, drop_from)}
         assert found == _plain(member, on, drop_from)
         # derive reads the member facts by index, in _MEMBER_FACTS order

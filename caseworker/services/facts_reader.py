@@ -23,7 +23,7 @@ import itertools
 import json
 import operator
 import uuid
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Container, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, NamedTuple
@@ -383,15 +383,7 @@ def read_cases(
         held = latest.get(family)
         if held is None or (row[1], row[2]) > (held[1], held[2]):
             latest[family] = tuple(row)
-    awards: dict[Any, list[AwardRow]] = {}
-    for row in conn.execute(
-        select(*_AWARD_COLUMNS).where(
-            col(PackageRow.approved_on).is_not(None), records(col(PackageRow.household_id))
-        )
-    ).all():
-        award = AwardRow(*row)
-        household = owner.get(award.household_id, award.household_id)
-        awards.setdefault(household, []).append(award._replace(household_id=household))
+    awards = _approved_awards(conn, select, records(col(PackageRow.household_id)), owner)
     cases: list[Case] = [
         (tuple(h), members.get(h[0], []), visit, awards.get(h[0], []))
         for h in found
@@ -406,6 +398,27 @@ class CasesRead(NamedTuple):
     households: int  # live households
     visited: int  # of which with a visit (of any record of the family), on any date
     cases: list[Case]  # of which whose latest visit is on or after the day asked
+
+
+def _approved_awards(
+    conn: Any,
+    select: Callable[..., Any],
+    where: Any,
+    owner: dict[Any, Any],
+    wanted: Container[Any] | None = None,
+) -> dict[Any, list[AwardRow]]:
+    """Approved awards of the records ``where`` picks, read with the caller's ``select``
+    (raw values in bulk), each under its surviving household (``owner``: a merged
+    record's survivor); only for the households ``wanted``, when given."""
+    awards: dict[Any, list[AwardRow]] = {}
+    for row in conn.execute(
+        select(*_AWARD_COLUMNS).where(col(PackageRow.approved_on).is_not(None), where)
+    ).all():
+        award = AwardRow(*row)
+        household = owner.get(award.household_id, award.household_id)
+        if wanted is None or household in wanted:
+            awards.setdefault(household, []).append(award._replace(household_id=household))
+    return awards
 
 
 def read_cases_since(session: Session, ids: IdRange, since: date) -> CasesRead:
@@ -475,16 +488,7 @@ def read_cases_since(session: Session, ids: IdRange, since: date) -> CasesRead:
     ).all():
         if row[0] in wanted:
             members.setdefault(row[0], []).append(tuple(row))
-    awards: dict[Any, list[AwardRow]] = {}
-    for row in conn.execute(
-        select(*_AWARD_COLUMNS).where(
-            col(PackageRow.approved_on).is_not(None), records(col(PackageRow.household_id))
-        )
-    ).all():
-        award = AwardRow(*row)
-        household = owner.get(award.household_id, award.household_id)
-        if household in wanted:
-            awards.setdefault(household, []).append(award._replace(household_id=household))
+    awards = _approved_awards(conn, select, records(col(PackageRow.household_id)), owner, wanted)
     cases: list[Case] = [
         (tuple(h), members.get(h[0], []), latest[h[0]], awards.get(h[0], []))
         for h in visited

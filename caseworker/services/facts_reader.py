@@ -366,23 +366,10 @@ def read_cases(
         ).where(of_household(col(MemberRow.household_id)))
     ).all():
         members.setdefault(row[0], []).append(tuple(row))
-    latest: dict[Any, Row] = {}
     visits = records(col(VisitRow.household_id))
     if visit_id is not None:
         visits = sa.and_(visits, col(VisitRow.id) == visit_id)
-    for row in conn.execute(
-        select(
-            col(VisitRow.household_id),
-            col(VisitRow.visit_date),
-            col(VisitRow.created_at),
-            col(VisitRow.id),
-            *(getattr(VisitRow, f) for f in (*_VISIT_FIELDS, *CAPITALS)),
-        ).where(visits)
-    ).all():
-        family = owner.get(row[0], row[0])
-        held = latest.get(family)
-        if held is None or (row[1], row[2]) > (held[1], held[2]):
-            latest[family] = tuple(row)
+    latest = _latest_visits(conn, select, visits, owner)
     awards = _approved_awards(conn, select, records(col(PackageRow.household_id)), owner)
     cases: list[Case] = [
         (tuple(h), members.get(h[0], []), visit, awards.get(h[0], []))
@@ -398,6 +385,28 @@ class CasesRead(NamedTuple):
     households: int  # live households
     visited: int  # of which with a visit (of any record of the family), on any date
     cases: list[Case]  # of which whose latest visit is on or after the day asked
+
+
+def _latest_visits(
+    conn: Any, select: Callable[..., Any], where: Any, owner: dict[Any, Any]
+) -> dict[Any, Row]:
+    """Each family's latest visit (by date, then when it was recorded) among the visits
+    ``where`` picks, read with the caller's ``select``, under its surviving household."""
+    latest: dict[Any, Row] = {}
+    for row in conn.execute(
+        select(
+            col(VisitRow.household_id),
+            col(VisitRow.visit_date),
+            col(VisitRow.created_at),
+            col(VisitRow.id),
+            *(getattr(VisitRow, f) for f in (*_VISIT_FIELDS, *CAPITALS)),
+        ).where(where)
+    ).all():
+        family = owner.get(row[0], row[0])
+        held = latest.get(family)
+        if held is None or (row[1], row[2]) > (held[1], held[2]):
+            latest[family] = tuple(row)
+    return latest
 
 
 def _approved_awards(
@@ -453,20 +462,7 @@ def read_cases_since(session: Session, ids: IdRange, since: date) -> CasesRead:
             *(getattr(HouseholdRow, f) for f in _HOUSEHOLD_FIELDS),
         ).where(col(HouseholdRow.archived).is_(False), _within(col(HouseholdRow.id), ids))
     ).all()
-    latest: dict[Any, Row] = {}
-    for row in conn.execute(
-        select(
-            col(VisitRow.household_id),
-            col(VisitRow.visit_date),
-            col(VisitRow.created_at),
-            col(VisitRow.id),
-            *(getattr(VisitRow, f) for f in (*_VISIT_FIELDS, *CAPITALS)),
-        ).where(records(col(VisitRow.household_id)))
-    ).all():
-        family = owner.get(row[0], row[0])
-        held = latest.get(family)
-        if held is None or (row[1], row[2]) > (held[1], held[2]):
-            latest[family] = tuple(row)
+    latest = _latest_visits(conn, select, records(col(VisitRow.household_id)), owner)
     first = since.isoformat()
     visited = [h for h in found if h[0] in latest]
     wanted = {h[0] for h in visited if str(latest[h[0]][1])[:10] >= first}

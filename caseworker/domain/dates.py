@@ -14,8 +14,8 @@ def age_on(date_of_birth: date, on: date) -> int:
 def digits_date(text: str) -> date | None:
     """ "04051988" as 04/05/1988: eight digits, day, month and year, typed without the
     slashes (quicker at a drop-in); None for anything else, or a day that does not exist."""
-    digits = text.strip()
-    if len(digits) != 8 or not digits.isdigit() or not digits.isascii():
+    digits = _digits(text, 8)
+    if digits is None:
         return None
     try:
         return date(int(digits[4:]), int(digits[2:4]), int(digits[:2]))

@@ -401,8 +401,10 @@ class HouseholdPage(QWidget):
 
     def add_member(self) -> None:
         member = self._member_from_form(None)
-        if member is None:
-            return
+        if member is not None:
+            self._append_member(member)
+
+    def _append_member(self, member: Member) -> None:
         if not self.members and member.relationship != Relationship.LEAD:
             member = member.model_copy(update={"relationship": Relationship.LEAD})
         self.members.append(member)
@@ -417,8 +419,11 @@ class HouseholdPage(QWidget):
             return
         member = self._member_from_form(self.members[row].id)
         if member is not None:
-            self.members[row] = member
-            self._members_changed()
+            self._replace_member(row, member)
+
+    def _replace_member(self, row: int, member: Member) -> None:
+        self.members[row] = member
+        self._members_changed()
 
     def remove_member(self) -> None:
         row = self.members_table.currentIndex().row()
@@ -611,9 +616,9 @@ class HouseholdPage(QWidget):
         if member is None:
             return False
         if reopened < 0:
-            self.add_member()
+            self._append_member(member)
         elif member != self.members[reopened]:
-            self.update_member()
+            self._replace_member(reopened, member)
         return True
 
     def save(self) -> bool:

@@ -1,11 +1,12 @@
-"""The drop-in's use cases that are two changes: each is one call and one transaction.
+"""The drop-in's use cases that are two or three changes: each is one call and one
+transaction.
 
-Saving a visit proposes its package; a manager approving in person first sends the
-officer's package to them. The screens once strung these together themselves, in
-two and three transactions, so a refusal half-way left half a change behind (a
-package in the manager's queue while the screen said "Nothing changed"). Here both
-changes commit together or not at all; each is still its own signed change for the
-team's store, signed by its own author.
+Saving a visit proposes its package, and with Ctrl+Y says today's yes to it; a
+manager approving in person first sends the officer's package to them. The screens
+once strung these together themselves, in two and three transactions, so a refusal
+half-way left half a change behind (a package in the manager's queue while the
+screen said "Nothing changed"). Here the changes commit together or not at all;
+each is still its own signed change for the team's store, signed by its own author.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import uuid
 from datetime import date
 from typing import NamedTuple
 
+from caseworker.domain.errors import Refused
 from caseworker.domain.packages import Package, PackageStatus
 from caseworker.domain.rules import Adjustment, RuleSet
 from caseworker.domain.users import User
@@ -25,6 +27,10 @@ from caseworker.store.database import Store
 class SavedVisit(NamedTuple):
     visit: Visit
     package: Package | None  # None: the recommendation holds no cash award
+    # Today's yes was asked for and refused: why. The visit and its package are saved
+    # all the same (the package stays recommended, for a manager), as the officer asked
+    # to save them; only the yes did not happen.
+    yes_refused: str | None = None
 
 
 def save_visit(
@@ -35,14 +41,30 @@ def save_visit(
     adjustments: list[Adjustment],
     day: date,
     draft: str | None = None,
+    yes_today: bool = False,
 ) -> SavedVisit:
-    """Save the visit (dropping its draft) and propose its package if it holds money."""
+    """Save the visit (dropping its draft) and propose its package if it holds money;
+    with ``yes_today``, also approve that package on the spot if the officer may.
+
+    A refused yes is rolled back alone (a savepoint), so the saved visit and package
+    stay and the refusal says why: the officer sees what did happen, nothing typed is
+    lost, and the package can go to a manager from the Packages tab.
+    """
     with store.unit_of_work() as session, store.joined(session):
         saved = visits.record_visit(store, officer, visit, draft=draft, rules=rules)
-        package = None
-        if packages.cash_award_pence(store, officer, rules, visit.id, adjustments, day) > 0:
-            package = packages.propose(store, officer, rules, visit.id, adjustments, day)
-    return SavedVisit(saved, package)
+        if packages.cash_award_pence(store, officer, rules, visit.id, adjustments, day) <= 0:
+            return SavedVisit(saved, None)
+        package = packages.propose(store, officer, rules, visit.id, adjustments, day)
+        if not yes_today:
+            return SavedVisit(saved, package)
+        savepoint = session.begin_nested()
+        try:
+            approved = packages.approve_on_the_spot(store, officer, rules, package.id, day)
+        except Refused as exc:
+            savepoint.rollback()
+            return SavedVisit(saved, package, str(exc))
+        savepoint.commit()
+        return SavedVisit(saved, approved)
 
 
 def approve_in_person(

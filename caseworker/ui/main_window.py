@@ -709,7 +709,9 @@ class MainWindow(QMainWindow):
         self.open_household(household.id)
         self.household.tabs.setCurrentIndex(2)
 
-    def _visit_saved(self, household: Household, note: str) -> None:
+    def _visit_saved(self, household: Household, note: str, outcome: str) -> None:
+        """Back on the household; after Ctrl+Y on its Packages tab, the package chosen and
+        the banner there (the package is what the message is about)."""
         if self.household.visit_added(household.id):  # the page it came from, kept as it was
             self._flush()
             self.show_page(self.household)
@@ -717,7 +719,11 @@ class MainWindow(QMainWindow):
             self.household.tabs.setCurrentIndex(2)
         else:
             self._back_to_household(household)
-        show_banner(self.household.message, note)
+        if outcome and self.visit.last_package is not None:
+            self.household.show_packages(self.visit.last_package)
+            show_banner(self.household.packages.message, note, error=outcome == "refused")
+        else:
+            show_banner(self.household.message, note)
 
     def _save(self) -> None:
         page = self.stack.currentWidget()
@@ -729,24 +735,14 @@ class MainWindow(QMainWindow):
             self.reviews.save()
 
     def yes_today(self) -> None:
-        """Ctrl+Y: today's yes, from the visit (saved first) or the household's Packages tab."""
+        """Ctrl+Y: today's yes, from the visit (saved with it, in one service call) or the
+        household's Packages tab."""
         page = self.stack.currentWidget()
         if self._is(page, "visit"):
-            if not self.visit.save():
-                return  # the visit page says why it was not saved
-            made = self.visit.last_package
-            if made is None:  # saved, and now on the household: nothing to say yes to
-                show_banner(
-                    self.household.message,
-                    "Visit saved. It has no cash award, so there is no package to say yes to.",
-                )
-                return
-            self.household.show_packages(made)
+            self.visit.save(yes_today=True)  # the household page, or the visit, says what happened
         elif self._is(page, "household"):
             self.household.show_packages(None)
-        else:
-            return
-        self.household.packages.say_yes()
+            self.household.packages.say_yes()
 
     def _family_copy(self) -> None:
         """Ctrl+P: the Family summary (PDF) button of a saved household."""

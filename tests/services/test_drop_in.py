@@ -11,7 +11,7 @@ from sqlmodel import col, select
 
 from caseworker.domain.packages import PackageStatus
 from caseworker.domain.rules import Adjustment
-from caseworker.services import drafts, drop_in, households, keys, packages, users, visits
+from caseworker.services import drafts, drop_in, fund, households, keys, packages, users, visits
 from caseworker.services.errors import PermissionRefused, ServiceError
 from caseworker.services.packages import DecisionRefused
 from caseworker.store.sync_tables import OutboxRow
@@ -133,3 +133,38 @@ def test_a_refused_package_leaves_no_half_saved_visit_and_keeps_the_draft(team: 
         assert session.exec(select(VisitRow).where(VisitRow.id == visit.id)).first() is None
     assert drafts.load_draft(team.store, officer, "visit", subject) == form
     assert _outbox(team) == []
+
+
+def test_ctrl_y_saves_the_visit_and_says_yes_in_one_call(team: Team) -> None:
+    officer = _signed_in_officer(team)
+    household = households.create_household(team.store, officer, household_with_arrears(12_000))
+    visit = visits.build_visit(_visit_form(household.id))
+    saved = drop_in.save_visit(team.store, officer, team.rules, visit, [], TODAY, yes_today=True)
+    assert saved.yes_refused is None
+    assert saved.package is not None and saved.package.status is PackageStatus.APPROVED_ON_SPOT
+    [stored] = packages.packages_of(team.store, household.id)
+    assert (stored.status, stored.total_pence) == (PackageStatus.APPROVED_ON_SPOT, 12_000)
+    assert [name for name, _ in _outbox(team)] == [
+        "visits.record",
+        "packages.propose",
+        "packages.approve_on_the_spot",
+    ]
+
+
+def test_a_refused_yes_keeps_the_saved_visit_and_its_package_and_says_why(team: Team) -> None:
+    """Above the officer's limit: the yes is refused, but what the officer asked to save
+    is saved (the package waits, recommended, for a manager) and nothing of the yes is."""
+    officer = _signed_in_officer(team)
+    household = households.create_household(team.store, officer, household_with_arrears(30_000))
+    visit = visits.build_visit(_visit_form(household.id))
+    saved = drop_in.save_visit(team.store, officer, team.rules, visit, [], TODAY, yes_today=True)
+    assert saved.yes_refused is not None
+    assert saved.yes_refused.startswith("This package cannot be approved on the spot.")
+    assert saved.package is not None and saved.package.status is PackageStatus.RECOMMENDED
+    with team.store.read() as session:
+        assert session.exec(select(VisitRow).where(VisitRow.id == visit.id)).first() is not None
+    [stored] = packages.packages_of(team.store, household.id)
+    assert stored.status is PackageStatus.RECOMMENDED
+    assert [name for name, _ in _outbox(team)] == ["visits.record", "packages.propose"]
+    # Nothing was spent: the whole allowance is still there for the next yes.
+    assert fund.allowance_left(team.store, officer, TODAY) == 50_000  # make_team's grant

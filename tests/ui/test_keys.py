@@ -128,6 +128,28 @@ def test_ctrl_y_on_the_visit_saves_it_and_says_yes_today(
     assert page.packages.message.text().startswith("Approved on the spot")
 
 
+def test_ctrl_y_refused_on_the_visit_still_saves_it_and_says_what_did_happen(
+    ui: Officer, store: Store, officer: User, manager: User
+) -> None:
+    """Above the officer's limit: the visit and its package are saved (one service call),
+    the yes is not, and the Packages tab says so beside the package, which waits."""
+    fund.open_fund(store, manager, 6_000_000, TODAY)
+    fund.grant_allowance(store, manager, officer.id, 50_000, TODAY)
+    household = households.create_household(store, officer, household_with_arrears(30_000))
+    _score_visit(ui, household)
+    ui.shortcut("Ctrl+Y")
+    page = ui.window.household
+    assert ui.window.stack.currentWidget() is page
+    assert page.tabs.currentWidget().isAncestorOf(page.packages)
+    [saved] = packages.packages_of(store, household.id)
+    assert saved.status is PackageStatus.RECOMMENDED
+    said = page.packages.message.text()
+    assert said.startswith("Visit saved; today's yes was refused. This package cannot be")
+    assert said.endswith("send it to a team manager, or change it.")
+    assert page.packages.model.index(0, 2).data() == "Recommended"
+    assert fund.allowance_left(store, officer, TODAY) == 50_000
+
+
 def test_ctrl_y_on_the_packages_tab_says_yes_to_the_chosen_package(
     ui: Officer, eligible: Household, store: Store
 ) -> None:

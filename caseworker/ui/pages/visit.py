@@ -57,7 +57,9 @@ _SCORES: list[tuple[str | None, str]] = [(None, "Not scored yet")] + [
 
 
 class VisitPage(QWidget):
-    saved = Signal(object, str)  # Household, what happened
+    # Household, what happened, and to its package: "" (none, or not decided), "yes"
+    # (today's yes given) or "refused" (asked for and refused: the package waits).
+    saved = Signal(object, str, str)
     back = Signal(object)  # Household
 
     def __init__(self, context: AppContext, today: Callable[[], date] = clock.today) -> None:
@@ -285,11 +287,13 @@ class VisitPage(QWidget):
                 self.fields.values(),
             )
 
-    def save(self) -> bool:
+    def save(self, yes_today: bool = False) -> bool:
         """Save the visit with its recommendation; propose the package if there is money in it.
 
         The package starts as "recommended": saying yes today or sending it to a
-        manager happens on the household's Packages tab, where it lands next.
+        manager happens on the household's Packages tab, where it lands next. With
+        ``yes_today`` (Ctrl+Y) the same service call also says today's yes; a refused
+        yes still saves the visit and its package, and the banner says both.
         """
         self.last_package = None
         if self.household is None:
@@ -315,17 +319,25 @@ class VisitPage(QWidget):
         store, user, rules = self._context.store, self._context.user, self._context.rules
         try:
             saved = drop_in.save_visit(
-                store, user, rules.current(), visit, adjustments, self._today(), self.draft_subject
+                store,
+                user,
+                rules.current(),
+                visit,
+                adjustments,
+                self._today(),
+                self.draft_subject,
+                yes_today=yes_today,
             )
         except CaseworkerError as exc:  # refused, or the disk/store failed: the form keeps it
             show_banner(self.message, f"Not saved. {exc}", error=True)
             return False
         self._draft_timer.stop()
-        note = "Visit saved."
         if saved.package is not None:
             self.last_package = saved.package.id
-            note = "Visit saved. The package is on the Packages tab, ready to decide."
-        self.saved.emit(self.household, note)
+        outcome = "" if not yes_today or saved.package is None else "yes"
+        if saved.yes_refused is not None:
+            outcome = "refused"
+        self.saved.emit(self.household, saved_note(saved, yes_today), outcome)
         return True
 
     def leave(self) -> None:
@@ -335,6 +347,25 @@ class VisitPage(QWidget):
     def flush(self) -> None:
         if self._draft_timer.isActive():
             self.save_draft()
+
+
+def saved_note(saved: drop_in.SavedVisit, yes_today: bool) -> str:
+    """What the officer is told after saving: what did happen, a refused yes included."""
+    if saved.package is None:
+        if yes_today:
+            return "Visit saved. It has no cash award, so there is no package to say yes to."
+        return "Visit saved."
+    if saved.yes_refused is not None:
+        return (
+            f"Visit saved; today's yes was refused. {saved.yes_refused} The package is on"
+            " the Packages tab: send it to a team manager, or change it."
+        )
+    if yes_today:
+        return (
+            "Approved on the spot: today's yes. The visit is saved and the money came from"
+            " your allowance."
+        )
+    return "Visit saved. The package is on the Packages tab, ready to decide."
 
 
 def _fill(combo: QComboBox, options: list[tuple[str | None, str]]) -> None:

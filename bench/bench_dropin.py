@@ -18,7 +18,9 @@ timing; the clock is fixed (the tests' date), so nothing that matters reads the 
 clock.
 
 Run: .venv/bin/python bench/bench_dropin.py
-Targets: keys <= 120; no screen change slower than 100 ms. Last line: ``keys N, seconds S``.
+Targets: keys <= 120; no screen change slower than 100 ms, from Ctrl+N on (signing in,
+with its deliberately slow password derivation, is printed apart). Last line:
+``keys N, seconds S``.
 Exits 1 with the step that failed if the app did not do what the keys asked.
 """
 
@@ -193,10 +195,11 @@ def drop_in(officer: Officer, code: str, password: str, dialogs: FamilyCopyTo) -
     officer.step = "members (two adults, a child)"
     m = window.household.member_fields.widgets
     # Dates as six digits (the form shows the slashes and the century after); the surname
-    # is the last member's until typed over, so the family's second and third keep it with
-    # Tab. The relationship follows the date of birth (an adult with no partner yet is the
-    # partner, a child the lead's child), and ticking "Hours reduced" says the lead works
-    # and why their earnings fell: each on screen to change, none typed here.
+    # comes first and is the last member's until typed over, so the family's second and
+    # third start on their first name. The relationship follows the date of birth (an
+    # adult with no partner yet is the partner, a child the lead's child), and ticking
+    # "Hours reduced" says the lead works and why their earnings fell, and moves on to
+    # when: each on screen to change, none typed here.
     people = (
         ("Ama", "Mensah", "040588", None, True),  # the lead: hours cut last month
         ("Kofi", None, "121185", "e", False),  # the partner, employed
@@ -204,22 +207,25 @@ def drop_in(officer: Officer, code: str, password: str, dialogs: FamilyCopyTo) -
     )
     officer.press(Qt.Key.Key_M, CTRL)  # Add member: the Members tab, first name
     for first, surname, born, work, cut in people:
+        if surname:  # the lead: the form starts on Surname
+            if QApplication.focusWidget() is not m["surname"]:
+                raise StepFailed(f"{officer.step}: the focus is not on Surname for {first}")
+            officer.type(surname)
+            officer.tab()
+        elif not isinstance(m["surname"], QLineEdit) or m["surname"].text() != "Mensah":
+            raise StepFailed(f"{officer.step}: the family's surname was not carried to {first}")
         if QApplication.focusWidget() is not m["first_name"]:
             raise StepFailed(f"{officer.step}: the focus is not on First name for {first}")
         officer.type(first)
-        officer.tab()
-        if surname:
-            officer.type(surname)
-        elif not isinstance(m["surname"], QLineEdit) or m["surname"].text() != "Mensah":
-            raise StepFailed(f"{officer.step}: the family's surname was not carried to {first}")
         officer.tab()
         officer.type(born)
         if work:
             officer.alt(m["work_status"])
             officer.type(work)
         if cut:
-            officer.alt(m["reduced_hours"])  # Alt+H ticks Hours reduced
-            officer.tab()
+            officer.alt(m["reduced_hours"])  # Alt+H ticks Hours reduced: on to its date
+            if QApplication.focusWidget() is not m["earnings_fell_on"]:
+                raise StepFailed(f"{officer.step}: ticking Hours reduced did not move on")
             officer.type("0110")  # a recent date: day and month
         if first == people[-1][0]:
             break  # the last is taken in when the household is saved (Ctrl+R below)
@@ -321,9 +327,12 @@ def main() -> int:
     print(f"screen changes (key to page shown; the process's CPU time; load average {load:.1f}):")
     for ms, what in officer.changes:
         print(f"  {ms:7.1f} ms  ({officer.cpu[what]:6.1f} ms CPU)  {what}")
-    slowest, what = max(officer.changes)
-    # Signing in checks the password with a deliberately slow key derivation: shown apart.
-    after_sign_in = max(officer.changes[1:])
+    # The issue's walk-through starts at the new household; signing in, once a session,
+    # checks the password and opens the signing key with a deliberately slow key
+    # derivation (argon2id, twice: docs/security.md), so it is printed apart and not
+    # held to the 100 ms of a page change.
+    sign_in_ms, sign_in_what = officer.changes[0]
+    slowest, what = max(officer.changes[1:])
     key_verdict = "PASS" if total <= KEY_TARGET else "FAIL"
     change_verdict = "PASS" if slowest <= CHANGE_TARGET_MS else "FAIL"
     print(f"keys {total} for the household (target <= {KEY_TARGET}) {key_verdict}")
@@ -332,7 +341,7 @@ def main() -> int:
         f"slowest screen change {slowest:.1f} ms, {what} "
         f"(target <= {CHANGE_TARGET_MS:.0f} ms) {change_verdict}"
     )
-    print(f"slowest screen change after signing in {after_sign_in[0]:.1f} ms, {after_sign_in[1]}")
+    print(f"signing in, once a session, apart: {sign_in_ms:.1f} ms, {sign_in_what}")
     print(f"keys {total}, seconds {seconds:.1f}")
     return 0
 

@@ -756,7 +756,7 @@ class MainWindow(QMainWindow):
 
     def _add_member(self) -> None:
         self.household.tabs.setCurrentIndex(1)
-        self.household.member_fields.widgets["first_name"].setFocus()
+        self.household.focus_member_form()
 
     def _back(self) -> None:
         page = self.stack.currentWidget()

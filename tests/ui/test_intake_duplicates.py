@@ -60,23 +60,23 @@ def _all_households(store: Store) -> list[str]:
 
 
 def _start_new_household(ui: Officer) -> None:
-    """Sign in, Ctrl+N, then Ctrl+M: the cursor is in the lead contact's first name."""
+    """Sign in, Ctrl+N, then Ctrl+M: the cursor is in the lead contact's surname."""
     ui.sign_in()
     ui.shortcut("Ctrl+N")
     page = ui.window.household
     assert ui.window.stack.currentWidget() is page
     assert page.title.text() == "New household"
     ui.shortcut("Ctrl+M")
-    assert ui.focused is page.member_fields.widgets["first_name"]
+    assert ui.focused is page.member_fields.widgets["surname"]
 
 
 def _type_lead_contact(ui: Officer, first: str, surname: str, dob: str) -> None:
-    """First name, Tab, surname, Tab, date of birth; then wait for the pause's check."""
+    """Surname, Tab, first name, Tab, date of birth; then wait for the pause's check."""
     panel = ui.window.household.duplicates
     with ui.qtbot.waitSignal(panel.model.modelReset, timeout=2000):
-        ui.type(first)
-        ui.press(Key.Key_Tab)
         ui.type(surname)
+        ui.press(Key.Key_Tab)
+        ui.type(first)
         ui.press(Key.Key_Tab)
         ui.type(dob)
 
@@ -150,7 +150,7 @@ def test_the_list_is_the_tab_stop_before_the_tabs(known: Household, ui: Officer)
     panel = page.duplicates
     _start_new_household(ui)
     _type_lead_contact(ui, "Zoe", "OBrien Smith", "12/03/1985")
-    page.member_fields.widgets["first_name"].setFocus()
+    page.member_fields.widgets["surname"].setFocus()  # the member form's first field
     ui.press(Key.Key_Tab, Mod.ShiftModifier)  # the members list
     ui.press(Key.Key_Tab, Mod.ShiftModifier)  # the tab bar
     assert ui.focused.parentWidget() is page.tabs  # its tab bar
@@ -190,9 +190,9 @@ def test_an_existing_household_being_edited_shows_no_panel(
     checks.clear()
     # Typing the very details that would match, in the member form and the address.
     ui.shortcut("Ctrl+M")
-    ui.type("Zoe")
-    ui.press(Key.Key_Tab)
     ui.type("OBrien Smith")
+    ui.press(Key.Key_Tab)
+    ui.type("Zoe")
     ui.press(Key.Key_Tab)
     ui.type("12/03/1985")
     ui.open_tab(page.tabs, "Details")
@@ -210,9 +210,9 @@ def test_a_check_pending_at_save_does_not_flag_the_new_household_itself(
     ui.type("41 Bellenden Road", into=page.fields.widgets["address_line1"])
     ui.type("SE15 4QF", into=page.fields.widgets["postcode"])
     ui.shortcut("Ctrl+M")
-    ui.type("Amara")
-    ui.press(Key.Key_Tab)
     ui.type("Okafor")
+    ui.press(Key.Key_Tab)
+    ui.type("Amara")
     ui.press(Key.Key_Tab)
     ui.type("01/01/1990")
     ui.click(page.add_member_button)

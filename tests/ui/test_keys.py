@@ -258,9 +258,11 @@ def test_a_member_is_reopened_from_the_keyboard_and_enter_updates_it(
     table = page.members_table
     table.setFocus()
     ui.press(Key.Key_Home)  # the first row
-    ui.press(Key.Key_Return)  # reopens it in the form
-    name = page.member_fields.widgets["first_name"]
-    assert isinstance(name, QLineEdit)
+    ui.press(Key.Key_Return)  # reopens it in the form, on its first field
+    surname, name = page.member_fields.widgets["surname"], page.member_fields.widgets["first_name"]
+    assert isinstance(surname, QLineEdit) and isinstance(name, QLineEdit)
+    assert ui.focused is surname and surname.text() == first.surname
+    ui.press(Key.Key_Tab)
     assert ui.focused is name and name.text() == first.first_name
     name.selectAll()
     ui.type("Renamed")

@@ -213,8 +213,11 @@ class HouseholdPage(QWidget):
         box, form = section("Member")
         self._member_box = box
         m = self.member_fields
-        m.line(form, "first_name", "First name")
+        # Surname first, as council forms ask it: a family's next member keeps it, so
+        # typing starts on First name (focus_member_form) and Tab goes straight on to
+        # the date of birth.
         m.line(form, "surname", "Surname")
+        m.line(form, "first_name", "First name")
         m.date(form, "date_of_birth", "Date of birth", past=True)
         m.choice(form, "relationship", "Relationship to lead contact", labels.choices(Relationship))
         m.choice(form, "work_status", "Work status", labels.choices(WorkStatus, "Not recorded"))
@@ -409,8 +412,16 @@ class HouseholdPage(QWidget):
             member = member.model_copy(update={"relationship": Relationship.LEAD})
         self.members.append(member)
         self._members_changed()
-        # The next member straight away (Enter again on an empty name does nothing).
-        self.member_fields.widgets["first_name"].setFocus(Qt.FocusReason.OtherFocusReason)
+        self.focus_member_form()  # the next member straight away (Enter on an empty form: nothing)
+
+    def focus_member_form(self) -> None:
+        """The Members tab's first field to type: the surname, unless the family's is
+        carried already (then the first name)."""
+        m = self.member_fields.widgets
+        surname = m["surname"]
+        assert isinstance(surname, QLineEdit)
+        first = m["first_name"] if surname.text().strip() else surname
+        first.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def update_member(self) -> None:
         row = self.members_table.currentIndex().row()
@@ -442,7 +453,7 @@ class HouseholdPage(QWidget):
 
     def _reopen_member(self, row: int) -> None:
         self._edit_member(row)
-        self.member_fields.widgets["first_name"].setFocus(Qt.FocusReason.OtherFocusReason)
+        self.member_fields.widgets["surname"].setFocus(Qt.FocusReason.OtherFocusReason)
 
     def show_packages(self, select: uuid.UUID | None) -> None:
         """The Packages tab, with ``select`` chosen (else the package already chosen)."""
@@ -504,6 +515,11 @@ class HouseholdPage(QWidget):
             self.member_fields.set_values(
                 {"work_status": work.value, "earnings_fall_reason": reason.value}
             )
+            # Ticked by the officer: when the earnings fell is what they type next.
+            fell = m["earnings_fell_on"]
+            assert isinstance(fell, QLineEdit)
+            if hours.hasFocus() and not fell.text().strip():
+                fell.setFocus(Qt.FocusReason.TabFocusReason)
 
         born.editingFinished.connect(born_typed)
         hours.toggled.connect(hours_ticked)

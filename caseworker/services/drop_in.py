@@ -52,9 +52,10 @@ def save_visit(
     """
     with store.unit_of_work() as session, store.joined(session):
         saved = visits.record_visit(store, officer, visit, draft=draft, rules=rules)
-        if packages.cash_award_pence(store, officer, rules, visit.id, adjustments, day) <= 0:
+        try:
+            package = packages.propose(store, officer, rules, visit.id, adjustments, day)
+        except packages.NoCashAward:  # refused before writing anything: no package
             return SavedVisit(saved, None)
-        package = packages.propose(store, officer, rules, visit.id, adjustments, day)
         if not yes_today:
             return SavedVisit(saved, package)
         savepoint = session.begin_nested()

@@ -82,6 +82,11 @@ class DecisionRefused(ServiceError):
     """A decision the policy does not allow; the message says why."""
 
 
+class NoCashAward(DecisionRefused):
+    """The package would hold no money, so there is nothing to decide: saving a visit
+    then makes no package (``drop_in.save_visit``), having written nothing for it."""
+
+
 # -- reading ----------------------------------------------------------------------
 
 
@@ -331,19 +336,6 @@ def _proposed(
     return visit, recommendation, apply_adjustments(recommendation, adjustments)
 
 
-def cash_award_pence(
-    store: Store,
-    user: User,
-    rules: RuleSet,
-    visit_id: uuid.UUID,
-    adjustments: list[Adjustment],
-    day: date,
-) -> int:
-    """What :func:`propose` would award for this visit (0: there is no package to decide)."""
-    with store.read() as session:
-        return _proposed(session, user, rules, visit_id, adjustments, day)[2].total_pence
-
-
 @mutation("packages.propose")
 def propose(
     store: Store,
@@ -358,10 +350,10 @@ def propose(
         visit, recommendation, adjusted = _proposed(
             session, user, rules, visit_id, adjustments, day
         )
+        if adjusted.total_pence <= 0:
+            raise NoCashAward("There is no cash award in this package to decide.")
         if not adjusted.ok:
             raise DecisionRefused(" ".join(p.message for p in adjusted.problems))
-        if adjusted.total_pence <= 0:
-            raise DecisionRefused("There is no cash award in this package to decide.")
         # A likely duplicate with awards sends it to a manager, saying so (6.1).
         window = award_window_days(rules, visit.visit_date)
         duplicates = duplicates_with_awards(session, visit.household_id, rules, visit.visit_date)

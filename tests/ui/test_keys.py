@@ -115,39 +115,37 @@ def _score_visit(ui: Officer, household: Household) -> None:
         ui.choose(visit.fields.widgets[capital], score)
 
 
-def test_ctrl_y_on_the_visit_saves_it_and_says_yes_today(
-    ui: Officer, eligible: Household, store: Store
+@pytest.mark.parametrize(
+    ("arrears", "status", "said"),
+    [
+        (12_000, PackageStatus.APPROVED_ON_SPOT, "Approved on the spot"),
+        # Above the officer's limit: the visit and its package are saved all the same (one
+        # service call), the yes is not, and the Packages tab says so beside the package.
+        (30_000, PackageStatus.RECOMMENDED, "Visit saved; today's yes was refused. This"),
+    ],
+)
+def test_ctrl_y_on_the_visit_saves_it_and_says_yes_today_or_why_not(
+    ui: Officer,
+    eligible: Household,
+    store: Store,
+    officer: User,
+    arrears: int,
+    status: PackageStatus,
+    said: str,
 ) -> None:
-    _score_visit(ui, eligible)
-    ui.shortcut("Ctrl+Y")
-    page = ui.window.household
-    assert ui.window.stack.currentWidget() is page
-    assert page.tabs.currentWidget().isAncestorOf(page.packages)
-    [saved] = packages.packages_of(store, eligible.id)
-    assert saved.status is PackageStatus.APPROVED_ON_SPOT
-    assert page.packages.message.text().startswith("Approved on the spot")
-
-
-def test_ctrl_y_refused_on_the_visit_still_saves_it_and_says_what_did_happen(
-    ui: Officer, store: Store, officer: User, manager: User
-) -> None:
-    """Above the officer's limit: the visit and its package are saved (one service call),
-    the yes is not, and the Packages tab says so beside the package, which waits."""
-    fund.open_fund(store, manager, 6_000_000, TODAY)
-    fund.grant_allowance(store, manager, officer.id, 50_000, TODAY)
-    household = households.create_household(store, officer, household_with_arrears(30_000))
+    household = eligible
+    if arrears != 12_000:
+        household = households.create_household(store, officer, household_with_arrears(arrears))
     _score_visit(ui, household)
     ui.shortcut("Ctrl+Y")
     page = ui.window.household
     assert ui.window.stack.currentWidget() is page
     assert page.tabs.currentWidget().isAncestorOf(page.packages)
     [saved] = packages.packages_of(store, household.id)
-    assert saved.status is PackageStatus.RECOMMENDED
-    said = page.packages.message.text()
-    assert said.startswith("Visit saved; today's yes was refused. This package cannot be")
-    assert said.endswith("send it to a team manager, or change it.")
-    assert page.packages.model.index(0, 2).data() == "Recommended"
-    assert fund.allowance_left(store, officer, TODAY) == 50_000
+    assert saved.status is status
+    assert page.packages.message.text().startswith(said)
+    spent = saved.total_pence if status is PackageStatus.APPROVED_ON_SPOT else 0
+    assert fund.allowance_left(store, officer, TODAY) == 50_000 - spent
 
 
 def test_ctrl_y_on_the_packages_tab_says_yes_to_the_chosen_package(

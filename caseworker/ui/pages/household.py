@@ -339,17 +339,7 @@ class HouseholdPage(QWidget):
             push.setEnabled(h is not None)
         user = self._context.current_user
         self.sar_button.setVisible(user is not None and user.role is Role.MANAGER)
-        self.members_model.set_rows(
-            [
-                (
-                    m.full_name,
-                    m.date_of_birth.strftime("%d/%m/%Y") if m.date_of_birth else "Not recorded",
-                    labels.label(m.relationship),
-                    labels.label(m.work_status),
-                )
-                for m in self.members
-            ]
-        )
+        self._refresh_members()
         self._refresh_timeline()
         compared = reviews.before_after(self._context.store, h.id) if h is not None else []
         self.before_after_model.set_rows(before_after_rows(compared))
@@ -362,6 +352,19 @@ class HouseholdPage(QWidget):
         )
         self.packages.load(h.id if h else None)
         self.referrals.load(h.id if h else None)
+
+    def _refresh_members(self) -> None:
+        self.members_model.set_rows(
+            [
+                (
+                    m.full_name,
+                    m.date_of_birth.strftime("%d/%m/%Y") if m.date_of_birth else "Not recorded",
+                    labels.label(m.relationship),
+                    labels.label(m.work_status),
+                )
+                for m in self.members
+            ]
+        )
 
     def _refresh_timeline(self) -> None:
         h = self.household
@@ -528,7 +531,9 @@ class HouseholdPage(QWidget):
         self._relationship_chosen = True
 
     def _members_changed(self) -> None:
-        self._refresh()
+        """Only the member list changed (nothing is saved until Save): not the whole page
+        read again from the store, as each Add member once did."""
+        self._refresh_members()
         self._clear_member()
         self._changed()
 

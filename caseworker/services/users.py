@@ -16,7 +16,9 @@ sign-in (``users.set_key``).
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -31,6 +33,9 @@ from caseworker.services.errors import InvalidInput, NotFound, PermissionRefused
 from caseworker.services.outbox import mutation
 from caseworker.store.database import Store
 from caseworker.store.tables import UserAccount, utcnow
+
+if TYPE_CHECKING:  # cryptography is imported when first used, not at start-up
+    from caseworker.domain.signing import PrivateKey
 
 log = logging.getLogger(__name__)
 MAX_FAILURES = 5
@@ -228,28 +233,50 @@ def sign_in(store: Store, officer_code: str, password: str) -> User:
                 f"Too many wrong passwords. This account is locked for {minutes} more "
                 "minute(s); a team manager can help if you have forgotten it."
             )
-        try:
-            _hasher.verify(row.password_hash, password)
-            refusal = None
-        except (VerificationError, InvalidHashError):
-            refusal = _count_failure(row, now)
-            log.warning("failed sign-in for user %s", row.id)
-        else:
-            row.failed_sign_ins = 0
-            row.locked_until = None
-            log.info("user %s signed in", row.id)
+        # Both checks of a password are deliberately slow (argon2id): the signing key is
+        # opened in a second thread while the password is verified here, so signing in
+        # waits for one derivation, not two, on a machine with two cores (the argon2
+        # library lets go of the GIL). A wrong password opens nothing, as before.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            opening = (
+                pool.submit(_open_sealed, row.sealed_key, password) if row.public_key else None
+            )
+            try:
+                _hasher.verify(row.password_hash, password)
+                refusal = None
+            except (VerificationError, InvalidHashError):
+                refusal = _count_failure(row, now)
+                log.warning("failed sign-in for user %s", row.id)
+            else:
+                row.failed_sign_ins = 0
+                row.locked_until = None
+                log.info("user %s signed in", row.id)
+            opened = opening.result() if opening is not None else None
         session.add(row)
         user = to_user(row)
-        public_key, sealed_key = row.public_key, row.sealed_key
+        public_key = row.public_key
     # Raised after the commit, so the failure count is kept.
     if refusal is not None:
         raise refusal
-    _unlock_key(store, user, password, public_key, sealed_key)
+    _unlock_key(store, user, password, public_key, opened)
     return user
 
 
-def _unlock_key(store: Store, user: User, password: str, public_key: str, sealed: str) -> None:
-    """Keep the person's signing key unlocked; an account without one gets one now."""
+def _open_sealed(sealed: str, password: str) -> PrivateKey | None:
+    """The signing key sealed under ``password``; None if the password does not open it."""
+    from caseworker.domain import signing  # cryptography: when first used
+
+    try:
+        return signing.unseal(sealed, password)
+    except signing.SealedKeyRefused:
+        return None
+
+
+def _unlock_key(
+    store: Store, user: User, password: str, public_key: str, private: PrivateKey | None
+) -> None:
+    """Keep the person's signing key (opened by :func:`_open_sealed`) unlocked; an account
+    without one gets one now."""
     from caseworker.domain import signing  # cryptography: when first used
 
     if not public_key:
@@ -258,10 +285,6 @@ def _unlock_key(store: Store, user: User, password: str, public_key: str, sealed
         set_key(store, user, key.public, key.sealed)
         log.info("user %s given a signing key", user.id)
         return
-    try:
-        private = signing.unseal(sealed, password)
-    except signing.SealedKeyRefused:
-        private = None
     if private is None or signing.public_hex(private) != public_key:
         # Signed in all the same (the password is right); their changes go unsigned and
         # the team store will refuse them, with a reason, until the key is repaired.

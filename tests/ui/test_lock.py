@@ -51,7 +51,9 @@ def test_idle_lock_hides_data_and_unlock_restores_the_draft(
     qtbot: QtBot, store: Store, officer: User
 ) -> None:
     household = _household(store, officer)
-    window = MainWindow(AppContext(store), idle_lock_ms=400)
+    # Long enough for signing in and finding the family on a busy machine (the warm-up
+    # after signing in runs meanwhile), short enough for a test: 5 minutes in the app.
+    window = MainWindow(AppContext(store), idle_lock_ms=2000)
     qtbot.addWidget(window)
     with qtbot.waitActive(window):
         window.show()
@@ -64,7 +66,7 @@ def test_idle_lock_hides_data_and_unlock_restores_the_draft(
     ui.type("Hours cut at the bakery", into=note)
     assert SURNAME in _visible_texts(window)
 
-    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.lock_page, timeout=3000)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.lock_page, timeout=6000)
     shown = _visible_texts(window)
     assert SURNAME not in shown and "Hours cut" not in shown and household.reference not in shown
     assert not window.visit.isVisible()

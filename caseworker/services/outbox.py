@@ -35,7 +35,7 @@ from sqlmodel import Session, select
 
 from caseworker.domain.stamps import Tape, on_tape
 from caseworker.domain.users import Role, User
-from caseworker.services import keys
+from caseworker.services import keys, notices
 from caseworker.services.errors import NotFound
 from caseworker.store.database import Store
 from caseworker.store.sync_tables import OutboxRow, SyncClient
@@ -157,6 +157,7 @@ def mutation(name: str, fill: Fill | None = None, new: tuple[str, ...] = ()) -> 
                     result = func(*bound.args, **bound.kwargs)
                     session.flush()
                     _write(session, spec, bound.arguments, tape, touched)
+                    notices.tell_when_committed(store, session)
             finally:
                 _running.reset(running)
             return result

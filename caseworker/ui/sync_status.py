@@ -31,12 +31,11 @@ from PySide6.QtWidgets import (
     QToolButton,
     QWidget,
 )
-from sqlalchemy import event
-from sqlalchemy.orm import Session
 
 from caseworker import paths
 from caseworker.domain import clock
 from caseworker.domain.dates import local_time
+from caseworker.services import notices
 from caseworker.settings import current_settings
 from caseworker.store.database import Store
 from caseworker.store.errors import StoreError, translate
@@ -264,28 +263,6 @@ class SyncStatusBar(QWidget):
         self.updateGeometry()
 
 
-class _CommitWatch:
-    """Calls ``notify`` after each commit to one store, from whichever thread committed.
-
-    ``notify`` only starts a timer (through a queued signal when off the GUI thread),
-    so the counts are re-read on the GUI thread after the commit has landed.
-    """
-
-    def __init__(self, store: Store, notify: Callable[[], None]) -> None:
-        self._pool = store.engine.pool
-        self._notify = notify
-        event.listen(Session, "after_commit", self)
-
-    def __call__(self, session: Session) -> None:
-        if getattr(session.bind, "pool", None) is self._pool:
-            with contextlib.suppress(RuntimeError):  # the window has gone: never fail a commit
-                self._notify()
-
-    def remove(self) -> None:
-        if event.contains(Session, "after_commit", self):
-            event.remove(Session, "after_commit", self)
-
-
 def configured_address() -> str | None:
     """The team's store from settings; never in demo mode, whose households are made up
     and must not reach the team's real store."""
@@ -340,8 +317,14 @@ class SyncController(QObject):
         self._status_timer.setInterval(STATUS_DELAY_MS)
         self._status_timer.timeout.connect(self.refresh_status)
         self._committed.connect(self._status_timer.start)
-        self._watch = _CommitWatch(context.store, self._committed.emit)
+        # The services say when a change to this store has committed (from whichever
+        # thread): the counts are re-read here, on the GUI thread, a moment later.
+        self._stop_watching = notices.watch(context.store, self._notify_committed)
         self.refresh_status()
+
+    def _notify_committed(self) -> None:
+        with contextlib.suppress(RuntimeError):  # the window has gone: never fail a commit
+            self._committed.emit()
 
     # -- state ----------------------------------------------------------------
     @property
@@ -365,7 +348,7 @@ class SyncController(QObject):
         self._stopped = True
         self.stop_background()
         self._status_timer.stop()
-        self._watch.remove()
+        self._stop_watching()
         if self._cancel is not None:
             self._cancel.set()
 

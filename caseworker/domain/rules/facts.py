@@ -8,13 +8,13 @@ storage.
 
 from __future__ import annotations
 
-import uuid
 from enum import StrEnum
 from typing import Any
 
 from pydantic import Field, model_validator
 
 from caseworker.domain.household import Day, DomainModel, Household, Pence, PenceOrNone
+from caseworker.domain.stamps import random_id
 from caseworker.domain.visit import Visit
 
 
@@ -61,7 +61,7 @@ class Facts(DomainModel):
             return data
         household, visit = data.get("household"), data.get("visit")
         if isinstance(household, dict) and isinstance(visit, dict) and "household_id" not in visit:
-            household_id = household.get("id") or uuid.uuid4()  # an id, not its text to parse
+            household_id = household.get("id") or random_id()  # an id, not its text to parse
             data = {
                 **data,
                 "household": {**household, "id": household_id},

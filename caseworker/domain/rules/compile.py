@@ -348,6 +348,11 @@ class RuleSet:
     segments: list[Segment]
     files: list[str]
     _starts: list[date] = field(default_factory=list)
+    # The validated policy and versions (by name) it was compiled from: what a draft is
+    # compared by (services.impact.identical_versions), without reading the files again.
+    sources: tuple[m.PolicyFile, dict[str, m.ParametersFile]] | None = field(
+        default=None, compare=False, repr=False
+    )
     # Visit dates repeat (a year has 365): the segment of each date seen, kept while few.
     _by_day: dict[date, Segment] = field(default_factory=dict, compare=False, repr=False)
 
@@ -566,7 +571,8 @@ def build_ruleset(
         for v in ordered
     ]
     files = [policy.source.file, *(v.source.file for v in ordered)]
-    return RuleSet(policy.model.title, infos, segments, files), []
+    sources = (policy.model, {v.model.version: v.model for v in ordered})
+    return RuleSet(policy.model.title, infos, segments, files, sources=sources), []
 
 
 def _check_versions(ordered: Sequence[Loaded[m.ParametersFile]], problems: list[Problem]) -> None:

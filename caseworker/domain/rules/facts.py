@@ -73,9 +73,12 @@ class Facts(DomainModel):
     def _consistent(self) -> Facts:
         if self.visit.household_id != self.household.id:
             raise ValueError("visit.household_id is not the id of this household")
+        visit = self.visit
+        if visit.work_member_id is None and visit.course_member_id is None:
+            return self  # the usual case: no member named, no ids to gather
         ids = {m.id for m in self.household.members}
         for field in ("work_member_id", "course_member_id"):
-            member_id = getattr(self.visit, field)
+            member_id = getattr(visit, field)
             if member_id is not None and member_id not in ids:
                 raise ValueError(f"visit.{field} is not one of the household's members")
         return self

@@ -256,18 +256,19 @@ def facts_problems(facts: Facts, ruleset: RuleSet) -> list[str]:
         problems.append(
             "Members (members): none given; a household has at least one member, the lead contact"
         )
-    seen: dict[uuid.UUID, int] = {}
+    seen: dict[int, int] = {}  # by the id's number: a UUID's hash is computed in Python
     for index, member in enumerate(members):
         # Names are put together only for a problem: this runs for every line of a file.
         who = ""
-        if member.id in seen:
+        key = member.id.int
+        if key in seen:
             who = _member_name(index, member.first_name, member.surname)
-            other = seen[member.id]
+            other = seen[key]
             first = _member_name(other, members[other].first_name, members[other].surname)
             problems.append(
                 f"{who}: id ({member.id}) is also the id of {first}; each member needs their own id"
             )
-        seen.setdefault(member.id, index)
+        seen.setdefault(key, index)
         born = member.date_of_birth
         if born is not None and (born > day or _years_between(born, day) >= bounds.max_age_years):
             who = who or _member_name(index, member.first_name, member.surname)

@@ -327,9 +327,11 @@ class Segment:
                 now, high = d.number(name)
                 if high is None or now + rise > MAX_SCORE:
                     continue
-                d.values[name] = (now + rise, now + rise)  # try it, then put it back
+                # Try it, then put it back; with texts of its own (the household's read
+                # ``now``), since decide_stage keeps the decision for these scores.
+                d.values[name], texts, d.texts = (now + rise, now + rise), d.texts, {}
                 decision = self.decide_stage(d)
-                d.values[name] = (now, now)
+                d.values[name], d.texts = (now, now), texts
                 stages = (decision.row.stage,) if decision.row else decision.options
                 if stages and all(leaf.run((s, s), leaf.const) for s in stages):
                     return f" (for example {capital} score {now + rise}, now {now})"

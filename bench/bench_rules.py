@@ -12,6 +12,7 @@ Run: ``python bench/bench_rules.py``.
 from __future__ import annotations
 
 import json
+import os
 import random
 import statistics
 import subprocess
@@ -201,6 +202,7 @@ def bench_cli(runs: int = 3) -> None:
         f"({statistics.median(whole):.2f} s), {HOUSEHOLDS / statistics.median(cpu):,.0f}/s "
         "of the command's own CPU time; runs: "
         + ", ".join(f"{HOUSEHOLDS / t:,.0f}/s" for t in inside)
+        + f"; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} core(s)"
     )
 
 

@@ -11,7 +11,7 @@ import contextlib
 import itertools
 import json
 import sys
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from pathlib import Path
 
 from caseworker.cli import impact
@@ -176,38 +176,38 @@ def _evaluate(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"{args.facts}: cannot read the file: {exc.strerror}", file=sys.stderr)
         return EXIT_ENVIRONMENT
-    result = _evaluate_one(str(args.facts), data, ruleset, args.allowance_left)
+    result, problems = _evaluator(ruleset, args.allowance_left)(str(args.facts), data)
+    for problem in problems:
+        print(problem, file=sys.stderr)
     if result is None:
         return EXIT_BAD_INPUT
     print(json.dumps(result, indent=2, ensure_ascii=False))
     return EXIT_OK
 
 
-def _evaluate_one(
-    name: str, data: bytes, ruleset: object, allowance_left: int | None
-) -> dict[str, object] | None:
-    """The result as JSON, or ``None`` after printing each problem as ``name: problem``."""
-    from caseworker.domain.rules.reader import FactsRefused
-
-    try:
-        return _result(data, ruleset, allowance_left)
-    except FactsRefused as exc:
-        for problem in exc.problems:
-            print(f"{name}: {problem}", file=sys.stderr)
-        return None
+# One household's result as JSON, or ``None`` and each problem as ``name: problem``.
+Evaluated = tuple[dict[str, object] | None, list[str]]
 
 
-def _result(data: bytes, ruleset: object, allowance_left: int | None) -> dict[str, object]:
-    """One household's result as JSON; raises ``FactsRefused`` if its facts are refused."""
+def _evaluator(ruleset: object, allowance_left: int | None) -> Callable[[str, bytes], Evaluated]:
+    """What evaluates one household's facts (``name``: the file or line they came
+    from), for one file and for each line of many alike; imported and bound once."""
     from caseworker.domain.rules import RuleSet, evaluate
-    from caseworker.domain.rules.reader import read_facts
+    from caseworker.domain.rules.reader import FactsRefused, read_facts
 
     assert isinstance(ruleset, RuleSet)
-    facts = read_facts(data, ruleset)
-    result: dict[str, object] = evaluate(
-        facts, ruleset, allowance_left_pence=allowance_left
-    ).to_json()
-    return result
+
+    def evaluated(name: str, data: bytes) -> Evaluated:
+        try:
+            facts = read_facts(data, ruleset)
+        except FactsRefused as exc:
+            return None, [f"{name}: {problem}" for problem in exc.problems]
+        result: dict[str, object] = evaluate(
+            facts, ruleset, allowance_left_pence=allowance_left
+        ).to_json()
+        return result, []
+
+    return evaluated
 
 
 # One chunk's sources as (name, data, line), and what it gives: its JSON lines (one text, sent back
@@ -254,22 +254,22 @@ def _evaluate_chunk(chunk: Chunk, ruleset: object, allowance_left: int | None) -
     """
     import orjson
 
-    from caseworker.domain.rules.reader import FactsRefused
-
-    lines: list[str] = []
+    evaluated = _evaluator(ruleset, allowance_left)
+    dumps = orjson.dumps
+    lines: list[bytes] = []
     problems: list[str] = []
     refused = False
     for name, data, line in chunk:
         where: dict[str, object] = {"line": line} if line is not None else {"file": name}
-        try:
-            result = _result(data, ruleset, allowance_left)
-        except FactsRefused as exc:
+        result, refusals = evaluated(name, data)
+        if result is None:
             refused = True
-            problems += [f"{name}: {problem}" for problem in exc.problems]
-            lines.append(orjson.dumps({**where, "refused": True}).decode())
+            problems += refusals
+            lines.append(dumps({**where, "refused": True}))
         else:
-            lines.append(orjson.dumps({**where, **result}).decode())
-    return "".join(line + "\n" for line in lines), problems, refused
+            lines.append(dumps({**where, **result}))
+    lines.append(b"")
+    return b"\n".join(lines).decode(), problems, refused
 
 
 # What forked workers inherit from the command (the rules and the allowance left),

@@ -32,7 +32,10 @@ Flag = Annotated[bool, Strict()]
 
 def _iso_date_only(value: object) -> object:
     """A date, or text written YYYY-MM-DD; not a number (pydantic would read 0 as 1970)."""
-    if isinstance(value, date) or (
+    if value.__class__ is str:  # the usual case first: text, as JSON and forms give
+        if len(value) == 10 and value[4] == value[7] == "-":
+            return value
+    elif isinstance(value, date) or (
         isinstance(value, str) and len(value) == 10 and value[4] == value[7] == "-"
     ):
         return value

@@ -12,6 +12,7 @@ diverged, so the laptop knows to take the store's version.
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -44,7 +45,7 @@ class Tape:
         recorded = self._take("u:")
         if recorded is not None:
             return uuid.UUID(recorded)
-        value = uuid.uuid4()
+        value = random_id()
         if not self.replaying:
             self.values.append(f"u:{value.hex}")
         return value
@@ -66,10 +67,50 @@ class Tape:
 
 _tape: ContextVar[Tape | None] = ContextVar("caseworker_tape", default=None)
 
+# Random version-4 ids, made from one read of the system's random source for every
+# _IDS_AT_ONCE ids: ``uuid.uuid4`` reads it once per id, and the facts of a
+# household (its id, its visit's, each member's) need several. Reading the facts of
+# 10,000 households (``caseworker rules evaluate``) spent about 0.6 s in uuid4.
+_IDS_AT_ONCE = 256
+_VERSION_4_MASK = ~(0xC000 << 48 | 0xF000 << 64)
+_VERSION_4_BITS = 0x8000 << 48 | 0x4000 << 64
+_random_ints: list[int] = []
+_new_uuid = object.__new__
+_set = object.__setattr__
+_UNKNOWN = uuid.SafeUUID.unknown
+
+
+def _refill() -> None:
+    data = os.urandom(16 * _IDS_AT_ONCE)
+    from_bytes = int.from_bytes
+    _random_ints[:] = [
+        (from_bytes(data[i : i + 16]) & _VERSION_4_MASK) | _VERSION_4_BITS
+        for i in range(0, len(data), 16)
+    ]
+
+
+def _forget_random_ints() -> None:
+    """In a forked child: the parent's unused ids are the parent's (and its other children's)."""
+    _random_ints.clear()
+
+
+os.register_at_fork(after_in_child=_forget_random_ints)
+
+
+def random_id() -> uuid.UUID:
+    """A new random id, as ``uuid.uuid4()`` makes (122 random bits from ``os.urandom``,
+    version 4, the RFC 4122 variant), in a fraction of its time; never on a tape."""
+    if not _random_ints:
+        _refill()
+    value = _new_uuid(uuid.UUID)
+    _set(value, "int", _random_ints.pop())
+    _set(value, "is_safe", _UNKNOWN)
+    return value
+
 
 def new_id() -> uuid.UUID:
     tape = _tape.get()
-    return tape.new_id() if tape is not None else uuid.uuid4()
+    return tape.new_id() if tape is not None else random_id()
 
 
 def utcnow() -> datetime:

@@ -60,9 +60,8 @@ from caseworker.domain.rules import (
     default_rules_dir,
     evaluate,
 )
-from caseworker.domain.rules import model as rule_models
 from caseworker.domain.rules.compile import Segment
-from caseworker.domain.rules.loader import load_folders, read_rule_file, rule_files
+from caseworker.domain.rules.loader import load_folders
 from caseworker.domain.rules.reader import FactsRefused, checked_facts
 from caseworker.services import facts_reader
 from caseworker.services.errors import ServiceError
@@ -331,34 +330,7 @@ def load_rule_sets(folders: RuleFolders) -> tuple[RuleSet, RuleSet]:
     return _load(folders.current), _load(folders.draft)
 
 
-def _sources(
-    folders: Sequence[Path], ruleset: RuleSet
-) -> tuple[rule_models.PolicyFile, dict[str, rule_models.ParametersFile]] | None:
-    """The policy and version models ``ruleset`` was compiled from, read again; or None
-    when they cannot be told (then nothing is taken as identical).
-
-    Layered as ``loader.load_groups`` layers them (a later policy replaces the policy, a
-    version replaces the one of its name) and checked against what was compiled.
-    """
-    policy: rule_models.PolicyFile | None = None
-    versions: dict[str, rule_models.ParametersFile] = {}
-    for folder in folders:
-        for path in rule_files(folder):
-            loaded, _problems = read_rule_file(path)
-            if loaded is None:
-                return None
-            if isinstance(loaded.model, rule_models.PolicyFile):
-                policy = loaded.model
-            elif isinstance(loaded.model, rule_models.ParametersFile):
-                versions[loaded.model.version] = loaded.model
-    compiled = [(v.name, v.in_force_from) for v in ruleset.versions]
-    read = sorted(((v.version, v.in_force_from) for v in versions.values()), key=lambda v: v[1])
-    if policy is None or policy.title != ruleset.title or read != compiled:
-        return None
-    return policy, versions
-
-
-def identical_versions(folders: RuleFolders, current: RuleSet, draft: RuleSet) -> frozenset[str]:
+def identical_versions(current: RuleSet, draft: RuleSet) -> frozenset[str]:
     """The versions the draft leaves exactly as they are: the same policy file and the same
     parameters (compared as validated models, so a comment or layout change is nothing).
 
@@ -367,7 +339,7 @@ def identical_versions(folders: RuleFolders, current: RuleSet, draft: RuleSet) -
     versions in force, the current and draft segments give the same recommendation for
     any facts, and the draft need not be evaluated (:func:`compare`).
     """
-    mine, theirs = _sources(folders.current, current), _sources(folders.draft, draft)
+    mine, theirs = current.sources, draft.sources  # as validated when loaded
     if mine is None or theirs is None or mine[0] != theirs[0]:
         return frozenset()
     return frozenset(
@@ -627,7 +599,7 @@ def policy_impact(
     global _forked
     folders = rule_folders(draft_dir, base, override)
     current, draft = load_rule_sets(folders)
-    identical = identical_versions(folders, current, draft)
+    identical = identical_versions(current, draft)
     count = workers if workers is not None else default_workers()
     if workers is None and not _households_at_least(store, PARALLEL_FROM):
         count = 1

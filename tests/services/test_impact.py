@@ -384,7 +384,7 @@ def _evaluating_both(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_identical_versions_are_those_the_draft_leaves_as_they_are(tmp_path: Path) -> None:
     def identical(draft: Path) -> frozenset[str]:
         folders = impact.rule_folders(draft, RULES, override=None)
-        return impact.identical_versions(folders, *impact.load_rule_sets(folders))
+        return impact.identical_versions(*impact.load_rule_sets(folders))
 
     assert identical(RULES) == {"2026-04", "2026-10"}
     assert identical(draft_copy(tmp_path / "cap")) == {"2026-10"}
@@ -398,6 +398,19 @@ def test_identical_versions_are_those_the_draft_leaves_as_they_are(tmp_path: Pat
     assert text.count("title: ") > 1
     policy.write_text(text.replace("title: ", "title: Draft ", 1), encoding="utf-8")
     assert identical(retitled) == frozenset()
+
+
+def test_identical_versions_compare_what_was_loaded_without_reading_again(
+    tmp_path: Path,
+) -> None:
+    """Each rule set keeps the validated files it was compiled from: the comparison needs
+    neither the folders nor their files (once read again for it)."""
+    draft = draft_copy(tmp_path)
+    current, drafted = impact.load_rule_sets(impact.rule_folders(draft, RULES, override=None))
+    shutil.rmtree(draft)
+    assert current.sources is not None and drafted.sources is not None
+    assert sorted(current.sources[1]) == [v.name for v in current.versions]
+    assert impact.identical_versions(current, drafted) == {"2026-10"}
 
 
 def test_skipping_identical_versions_gives_the_report_of_evaluating_both(

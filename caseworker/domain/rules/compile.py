@@ -327,9 +327,11 @@ class Segment:
                 now, high = d.number(name)
                 if high is None or now + rise > MAX_SCORE:
                     continue
-                d.values[name] = (now + rise, now + rise)  # try it, then put it back
+                # Try it, then put it back; with texts of its own (the household's read
+                # ``now``), since decide_stage keeps the decision for these scores.
+                d.values[name], texts, d.texts = (now + rise, now + rise), d.texts, {}
                 decision = self.decide_stage(d)
-                d.values[name] = (now, now)
+                d.values[name], d.texts = (now, now), texts
                 stages = (decision.row.stage,) if decision.row else decision.options
                 if stages and all(leaf.run((s, s), leaf.const) for s in stages):
                     return f" (for example {capital} score {now + rise}, now {now})"
@@ -348,6 +350,11 @@ class RuleSet:
     segments: list[Segment]
     files: list[str]
     _starts: list[date] = field(default_factory=list)
+    # The validated policy and versions (by name) it was compiled from: what a draft is
+    # compared by (services.impact.identical_versions), without reading the files again.
+    sources: tuple[m.PolicyFile, dict[str, m.ParametersFile]] | None = field(
+        default=None, compare=False, repr=False
+    )
     # Visit dates repeat (a year has 365): the segment of each date seen, kept while few.
     _by_day: dict[date, Segment] = field(default_factory=dict, compare=False, repr=False)
 
@@ -566,7 +573,8 @@ def build_ruleset(
         for v in ordered
     ]
     files = [policy.source.file, *(v.source.file for v in ordered)]
-    return RuleSet(policy.model.title, infos, segments, files), []
+    sources = (policy.model, {v.model.version: v.model for v in ordered})
+    return RuleSet(policy.model.title, infos, segments, files, sources=sources), []
 
 
 def _check_versions(ordered: Sequence[Loaded[m.ParametersFile]], problems: list[Problem]) -> None:

@@ -8,13 +8,13 @@ storage.
 
 from __future__ import annotations
 
-import uuid
 from enum import StrEnum
 from typing import Any
 
 from pydantic import Field, model_validator
 
 from caseworker.domain.household import Day, DomainModel, Household, Pence, PenceOrNone
+from caseworker.domain.stamps import random_id
 from caseworker.domain.visit import Visit
 
 
@@ -61,7 +61,7 @@ class Facts(DomainModel):
             return data
         household, visit = data.get("household"), data.get("visit")
         if isinstance(household, dict) and isinstance(visit, dict) and "household_id" not in visit:
-            household_id = household.get("id") or uuid.uuid4()  # an id, not its text to parse
+            household_id = household.get("id") or random_id()  # an id, not its text to parse
             data = {
                 **data,
                 "household": {**household, "id": household_id},
@@ -73,9 +73,12 @@ class Facts(DomainModel):
     def _consistent(self) -> Facts:
         if self.visit.household_id != self.household.id:
             raise ValueError("visit.household_id is not the id of this household")
+        visit = self.visit
+        if visit.work_member_id is None and visit.course_member_id is None:
+            return self  # the usual case: no member named, no ids to gather
         ids = {m.id for m in self.household.members}
         for field in ("work_member_id", "course_member_id"):
-            member_id = getattr(self.visit, field)
+            member_id = getattr(visit, field)
             if member_id is not None and member_id not in ids:
                 raise ValueError(f"visit.{field} is not one of the household's members")
         return self

@@ -117,8 +117,47 @@ def _parse(text: str) -> Any:
     return raw
 
 
+_BOM = b"\xef\xbb\xbf"
+
+
+def _parse_bytes(data: bytes) -> Any:
+    """What :func:`_parse` gives for ``data`` decoded, without decoding it when it is
+    plain (the usual line of a JSON-lines file): orjson reads UTF-8 itself, refusing
+    what is not UTF-8, and whatever it refuses or is not plain goes the long way
+    (``None``), with that way's messages."""
+    data = data.removeprefix(_BOM)
+    if b"\\" in data or _LONG_NUMBER in data.translate(_ZEROED):
+        return None
+    try:
+        raw = orjson.loads(data)
+        if isinstance(raw, dict) and orjson.dumps(raw).count(b":") == data.count(b":"):
+            return raw
+    except (orjson.JSONDecodeError, orjson.JSONEncodeError):
+        pass
+    return None
+
+
 def read_facts(data: bytes | str, ruleset: RuleSet) -> Facts:
     """The facts in ``data`` (one JSON object), or ``FactsRefused`` saying what to fix."""
+    raw = _parse_bytes(data) if isinstance(data, bytes) else None
+    if raw is None:
+        raw = _read_json(data)
+    # Strict per field (caseworker.domain.household: Pence, Flag, Day): nothing coerced.
+    problems = _strict_scores(raw)
+    try:
+        facts = Facts.model_validate(raw, context=_AGAINST_VISIT)
+    except ValidationError as exc:
+        raise FactsRefused(problems + describe_errors(exc, raw)) from exc
+    if problems:
+        raise FactsRefused(problems)
+    problems = facts_problems(facts, ruleset)
+    if problems:
+        raise FactsRefused(problems)
+    return facts
+
+
+def _read_json(data: bytes | str) -> dict[str, Any]:
+    """One JSON object, decoded and parsed by :func:`_parse`, or ``FactsRefused``."""
     if isinstance(data, bytes):
         try:
             text = data.decode("utf-8-sig")
@@ -143,18 +182,11 @@ def read_facts(data: bytes | str, ruleset: RuleSet) -> Facts:
         raise FactsRefused(
             ['expected one household\'s facts: a JSON object with "household" and "visit"']
         )
-    # Strict per field (caseworker.domain.household: Pence, Flag, Day): nothing coerced.
-    problems = _strict_scores(raw)
-    try:
-        facts = Facts.model_validate(raw, context={CHECKED_AGAINST_VISIT: True})
-    except ValidationError as exc:
-        raise FactsRefused(problems + describe_errors(exc, raw)) from exc
-    if problems:
-        raise FactsRefused(problems)
-    problems = facts_problems(facts, ruleset)
-    if problems:
-        raise FactsRefused(problems)
-    return facts
+    return raw
+
+
+# The facts' dates are checked against the visit's date, not the clock (made once).
+_AGAINST_VISIT = {CHECKED_AGAINST_VISIT: True}
 
 
 def checked_facts(data: dict[str, Any], ruleset: RuleSet) -> Facts:
@@ -163,7 +195,7 @@ def checked_facts(data: dict[str, Any], ruleset: RuleSet) -> Facts:
     check, so the services refuse what ``caseworker rules evaluate`` refuses, in the
     same words. ``FactsRefused`` lists each problem."""
     try:
-        facts = Facts.model_validate(data, context={CHECKED_AGAINST_VISIT: True})
+        facts = Facts.model_validate(data, context=_AGAINST_VISIT)
     except ValidationError as exc:
         raise FactsRefused(describe_errors(exc, data)) from exc
     problems = facts_problems(facts, ruleset)
@@ -182,6 +214,8 @@ def _strict_scores(raw: dict[str, Any]) -> list[str]:
     scores = visit.get("capitals") if isinstance(visit, dict) else None
     if not isinstance(scores, dict):
         return []
+    if all(type(score) is int or score is None for score in scores.values()):
+        return []  # strictly valid (a range or an unknown name is the model's to refuse)
     try:
         Capitals.model_validate(scores, strict=True)
     except ValidationError as exc:
@@ -222,18 +256,19 @@ def facts_problems(facts: Facts, ruleset: RuleSet) -> list[str]:
         problems.append(
             "Members (members): none given; a household has at least one member, the lead contact"
         )
-    seen: dict[uuid.UUID, int] = {}
+    seen: dict[int, int] = {}  # by the id's number: a UUID's hash is computed in Python
     for index, member in enumerate(members):
         # Names are put together only for a problem: this runs for every line of a file.
         who = ""
-        if member.id in seen:
+        key = member.id.int
+        if key in seen:
             who = _member_name(index, member.first_name, member.surname)
-            other = seen[member.id]
+            other = seen[key]
             first = _member_name(other, members[other].first_name, members[other].surname)
             problems.append(
                 f"{who}: id ({member.id}) is also the id of {first}; each member needs their own id"
             )
-        seen.setdefault(member.id, index)
+        seen.setdefault(key, index)
         born = member.date_of_birth
         if born is not None and (born > day or _years_between(born, day) >= bounds.max_age_years):
             who = who or _member_name(index, member.first_name, member.surname)

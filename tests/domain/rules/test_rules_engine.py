@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from caseworker.domain.rules import NoRulesInForce, RuleSet, evaluate
+from caseworker.domain.rules import NoRulesInForce, RuleSet, evaluate, load_rules
 from caseworker.domain.rules.derive import months_before
 from tests.domain.rules.conftest import MakeFacts
 
@@ -203,3 +203,20 @@ def test_no_cap_what_if_when_no_awards_count(rules: RuleSet, make_facts: MakeFac
     rec = evaluate(facts, rules)
     assert rec.cap_reduction is not None and rec.cap_reduction.cuts
     assert rec.what_if == ()  # no approved awards count: none can be taken away
+
+
+def test_a_stage_explanation_is_the_same_whatever_was_evaluated_before(
+    make_facts: MakeFacts,
+) -> None:
+    """The hint for 4.2 ("for example human score 3, now 2") tries higher scores; a stage
+    decided for a trial is kept for the households that really have those scores, and
+    once read the trial's text from the household tried (``human score 2`` for 3)."""
+    scores = {"financial": 0, "mental": 1, "social": 0}
+    first = make_facts(visit={"capitals": {**scores, "human": 2}})
+    second = make_facts(visit={"capitals": {**scores, "human": 3}})
+    fresh, _ = load_rules()
+    alone = evaluate(second, fresh).stage_explanation
+    assert alone == "3 Stage 2, Stretched: human score 3."
+    rules, _ = load_rules()
+    evaluate(first, rules)
+    assert evaluate(second, rules).stage_explanation == alone

@@ -324,3 +324,55 @@ def test_json_lines_and_folders_are_split_per_household(tmp_path: Path) -> None:
     for name in ("b.json", "a.json", "notes.txt"):
         (folder / name).write_text(edited(), encoding="utf-8")
     assert [Path(s.name).name for s in sources(folder)] == ["a.json", "b.json"]
+
+
+ODD_INPUTS = [
+    *(text for _, text, _ in HOSTILE),
+    edited(),
+    "\ufeff" + edited(),
+    edited().replace('"relationship": "child"', '"relationship": "child", "relationship": "child"'),
+    edited().replace("Okafor", "Ok\\u00e1for"),  # an escape: read by the standard library
+    edited((("household", "savings_pence"), 10**19)),  # 20 digits: beyond orjson's integers
+    edited((("household", "savings_pence"), float("nan"))),  # NaN: orjson refuses it
+    "[" + edited() + "]",
+    '"text"',
+    "{",
+    "",
+]
+
+
+# Made afresh for each reading when the facts give none.
+_IDS: Any = {
+    "household": {"id": True, "members": {"__all__": {"id"}}},
+    "visit": {"id", "household_id"},
+}
+
+
+@pytest.mark.parametrize("text", ODD_INPUTS)
+def test_bytes_are_read_as_their_text_is(text: str, rules: RuleSet) -> None:
+    """A line of a file (bytes, read without decoding when plain) and the same text give
+    the same facts or the same refusal, word for word."""
+    outcomes = []
+    for given in (text, text.encode()):
+        try:
+            facts = read_facts(given, rules)
+        except FactsRefused as exc:
+            outcomes.append(exc.problems)
+        else:
+            outcomes.append(facts.model_dump(exclude=_IDS))
+    assert outcomes[0] == outcomes[1]
+
+
+def test_a_byte_order_mark_before_a_duplicate_key_is_still_refused(rules: RuleSet) -> None:
+    text = edited().replace('"tenure": ', '"tenure": "homeless", "tenure": ', 1)
+    assert refusal(b"\xef\xbb\xbf" + text.encode(), rules) == [
+        'Tenure ("tenure") is given twice in one place; keep one value'
+    ]
+
+
+def test_members_without_ids_get_their_own(rules: RuleSet) -> None:
+    data = edited().encode()  # no ids given
+    ids = [m.id for m in read_facts(data, rules).household.members]
+    ids += [m.id for m in read_facts(data, rules).household.members]
+    assert len(set(ids)) == 4
+    assert all(i.version == 4 for i in ids)

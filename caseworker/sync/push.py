@@ -39,6 +39,7 @@ from sqlalchemy import insert, update
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlmodel import Session, col, select
 
+from caseworker.domain import clock
 from caseworker.domain.changes import depends_on, hold_back
 from caseworker.domain.rules import RuleSet
 from caseworker.domain.stamps import Tape, on_tape
@@ -147,11 +148,12 @@ def push(
     that sent them, recorded with each answer."""
     report = PushReport()
     blocked = set(blocked or ())
-    for start in range(0, len(entries), BATCH):
-        if cancelled():
-            break
-        batch = entries[start : start + BATCH]
-        _push_batch(shared, client_id, batch, rules, report, blocked, signed, device_id)
+    with clock.one_day():  # every date in the push checked against one reading of the clock
+        for start in range(0, len(entries), BATCH):
+            if cancelled():
+                break
+            batch = entries[start : start + BATCH]
+            _push_batch(shared, client_id, batch, rules, report, blocked, signed, device_id)
     return report
 
 

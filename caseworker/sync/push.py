@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import insert, update
+from sqlalchemy import update
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlmodel import Session, col, select
 
@@ -52,6 +52,7 @@ from caseworker.services.outbox import load_user
 from caseworker.services.parked import PENDING
 from caseworker.services.registry import MUTATIONS
 from caseworker.store import households as repo
+from caseworker.store.bulk import insert_many
 from caseworker.store.database import Store
 from caseworker.store.sync_tables import OutboxRow, SyncClientState, SyncMutation, SyncVersion
 from caseworker.store.tables import utcnow
@@ -266,7 +267,7 @@ def _replay_batch(
         state.last_seen_at = utcnow()
         session.add(state)
         if results:
-            session.execute(insert(SyncMutation.__table__), results)  # type: ignore[attr-defined]
+            insert_many(session.connection(), SyncMutation.__table__, results)  # type: ignore[attr-defined]
     return [result["status"] for result in results]
 
 

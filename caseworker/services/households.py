@@ -58,7 +58,12 @@ def create_household(
         saved = household.model_copy(update={"reference": f"{user.officer_code}-{number:05d}"})
         repo.save_household(session, saved, user.id, stored=None)
         AuditTrail(session, user.id).record(
-            "household", saved.id, "created", diff({}, _flatten(saved)), household_id=saved.id
+            "household",
+            saved.id,
+            "created",
+            diff({}, _flatten(saved)),
+            household_id=saved.id,
+            json_ready=True,
         )
         if draft is not None:
             drop_draft(session, user, "household", draft)
@@ -123,7 +128,7 @@ def update_household(
             return saved
         repo.save_household(session, saved, user.id, stored=current)
         AuditTrail(session, user.id).record(
-            "household", saved.id, "updated", changes, household_id=saved.id
+            "household", saved.id, "updated", changes, household_id=saved.id, json_ready=True
         )
     log.info("household %s updated by %s (%d fields)", saved.id, user.id, len(changes))
     return saved

@@ -35,27 +35,20 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the tests' keyring backend
-os.environ["CASEWORKER_MACHINE_SETTINGS"] = ""
-os.environ["PYTHON_KEYRING_BACKEND"] = "tests.keyring_backend.TestKeyring"
-os.environ.setdefault(
-    "CASEWORKER_TEST_KEYRING_FILE",
-    os.path.join(tempfile.mkdtemp(prefix="cw-keyring-"), "keyring.json"),
-)
 
 from sqlalchemy import create_engine, text  # noqa: E402
 
-from bench.bench_server import PASSWORD, PG, _household  # noqa: E402
-from caseworker.domain.household import Household  # noqa: E402
+# The environment (as the tests': set before anything of caseworker), the team, the
+# laptop's changes: shared with bench_server.py.
+from bench.sync_setup import PG, laptop_changes, seed_team  # noqa: E402
+from bench.sync_setup import UTC_OPTIONS as URL  # noqa: E402
 from caseworker.domain.rules import load_rules  # noqa: E402
-from caseworker.domain.users import Role  # noqa: E402
-from caseworker.services import devices, households, users  # noqa: E402
+from caseworker.services import devices  # noqa: E402
 from caseworker.services.audit_seal import ServiceKeys, seal_store  # noqa: E402
 from caseworker.store.database import Store  # noqa: E402
 from caseworker.sync.push import push  # noqa: E402
 from caseworker.sync.remote import StoreRemote  # noqa: E402
 from caseworker.sync.run import outgoing, sync  # noqa: E402
-
-URL = "?options=-c%20timezone%3DUTC"
 
 
 def main() -> int:
@@ -171,22 +164,11 @@ def _make_template(template: str, mutations: int, folder: Path, rules: Any) -> d
     start = time.perf_counter()
     shared = Store.open_shared(f"{PG}/{template}{URL}", upgrade=True)
     seed = Store.open_local(folder / "seed.db")
-    manager = users.create_first_manager(seed, "Morgan Lee", "TM01", PASSWORD)
-    users.add_user(seed, manager, "Jo Smith", "JS01", Role.OFFICER, PASSWORD)
+    seed_team(seed)
     sync(seed, StoreRemote(shared, rules), rules)
     device_id, _token = devices.enrol(shared, devices.make_code(shared, None), "solo")
     local = Store.open_local(folder / "solo.db")
-    sync(local, StoreRemote(shared, rules), rules)
-    officer = users.sign_in(local, "JS01", PASSWORD)
-    cases: list[Household] = []
-    for n in range(mutations):
-        if len(cases) < max(1, mutations // 4):
-            cases.append(households.create_household(local, officer, _household(n)))
-        else:
-            case = cases[n % len(cases)]
-            households.update_household(
-                local, officer, case.model_copy(update={"phone": f"0207 {n:07d}"})
-            )
+    laptop_changes(local, StoreRemote(shared, rules), rules, mutations)
     out = outgoing(local)
     local.dispose()
     seed.dispose()

@@ -31,63 +31,31 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the repo: the tests' keyring backend, for the service
-# Like the tests: no machine-wide settings, and an in-memory keyring shared with the
-# service through a temporary file (the service looks the store's login up there).
-os.environ["CASEWORKER_MACHINE_SETTINGS"] = ""
-os.environ["PYTHON_KEYRING_BACKEND"] = "tests.keyring_backend.TestKeyring"
-os.environ.setdefault(
-    "CASEWORKER_TEST_KEYRING_FILE",
-    os.path.join(tempfile.mkdtemp(prefix="cw-keyring-"), "keyring.json"),
-)
 
 import httpx  # noqa: E402
 
-from caseworker.domain.household import Household, Member, Relationship, WorkStatus  # noqa: E402
+# The environment (as the tests': set before anything of caseworker), the team, the
+# laptop's changes: shared with bench_replay.py.
+from bench.sync_setup import (  # noqa: E402
+    PASSWORD,
+    PG,
+    UTC_OPTIONS,
+    household,
+    laptop_changes,
+    seed_team,
+)
 from caseworker.domain.rules import load_rules  # noqa: E402
-from caseworker.domain.users import Role  # noqa: E402
 from caseworker.services import devices, households, users  # noqa: E402
 from caseworker.store.database import Store  # noqa: E402
 from caseworker.sync.http import HttpRemote, enrol  # noqa: E402
 from caseworker.sync.run import outgoing, sync  # noqa: E402
 
-PG = "postgresql+psycopg://postgres@127.0.0.1:5432"
-PASSWORD = "correct horse battery"
 ENTRY_POINT = Path(sys.executable).parent / "caseworker"
-
-
-def _household(n: int) -> Household:
-    """A two-member household; ``n`` varies the address so no two look like duplicates."""
-    return Household.model_validate(
-        {
-            "address_line1": f"{n} Rye Lane",
-            "postcode": "SE15 4QF",
-            "savings_pence": 12_000,
-            "rent_arrears_pence": 124_000,
-            "members": [
-                Member(
-                    first_name="Zoë",
-                    surname=f"O'Brien-{n}",
-                    date_of_birth=date(1985, 3, 12),
-                    relationship=Relationship.LEAD,
-                    work_status=WorkStatus.EMPLOYED,
-                    reduced_hours=True,
-                ),
-                Member(
-                    first_name="민준",
-                    surname="김",
-                    date_of_birth=date(2012, 7, 1),
-                    relationship=Relationship.CHILD,
-                    in_education_or_training=True,
-                ),
-            ],
-        }
-    )
 
 
 # --- one laptop, in its own process ----------------------------------------------------
@@ -108,7 +76,7 @@ def worker(config: dict[str, Any]) -> None:
     sync(local, remote, rules)
     officer = users.sign_in(local, config["officer"], PASSWORD)
     for n in range(config["changes"]):
-        households.create_household(local, officer, _household(n))
+        households.create_household(local, officer, household(n))
     _say({"ready": time.monotonic() - started})
     if sys.stdin.readline().strip() != "go":
         return
@@ -458,19 +426,7 @@ def one_laptop(
     print(f"\nOne laptop: {mutations:,} changes, an idle sync, a first pull", flush=True)
     local = Store.open_local(folder / "solo.db")
     remote = HttpRemote(service.url, service.enrol("solo"))
-    sync(local, remote, rules)
-    officer = users.sign_in(local, "JS01", PASSWORD)
-    cases: list[Household] = []
-    made = 0
-    while made < mutations:
-        if len(cases) < max(1, mutations // 4):
-            cases.append(households.create_household(local, officer, _household(made)))
-        else:
-            case = cases[made % len(cases)]
-            households.update_household(
-                local, officer, case.model_copy(update={"phone": f"0207 {made:07d}"})
-            )
-        made += 1
+    officer = laptop_changes(local, remote, rules, mutations)
     start = time.perf_counter()
     began = time.monotonic()
     with CpuClock(service) as cpu:
@@ -561,7 +517,7 @@ def main() -> int:
             folder = Path(tmp)
             service = Service(
                 f"http://127.0.0.1:{_free_port()}",
-                f"{PG}/{name}?options=-c%20timezone%3DUTC",
+                f"{PG}/{name}{UTC_OPTIONS}",
                 name,
                 args.pool,
                 folder,
@@ -574,12 +530,7 @@ def main() -> int:
                 # fleet laptop (OF000…) and one for the single laptop (JS01).
                 start = time.perf_counter()
                 seed = Store.open_local(folder / "seed.db")
-                manager = users.create_first_manager(seed, "Morgan Lee", "TM01", PASSWORD)
-                for i in range(max(sizes, default=0) if args.only != "laptop" else 0):
-                    users.add_user(
-                        seed, manager, f"Officer {i}", f"OF{i:03d}", Role.OFFICER, PASSWORD
-                    )
-                users.add_user(seed, manager, "Jo Smith", "JS01", Role.OFFICER, PASSWORD)
+                seed_team(seed, max(sizes, default=0) if args.only != "laptop" else 0)
                 rules, _ = load_rules(None)
                 remote = HttpRemote(service.url, service.enrol("seed"))
                 sync(seed, remote, rules)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -73,6 +74,9 @@ def _from_environment() -> Clock:
 
 _clock: Clock = _from_environment()
 
+# Today's date read once for a block of work (see :func:`one_day`), or None.
+_day: ContextVar[date | None] = ContextVar("caseworker_day", default=None)
+
 
 def now() -> datetime:
     """The current instant in UTC (aware)."""
@@ -81,7 +85,25 @@ def now() -> datetime:
 
 def today() -> date:
     """Today's date as the council sees it: the calendar date in Europe/London."""
-    return _clock.now().astimezone(LOCAL_ZONE).date()
+    day = _day.get()
+    return day if day is not None else _clock.now().astimezone(LOCAL_ZONE).date()
+
+
+@contextmanager
+def one_day() -> Iterator[date]:
+    """Read today's date once, and let :func:`today` answer it for the whole block.
+
+    A sync replay checks a date of birth against today for every member of every
+    household it reads (thousands per push): it reads the clock once, so the push is
+    checked against one date however long it takes. Instants (:func:`now`) are still
+    read each time. Nested blocks keep the outer block's date.
+    """
+    day = today()
+    token = _day.set(day)
+    try:
+        yield day
+    finally:
+        _day.reset(token)
 
 
 def local_now() -> datetime:

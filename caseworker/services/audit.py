@@ -29,7 +29,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.orm import ORMExecuteState
 from sqlmodel import Session, col, select
 
-from caseworker.store.bulk import insert_raw, insert_rows
+from caseworker.store.bulk import insert_many, insert_raw, insert_rows
 from caseworker.store.database import transaction_cache
 from caseworker.store.tables import AuditEventRow, new_id, utcnow
 from caseworker.store.written import written, written_all
@@ -44,7 +44,7 @@ def write_pending(session: orm.Session) -> None:
     """Insert the entries recorded in this transaction and not inserted yet, in order."""
     pending = transaction_cache(session).pop(_PENDING, None)
     if pending:
-        session.connection().execute(insert(_AUDIT), pending)
+        insert_many(session.connection(), _AUDIT, pending)
 
 
 @event.listens_for(Session, "before_commit")
@@ -322,10 +322,14 @@ class AuditTrail:
         action: str,
         payload: dict[str, Any],
         household_id: uuid.UUID | None = None,
+        *,
+        json_ready: bool = False,
     ) -> None:
-        """Append one entry; it is inserted with the transaction's others (see module)."""
+        """Append one entry; it is inserted with the transaction's others (see module).
+        ``json_ready``: the payload is made of JSON types already (as :func:`diff`
+        makes it), so its canonical text is written without walking it first."""
         prev = self._last_hash()
-        text = canonical(payload)
+        text = canonical_json(payload) if json_ready else canonical(payload)
         at = utcnow()  # before the id: a recorded change's tape holds them in this order
         entry_id = new_id()
         entry = {

@@ -1,8 +1,12 @@
-"""Writing many rows to a local (SQLite) store fast, through the driver.
+"""Writing many rows fast, through the driver.
 
 A new laptop copies hundreds of thousands of rows from the shared store;
 SQLAlchemy's per-row parameter processing would be most of that time, so rows
 are converted once, here, to the forms SQLAlchemy itself stores in SQLite.
+
+A sync push writes tens of thousands of rows to a PostgreSQL store; executemany
+has the server run the insert once per row, so :func:`insert_many` sends them
+with ``COPY … FROM STDIN`` instead (one statement, the rows streamed).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    Connection,
     Date,
     DateTime,
     Table,
@@ -26,6 +31,7 @@ from sqlalchemy import (
     bindparam,
     insert,
 )
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 
@@ -57,6 +63,50 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
         f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join("?" for _ in columns)})',
         columns,
         rows,
+    )
+
+
+COPY_FROM = 20  # fewer rows go by executemany: a COPY costs a round trip more
+
+
+def insert_many(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """``connection.execute(insert(table), rows)`` (each row with the same keys), sent on
+    PostgreSQL with ``COPY … FROM STDIN`` when there are many. The values go through
+    the columns' own bind processors (JSON as text, as the insert sends it); a column
+    the rows leave out must have no default made in Python (else executemany, which
+    makes it). A failure is raised as the insert's would be (``IntegrityError``…)."""
+    if not rows:
+        return
+    names = list(rows[0])
+    if (
+        connection.dialect.name != "postgresql"
+        or len(rows) < COPY_FROM
+        or not _copyable(table, tuple(names))
+    ):
+        connection.execute(insert(table), rows)
+        return
+    dialect = connection.dialect
+    processors = [table.c[n].type._cached_bind_processor(dialect) for n in names]
+    columns = [
+        [r[n] for r in rows] if f is None else [f(r[n]) for r in rows]
+        for n, f in zip(names, processors, strict=True)
+    ]
+    sql = 'COPY "{}" ({}) FROM STDIN'.format(table.name, ", ".join(f'"{n}"' for n in names))
+    driver: Any = connection.connection.driver_connection  # psycopg's
+    failure = dialect.loaded_dbapi.Error
+    try:
+        with driver.cursor() as cursor, cursor.copy(sql) as copy:
+            for values in zip(*columns, strict=True):
+                copy.write_row(values)
+    except failure as exc:  # raised as SQLAlchemy raises the insert's (IntegrityError…)
+        raise DBAPIError.instance(sql, None, exc, failure) from exc
+
+
+@functools.cache
+def _copyable(table: Table, names: tuple[str, ...]) -> bool:
+    given = set(names)
+    return given <= set(table.c.keys()) and all(
+        c.default is None for c in table.c if c.name not in given
     )
 
 

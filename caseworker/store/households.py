@@ -18,6 +18,7 @@ from caseworker.domain.household import Household, Member, Relationship
 from caseworker.domain.packages import PackageStatus
 from caseworker.domain.search_terms import TermRange, household_terms, parse_query
 from caseworker.domain.visit import Visit
+from caseworker.store.bulk import insert_many
 from caseworker.store.database import direct, transaction_cache
 from caseworker.store.review_tables import ReviewRow
 from caseworker.store.tables import (
@@ -104,7 +105,7 @@ def read_ahead(session: Session, household_ids: Collection[uuid.UUID]) -> None:
     caller forgets them before anything but those edits can change a household.
     """
     found = direct(session).execute(_MANY, {"households": list(household_ids)})
-    transaction_cache(session)[_READ_AHEAD] = _grouped(found)
+    transaction_cache(session)[_READ_AHEAD] = _grouped(found.all())  # at once, not row by row
 
 
 def forget_read_ahead(session: Session) -> None:
@@ -141,14 +142,11 @@ def write_pending(session: orm.Session, stop: bool = False) -> None:
     if not stop:
         cache[_WRITE_BEHIND] = _Pending([], [], [], [])
     connection = session.connection()
-    if pending.inserted:
-        connection.execute(insert(_HOUSEHOLD), pending.inserted)
+    insert_many(connection, _HOUSEHOLD, pending.inserted)
     if pending.updated:
         connection.execute(_UPDATE, pending.updated)
-    if pending.members:
-        connection.execute(insert(_MEMBER), pending.members)
-    if pending.terms:
-        connection.execute(insert(SearchTermRow.__table__), pending.terms)  # type: ignore[attr-defined]
+    insert_many(connection, _MEMBER, pending.members)
+    insert_many(connection, SearchTermRow.__table__, pending.terms)  # type: ignore[attr-defined]
 
 
 @event.listens_for(Session, "do_orm_execute")

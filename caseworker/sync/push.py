@@ -35,10 +35,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import insert, update
+from sqlalchemy import update
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlmodel import Session, col, select
 
+from caseworker.domain import clock
 from caseworker.domain.changes import depends_on, hold_back
 from caseworker.domain.rules import RuleSet
 from caseworker.domain.stamps import Tape, on_tape
@@ -51,6 +52,7 @@ from caseworker.services.outbox import load_user
 from caseworker.services.parked import PENDING
 from caseworker.services.registry import MUTATIONS
 from caseworker.store import households as repo
+from caseworker.store.bulk import insert_many
 from caseworker.store.database import Store
 from caseworker.store.sync_tables import OutboxRow, SyncClientState, SyncMutation, SyncVersion
 from caseworker.store.tables import utcnow
@@ -147,11 +149,12 @@ def push(
     that sent them, recorded with each answer."""
     report = PushReport()
     blocked = set(blocked or ())
-    for start in range(0, len(entries), BATCH):
-        if cancelled():
-            break
-        batch = entries[start : start + BATCH]
-        _push_batch(shared, client_id, batch, rules, report, blocked, signed, device_id)
+    with clock.one_day():  # every date in the push checked against one reading of the clock
+        for start in range(0, len(entries), BATCH):
+            if cancelled():
+                break
+            batch = entries[start : start + BATCH]
+            _push_batch(shared, client_id, batch, rules, report, blocked, signed, device_id)
     return report
 
 
@@ -264,7 +267,7 @@ def _replay_batch(
         state.last_seen_at = utcnow()
         session.add(state)
         if results:
-            session.execute(insert(SyncMutation.__table__), results)  # type: ignore[attr-defined]
+            insert_many(session.connection(), SyncMutation.__table__, results)  # type: ignore[attr-defined]
     return [result["status"] for result in results]
 
 

@@ -38,6 +38,31 @@ def test_today_is_the_date_in_london_not_in_utc() -> None:
         assert clock.today() == date(2026, 12, 31)
 
 
+class _DayPerReading:
+    """A clock a day later at every reading: how many times was it read for a date?"""
+
+    def __init__(self, start: datetime) -> None:
+        self.readings = 0
+        self._start = start
+
+    def now(self) -> datetime:
+        self.readings += 1
+        return self._start + timedelta(days=self.readings - 1)
+
+
+def test_one_day_reads_the_date_once_for_the_whole_block() -> None:
+    moving = _DayPerReading(datetime(2026, 11, 27, 10, tzinfo=UTC))
+    with use_clock(moving):
+        with clock.one_day() as day:
+            assert day == date(2026, 11, 27)
+            assert [clock.today() for _ in range(3)] == [day] * 3
+            with clock.one_day() as inner:  # a nested block keeps the outer date
+                assert inner == day and clock.today() == day
+            assert clock.now() == datetime(2026, 11, 28, 10, tzinfo=UTC)  # instants still read
+        assert moving.readings == 2
+        assert clock.today() == date(2026, 11, 29)  # after the block, the clock again
+
+
 def test_use_clock_puts_the_previous_clock_back(fixed_clock: FixedClock) -> None:
     other = FixedClock(datetime(2031, 2, 28, 23, 50, tzinfo=timezone(timedelta(hours=-5))))
     with use_clock(other):

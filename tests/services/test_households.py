@@ -1,12 +1,13 @@
 from datetime import date
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from caseworker.domain.household import Member
+from caseworker.domain.merge import flatten
 from caseworker.domain.users import Role, User
 from caseworker.services import households, users, visits
-from caseworker.services.audit import iter_chain, payload_of, verify
+from caseworker.services.audit import canonical, diff, iter_chain, payload_of, verify
 from caseworker.services.errors import InvalidInput, PermissionRefused
 from caseworker.store.database import Store
 from caseworker.store.tables import AuditEventRow, HouseholdRow
@@ -26,6 +27,26 @@ def test_create_assigns_officer_reference_and_audits(store: Store, officer: User
         ).all()
     assert [e.action for e in events] == ["created"]
     assert payload_of(events[0])["postcode"] == {"before": None, "after": "SE15 4QF"}
+
+
+def test_a_household_audit_payload_is_the_canonical_text_of_its_diff(
+    store: Store, officer: User
+) -> None:
+    """Written without walking the diff (it is JSON already): the very text canonical() makes."""
+    saved = households.create_household(store, officer, make_household())
+    edited = households.update_household(
+        store, officer, saved.model_copy(update={"phone": "0207 946 0000", "benefits": []})
+    )
+    with store.read() as session:
+        payloads = session.exec(
+            select(AuditEventRow.payload)
+            .where(AuditEventRow.household_id == saved.id)
+            .order_by(col(AuditEventRow.seq))
+        ).all()
+    created = diff({}, flatten(saved, presence=False))
+    updated = diff(flatten(saved, presence=False), flatten(edited, presence=False))
+    assert list(updated) == ["benefits", "phone"]
+    assert payloads == [canonical(created), canonical(updated)]
 
 
 def test_update_records_before_and_after(store: Store, officer: User) -> None:

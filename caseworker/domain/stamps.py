@@ -100,10 +100,14 @@ os.register_at_fork(after_in_child=_forget_random_ints)
 def random_id() -> uuid.UUID:
     """A new random id, as ``uuid.uuid4()`` makes (122 random bits from ``os.urandom``,
     version 4, the RFC 4122 variant), in a fraction of its time; never on a tape."""
-    if not _random_ints:
-        _refill()
+    while True:  # threads share the list: each pop is atomic, a check then a pop is not
+        try:
+            number = _random_ints.pop()
+            break
+        except IndexError:
+            _refill()
     value = _new_uuid(uuid.UUID)
-    _set(value, "int", _random_ints.pop())
+    _set(value, "int", number)
     _set(value, "is_safe", _UNKNOWN)
     return value
 

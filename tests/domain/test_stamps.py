@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 from caseworker.domain import stamps
 from caseworker.domain.stamps import Tape, new_id, on_tape, random_id
@@ -42,3 +43,15 @@ def test_a_forked_child_does_not_reuse_its_parents_unused_ids() -> None:
     child = {uuid.UUID(bytes=data[i : i + 16]) for i in range(0, len(data), 16)}
     parent = {random_id() for _ in range(8)}
     assert len(child) == 8 and not child & parent
+
+
+def test_random_ids_from_many_threads_at_once_are_all_different() -> None:
+    """The sync service replays pushes on several threads: a refill racing a take must
+    neither fail nor give one id twice."""
+    def many(_: int) -> list[uuid.UUID]:
+        return [random_id() for _ in range(5_000)]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        made = [i for ids in pool.map(many, range(8)) for i in ids]
+    assert len(set(made)) == len(made) == 40_000
+    assert all(i.version == 4 for i in made)

@@ -107,7 +107,8 @@ class PackagesPanel(QWidget):
         self.model = ListTableModel(("Made", "Total", "Status", "Route"))
         self.table = row_table(self.model, "Support packages")
         self.table.setMinimumHeight(110)
-        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_detail())
+        self._choosing = False  # a row chosen by the panel itself: its detail shown once
+        self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         layout.addWidget(self.table)
         self.detail = QLabel()
         self.detail.setWordWrap(True)
@@ -273,10 +274,7 @@ class PackagesPanel(QWidget):
             ]
         )
         ids = [p.id for p in self._packages]
-        row = ids.index(select) if select in ids else (0 if ids else -1)
-        if row >= 0:
-            self.table.selectRow(row)
-        self._show_detail()
+        self._choose(ids.index(select) if select in ids else (0 if ids else -1))
 
     def select(self, package_id: uuid.UUID) -> None:
         """Choose ``package_id`` in the list: from what is shown if it is there (just
@@ -284,9 +282,23 @@ class PackagesPanel(QWidget):
         ids = [p.id for p in self._packages]
         if package_id not in ids:
             self.load(self.household_id, package_id)
-            return
-        self.table.selectRow(ids.index(package_id))
+        elif self.table.currentIndex().row() != ids.index(package_id):
+            self._choose(ids.index(package_id))
+
+    def _choose(self, row: int) -> None:
+        """Select ``row`` (none if -1) and show its detail, once: selecting a row the
+        officer clicks shows it too (``_current_changed``), and reads its payments."""
+        self._choosing = True
+        try:
+            if row >= 0:
+                self.table.selectRow(row)
+        finally:
+            self._choosing = False
         self._show_detail()
+
+    def _current_changed(self) -> None:
+        if not self._choosing:
+            self._show_detail()
 
     def current(self) -> Package | None:
         row = self.table.currentIndex().row()

@@ -19,15 +19,14 @@ os.environ.setdefault(
     os.path.join(tempfile.mkdtemp(prefix="cw-keyring-"), "keyring.json"),
 )
 
-from datetime import date
-
-from caseworker.domain.household import Household, Member, Relationship, WorkStatus
+from caseworker.domain.household import Household
 from caseworker.domain.rules import RuleSet
 from caseworker.domain.users import Role, User
 from caseworker.services import households, users
 from caseworker.store.database import Store
 from caseworker.sync.remote import Remote
 from caseworker.sync.run import sync
+from tests.sample_households import make_household
 
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432"
 UTC_OPTIONS = "?options=-c%20timezone%3DUTC"  # the store's sessions in UTC
@@ -36,32 +35,12 @@ OFFICER = "JS01"  # the one laptop's officer
 
 
 def household(n: int) -> Household:
-    """A two-member household; ``n`` varies the address so no two look like duplicates."""
-    return Household.model_validate(
-        {
-            "address_line1": f"{n} Rye Lane",
-            "postcode": "SE15 4QF",
-            "savings_pence": 12_000,
-            "rent_arrears_pence": 124_000,
-            "members": [
-                Member(
-                    first_name="Zoë",
-                    surname=f"O'Brien-{n}",
-                    date_of_birth=date(1985, 3, 12),
-                    relationship=Relationship.LEAD,
-                    work_status=WorkStatus.EMPLOYED,
-                    reduced_hours=True,
-                ),
-                Member(
-                    first_name="민준",
-                    surname="김",
-                    date_of_birth=date(2012, 7, 1),
-                    relationship=Relationship.CHILD,
-                    in_education_or_training=True,
-                ),
-            ],
-        }
-    )
+    """A two-member household; ``n`` varies the address and the lead's surname so no two
+    look like duplicates."""
+    sample = make_household(address_line1=f"{n} Rye Lane")
+    lead, *others = sample.members
+    lead = lead.model_copy(update={"surname": f"O'Brien-{n}"})
+    return sample.model_copy(update={"members": [lead, *others]})
 
 
 def seed_team(seed: Store, officers: int = 0) -> User:

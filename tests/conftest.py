@@ -27,10 +27,10 @@ from hypothesis import settings
 
 from caseworker import paths
 from caseworker.domain.clock import FixedClock, use_clock
-from caseworker.domain.household import Household, Member, Relationship, WorkStatus
 from caseworker.domain.users import Role, User
 from caseworker.services import keys, users
 from caseworker.store.database import Store
+from tests.sample_households import make_household  # noqa: F401 (imported by many tests)
 
 # Hypothesis: the default profile locally; HYPOTHESIS_PROFILE=ci runs 2,000 examples of
 # each property. No deadline: the machine running the tests may be busy.
@@ -85,33 +85,3 @@ def manager(store: Store) -> User:
 @pytest.fixture
 def officer(store: Store, manager: User) -> User:
     return users.add_user(store, manager, "Jo Smith", "JS01", Role.OFFICER, PASSWORD)
-
-
-def make_household(**overrides: object) -> Household:
-    """A two-member household with names in several scripts."""
-    members = [
-        Member(
-            first_name="Zoë",
-            surname="O'Brien-Smith",
-            date_of_birth=date(1985, 3, 12),
-            relationship=Relationship.LEAD,
-            work_status=WorkStatus.EMPLOYED,
-            reduced_hours=True,
-        ),
-        Member(
-            first_name="민준",
-            surname="김",
-            date_of_birth=date(2012, 7, 1),
-            relationship=Relationship.CHILD,
-            in_education_or_training=True,
-        ),
-    ]
-    fields: dict[str, object] = {
-        "address_line1": "12 Rye Lane",
-        "postcode": "SE15 4QF",
-        "savings_pence": 12_000,
-        "rent_arrears_pence": 124_000,
-        "members": members,
-    }
-    fields.update(overrides)
-    return Household.model_validate(fields)

@@ -48,6 +48,7 @@ def test_a_forked_child_does_not_reuse_its_parents_unused_ids() -> None:
 def test_random_ids_from_many_threads_at_once_are_all_different() -> None:
     """The sync service replays pushes on several threads: a refill racing a take must
     neither fail nor give one id twice."""
+
     def many(_: int) -> list[uuid.UUID]:
         return [random_id() for _ in range(5_000)]
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from caseworker.store.database import Store
+from tests.services.packages_fixtures import Team, make_team
 from tests.sync.conftest import Databases
 
 
@@ -24,3 +25,12 @@ def laptop_or_shared_store(request: pytest.FixtureRequest, tmp_path: Path) -> It
     yield opened
     opened.dispose()
     databases.drop_all()
+
+
+@pytest.fixture
+def team(tmp_path: Path) -> Iterator[Team]:
+    """A laptop store with a manager, officers, an open fund and allowances (a test file
+    may define its own ``team`` instead)."""
+    made = make_team(tmp_path / "store.db")
+    yield made
+    made.store.dispose()

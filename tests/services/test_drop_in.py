@@ -3,9 +3,6 @@ its own author (``services/drop_in.py``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from sqlmodel import col, select
 
@@ -22,16 +19,8 @@ from tests.services.packages_fixtures import (
     VISIT_DAY,
     Team,
     household_with_arrears,
-    make_team,
     new_case,
 )
-
-
-@pytest.fixture
-def team(tmp_path: Path) -> Iterator[Team]:
-    made = make_team(tmp_path / "store.db")
-    yield made
-    made.store.dispose()
 
 
 def _outbox(team: Team) -> list[tuple[str, object]]:

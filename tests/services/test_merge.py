@@ -9,9 +9,7 @@ cap from the recommendation rather than assume it.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from sqlmodel import col, select
@@ -57,15 +55,7 @@ from tests.services.packages_fixtures import (
     Team,
     add_visit,
     household_with_arrears,
-    make_team,
 )
-
-
-@pytest.fixture
-def team(tmp_path: Path) -> Iterator[Team]:
-    made = make_team(tmp_path / "store.db")
-    yield made
-    made.store.dispose()
 
 
 def twice_registered(team: Team, arrears: int = 50_000) -> tuple[Household, Household]:

@@ -4,7 +4,7 @@ not from a listener on every database session in the process (issue 18)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -22,13 +22,6 @@ from tests.services.packages_fixtures import (
     household_with_arrears,
     make_team,
 )
-
-
-@pytest.fixture
-def team(tmp_path: Path) -> Iterator[Team]:
-    made = make_team(tmp_path / "store.db")
-    yield made
-    made.store.dispose()
 
 
 def _visit(household_id: uuid.UUID) -> Visit:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -27,17 +26,9 @@ from tests.services.packages_fixtures import (
     VISIT_DAY,
     Team,
     household_with_arrears,
-    make_team,
     new_case,
     rules_with,
 )
-
-
-@pytest.fixture
-def team(tmp_path: Path) -> Iterator[Team]:
-    made = make_team(tmp_path / "store.db")
-    yield made
-    made.store.dispose()
 
 
 def _review_rows(team: Team) -> list[ReviewRow]:

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import event
 
 from caseworker.domain.packages import PackageStatus, PaymentMethod
@@ -19,15 +16,7 @@ from tests.services.packages_fixtures import (
     Team,
     add_visit,
     household_with_arrears,
-    make_team,
 )
-
-
-@pytest.fixture
-def team(tmp_path: Path) -> Iterator[Team]:
-    made = make_team(tmp_path / "store.db")
-    yield made
-    made.store.dispose()
 
 
 def test_each_result_has_its_stage_pending_package_and_review(team: Team) -> None:

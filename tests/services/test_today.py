@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
 from sqlmodel import select
 
 from caseworker.domain.money import format_pence
@@ -18,15 +15,7 @@ from tests.services.packages_fixtures import (
     Team,
     add_visit,
     household_with_arrears,
-    make_team,
 )
-
-
-@pytest.fixture
-def team(tmp_path: Path) -> Iterator[Team]:
-    made = make_team(tmp_path / "store.db")
-    yield made
-    made.store.dispose()
 
 
 def test_today_lists_the_officers_drop_in_and_no_one_elses(team: Team) -> None:

@@ -52,13 +52,13 @@ from sqlmodel import col, select
 from caseworker.domain.money import format_pence
 from caseworker.domain.reviews import sorted_clauses
 from caseworker.domain.rules import (
+    Decided,
     Facts,
     NoRulesInForce,
     Problem,
-    Recommendation,
     RuleSet,
+    decide,
     default_rules_dir,
-    evaluate,
 )
 from caseworker.domain.rules.compile import Segment
 from caseworker.domain.rules.loader import load_folders
@@ -373,9 +373,10 @@ def _collecting_later() -> Iterator[None]:
 # -- comparing ------------------------------------------------------------------------
 
 
-def _recommend(facts: Facts, rules: RuleSet) -> Recommendation | None:
+def _decide(facts: Facts, rules: RuleSet) -> Decided | None:
+    """The decisions the report counts (no explanations: the report prints none)."""
     try:
-        return evaluate(facts, rules)
+        return decide(facts, rules)
     except NoRulesInForce:
         return None
 
@@ -414,7 +415,7 @@ def compare(
         except FactsRefused:
             report.invalid += 1
             continue
-        before = _recommend(facts, current) if in_force is not None else None
+        before = _decide(facts, current) if in_force is not None else None
         if (
             in_force is not None
             and in_draft is not None
@@ -423,7 +424,7 @@ def compare(
         ):
             after = before
         else:
-            after = _recommend(facts, draft) if in_draft is not None else None
+            after = _decide(facts, draft) if in_draft is not None else None
         if before is None and after is None:
             report.before_rules += 1
             continue
@@ -436,15 +437,19 @@ def compare(
         report.lost_eligibility += lost
         _count_clauses(
             report.eligibility,
-            {c.clause: (c.title, c.outcome is True) for c in before.eligibility} if before else {},
-            {c.clause: (c.title, c.outcome is True) for c in after.eligibility} if after else {},
+            {c: (title, outcome is True) for c, title, outcome in before.eligibility}
+            if before
+            else {},
+            {c: (title, outcome is True) for c, title, outcome in after.eligibility}
+            if after
+            else {},
             gained,
             lost,
         )
         _count_clauses(
             report.referrals,
-            {r.clause: (r.service, True) for r in before.referrals} if before else {},
-            {r.clause: (r.service, True) for r in after.referrals} if after else {},
+            {c: (service, True) for c, service in before.referrals} if before else {},
+            {c: (service, True) for c, service in after.referrals} if after else {},
             False,
             False,
         )

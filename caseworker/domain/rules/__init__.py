@@ -17,10 +17,10 @@ from caseworker.domain.rules.adjust import (
     apply_adjustments,
 )
 from caseworker.domain.rules.compile import NoRulesInForce, RuleSet, Version
-from caseworker.domain.rules.engine import evaluate
+from caseworker.domain.rules.engine import decide, evaluate
 from caseworker.domain.rules.facts import AwardStatus, Facts, PriorAward
 from caseworker.domain.rules.loader import RulesUnavailable, default_rules_dir, load_rules
-from caseworker.domain.rules.results import Recommendation, Route
+from caseworker.domain.rules.results import Decided, Recommendation, Route
 from caseworker.domain.rules.yamlsource import Problem
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "Adjustment",
     "AdjustmentProblem",
     "AwardStatus",
+    "Decided",
     "Facts",
     "NoRulesInForce",
     "PriorAward",
@@ -39,6 +40,7 @@ __all__ = [
     "RulesUnavailable",
     "Version",
     "apply_adjustments",
+    "decide",
     "default_rules_dir",
     "evaluate",
     "load_rules",

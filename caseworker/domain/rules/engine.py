@@ -38,6 +38,7 @@ from caseworker.domain.rules.results import (
     CapReduction,
     ClauseOutcome,
     Cut,
+    Decided,
     ItemLine,
     ItemTerms,
     MissingFact,
@@ -148,6 +149,33 @@ def _referral_met(clause: Clause, reasons: list[str]) -> _Line:
     """A part 7 referral that applies, from the reasons its condition holds for."""
     because = "; ".join(dict.fromkeys(reasons))  # conditions.unique, in C
     return _made(Referral, (clause.clause, clause.title, f"{clause.head}: {because}.")), None
+
+
+def decide(facts: Facts, rules: RuleSet) -> Decided:
+    """:func:`evaluate`'s decisions alone: eligibility clause by clause, the referrals
+    that apply and the package total, with no explanation built for the eligibility
+    and referral clauses (the policy-change impact report counts these for every
+    household). The package of an eligible household is worked out by the same
+    code as :func:`evaluate`'s, so its total is the same by construction."""
+    segment = rules.segment_for(facts.visit.visit_date)
+    d, _ = derive_with_stage(facts, segment)
+    eligibility = tuple([(c.clause, c.title, c.check(d)) for c in segment.eligibility])
+    eligible = True
+    for _, _, outcome in eligibility:
+        if outcome is not True:
+            eligible = False
+            break
+    total = 0
+    if eligible:
+        if not segment.item_facts_early:
+            derive_item_facts(d)
+        lines = _package(facts, segment, d, _Gaps(), [])[0]
+        total = sum([line.amount_pence for line in lines])
+    referrals = tuple([(c.clause, c.title) for c in segment.referrals if c.check(d)])
+    decided: Decided = _made(
+        Decided, (segment.version.name, eligible, eligibility, referrals, total)
+    )
+    return decided
 
 
 def _evaluate(

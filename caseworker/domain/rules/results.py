@@ -254,6 +254,21 @@ class Recommendation(NamedTuple):
         }
 
 
+class Decided(NamedTuple):
+    """What a visit's recommendation decides, without a word of why.
+
+    The policy-change impact report counts these for every household under two
+    rule sets and prints no explanation; :func:`~caseworker.domain.rules.engine.decide`
+    gives them without building the sentences (``evaluate`` would give the same).
+    """
+
+    policy_version: str
+    eligible: bool
+    eligibility: tuple[tuple[str, str, Outcome], ...]  # clause, title, outcome (part 4)
+    referrals: tuple[tuple[str, str], ...]  # clause, service: the referrals that apply
+    total_pence: int
+
+
 _TOTAL_LINES: dict[tuple[int, str], str] = {}
 _TOTAL_LINES_KEPT = 4096  # most households share a few (no award, the usual packages)
 

@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from caseworker.domain.rules import Facts, RuleSet, load_rules
 from caseworker.domain.rules import compile as compiled
 from caseworker.domain.rules.derive import KEY_SOURCES, KEYS, derive
-from caseworker.domain.rules.engine import evaluate, evaluate_reference
+from caseworker.domain.rules.engine import decide, evaluate, evaluate_reference
 from tests.domain.rules.conftest import BASE, MakeFacts
 from tests.domain.rules.test_rules_properties import RULES, facts
 
@@ -102,3 +102,19 @@ def test_key_sources_give_what_the_key_functions_give(f: Facts) -> None:
             continue
         expression = source.replace("$v", "w1").replace("$n", repr(name))
         assert eval(expression, {}, {"d": d}) == key(d, name), name
+
+
+@settings(deadline=None)
+@given(facts())
+def test_decide_gives_the_decisions_evaluate_explains(f: Facts) -> None:
+    """The impact report's decisions without explanations are evaluate's decisions."""
+    for rules in (RULES, TINY_TABLES):
+        full = evaluate(f, rules)
+        decided = decide(f, rules)
+        assert decided.policy_version == full.policy_version
+        assert decided.eligible == full.eligible
+        assert decided.eligibility == tuple(
+            (c.clause, c.title, c.outcome) for c in full.eligibility
+        )
+        assert decided.referrals == tuple((r.clause, r.service) for r in full.referrals)
+        assert decided.total_pence == full.total_pence

@@ -53,11 +53,10 @@ from caseworker.domain.money import format_pence
 from caseworker.domain.reviews import sorted_clauses
 from caseworker.domain.rules import (
     Decided,
-    Facts,
     NoRulesInForce,
     Problem,
     RuleSet,
-    decide,
+    decide_under,
     default_rules_dir,
 )
 from caseworker.domain.rules.compile import Segment
@@ -373,14 +372,6 @@ def _collecting_later() -> Iterator[None]:
 # -- comparing ------------------------------------------------------------------------
 
 
-def _decide(facts: Facts, rules: RuleSet) -> Decided | None:
-    """The decisions the report counts (no explanations: the report prints none)."""
-    try:
-        return decide(facts, rules)
-    except NoRulesInForce:
-        return None
-
-
 def _segment_on(day: date, rules: RuleSet) -> Segment | None:
     try:
         return rules.segment_for(day)
@@ -415,19 +406,19 @@ def compare(
         except FactsRefused:
             report.invalid += 1
             continue
-        before = _decide(facts, current) if in_force is not None else None
         if (
             in_force is not None
             and in_draft is not None
             and in_force.version.name == in_draft.version.name
             and in_force.version.name in identical
         ):
-            after = before
+            before: Decided | None = decide_under(facts, [in_force])[0]
+            after: Decided | None = before
         else:
-            after = _decide(facts, draft) if in_draft is not None else None
-        if before is None and after is None:
-            report.before_rules += 1
-            continue
+            # The facts are derived once for both when the definitions are the same.
+            decided = decide_under(facts, [s for s in (in_force, in_draft) if s is not None])
+            before = decided[0] if in_force is not None else None
+            after = decided[-1] if in_draft is not None else None
         report.evaluated += 1
         was_eligible = before is not None and before.eligible
         now_eligible = after is not None and after.eligible

@@ -28,7 +28,7 @@ from caseworker.domain.household import (
     Tenure,
     WorkStatus,
 )
-from caseworker.domain.rules import decide
+from caseworker.domain.rules.engine import decide_under
 from caseworker.domain.users import Role, User
 from caseworker.domain.visit import Visit
 from caseworker.services import facts_reader, households, impact, merge, users, visits
@@ -428,13 +428,13 @@ def test_skipping_identical_versions_gives_the_report_of_evaluating_both(
         encoding="utf-8",
     )
     evaluated: list[str] = []
-    real = decide
+    real = decide_under
 
-    def counting(facts: Any, rules: Any) -> Any:
-        evaluated.append(facts.household.reference)
-        return real(facts, rules)
+    def counting(facts: Any, segments: Any) -> Any:
+        evaluated.extend([facts.household.reference] * len(segments))
+        return real(facts, segments)
 
-    monkeypatch.setattr(impact, "decide", counting)
+    monkeypatch.setattr(impact, "decide_under", counting)
     skipping = policy_impact(seeded.store, draft, workers=1)
     october = seeded.refs["D-october"]
     assert evaluated.count(october) == 1 and evaluated.count(seeded.refs["E-earlier-cut"]) == 2

@@ -17,7 +17,7 @@ from caseworker.domain.rules.adjust import (
     apply_adjustments,
 )
 from caseworker.domain.rules.compile import NoRulesInForce, RuleSet, Version
-from caseworker.domain.rules.engine import decide, evaluate
+from caseworker.domain.rules.engine import decide, decide_under, evaluate
 from caseworker.domain.rules.facts import AwardStatus, Facts, PriorAward
 from caseworker.domain.rules.loader import RulesUnavailable, default_rules_dir, load_rules
 from caseworker.domain.rules.results import Decided, Recommendation, Route
@@ -41,6 +41,7 @@ __all__ = [
     "Version",
     "apply_adjustments",
     "decide",
+    "decide_under",
     "default_rules_dir",
     "evaluate",
     "load_rules",

@@ -9,8 +9,8 @@ says which recorded fact it is waiting for.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import timedelta
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
 from typing import Any
 
 from caseworker.domain.money import format_pence
@@ -33,7 +33,7 @@ from caseworker.domain.rules.derive import (
     long_date,
     missing_labels,
 )
-from caseworker.domain.rules.facts import COUNTED_STATUSES, Facts
+from caseworker.domain.rules.facts import COUNTED_STATUSES, Facts, PriorAward
 from caseworker.domain.rules.results import (
     CapReduction,
     ClauseOutcome,
@@ -153,29 +153,45 @@ def _referral_met(clause: Clause, reasons: list[str]) -> _Line:
 
 def decide(facts: Facts, rules: RuleSet) -> Decided:
     """:func:`evaluate`'s decisions alone: eligibility clause by clause, the referrals
-    that apply and the package total, with no explanation built for the eligibility
-    and referral clauses (the policy-change impact report counts these for every
-    household). The package of an eligible household is worked out by the same
-    code as :func:`evaluate`'s, so its total is the same by construction."""
-    segment = rules.segment_for(facts.visit.visit_date)
-    d, _ = derive_with_stage(facts, segment)
-    eligibility = tuple([(c.clause, c.title, c.check(d)) for c in segment.eligibility])
-    eligible = True
-    for _, _, outcome in eligibility:
-        if outcome is not True:
-            eligible = False
-            break
-    total = 0
-    if eligible:
-        if not segment.item_facts_early:
+    that apply and the package total, with no explanation built (the policy-change
+    impact report counts these for every household). An eligible household's total
+    is worked out by the steps :func:`evaluate`'s package takes (``_room``, ``_fit``)."""
+    return decide_under(facts, [rules.segment_for(facts.visit.visit_date)])[0]
+
+
+def decide_under(facts: Facts, segments: Sequence[Segment]) -> list[Decided]:
+    """:func:`decide` for one visit under each of ``segments`` (a policy and its draft),
+    deriving the facts once for consecutive segments with the same part 2 definitions."""
+    found: list[Decided] = []
+    d: Derived | None = None
+    defined: object = None  # the definitions d was derived under
+    items = False  # whether d holds the facts award items read (derive.ITEM_FACTS)
+    for segment in segments:
+        if d is None or segment.definitions != defined:
+            d = derive(facts, segment.definitions, item_facts=segment.item_facts_early)
+            defined = segment.definitions
+            items = segment.item_facts_early
+        elif segment.item_facts_early and not items:
             derive_item_facts(d)
-        lines = _package(facts, segment, d, _Gaps(), [])[0]
-        total = sum([line.amount_pence for line in lines])
-    referrals = tuple([(c.clause, c.title) for c in segment.referrals if c.check(d)])
-    decided: Decided = _made(
-        Decided, (segment.version.name, eligible, eligibility, referrals, total)
-    )
-    return decided
+            items = True
+        _with_stage(d, segment)
+        eligibility = tuple([(c.clause, c.title, c.check(d)) for c in segment.eligibility])
+        eligible = True
+        for _, _, outcome in eligibility:
+            if outcome is not True:
+                eligible = False
+                break
+        total = 0
+        if eligible:
+            if not items:
+                derive_item_facts(d)
+                items = True
+            total = _package_total(facts, segment, d)
+        referrals = tuple([(c.clause, c.title) for c in segment.referrals if c.check(d)])
+        found.append(
+            _made(Decided, (segment.version.name, eligible, eligibility, referrals, total))
+        )
+    return found
 
 
 def _evaluate(
@@ -296,6 +312,11 @@ def _no_award(failed: list[str]) -> str:
 def derive_with_stage(facts: Facts, segment: Segment) -> tuple[Derived, StageDecision]:
     """The named facts, the ``stage`` fact included (part 3), for one visit."""
     d = derive(facts, segment.definitions, item_facts=segment.item_facts_early)
+    return d, _with_stage(d, segment)
+
+
+def _with_stage(d: Derived, segment: Segment) -> StageDecision:
+    """Set the ``stage`` fact of ``d`` under ``segment``'s stage table (part 3)."""
     decision = segment.decide_stage(d)
     row = decision.row
     if row is None:
@@ -307,7 +328,9 @@ def derive_with_stage(facts: Facts, segment: Segment) -> tuple[Derived, StageDec
         d.missing["stage"] = decision.missing
     else:
         d.values["stage"] = (row.stage, row.stage)
-    return d, decision
+        if "stage" in d.detail:  # undecided under another segment's table
+            del d.detail["stage"], d.missing["stage"]
+    return decision
 
 
 def _package(
@@ -354,38 +377,23 @@ def _package(
     limits = segment.limits
     window = segment.definitions.award_window_days
     visit_date = d.visit_date
-    earliest = visit_date - timedelta(days=window - 1)
-    counted = [
-        a
-        for a in facts.prior_awards
-        if a.status in COUNTED_STATUSES and earliest <= a.award_date <= visit_date
-    ]
-    prior = sum(a.amount_pence for a in counted)
-    room = max(0, min(limits.household_cap - prior, limits.package_max))
+    counted, prior, room = _room(facts, segment, visit_date)
     before = sum(amounts.values())
-    excess = before - room
-    final = dict(amounts)
+    final, taken = _fit(amounts, room, segment.cut_order)
     cuts = []
-    if excess > 0:
-        for item in segment.cut_order:
-            amount = final.get(item.clause, 0)
-            if excess <= 0 or amount == 0:
-                continue
-            take = min(amount, excess)
-            final[item.clause] = amount - take
-            excess -= take
-            to = amount - take
-            change = f"reduced to {format_pence(to)}" if to else "removed"
-            cuts.append(
-                Cut(
-                    item.clause,
-                    item.item,
-                    amount,
-                    to,
-                    f"{item.clause} {item.item} {format_pence(amount)} {change} "
-                    "to fit the household cap (6.1).",
-                )
+    for item, amount, to in taken:
+        change = f"reduced to {format_pence(to)}" if to else "removed"
+        cuts.append(
+            Cut(
+                item.clause,
+                item.item,
+                amount,
+                to,
+                f"{item.clause} {item.item} {format_pence(amount)} {change} "
+                "to fit the household cap (6.1).",
             )
+        )
+    if before > room:
         what_if.extend(cap_what_if(cuts, counted, room, limits, window, d))
     reduced = before - sum(final.values())
     cap_text = (
@@ -422,6 +430,51 @@ def _package(
             )
         )
     return tuple(lines), skipped, cap, tuple(terms)
+
+
+def _room(facts: Facts, segment: Segment, visit_date: date) -> tuple[list[PriorAward], int, int]:
+    """6.1 and 6.2: the prior awards that count towards the household cap (approved in
+    the award window up to the visit), their sum, and the room left for this package."""
+    limits = segment.limits
+    earliest = visit_date - timedelta(days=segment.definitions.award_window_days - 1)
+    counted = [
+        a
+        for a in facts.prior_awards
+        if a.status in COUNTED_STATUSES and earliest <= a.award_date <= visit_date
+    ]
+    prior = sum(a.amount_pence for a in counted)
+    return counted, prior, max(0, min(limits.household_cap - prior, limits.package_max))
+
+
+def _fit(
+    amounts: dict[str, int], room: int, cut_order: list[Item]
+) -> tuple[dict[str, int], list[tuple[Item, int, int]]]:
+    """6.1: cut lowest priority first until the package fits ``room``. The final amount
+    of each item, and each cut as (item, amount before, amount after)."""
+    excess = sum(amounts.values()) - room
+    final = dict(amounts)
+    taken: list[tuple[Item, int, int]] = []
+    if excess > 0:
+        for item in cut_order:
+            amount = final.get(item.clause, 0)
+            if excess <= 0 or amount == 0:
+                continue
+            take = min(amount, excess)
+            final[item.clause] = amount - take
+            excess -= take
+            taken.append((item, amount, amount - take))
+    return final, taken
+
+
+def _package_total(facts: Facts, segment: Segment, d: Derived) -> int:
+    """:func:`_package`'s total alone, by the same steps, with no sentence built."""
+    amounts: dict[str, int] = {}
+    gaps = _Gaps()
+    for item in segment.items:
+        if item.when.check(d):
+            amounts[item.clause] = _amount(item, d, gaps)[0]
+    final, _ = _fit(amounts, _room(facts, segment, d.visit_date)[2], segment.cut_order)
+    return sum(final.values())
 
 
 def _amount(item: Item, d: Derived, gaps: _Gaps) -> tuple[int, str]:

@@ -7,6 +7,7 @@ fact the key forgets shows up here as a different line for some household.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from itertools import product
 from typing import Any
@@ -17,7 +18,7 @@ from hypothesis import given, settings
 from caseworker.domain.rules import Facts, RuleSet, load_rules
 from caseworker.domain.rules import compile as compiled
 from caseworker.domain.rules.derive import KEY_SOURCES, KEYS, derive
-from caseworker.domain.rules.engine import decide, evaluate, evaluate_reference
+from caseworker.domain.rules.engine import decide, decide_under, evaluate, evaluate_reference
 from tests.domain.rules.conftest import BASE, MakeFacts
 from tests.domain.rules.test_rules_properties import RULES, facts
 
@@ -118,3 +119,18 @@ def test_decide_gives_the_decisions_evaluate_explains(f: Facts) -> None:
         )
         assert decided.referrals == tuple((r.clause, r.service) for r in full.referrals)
         assert decided.total_pence == full.total_pence
+
+
+@settings(deadline=None)
+@given(facts())
+def test_deciding_under_several_segments_derives_once_and_decides_each_alone(f: Facts) -> None:
+    """A policy and its draft share the facts derived once when their definitions are
+    the same; each answer is the one that segment gives alone, whatever came before
+    (here a stage table that always gives the last stage, after one that may not)."""
+    segment = RULES.segment_for(f.visit.visit_date)
+    last_only = replace(segment, stages=segment.stages[-1:], _stage_memo={}, _hint_memo={})
+    other = TINY_TABLES.segment_for(f.visit.visit_date)
+    segments = [segment, last_only, other, segment]
+    together = decide_under(f, segments)
+    assert together == [decide_under(f, [s])[0] for s in segments]
+    assert together[0] == decide(f, RULES)

@@ -1,3 +1,4 @@
+import re
 from datetime import date
 
 import pytest
@@ -54,6 +55,24 @@ def test_format_pence_reads_as_the_plain_format(pence: int) -> None:
 def test_postcodes(raw: str, normal: str, outward: str) -> None:
     assert normalise_postcode(raw) == normal
     assert outward_code(raw) == outward
+
+
+_POSTCODE_LIKE = st.from_regex(r"\A\s?[A-Za-z]{1,2}[0-9][A-Za-z0-9]?\s{0,2}[0-9][A-Za-z]{2}\s?\Z")
+
+
+@given(st.one_of(_POSTCODE_LIKE, st.text(max_size=10)))
+def test_a_postcode_already_normal_is_given_back_as_any_other_is_normalised(raw: str) -> None:
+    """The shortcut for a postcode already written the normal way (the stored ones)
+    answers as the whole normalisation does: the same text, or the same refusal."""
+    compact = "".join(raw.split()).upper()
+    if _FULL_POSTCODE.fullmatch(compact):
+        assert normalise_postcode(raw) == f"{compact[:-3]} {compact[-3:]}"
+    else:
+        with pytest.raises(PostcodeError):
+            normalise_postcode(raw)
+
+
+_FULL_POSTCODE = re.compile(r"GIR0AA|[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][ABD-HJLNP-UW-Z]{2}")
 
 
 @pytest.mark.parametrize("raw", ["XYZ", "SE15", "12345", "SE15 4QFF", ""])

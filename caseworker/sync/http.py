@@ -117,7 +117,7 @@ class HttpRemote:
             transport=transport,
         )
         self._sleep = sleep
-        self._patience = patience  # seconds a push waits for the service's replay
+        self.patience = patience  # seconds a push waits for the service's replay
         self._outstanding: list[PushQueued] = []  # batches kept by the service, outcome unknown
 
     def restored(self, client_id: uuid.UUID, next_mutation_id: int) -> bool:
@@ -158,7 +158,7 @@ class HttpRemote:
         all are known or ``patience`` (seconds; the remote's own by default) runs out.
         Each question is held by the service for a few seconds (it answers as soon as
         the batch is replayed); between them the laptop backs off a little."""
-        deadline = time.monotonic() + (self._patience if patience is None else patience)
+        deadline = time.monotonic() + (self.patience if patience is None else patience)
         delay = 0.1
         while self._outstanding:
             batch = self._outstanding[0]

@@ -5,6 +5,10 @@ Every endpoint but ``/health`` and ``/v1/enrol`` needs a device credential
 Each request is checked against the store (``services.devices``), so the service
 keeps no state of its own: two or more can run behind a load balancer against
 one PostgreSQL. The store's connections are pooled and bounded (``--pool``).
+
+A push is kept in the store's inbox and replayed by the service's worker thread
+(``caseworker.sync.inbox``); the push answers with the report if the replay is done
+within ``push_wait`` seconds, else 202 and the batch id (``GET /v1/push/{batch}``).
 """
 
 import asyncio

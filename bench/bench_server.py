@@ -641,6 +641,7 @@ def timed_server(out: str, argv: list[str]) -> None:
     import caseworker.server.sealing as sealing
     import caseworker.services.audit_seal as audit_seal
     import caseworker.services.devices as devices_module
+    import caseworker.sync.inbox as inbox_module
     import caseworker.sync.remote as remote_module
     from caseworker.cli import main as cli_main
 
@@ -672,6 +673,8 @@ def timed_server(out: str, argv: list[str]) -> None:
     sealing.seal_store = timed("seal: in its transaction", audit_seal.seal_store)  # type: ignore[attr-defined]
     sealing.Sealer.seal = timed("seal: with the wait for the lock", sealing.Sealer.seal)  # type: ignore[method-assign]
     remote_module.StoreRemote.push = timed("push: replay", remote_module.StoreRemote.push)  # type: ignore[method-assign]
+    inbox_module.push = timed("push: replay (worker)", inbox_module.push)
+    inbox_module.enqueue = timed("push: keep in the inbox", inbox_module.enqueue)
     devices_module.authenticate = timed("authenticate", devices_module.authenticate)
     devices_module.claim_client = timed("claim client", devices_module.claim_client)
     original_create = app_module.create_app
@@ -683,7 +686,10 @@ def timed_server(out: str, argv: list[str]) -> None:
         async def clock_request(request: Any, call_next: Any) -> Any:
             start = time.monotonic()
             response = await call_next(request)
-            records.append((f"request {request.url.path}", start, time.monotonic() - start))
+            path = request.url.path
+            if path.startswith("/v1/push/"):
+                path = "/v1/push/{batch}"
+            records.append((f"request {path}", start, time.monotonic() - start))
             return response
 
         return app

@@ -77,7 +77,6 @@ _PUSH_ANSWERS: dict[int | str, dict[str, object]] = {
 PUSH_WAIT = 1.0  # seconds a push waits for its replay before answering 202 (--push-wait)
 MAX_WAIT = 10.0  # the longest a laptop may ask GET /v1/push/{batch} to wait
 LOOK = 2.0  # seconds between looks in the store while waiting (another instance's worker)
-TICK = 0.02  # seconds between listens for this process's worker
 
 AfterPush = Callable[[Store], None]
 
@@ -180,17 +179,27 @@ def create_app(
         listens for this process's worker, and looks in the store now and then for a
         batch another instance replayed."""
         deadline = time.monotonic() + wait
-        look = time.monotonic() + LOOK
-        while (outcome := replayer.finished(batch)) is None:
-            now = time.monotonic()
-            if now >= deadline:
-                break
-            if now >= look:
-                found = await run_in_threadpool(inbox.outcome_of, store, batch)
-                if found is not None and found.outcome.state != inbox.QUEUED:
-                    return _answered(found.outcome)
-                look = now + LOOK
-            await asyncio.sleep(TICK)
+        loop = asyncio.get_running_loop()
+        heard = asyncio.Event()
+
+        def tell() -> None:  # on the worker's thread
+            loop.call_soon_threadsafe(heard.set)
+
+        outcome = replayer.listen(batch, tell)
+        try:
+            while outcome is None and (left := deadline - time.monotonic()) > 0:
+                try:
+                    await asyncio.wait_for(heard.wait(), timeout=min(left, LOOK))
+                except TimeoutError:  # replayed by another instance's worker?
+                    if time.monotonic() >= deadline:
+                        break  # looked at once, below
+                    found = await run_in_threadpool(inbox.outcome_of, store, batch)
+                    if found is not None and found.outcome.state != inbox.QUEUED:
+                        return _answered(found.outcome)
+                    continue
+                outcome = replayer.finished(batch)
+        finally:
+            replayer.unlisten(batch, tell)
         if outcome is not None:
             return _answered(outcome)
         found = await run_in_threadpool(inbox.outcome_of, store, batch)

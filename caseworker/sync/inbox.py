@@ -300,6 +300,7 @@ class ReplayWorker:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._finished: OrderedDict[int, Outcome] = OrderedDict()
+        self._listeners: dict[int, list[Callable[[], None]]] = {}
         self._lock = threading.Lock()
 
     def start(self) -> None:
@@ -320,11 +321,31 @@ class ReplayWorker:
         with self._lock:
             return self._finished.get(batch)
 
+    def listen(self, batch: int, tell: Callable[[], None]) -> Outcome | None:
+        """Have ``tell`` called (on the worker's thread) when ``batch`` is replayed here;
+        its outcome now if it is already."""
+        with self._lock:
+            if batch in self._finished:
+                return self._finished[batch]
+            self._listeners.setdefault(batch, []).append(tell)
+            return None
+
+    def unlisten(self, batch: int, tell: Callable[[], None]) -> None:
+        with self._lock:
+            told = self._listeners.get(batch, [])
+            if tell in told:
+                told.remove(tell)
+            if not told:
+                self._listeners.pop(batch, None)
+
     def _note(self, done: Replayed) -> None:
         with self._lock:
             self._finished[done.batch] = done.outcome
             while len(self._finished) > self.KEEP:
                 self._finished.popitem(last=False)
+            told = self._listeners.pop(done.batch, [])
+        for tell in told:
+            tell()
 
     def _run(self) -> None:
         delay = 0.5

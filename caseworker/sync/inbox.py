@@ -48,6 +48,10 @@ log = logging.getLogger(__name__)
 QUEUED, DONE, REFUSED, FAILED = "queued", "done", "refused", "failed"
 ATTEMPTS = 5  # a batch whose replay fails this often for an unexpected reason is failed
 INBOX = SyncInbox.__table__  # type: ignore[attr-defined]
+# A batch's entries hold what officers typed: once replayed they are cleared, so the
+# store keeps that only in its own tables, where erasure reaches it (the laptop still
+# has every change it has not had an answer to).
+CLEARED = "[]"
 
 
 @dataclass
@@ -265,7 +269,9 @@ def _replay_claimed(
                 "The team store could not apply these changes. They are kept on this "
                 f"laptop; tell IT (batch {row.id})."
             )
-            values.update(state=FAILED, report=Outcome(FAILED, problem=problem).text())
+            values.update(
+                state=FAILED, report=Outcome(FAILED, problem=problem).text(), entries=CLEARED
+            )
             values["done_at"] = clock.now()
         log.warning(
             "replay of batch %d failed (%s), attempt %d%s",
@@ -278,7 +284,14 @@ def _replay_claimed(
         raise
     if outcome is None:
         return None
-    keep({"state": outcome.state, "report": outcome.text(), "done_at": clock.now()})
+    keep(
+        {
+            "state": outcome.state,
+            "report": outcome.text(),
+            "done_at": clock.now(),
+            "entries": CLEARED,
+        }
+    )
     return Replayed(row.id, outcome)
 
 

@@ -102,6 +102,8 @@ def test_batches_are_replayed_in_order_per_laptop_and_their_reports_kept(
     )
     assert rows[0].changes == 10 and rows[0].client_id == out_a.client_id
     assert _drain(shared) == [k.batch for k in kept]  # oldest first
+    with shared.read() as session:  # what was typed is no longer kept twice
+        assert set(session.exec(select(SyncInbox.entries))) == {"[]"}
     reports = [inbox.outcome_of(shared, k.batch) for k in kept]
     assert [r.outcome.applied for r in reports if r] == [10, 20, 15, 5]
     assert _applied(shared, out_a) == ["applied"] * 30

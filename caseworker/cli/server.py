@@ -26,6 +26,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--pool", type=int, default=10, metavar="N", help="database connections at most"
     )
     server.add_argument(
+        "--push-wait",
+        type=float,
+        default=1.0,
+        metavar="SECONDS",
+        help="how long a push waits for its replay before it is answered 'accepted' (202) "
+        "and the laptop asks for the outcome later (default 1)",
+    )
+    server.add_argument(
         "--keys",
         metavar="FOLDER",
         help="the service's audit keys, made on first use; never in the database "
@@ -99,11 +107,20 @@ def _serve(args: argparse.Namespace) -> int:
     if args.pool < 1:
         print("caseworker: --pool must be 1 or more (10 suits a team).", file=sys.stderr)
         return 2
+    if not 0 <= args.push_wait <= 60:
+        print("caseworker: --push-wait must be 0 to 60 seconds (1 suits a team).", file=sys.stderr)
+        return 2
     keys = ServiceKeys.load_or_create(Path(args.keys or paths.data_dir() / "service-keys"))
     store = open_team_store(args.store, pool=args.pool)
     state = RulesState(override=override_dir())
     sealer = Sealer(store, keys)
-    app = create_app(store, state.current, after_push=sealer.seal_soon, lifespan=sealer.running)
+    app = create_app(
+        store,
+        state.current,
+        after_push=sealer.seal_soon,
+        lifespan=sealer.running,
+        push_wait=args.push_wait,
+    )
     scheme = "https" if tls else "http"
     where = normalise(args.store)
     print(f"Sync service for {where} listening on {scheme}://{host}:{port}", flush=True)

@@ -5,12 +5,19 @@ Every endpoint but ``/health`` and ``/v1/enrol`` needs a device credential
 Each request is checked against the store (``services.devices``), so the service
 keeps no state of its own: two or more can run behind a load balancer against
 one PostgreSQL. The store's connections are pooled and bounded (``--pool``).
+
+A push is kept in the store's inbox and replayed by the service's worker thread
+(``caseworker.sync.inbox``); the push answers with the report if the replay is done
+within ``push_wait`` seconds, else 202 and the batch id (``GET /v1/push/{batch}``).
 """
 
+import asyncio
+import contextlib
 import logging
 import threading
+import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import closing
 from queue import SimpleQueue
 from typing import Annotated, Any
@@ -18,6 +25,7 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from caseworker import __version__
 from caseworker.domain.errors import EnvironmentProblem
@@ -26,7 +34,8 @@ from caseworker.domain.users import User
 from caseworker.services import devices, recovery
 from caseworker.services.errors import NotFound, ServiceError
 from caseworker.store.database import Store
-from caseworker.sync.push import CopiedStore, SyncGap
+from caseworker.sync import inbox
+from caseworker.sync.push import SyncGap
 from caseworker.sync.remote import Part, StoreRemote
 from caseworker.sync.wire import (
     API,
@@ -43,6 +52,7 @@ from caseworker.sync.wire import (
     ManagerRequest,
     Problem,
     PushAnswer,
+    PushQueued,
     PushRequest,
     RecoveryKeyAnswer,
     RowsRequest,
@@ -56,6 +66,18 @@ _REFUSALS: dict[int | str, dict[str, object]] = {
     403: {"model": Problem, "description": "refused: the reason says why"},
 }
 
+_PUSH_ANSWERS: dict[int | str, dict[str, object]] = {
+    202: {
+        "model": PushQueued,
+        "description": "kept in the service's inbox, not replayed yet: ask GET /v1/push/{batch}",
+    },
+    409: {"model": Problem, "description": "changes out of order: nothing was applied"},
+    500: {"model": Problem, "description": "the service gave up replaying this batch"},
+}
+PUSH_WAIT = 1.0  # seconds a push waits for its replay before answering 202 (--push-wait)
+MAX_WAIT = 10.0  # the longest a laptop may ask GET /v1/push/{batch} to wait
+LOOK = 2.0  # seconds between looks in the store while waiting (another instance's worker)
+
 AfterPush = Callable[[Store], None]
 
 
@@ -64,12 +86,27 @@ def create_app(
     rules: Callable[[], RuleSet],
     after_push: AfterPush | None = None,
     lifespan: Any = None,
+    push_wait: float = PUSH_WAIT,
 ) -> FastAPI:
     """The service over ``store``; ``rules`` gives the rules in force for each push;
     ``after_push`` runs after a push changed the store (the audit seal); ``lifespan``
-    runs while the service does (the daily seal)."""
+    runs while the service does (the daily seal). The replay worker runs while the
+    service does, and a push waits ``push_wait`` seconds for its replay."""
+    replayer = inbox.ReplayWorker(store, rules, after_push)
+
+    @contextlib.asynccontextmanager
+    async def running(app: FastAPI) -> AsyncIterator[None]:
+        async with contextlib.AsyncExitStack() as stack:
+            if lifespan is not None:
+                await stack.enter_async_context(lifespan(app))
+            replayer.start()
+            try:
+                yield
+            finally:  # stopped between two store transactions: a batch part-way stays queued
+                await run_in_threadpool(replayer.stop)
+
     app = FastAPI(
-        lifespan=lifespan,
+        lifespan=running,
         title="Caseworker sync service",
         version=__version__,
         description="Laptops push their signed changes and pull the team's. "
@@ -136,25 +173,96 @@ def create_app(
             version=here.version(),
         )
 
-    @app.post(f"{API}/push", response_model=PushAnswer, responses=_REFUSALS, tags=["sync"])
-    def push(request: PushRequest, device_id: Device) -> PushAnswer:
-        """Replay the laptop's changes in order, each as its signed author."""
-        claim(request.client_id, device_id)
-        entries = [e.entry() for e in request.entries]
+    async def answer(batch: int, changes: int, wait: float) -> PushAnswer | JSONResponse:
+        """The batch's report if the worker finishes it within ``wait`` seconds, else
+        202 with the batch id. Waiting holds no thread and no database connection: it
+        listens for this process's worker, and looks in the store now and then for a
+        batch another instance replayed."""
+        deadline = time.monotonic() + wait
+        loop = asyncio.get_running_loop()
+        heard = asyncio.Event()
+
+        def tell() -> None:  # on the worker's thread
+            loop.call_soon_threadsafe(heard.set)
+
+        outcome = replayer.listen(batch, tell)
         try:
-            report = remote(device_id).push(request.client_id, entries, set(request.blocked))
-        except CopiedStore:
-            return PushAnswer(copied=True)
+            while outcome is None and (left := deadline - time.monotonic()) > 0:
+                try:
+                    await asyncio.wait_for(heard.wait(), timeout=min(left, LOOK))
+                except TimeoutError:  # replayed by another instance's worker?
+                    if time.monotonic() >= deadline:
+                        break  # looked at once, below
+                    found = await run_in_threadpool(inbox.outcome_of, store, batch)
+                    if found is not None and found.outcome.state != inbox.QUEUED:
+                        return _answered(found.outcome)
+                    continue
+                outcome = replayer.finished(batch)
+        finally:
+            replayer.unlisten(batch, tell)
+        if outcome is not None:
+            return _answered(outcome)
+        found = await run_in_threadpool(inbox.outcome_of, store, batch)
+        if found is not None and found.outcome.state != inbox.QUEUED:
+            return _answered(found.outcome)
+        queued = PushQueued(batch=batch, changes=changes)
+        return JSONResponse(queued.model_dump(), status_code=202)
+
+    @app.post(
+        f"{API}/push",
+        response_model=PushAnswer,
+        responses={**_REFUSALS, **_PUSH_ANSWERS},
+        tags=["sync"],
+    )
+    async def push(request: PushRequest, device_id: Device) -> PushAnswer | JSONResponse:
+        """Keep the laptop's changes in the service's inbox (committed before any answer),
+        to be replayed in order, each as its signed author. If the replay is done within
+        the service's wait (``--push-wait``, 1 s by default) the answer is its report
+        (200); otherwise 202 with the batch id, whose report ``GET /v1/push/{batch}``
+        gives when it is ready. Changes out of order are refused whole (409)."""
+
+        def keep() -> inbox.Stored | None:
+            claim(request.client_id, device_id)
+            if not request.entries:
+                return None
+            entries = [e.model_dump(mode="json") for e in request.entries]
+            return inbox.enqueue(store, request.client_id, device_id, entries, request.blocked)
+
+        try:
+            stored = await run_in_threadpool(keep)
         except SyncGap as exc:
             raise HTTPException(409, str(exc)) from exc
-        if after_push is not None and report.applied + report.refused:
-            after_push(store)
-        return PushAnswer(
-            applied=report.applied,
-            refused=report.refused,
-            duplicates=report.duplicates,
-            waiting=report.waiting,
-        )
+        if stored is None:
+            return PushAnswer()
+        replayer.wake()
+        return await answer(stored.batch, stored.changes, push_wait)
+
+    @app.get(
+        f"{API}/push/{{batch}}",
+        response_model=PushAnswer,
+        responses={
+            **_REFUSALS,
+            **_PUSH_ANSWERS,
+            404: {"model": Problem, "description": "no such batch"},
+        },
+        tags=["sync"],
+    )
+    async def push_outcome(
+        batch: int,
+        device_id: Device,
+        wait: Annotated[float | None, Query(ge=0, le=MAX_WAIT)] = None,
+    ) -> PushAnswer | JSONResponse:
+        """The report of a push answered 202, as the push would have answered: 200 once
+        replayed, 202 while it waits (after waiting up to ``wait`` seconds, the
+        service's push wait by default, for it to finish). Only the laptop that pushed
+        it may ask."""
+        found = await run_in_threadpool(inbox.outcome_of, store, batch)
+        if found is None:
+            raise HTTPException(404, "The team store has no such batch of changes.")
+        await run_in_threadpool(claim, found.client_id, device_id)
+        if found.outcome.state != inbox.QUEUED:
+            return _answered(found.outcome)
+        return await answer(batch, found.changes, push_wait if wait is None else wait)
 
     @app.post(f"{API}/copied", status_code=204, responses=_REFUSALS, tags=["sync"])
     def copied(request: CopyNotice, device_id: Device) -> None:
@@ -239,6 +347,22 @@ def create_app(
         devices.revoke(store, manager(request, REVOKE), request.device)
 
     return app
+
+
+def _answered(outcome: inbox.Outcome) -> PushAnswer:
+    """A replayed batch's report, answered as a push always was: counts, or "a copy",
+    or 409 for changes out of order, or 500 for a batch the service gave up on."""
+    if outcome.state == inbox.REFUSED:
+        raise HTTPException(409, outcome.problem)
+    if outcome.state == inbox.FAILED:
+        raise HTTPException(500, outcome.problem)
+    return PushAnswer(
+        applied=outcome.applied,
+        refused=outcome.refused,
+        duplicates=outcome.duplicates,
+        waiting=outcome.waiting,
+        copied=outcome.copied,
+    )
 
 
 def _lines(parts: Iterator[Part]) -> Response:

@@ -331,6 +331,22 @@ INVENTORY: tuple[TableEntry, ...] = (
             Entry("signature", K, "the author's signature of the change", personal=False),
         ),
     ),
+    TableEntry(
+        "sync_inbox",
+        Link.NONE,
+        (
+            Entry(
+                "entries",
+                K,
+                "a push as a laptop sent it, kept only until the service has replayed it "
+                "(seconds), then cleared: never there when a household is erased",
+                personal=False,
+            ),
+            Entry("blocked", K, "row ids only", personal=False),
+            Entry("state", K, "queued, done, refused or failed", personal=False),
+            Entry("report", K, "counts, or the app's own refusal message", personal=False),
+        ),
+    ),
     TableEntry("sync_version", Link.NONE, ()),
     TableEntry("sync_client_state", Link.NONE, ()),
     TableEntry(

@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # The newest migration this build knows; checked against Alembic by a test, so
 # start-up can skip loading Alembic when the store is already current.
-HEAD_REVISION = "0013"
+HEAD_REVISION = "0014"
 
 
 def _sqlite_engine(path: Path, key: str | None = None) -> Engine:

@@ -85,3 +85,26 @@ class TeamKey(SQLModel, table=True):
     public_key: str = Field(sa_column=Column(Text, nullable=False))
     made_by: uuid.UUID | None = Field(default=None, foreign_key="user_account.id")
     made_at: datetime = Field(default_factory=utcnow)
+
+
+class SyncInbox(SQLModel, table=True):
+    """A laptop's signed push, kept as received until the service's replay worker has
+    replayed it (``caseworker.sync.inbox``): the push is answered once it is stored,
+    so a hundred laptops pushing at once do not wait for each other's replays."""
+
+    __tablename__ = "sync_inbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: uuid.UUID = Field(index=True)
+    device_id: uuid.UUID | None = None
+    first_mutation_id: int
+    last_mutation_id: int
+    changes: int
+    received_at: datetime = Field(default_factory=utcnow)
+    # The entries and the parked rows exactly as the laptop sent them (JSON).
+    entries: str = Field(sa_column=Column(Text, nullable=False))
+    blocked: str = Field(sa_column=Column(Text, nullable=False))
+    state: str = Field(default="queued", index=True)  # queued, done, refused, failed
+    report: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    attempts: int = 0
+    done_at: datetime | None = None

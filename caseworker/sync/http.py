@@ -39,6 +39,7 @@ from caseworker.sync.wire import (
     HelloAnswer,
     ManagerRequest,
     PushAnswer,
+    PushQueued,
     PushRequest,
     RecoveryKeyAnswer,
     RowsRequest,
@@ -51,6 +52,8 @@ T = TypeVar("T", bound=BaseModel)
 PUSH_CHUNK = 2_000  # changes per request: a few MB at most
 RETRIES = 4  # then the sync stops; the app tries again later, nothing is lost
 BACKOFF = 0.5  # seconds before the first retry; doubled each time
+PATIENCE = 60.0  # seconds a push waits for the service to replay a batch it answered 202
+ASK_WAIT = 5.0  # seconds the service is asked to hold each question about a batch
 
 
 class ServiceRefused(StoreUnavailable):
@@ -105,6 +108,7 @@ class HttpRemote:
         token: str,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        patience: float = PATIENCE,
     ) -> None:
         self._client = httpx.Client(
             base_url=check_address(address),
@@ -113,28 +117,80 @@ class HttpRemote:
             transport=transport,
         )
         self._sleep = sleep
+        self.patience = patience  # seconds a push waits for the service's replay
+        self._outstanding: list[PushQueued] = []  # batches kept by the service, outcome unknown
 
     def restored(self, client_id: uuid.UUID, next_mutation_id: int) -> bool:
         hello = Hello(client_id=client_id, next_mutation_id=next_mutation_id)
         return self._post("hello", hello, HelloAnswer).restored
 
     def push(self, client_id: uuid.UUID, entries: list[Entry], blocked: set[str]) -> PushReport:
+        """Send the changes and wait (up to ``patience``) for the service to replay them.
+        A batch the service kept but had not replayed in that time is counted ``queued``:
+        its changes stay pending here (held back from pulls, nothing lost) and its
+        outcome is asked for first at the next push."""
         report = PushReport()
+        self.collect(report)  # batches an earlier sync stopped waiting for, in order
+        self.send(client_id, entries, blocked, report)
+        self.collect(report)
+        return report
+
+    def send(
+        self, client_id: uuid.UUID, entries: list[Entry], blocked: set[str], report: PushReport
+    ) -> None:
+        """Send the changes in chunks; each chunk's answer is its report (added to
+        ``report``) or, answered 202, a batch the service kept to replay (``collect``)."""
         for start in range(0, len(entries), PUSH_CHUNK):
             request = PushRequest(
                 client_id=client_id,
                 entries=[WireEntry.of(e) for e in entries[start : start + PUSH_CHUNK]],
                 blocked=sorted(blocked),
             )
-            answer = self._post("push", request, PushAnswer)
-            if answer.copied:
-                raise CopiedStore("The team store says this data folder is a copy.")
-            got = answer.report()
-            report.applied += got.applied
-            report.refused += got.refused
-            report.duplicates += got.duplicates
-            report.waiting += got.waiting
-        return report
+            body = _body(request)
+            response = self._send(lambda: self._client.post(f"{API}/push", json=body))  # noqa: B023
+            if response.status_code == 202:
+                self._outstanding.append(_answer(response, PushQueued))
+            else:
+                self._count(_answer(response, PushAnswer), report)
+
+    def collect(self, report: PushReport, patience: float | None = None) -> None:
+        """Ask the service for the outcome of each batch it kept, oldest first, until
+        all are known or ``patience`` (seconds; the remote's own by default) runs out.
+        Each question is held by the service for a few seconds (it answers as soon as
+        the batch is replayed); between them the laptop backs off a little."""
+        deadline = time.monotonic() + (self.patience if patience is None else patience)
+        delay = 0.1
+        while self._outstanding:
+            batch = self._outstanding[0]
+            left = max(0.0, deadline - time.monotonic())
+            params = {"wait": round(min(left, ASK_WAIT), 3)}
+            path = f"{API}/push/{batch.batch}"
+            response = _retrying(
+                lambda: self._client.get(path, params=params),  # noqa: B023
+                self._sleep,
+            )
+            if response.status_code == 202:
+                if time.monotonic() >= deadline:
+                    break
+                self._sleep(min(delay, max(0.0, deadline - time.monotonic())))
+                delay = min(delay * 2, 2.0)
+                continue
+            self._outstanding.pop(0)
+            if response.status_code == 404:  # the service no longer has it: sent again
+                log.warning("the sync service has no batch %d: sent again", batch.batch)
+                continue
+            self._count(_answer(response, PushAnswer), report)
+        report.queued += sum(b.changes for b in self._outstanding)
+
+    def _count(self, answer: PushAnswer, report: PushReport) -> None:
+        if answer.copied:
+            self._outstanding.clear()  # all under the old identity: sent again under the new
+            raise CopiedStore("The team store says this data folder is a copy.")
+        got = answer.report()
+        report.applied += got.applied
+        report.refused += got.refused
+        report.duplicates += got.duplicates
+        report.waiting += got.waiting
 
     def note_copy(self, old: uuid.UUID, new: uuid.UUID) -> None:
         notice = CopyNotice(old_client_id=old, new_client_id=new)

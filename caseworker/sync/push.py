@@ -112,6 +112,7 @@ class PushReport:
     refused: int = 0
     duplicates: int = 0
     waiting: int = 0
+    queued: int = 0  # kept by the sync service, not replayed yet (asked again later)
 
     def count(self, status: str) -> None:
         name = {"applied": "applied", "refused": "refused", "waiting": "waiting"}.get(

@@ -104,6 +104,18 @@ class PushAnswer(BaseModel):
         return PushReport(self.applied, self.refused, self.duplicates, self.waiting)
 
 
+class PushQueued(BaseModel):
+    """A push stored in the service's inbox and not replayed yet (answered 202): ask
+    for its outcome at ``GET /v1/push/{batch}``."""
+
+    batch: int = Field(description="the stored batch: ask GET /v1/push/{batch}")
+    changes: int = Field(description="how many changes the batch holds")
+    detail: str = Field(
+        default="The team store has your changes and is applying them.",
+        description="a sentence for the officer",
+    )
+
+
 class CopyNotice(BaseModel):
     old_client_id: uuid.UUID
     new_client_id: uuid.UUID

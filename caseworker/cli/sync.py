@@ -5,6 +5,10 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from caseworker.sync.run import SyncReport
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -156,12 +160,8 @@ def _sync(args: argparse.Namespace) -> int:
     except StoreError as exc:
         print(f"caseworker: {exc}", file=sys.stderr)
         return exc.exit_code
-    pushed = report.pushed
-    print(
-        f"Pushed {pushed.applied} changes ({pushed.refused} not accepted, {pushed.waiting} "
-        f"waiting behind one, {pushed.duplicates} already in the store); "
-        f"pulled {report.pulled_rows} records."
-    )
+    for line in pushed_lines(report):
+        print(line)
     if report.new_client_id:
         print(
             "This laptop's data folder is a copy or was restored: it now syncs under a new "
@@ -178,3 +178,21 @@ def _sync(args: argparse.Namespace) -> int:
                 "'caseworker sync --problems'."
             )
     return 0
+
+
+def pushed_lines(report: SyncReport) -> list[str]:
+    """What the push did, for the officer: the changes the team store applied, and
+    those it has kept but is still applying (the sync service's inbox), which stay on
+    this laptop until the store confirms them."""
+    pushed = report.pushed
+    lines = [
+        f"Pushed {pushed.applied} changes ({pushed.refused} not accepted, {pushed.waiting} "
+        f"waiting behind one, {pushed.duplicates} already in the store); "
+        f"pulled {report.pulled_rows} records."
+    ]
+    if pushed.queued:
+        lines.append(
+            f"{pushed.queued} more changes are with the team store, which is still applying "
+            "them. They stay on this laptop until it confirms them, at the next sync."
+        )
+    return lines

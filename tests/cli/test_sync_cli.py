@@ -230,3 +230,22 @@ def test_a_copied_data_folder_keeps_every_change_and_applies_none_twice(
         assert len(listed(data)) == 2
         with laptop(data) as store:
             assert fund.allowance_left(store, officer, TODAY) == 40_000 - 2 * 10_000
+
+
+def test_the_sync_says_how_many_changes_the_team_store_is_still_applying() -> None:
+    """A push the sync service kept but had not replayed when the laptop stopped waiting
+    (answered 202): the officer is told those changes are not lost and not yet in."""
+    from caseworker.cli.sync import pushed_lines
+    from caseworker.sync.push import PushReport
+    from caseworker.sync.run import SyncReport
+
+    done = SyncReport(pushed=PushReport(applied=3), pulled_rows=7)
+    assert pushed_lines(done) == [
+        "Pushed 3 changes (0 not accepted, 0 waiting behind one, 0 already in the store); "
+        "pulled 7 records."
+    ]
+    kept = SyncReport(pushed=PushReport(applied=3, queued=2000), pulled_rows=7)
+    assert pushed_lines(kept)[1] == (
+        "2000 more changes are with the team store, which is still applying them. They "
+        "stay on this laptop until it confirms them, at the next sync."
+    )

@@ -98,20 +98,26 @@ class Service:
         return enrolled.device_id.hex, enrolled.token
 
 
-@pytest.fixture
-def service(store_url: str, tmp_path: Path) -> Iterator[Service]:  # noqa: F811
-    store = Store.open_shared(store_url, upgrade=True)
+def running_service(url: str, tmp_path: Path, *extra: str) -> Iterator[Service]:
+    """``caseworker server`` over ``url`` (with ``extra`` options), for a fixture."""
+    store = Store.open_shared(url, upgrade=True)
     running = Service(
         f"http://127.0.0.1:{free_port()}",
-        store_url,
+        url,
         store,
         log=tmp_path / "service.log",
         keys=tmp_path / "service-keys",
+        extra=list(extra),
     )
     running.start()
     yield running
     running.stop()
     store.dispose()
+
+
+@pytest.fixture
+def service(store_url: str, tmp_path: Path) -> Iterator[Service]:  # noqa: F811
+    yield from running_service(store_url, tmp_path)
 
 
 @dataclass

@@ -20,7 +20,7 @@ from caseworker.sync.http import HttpRemote
 from caseworker.sync.run import outgoing, sync
 from caseworker.sync.wire import WireEntry
 from tests.conftest import make_household
-from tests.server.conftest import Service, ServiceLaptop, free_port
+from tests.server.conftest import Service, ServiceLaptop, running_service
 from tests.server.test_service import _team
 from tests.services.packages_fixtures import rules
 
@@ -28,19 +28,7 @@ from tests.services.packages_fixtures import rules
 @pytest.fixture
 def no_wait(store_url: str, tmp_path: Path) -> Iterator[Service]:
     """A service that answers every push at once: 202 unless already replayed."""
-    store = Store.open_shared(store_url, upgrade=True)
-    running = Service(
-        f"http://127.0.0.1:{free_port()}",
-        store_url,
-        store,
-        log=tmp_path / "service.log",
-        keys=tmp_path / "service-keys",
-        extra=["--push-wait", "0"],
-    )
-    running.start()
-    yield running
-    running.stop()
-    store.dispose()
+    yield from running_service(store_url, tmp_path, "--push-wait", "0")
 
 
 @pytest.fixture

@@ -7,30 +7,17 @@ one of the replay's store transactions committed, and with one open).
 
 from __future__ import annotations
 
-import os
-import signal
 import sys
-from typing import Any
 
 from caseworker.store.database import Store
 from caseworker.sync import inbox
-from caseworker.sync import push as push_module
 from tests.services.packages_fixtures import rules
+from tests.sync.dying import die_after
 
 
 def main() -> None:
     url, after = sys.argv[1], int(sys.argv[2])
-    replay = push_module._Replayer.__call__
-    count = 0
-
-    def replay_then_die(*args: Any) -> Any:
-        nonlocal count
-        count += 1
-        if count > after:
-            os.kill(os.getpid(), signal.SIGKILL)
-        return replay(*args)
-
-    push_module._Replayer.__call__ = replay_then_die  # type: ignore[method-assign]
+    die_after(after)
     inbox.replay_next(Store.open_shared(url), rules)
 
 

@@ -53,6 +53,25 @@ _ROUTE_LABELS = {
 }
 
 
+# Each route as the family copy names it to the family (plain words, no form labels).
+_FAMILY_WAYS = {
+    RouteKind.CASH_OUT: "a code to collect cash at a PayPoint or Post Office",
+    RouteKind.PREPAID_CARD: "a prepaid card",
+    RouteKind.DIRECT: "a payment straight to your landlord, energy supplier or uniform shop",
+    RouteKind.BANK_TRANSFER: "a bank transfer",
+}
+
+
+def route_not_chosen_sentence() -> str:
+    """The family copy's sentence for an agreed payment whose route the officer has not
+    chosen yet: every way the scheme pays, so the family knows what to expect."""
+    ways = [_FAMILY_WAYS[k] for k in RouteKind]
+    return (
+        f"We will pay this in one of these ways: {'; '.join(ways[:-1])}; or {ways[-1]}. "
+        "Your officer will tell you which one and when."
+    )
+
+
 class PaymentStatus(StrEnum):
     """An instruction's life: instructed → paid → returned, or instructed → failed."""
 

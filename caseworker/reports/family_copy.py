@@ -20,6 +20,7 @@ from caseworker.domain.directory import DirectoryService
 from caseworker.domain.labels import label
 from caseworker.domain.money import format_pence
 from caseworker.domain.packages import PackageStatus, PaymentMethod
+from caseworker.domain.payments import route_not_chosen_sentence
 from caseworker.reports.common import (
     BRAND,
     INK,
@@ -136,13 +137,7 @@ def _payment(s: Styles, record: PackageRecord | None) -> list[Flowable]:
     elif record.payment_sentence:
         out.append(s.para(record.payment_sentence, s.after))
     else:
-        out.append(
-            s.para(
-                "We will pay this by bank transfer, voucher or prepaid card. "
-                "Your officer will tell you which one and when.",
-                s.after,
-            )
-        )
+        out.append(s.para(route_not_chosen_sentence(), s.after))
     return out
 
 

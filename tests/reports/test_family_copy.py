@@ -160,3 +160,26 @@ def test_says_how_and_when_the_family_gets_the_money_by_its_route(
         in text
     )
     assert "Your officer will tell you which one" not in text
+
+
+def test_before_the_route_is_chosen_says_every_way_the_scheme_pays(
+    team: Team, tmp_path: Path
+) -> None:
+    """An agreed payment with no route chosen yet: the scheme's four routes in the
+    family's words (a voucher is not one of them), and that the officer will say."""
+    from tests.reports.case_fixtures import simple_case
+
+    household = simple_case(team, team.officers[0])
+    out = tmp_path / "no-route.pdf"
+    write_family_copy(case_file(team.store, household.id), out)
+    text = squash(text_of(out))
+    assert (
+        squash(
+            "We will pay this in one of these ways: a code to collect cash at a PayPoint or "
+            "Post Office; a prepaid card; a payment straight to your landlord, energy "
+            "supplier or uniform shop; or a bank transfer. Your officer will tell you which "
+            "one and when."
+        )
+        in text
+    )
+    assert "voucher" not in text

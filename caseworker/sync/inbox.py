@@ -32,9 +32,10 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.orm import aliased
 
 from caseworker.domain import clock
@@ -52,6 +53,13 @@ INBOX = SyncInbox.__table__  # type: ignore[attr-defined]
 # store keeps that only in its own tables, where erasure reaches it (the laptop still
 # has every change it has not had an answer to).
 CLEARED = "[]"
+
+
+# How long a replayed batch's report is kept for its laptop to ask (GET /v1/push/{batch}).
+# A laptop that asks later is told the store has no such batch, and sends its pending
+# changes again: the store recognises each one (nothing is applied twice).
+KEPT_FOR = timedelta(days=7)
+PRUNE_EVERY = timedelta(hours=1)  # how often an idle worker forgets old reports
 
 
 @dataclass
@@ -134,6 +142,17 @@ def enqueue(
         session.flush()
         assert row.id is not None
         return Stored(row.id, len(entries))
+
+
+def prune(store: Store, now: datetime) -> int:
+    """Forget the batches replayed (or refused, or given up) more than ``KEPT_FOR`` before
+    ``now``: their entries were cleared when they were replayed, and what is left is a
+    report no laptop still waits for. A queued batch is never removed. How many went."""
+    with store.unit_of_work() as session:
+        gone = session.execute(
+            delete(INBOX).where(INBOX.c.state != QUEUED, INBOX.c.done_at < now - KEPT_FOR)
+        )
+    return int(gone.rowcount or 0)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -351,6 +370,15 @@ class ReplayWorker:
             if not told:
                 self._listeners.pop(batch, None)
 
+    def _prune(self, now: datetime) -> None:
+        try:
+            gone = prune(self._store, now)
+        except Exception as exc:  # the store unreachable: tried again in an hour
+            log.warning("old push reports not pruned (%s)", type(exc).__name__)
+            return
+        if gone:
+            log.info("%d old push reports forgotten", gone)
+
     def _note(self, done: Replayed) -> None:
         with self._lock:
             self._finished[done.batch] = done.outcome
@@ -362,6 +390,7 @@ class ReplayWorker:
 
     def _run(self) -> None:
         delay = 0.5
+        pruned: datetime | None = None  # when this worker last forgot old reports
         while not self._stop.is_set():
             try:
                 done = replay_next(self._store, self._rules, self._stop.is_set)
@@ -372,6 +401,10 @@ class ReplayWorker:
                 continue
             delay = 0.5
             if done is None:
+                now = clock.now()
+                if pruned is None or now - pruned >= PRUNE_EVERY:
+                    pruned = now
+                    self._prune(now)
                 self._wake.wait(self.POLL)
                 self._wake.clear()
                 continue

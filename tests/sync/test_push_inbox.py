@@ -9,10 +9,11 @@ import subprocess
 import sys
 import threading
 import uuid
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
-from sqlmodel import col, func, select
+from sqlmodel import col, func, select, update
 
 from caseworker.domain.users import Role
 from caseworker.services import fund, households, users
@@ -28,6 +29,8 @@ from tests.cli.entry import ROOT
 from tests.conftest import PASSWORD, make_household
 from tests.services.packages_fixtures import TODAY, rules
 from tests.sync.conftest import Databases
+
+TODAY_NOON = datetime.combine(TODAY, time(12), tzinfo=UTC)
 
 
 def _laptops(shared: Store, folder: Path, count: int) -> list[Store]:
@@ -248,3 +251,34 @@ def test_a_worker_stopped_part_way_leaves_the_batch_queued_for_the_next(
     assert found is not None and found.outcome.applied == 50  # the rest; none twice
     assert _applied(shared, out) == ["applied"] * 300
     assert _households(shared) == 300
+
+
+def test_old_reports_are_forgotten_and_a_queued_batch_never(shared: Store, tmp_path: Path) -> None:
+    """A replayed batch's report is kept a week for its laptop to ask, then removed;
+    a batch still queued stays, however old; the laptop's changes are all in."""
+    (a,) = _laptops(shared, tmp_path, 1)
+    out = _make(a, 9)
+    old, recent = _keep(shared, out, 0, 3), _keep(shared, out, 3, 6)
+    assert _drain(shared) == [old.batch, recent.batch]
+    waiting = _keep(shared, out, 6, 9)
+    done_at = {
+        old.batch: TODAY_NOON - inbox.KEPT_FOR - timedelta(minutes=1),
+        recent.batch: TODAY_NOON - inbox.KEPT_FOR + timedelta(minutes=1),
+    }
+    with shared.unit_of_work() as session:
+        for batch, at in done_at.items():
+            session.execute(update(SyncInbox).where(col(SyncInbox.id) == batch).values(done_at=at))
+        session.execute(
+            update(SyncInbox)
+            .where(col(SyncInbox.id) == waiting.batch)
+            .values(received_at=TODAY_NOON - timedelta(days=400))
+        )
+    assert inbox.prune(shared, TODAY_NOON) == 1
+    assert inbox.outcome_of(shared, old.batch) is None
+    kept = inbox.outcome_of(shared, recent.batch)
+    assert kept is not None and kept.outcome.applied == 3
+    still = inbox.outcome_of(shared, waiting.batch)
+    assert still is not None and still.outcome.state == inbox.QUEUED
+    assert inbox.prune(shared, TODAY_NOON) == 0
+    assert _drain(shared) == [waiting.batch]
+    assert _applied(shared, out) == ["applied"] * 9
